@@ -1,0 +1,1 @@
+"""Page → fields, one module per site, plus the generic fallback (see base.py)."""

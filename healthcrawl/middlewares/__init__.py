@@ -1,0 +1,1 @@
+"""Downloader middlewares: replay/record, charset repair, 491 slow-down."""

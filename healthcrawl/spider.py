@@ -1,0 +1,210 @@
+"""The shared crawl loop: start pages → list pages (paginated) → article pages (multi-page merged).
+
+A site spider (``spiders/<site>.py``) is a thin subclass that sets ``name``/``site``, its
+``extractor`` and its ``channels`` (channel name → list URLs), and may override
+:meth:`NewsSpider.list_urls` (for URLs computed from the window, e.g. per-day archives).
+
+Arguments (the same with ``scrapy crawl -a`` and scrapyd's ``schedule.json``):
+
+- ``since`` / ``until``: ``YYYY-MM-DD`` (Beijing) or relative ``7d``; default the last 7 days;
+- ``urls``: comma-separated article URLs fetched directly (no discovery); their date is not
+  checked unless ``since``/``until`` were given explicitly;
+- ``channels``: comma-separated channel names to restrict discovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from healthcrawl import dates
+from healthcrawl.article import Article, to_beijing
+from healthcrawl.extractors.base import Extracted, SiteExtractor
+from healthcrawl.sites import site_name
+
+STATS = "healthcrawl/spider"
+
+
+class NewsSpider(scrapy.Spider):
+    site: ClassVar[str] = ""
+    extractor: ClassVar[SiteExtractor]
+    #: channel name -> list page URLs (first pages)
+    channels: ClassVar[dict[str, list[str]]] = {}
+
+    def __init__(self, *args: Any, since: str | None = None, until: str | None = None,
+                 urls: str | None = None, channels: str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.window_explicit = since is not None or until is not None
+        today = datetime.now(dates.BEIJING).date()
+        until_day = dates.parse_day(until) if until else today
+        since_day = dates.parse_day(since) if since else None
+        self.direct_urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
+        self._since_day = since_day
+        self.until = dates.day_end(until_day)
+        self.since: datetime | None = dates.day_start(since_day) if since_day else None
+        self.selected_channels = [c.strip() for c in (channels or "").split(",") if c.strip()]
+        unknown = set(self.selected_channels) - set(self.channels)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown channels {sorted(unknown)}; known: {sorted(self.channels)}")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.since is None:
+            days = crawler.settings.getint("HEALTHCRAWL_DEFAULT_DAYS", 7)
+            spider.since = dates.day_start(spider.until.date()) - timedelta(days=days - 1)
+        spider.max_list_pages = crawler.settings.getint("HEALTHCRAWL_MAX_LIST_PAGES", 30)
+        spider.max_article_pages = crawler.settings.getint("HEALTHCRAWL_MAX_ARTICLE_PAGES", 20)
+        return spider
+
+    # -- helpers -------------------------------------------------------------------------------
+    def inc(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+
+    def in_window(self, when: datetime | None) -> bool:
+        return when is None or (self.since <= when <= self.until)
+
+    @property
+    def check_window(self) -> bool:
+        """Direct URLs are yielded whatever their date, unless a window was given explicitly."""
+        return not self.direct_urls or self.window_explicit
+
+    # -- discovery -----------------------------------------------------------------------------
+    def list_urls(self) -> Iterable[tuple[str, str]]:
+        """(channel, URL) pairs of the first list pages to crawl."""
+        for channel, urls in self.channels.items():
+            if self.selected_channels and channel not in self.selected_channels:
+                continue
+            for url in urls:
+                yield channel, url
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.direct_urls:
+            for url in self.direct_urls:
+                yield scrapy.Request(url, callback=self.parse_article, meta={"channel": None})
+            return
+        for channel, url in self.list_urls():
+            yield scrapy.Request(url, callback=self.parse_list,
+                                 meta={"channel": channel, "list_page": 1},
+                                 errback=self.list_failed)
+
+    def list_failed(self, failure) -> None:
+        request = failure.request
+        self.logger.warning("%s: list page unreachable: %s (%s)", self.name, request.url,
+                            failure.getErrorMessage() or failure.type.__name__)
+        self.inc("list_unreachable")
+
+    def parse_list(self, response: Response) -> Iterable[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self.logger.warning("list page is not text: %s", response.url)
+            self.inc("list_not_text")
+            return
+        page = self.extractor.parse_list(response)
+        channel = response.meta.get("channel")
+        self.inc("list_pages")
+        if not page.entries:
+            self.logger.warning("list page has no entries (template change?): %s", response.url)
+            self.inc("list_empty")
+        older = 0
+        for entry in page.entries:
+            when = entry.published_at
+            if when is not None and when < self.since:
+                older += 1
+                self.inc("list_entries_before_since")
+                continue
+            if when is not None and when > self.until:
+                self.inc("list_entries_after_until")
+                continue
+            self.inc("list_entries")
+            yield response.follow(entry.url, callback=self.parse_article,
+                                  meta={"channel": entry.channel or channel,
+                                        "list_date": when, "list_title": entry.title})
+        page_no = response.meta.get("list_page", 1)
+        # Lists are newest first: once a page holds entries older than `since`, stop paging.
+        if page.next_page and not older and page_no < self.max_list_pages:
+            yield response.follow(page.next_page, callback=self.parse_list,
+                                  meta={"channel": channel, "list_page": page_no + 1},
+                                  errback=self.list_failed)
+        elif page.next_page and older:
+            self.inc("list_paging_stopped_at_since")
+
+    # -- articles ------------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterable[Article | scrapy.Request]:
+        reason = self.extractor.error_reason(response)
+        if reason:
+            self.logger.warning("%s: skipped %s: %s (HTTP %s)", self.name, reason, response.url,
+                                response.status)
+            self.inc(f"skipped/{reason}")
+            return
+        extracted = self.extractor.extract(response)
+        pages: list[Extracted] = response.meta.get("pages", []) + [extracted]
+        first_url = response.meta.get("first_url", response.url)
+        if extracted.next_page and len(pages) < self.max_article_pages:
+            next_url = response.urljoin(extracted.next_page)
+            if next_url != response.url:
+                yield scrapy.Request(next_url, callback=self.parse_article,
+                                     meta={**response.meta, "pages": pages, "first_url": first_url},
+                                     errback=self.page_failed)
+                return
+        yield from self.finish_article(first_url, pages, response.meta)
+
+    def page_failed(self, failure) -> Iterable[Article]:
+        """A later page of a multi-page article failed: keep what the earlier pages gave."""
+        request = failure.request
+        self.logger.warning("%s: article page %s failed (%s); keeping %d earlier page(s)",
+                            self.name, request.url, failure.getErrorMessage() or failure.type.__name__,
+                            len(request.meta["pages"]))
+        self.inc("article_page_failed")
+        yield from self.finish_article(request.meta["first_url"], request.meta["pages"], request.meta)
+
+    def finish_article(self, url: str, pages: list[Extracted], meta: dict) -> Iterable[Article]:
+        first = pages[0]
+        fields = dict(first.fields)
+        paragraphs: list[str] = []
+        images: list[str] = []
+        for page in pages:
+            paragraphs.extend(page.fields.get("paragraphs") or [])
+            images.extend(i for i in page.fields.get("images") or [] if i not in images)
+        how = dict(first.how)
+        if fields.get("published_at") is None and meta.get("list_date") is not None:
+            fields["published_at"] = meta["list_date"]
+            how["published_at"] = "list"
+        published = fields.get("published_at")
+        if published is not None:
+            published = to_beijing(published)
+        if self.check_window and published is not None and not self.in_window(published):
+            self.logger.info("%s: outside %s..%s: %s (%s)", self.name, self.since.date(),
+                             self.until.date(), url, published.isoformat())
+            self.inc("article_outside_window")
+            return
+        template = first.template
+        self.inc(f"template/{template}")
+        self.crawler.stats.inc_value(f"healthcrawl/template/{self.site}/{template}")
+        article = Article(
+            url=url,
+            site=self.site,
+            site_name=site_name(self.site, url),
+            channel=fields.get("channel") or meta.get("channel"),
+            title=fields.get("title") or meta.get("list_title") or "",
+            published_at=published,
+            source=fields.get("source"),
+            author=fields.get("author"),
+            editor=fields.get("editor"),
+            body="\n".join(paragraphs),
+            images=images,
+            keywords=list(fields.get("keywords") or []),
+            crawl={
+                "spider": self.name,
+                "job_id": self.crawler.settings.get("JOB") or getattr(self, "_job", None),
+                "template": template,
+                "date_source": how.get("published_at"),
+                "fields": how,
+                "pages": len(pages),
+            },
+        )
+        self.inc("articles")
+        yield article
