@@ -1,0 +1,52 @@
+"""Load saved page bytes into Scrapy responses, the way the downloader would hand them over.
+
+Fixture layout: ``tests/fixtures/<site>/<case>/`` holds ``page.html`` (or ``page.json`` /
+``page.xml``: the saved *bytes*), ``url.txt`` (the page's URL), optionally ``headers.json``
+(response headers, e.g. a Content-Type with charset) and ``expected.json`` (the fields the
+extractor must produce; datetimes as ISO 8601 with offset).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from scrapy.http import Request, Response
+from scrapy.http.response.html import HtmlResponse
+from scrapy.responsetypes import responsetypes
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
+
+
+def make_response(url: str, body: bytes, headers: dict | None = None, status: int = 200) -> Response:
+    """A response of the class Scrapy would pick (HtmlResponse, XmlResponse, TextResponse …)."""
+    headers = dict(headers or {})
+    cls = responsetypes.from_args(headers=headers, url=url, body=body)
+    if cls is Response and body.lstrip()[:1] == b"<":
+        cls = HtmlResponse
+    request = Request(url)
+    return cls(url=url, body=body, headers=headers, status=status, request=request)
+
+
+def fixture_dirs(site: str) -> list[Path]:
+    root = FIXTURES / site
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
+
+
+def load_fixture(path: Path) -> tuple[Response, dict]:
+    """(response, expected) for one fixture directory."""
+    body_file = next(p for p in sorted(path.iterdir()) if p.name.startswith("page."))
+    url = (path / "url.txt").read_text(encoding="utf-8").strip()
+    headers = {}
+    if (path / "headers.json").exists():
+        headers = json.loads((path / "headers.json").read_text(encoding="utf-8"))
+    expected = {}
+    if (path / "expected.json").exists():
+        expected = json.loads((path / "expected.json").read_text(encoding="utf-8"))
+    return make_response(url, body_file.read_bytes(), headers), expected
+
+
+def iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
