@@ -56,6 +56,11 @@ class Article:
     content_hash: str | None = None
     #: reprints of this article elsewhere: [{"url", "site", "site_name", "published_at"}]
     also_at: list[dict[str, Any]] = field(default_factory=list)
+    #: set on a reprint/duplicate: {"canonical_url" of the original, "reason", "similarity"};
+    #: such an item is not stored as a document but appended to the original's ``also_at``
+    duplicate_of: dict[str, Any] | None = None
+    #: near-duplicate keys for reprint lookups across runs (MinHash LSH band keys etc.)
+    dedup: dict[str, Any] = field(default_factory=dict)
     #: crawl metadata: spider, job_id, template, date_source, fields (how each was extracted),
     #: pages (multi-page articles), first_seen/last_seen (set by the mongo pipeline)
     crawl: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Package data: relevance lexicon and jieba user dictionary."""
