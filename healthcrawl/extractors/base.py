@@ -180,3 +180,149 @@ class SiteExtractor:
                 if absolute not in seen:
                     seen.append(absolute)
         return seen
+
+
+# -- helpers shared by several site modules (lists, editor credits, <br>-split bodies) ---------
+
+#: An editor credit on a line of its own: "（责任编辑：王宁）", "责编：王宁", "【编辑:王宁】".
+_EDITOR_LINE = re.compile(
+    r"^[（(\[【]?\s*(?:责任编辑|责编|编辑)\s*[:：]\s*(?P<name>[^（()）\[\]【】]{1,40}?)\s*[）)\]】]?$")
+#: The same credit glued to the end of the last paragraph: "……。（责任编辑：王宁）".
+_EDITOR_TAIL = re.compile(
+    r"\s*[（(\[【]\s*(?:责任编辑|责编)\s*[:：]\s*(?P<name>[^（()）\[\]【】]{1,40}?)\s*[）)\]】]\s*$")
+#: A credit anywhere in a text: names are runs without spaces, possibly joined by "、".
+_EDITOR_ANYWHERE = re.compile(
+    r"(?:责任编辑|责编)\s*[:：]\s*(?P<name>[^\s（()）\[\]【】:：,，。]{1,20}(?:、[^\s（()）\[\]【】:：,，。]{1,20})*)")
+
+
+def split_editor(paragraphs: list[str], tail: int = 3) -> tuple[list[str], str | None]:
+    """Remove editor credits from the last ``tail`` paragraphs; (paragraphs, editor name or None)."""
+    out = list(paragraphs)
+    editor = None
+    for i in range(len(out) - 1, max(len(out) - tail, 0) - 1, -1):
+        line = squash(out[i])
+        m = _EDITOR_LINE.match(line)
+        if m:
+            editor = editor or squash(m["name"])
+            del out[i]
+            continue
+        m = _EDITOR_TAIL.search(line)
+        if m:
+            editor = editor or squash(m["name"])
+            out[i] = line[:m.start()].rstrip()
+            if not out[i]:
+                del out[i]
+    return out, editor
+
+
+def editor_on_page(response: TextResponse) -> str | None:
+    """An editor credit ("责任编辑：王宁") printed anywhere outside scripts, e.g. below the body."""
+    for node in response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"
+                               "[contains(., '责任编辑') or contains(., '责编')]/.."):
+        m = _EDITOR_ANYWHERE.search(squash(node.xpath("string(.)").get()))
+        if m:
+            return m["name"]
+    return None
+
+
+_BLOCK_BREAK = re.compile(
+    r"(?i)<br\s*/?>|</?(?:p|div|h[1-6]|li|ul|ol|tr|table|center|section|blockquote)\b[^>]*>")
+_INVISIBLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
+
+
+def text_blocks(node: Selector, drop: Callable[[str], bool] | None = None) -> list[str]:
+    """Paragraph texts of a container split by ``<br>`` and block elements rather than ``<p>``.
+
+    Source line breaks are ordinary spaces in HTML, so they are flattened before the breaks the
+    markup means are turned into paragraph boundaries.
+    """
+    html = _INVISIBLE.sub("", node.get() or "")
+    html = re.sub(r"[\r\n\t]+", " ", html)
+    html = _BLOCK_BREAK.sub("\n", html)
+    text = Selector(text=f"<div>{html}</div>").xpath("string(.)").get() or ""
+    blocks = [squash(line) for line in text.split("\n")]
+    return [b for b in blocks if b and not (drop and drop(b))]
+
+
+def meta_keywords(response: TextResponse) -> list[str]:
+    """Keywords from ``<meta name="keywords">`` (split at commas, semicolons, 、 and spaces)."""
+    value = response.xpath('//meta[translate(@name, "KEYWORDS", "keywords")="keywords"]/@content').get()
+    return [k for k in re.split(r"[,，;；、\s]+", value or "") if k]
+
+
+#: A date-shaped string (guards find_datetime/dateparser against counters such as "12").
+_DATE_SHAPE = re.compile(r"\d{1,4}\s*[-./年月]\s*\d{1,2}")
+
+
+def sibling_datetime(anchor: Selector, year: int | None = None) -> datetime | None:
+    """The date a list prints beside a link (``<li><a>…</a><span>2026-11-10 07:44</span></li>``)."""
+    for axis in ("following-sibling", "preceding-sibling"):
+        for node in anchor.xpath(f"{axis}::node()[not(self::a) and not(self::script)]"):
+            text = squash(node.xpath("string(.)").get())
+            if text and _DATE_SHAPE.search(text):
+                when = dates.find_datetime(text, year)
+                if when:
+                    return when
+    return None
+
+
+def link_entries(response: TextResponse, anchors: Selector | list, accept: Callable[[str], bool],
+                 channel: str | None = None) -> list[ListEntry]:
+    """One ListEntry per distinct article link (page order) among ``anchors``.
+
+    ``accept`` gets the absolute URL and says whether it is an article. The date is the one
+    printed beside the link, else the date in the URL; a link listed twice (headline and list)
+    keeps the better title and date.
+    """
+    entries: dict[str, ListEntry] = {}
+    dated_beside: set[str] = set()
+    for anchor in anchors:
+        href = (anchor.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        url = urljoin(response.url, href)
+        if not accept(url):
+            continue
+        title = squash(anchor.attrib.get("title")) or squash(anchor.xpath("string(.)").get()) or None
+        when = sibling_datetime(anchor)
+        entry = entries.get(url)
+        if entry is None:
+            entries[url] = ListEntry(url, when or dates.date_from_url(url), title, channel)
+        else:
+            entry.title = entry.title or title
+            if when and url not in dated_beside:
+                entry.published_at = when
+        if when:
+            dated_beside.add(url)
+    return list(entries.values())
+
+
+_TRS_PAGER = re.compile(
+    r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
+
+
+def trs_next_page(response: TextResponse) -> str | None:
+    """Next list page of a TRS CMS list: ``createPageHTML(count, current, "index", "shtml")``.
+
+    ``current`` counts from 0; page 0 is ``index.shtml``, page n is ``index_n.shtml``.
+    """
+    m = _TRS_PAGER.search(" ".join(response.xpath("//script/text()").getall()))
+    if not m:
+        return None
+    count, current, stem, ext = int(m[1]), int(m[2]), m[3], m[4]
+    if current + 1 >= count:
+        return None
+    return urljoin(response.url, f"{stem}_{current + 1}.{ext}")
+
+
+def next_link(response: TextResponse, labels: tuple[str, ...] = ("下一页", "下页")) -> str | None:
+    """The href of a "下一页" pager link (absolute), if it leads somewhere else."""
+    for anchor in response.xpath("//a[@href]"):
+        text = squash(anchor.xpath("string(.)").get())
+        href = anchor.attrib["href"].strip()
+        if len(text) <= 12 and any(label in text for label in labels) \
+                and not href.startswith(("javascript:", "#")):
+            url = urljoin(response.url, href)
+            if url != response.url:
+                return url
+    return None
