@@ -14,6 +14,8 @@ Arguments (the same with ``scrapy crawl -a`` and scrapyd's ``schedule.json``):
 
 from __future__ import annotations
 
+import uuid
+
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -46,10 +48,21 @@ class NewsSpider(scrapy.Spider):
         self._since_day = since_day
         self.until = dates.day_end(until_day)
         self.since: datetime | None = dates.day_start(since_day) if since_day else None
+        #: scrapyd passes its job id as the ``_job`` argument
+        self.job_id = kwargs.get("_job") or uuid.uuid4().hex
         self.selected_channels = [c.strip() for c in (channels or "").split(",") if c.strip()]
         unknown = set(self.selected_channels) - set(self.channels)
         if unknown:
             raise ValueError(f"{self.name}: unknown channels {sorted(unknown)}; known: {sorted(self.channels)}")
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        if settings.get("HEALTHCRAWL_REPLAY_DIR"):
+            # replaying from disk: politeness delays would only slow the replay down
+            for name, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False),
+                                ("DOWNLOAD_SLOTS", {}), ("HEALTHCRAWL_SLOWDOWN_DELAY", 0.1)):
+                settings.set(name, value, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -199,7 +212,7 @@ class NewsSpider(scrapy.Spider):
             keywords=list(fields.get("keywords") or []),
             crawl={
                 "spider": self.name,
-                "job_id": self.crawler.settings.get("JOB") or getattr(self, "_job", None),
+                "job_id": self.job_id,
                 "template": template,
                 "date_source": how.get("published_at"),
                 "fields": how,

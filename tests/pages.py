@@ -12,22 +12,12 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from scrapy.http import Request, Response
-from scrapy.http.response.html import HtmlResponse
-from scrapy.responsetypes import responsetypes
+from scrapy.http import Response
+
+from healthcrawl.fixtures import make_response
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
-
-
-def make_response(url: str, body: bytes, headers: dict | None = None, status: int = 200) -> Response:
-    """A response of the class Scrapy would pick (HtmlResponse, XmlResponse, TextResponse …)."""
-    headers = dict(headers or {})
-    cls = responsetypes.from_args(headers=headers, url=url, body=body)
-    if cls is Response and body.lstrip()[:1] == b"<":
-        cls = HtmlResponse
-    request = Request(url)
-    return cls(url=url, body=body, headers=headers, status=status, request=request)
 
 
 def fixture_dirs(site: str) -> list[Path]:

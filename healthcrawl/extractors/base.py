@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, ClassVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy.http import Response, TextResponse
@@ -304,15 +304,23 @@ _TRS_PAGER = re.compile(
 def trs_next_page(response: TextResponse) -> str | None:
     """Next list page of a TRS CMS list: ``createPageHTML(count, current, "index", "shtml")``.
 
-    ``current`` counts from 0; page 0 is ``index.shtml``, page n is ``index_n.shtml``.
+    ``current`` counts from 0; page 0 is ``index.shtml``, page n is ``index_n.shtml``. Without
+    the script, a link to the next numbered page (``index_<n+1>.*`` in the same folder) is used.
     """
     m = _TRS_PAGER.search(" ".join(response.xpath("//script/text()").getall()))
-    if not m:
-        return None
-    count, current, stem, ext = int(m[1]), int(m[2]), m[3], m[4]
-    if current + 1 >= count:
-        return None
-    return urljoin(response.url, f"{stem}_{current + 1}.{ext}")
+    if m:
+        count, current, stem, ext = int(m[1]), int(m[2]), m[3], m[4]
+        return urljoin(response.url, f"{stem}_{current + 1}.{ext}") if current + 1 < count else None
+    # no script: a plain link to the numbered page after this one (…/index_3.html from index_2)
+    folder, _, name = urlsplit(response.url).path.rpartition("/")
+    numbered = re.fullmatch(r"[\w-]+?_(\d+)\.s?html?", name)
+    wanted = re.compile(rf"[\w-]+_{int(numbered[1]) + 1 if numbered else 1}\.s?html?")
+    for href in response.xpath("//a/@href").getall():
+        url = urljoin(response.url, href.strip())
+        path_folder, _, path_name = urlsplit(url).path.rpartition("/")
+        if path_folder == folder and wanted.fullmatch(path_name):
+            return url
+    return None
 
 
 def next_link(response: TextResponse, labels: tuple[str, ...] = ("下一页", "下页")) -> str | None:

@@ -1,0 +1,232 @@
+"""The ``healthcrawl`` command.
+
+    healthcrawl demo                       crawl the bundled offline archive into the embedded MongoDB
+    healthcrawl crawl [SITE …] [--since …]  crawl the live sites (all four by default)
+    healthcrawl mongo start|stop|status    manage the embedded mongod
+    healthcrawl fixture URL --site SITE    save one live page as a test fixture (online)
+    healthcrawl score / rescore            relevance scoring of JSON lines / of stored articles
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SITE_KEYS = ("gmw", "chinanews", "ce", "cnii")
+#: the demo archive's week (healthcrawl/demo/manifest.json says the same)
+DEMO_SINCE, DEMO_UNTIL = "2026-11-09", "2026-11-15"
+DEMO_DATABASE = "healthcrawl_demo"
+
+
+def _project_settings(overrides: dict[str, Any] | None = None):
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "healthcrawl.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+# --- crawling ------------------------------------------------------------------------------------
+def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_args: dict[str, str]) -> tuple[int, list[dict]]:
+    """Run spiders in one process; returns (exit code, per-spider stats)."""
+    from scrapy.crawler import CrawlerProcess
+
+    settings = _project_settings(settings_overrides)
+    process = CrawlerProcess(settings)
+    crawlers = []
+    for name in spiders:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler, **spider_args)
+    process.start()
+    results = [{"spider": c.spidercls.name, "stats": c.stats.get_stats() if c.stats else {}} for c in crawlers]
+    code = 1 if process.bootstrap_failed else 0
+    return code, results
+
+
+def summarise(results: list[dict], out=sys.stdout) -> None:
+    """Per-site lines: found, stored, dropped by reason, pages skipped, unreachable sites."""
+    print("\nsite        found  stored  reprints  dropped (by reason) / skipped pages", file=out)
+    for result in results:
+        stats = result["stats"]
+        name = result["spider"]
+        found = stats.get("healthcrawl/spider/articles", 0)
+        stored = stats.get("healthcrawl/mongo/written", 0)
+        reprints = stats.get("healthcrawl/mongo/also_at", 0)
+        dropped = {k.split("/", 1)[1]: v for k, v in stats.items()
+                   if k.startswith("healthcrawl/") and k.count("/") >= 2
+                   and k.split("/")[1] in ("clean", "validate", "dedup", "relevance")
+                   and ("drop" in k or k.split("/")[1] in ("validate", "relevance"))}
+        skipped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("healthcrawl/spider/skipped/")}
+        extra = ", ".join(f"{k}={v}" for k, v in sorted({**dropped, **{f"skipped:{k}": v for k, v in skipped.items()}}.items()))
+        print(f"{name:<10} {found:>6} {stored:>7} {reprints:>9}  {extra or '-'}", file=out)
+        lists_ok = stats.get("healthcrawl/spider/list_pages", 0)
+        lists_failed = stats.get("healthcrawl/spider/list_unreachable", 0)
+        if lists_failed and not lists_ok:
+            print(f"{name:<10} could not reach the site: all {lists_failed} list page(s) failed "
+                  f"(see the log for the first error)", file=out)
+        if stats.get("finish_reason") not in (None, "finished"):
+            print(f"{name:<10} finished with reason {stats.get('finish_reason')}", file=out)
+
+
+def demo_archive() -> Path:
+    return Path(str(resources.files("healthcrawl.demo").joinpath("archive")))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    archive = demo_archive()
+    if not archive.is_dir():
+        print(f"the demo archive is missing at {archive}", file=sys.stderr)
+        return 2
+    overrides = {"HEALTHCRAWL_REPLAY_DIR": str(archive), "MONGO_DATABASE": args.database,
+                 "LOG_LEVEL": args.log_level}
+    print(f"healthcrawl demo: replaying {archive} (week {DEMO_SINCE} .. {DEMO_UNTIL}) "
+          f"into MongoDB database {args.database!r}")
+    code, results = run_crawl(list(SITE_KEYS), overrides, {"since": DEMO_SINCE, "until": DEMO_UNTIL})
+    summarise(results)
+    if code == 0:
+        _print_store_summary(args.database, DEMO_SINCE, DEMO_UNTIL)
+    return code
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    spiders = args.sites or list(SITE_KEYS)
+    unknown = sorted(set(spiders) - set(SITE_KEYS))
+    if unknown:
+        print(f"healthcrawl crawl: unknown site(s) {', '.join(unknown)}; known: {', '.join(SITE_KEYS)}",
+              file=sys.stderr)
+        return 2
+    spider_args = {k: v for k, v in (("since", args.since), ("until", args.until),
+                                     ("urls", args.urls), ("channels", args.channels)) if v}
+    overrides = {"LOG_LEVEL": args.log_level}
+    if args.database:
+        overrides["MONGO_DATABASE"] = args.database
+    code, results = run_crawl(spiders, overrides, spider_args)
+    summarise(results)
+    return code
+
+
+def _print_store_summary(database: str, since: str, until: str) -> None:
+    from healthcrawl import storage
+
+    settings = _project_settings({"MONGO_DATABASE": database})
+    client = storage.connect(storage.resolve_mongo_uri(settings))
+    coll = client[database][storage.ARTICLES]
+    total = coll.count_documents({})
+    relevant = coll.count_documents({"relevance.relevant": True})
+    reprinted = coll.count_documents({"also_at.0": {"$exists": True}})
+    print(f"\nMongoDB {database}.articles: {total} article(s), {relevant} relevant, "
+          f"{reprinted} with reprints elsewhere (also_at)")
+    client.close()
+
+
+# --- the embedded database -----------------------------------------------------------------------
+def cmd_mongo(args: argparse.Namespace) -> int:
+    from healthcrawl import mongod
+
+    settings = _project_settings()
+    dbpath = Path(settings.get("HEALTHCRAWL_MONGO_DBPATH")).resolve()
+    port = settings.getint("HEALTHCRAWL_MONGO_PORT")
+    try:
+        if args.action == "start":
+            server = mongod.ensure_running(dbpath, port)
+            print(f"mongod running: {server.uri} (pid {server.pid}, data {dbpath})")
+        elif args.action == "stop":
+            print("mongod stopped" if mongod.stop(dbpath) else "mongod was not running")
+        else:
+            server = mongod.status(dbpath)
+            print(f"mongod running: {server.uri} (pid {server.pid}, data {dbpath})" if server
+                  else f"mongod not running (data {dbpath})")
+            return 0 if server else 3
+    except mongod.EmbeddedMongoError as exc:
+        print(f"healthcrawl mongo: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+def cmd_fixture(args: argparse.Namespace) -> int:
+    from healthcrawl.fixtures import save_fixture
+
+    try:
+        path = save_fixture(args.url, args.site, Path(args.dest), name=args.name)
+    except Exception as exc:  # noqa: BLE001 - report any fetch/extract failure to the operator
+        print(f"healthcrawl fixture: {exc}", file=sys.stderr)
+        return 2
+    print(f"saved {path}: check expected.json, then run the site's tests")
+    return 0
+
+
+# --- relevance -----------------------------------------------------------------------------------
+def cmd_score(args: argparse.Namespace) -> int:
+    from healthcrawl.relevance import score_lines
+
+    score_lines(sys.stdin, sys.stdout)
+    return 0
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from healthcrawl import storage
+    from healthcrawl.relevance import rescore
+
+    settings = _project_settings({"MONGO_DATABASE": args.database} if args.database else None)
+    client = storage.connect(storage.resolve_mongo_uri(settings))
+    counts = rescore(client[settings.get("MONGO_DATABASE")][storage.ARTICLES])
+    print(json.dumps(counts, ensure_ascii=False))
+    client.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="healthcrawl", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="crawl the bundled offline archive into the embedded MongoDB")
+    p.add_argument("--database", default=DEMO_DATABASE)
+    p.add_argument("--log-level", default="WARNING")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("crawl", help="crawl the live sites")
+    p.add_argument("sites", nargs="*", metavar="SITE", help=f"any of {', '.join(SITE_KEYS)} (default: all)")
+    p.add_argument("--since")
+    p.add_argument("--until")
+    p.add_argument("--urls")
+    p.add_argument("--channels")
+    p.add_argument("--database")
+    p.add_argument("--log-level", default="INFO")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("mongo", help="manage the embedded mongod")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.set_defaults(func=cmd_mongo)
+
+    p = sub.add_parser("fixture", help="save one live page as a test fixture (online)")
+    p.add_argument("url")
+    p.add_argument("--site", required=True, choices=SITE_KEYS)
+    p.add_argument("--name", help="fixture directory name (default: from the URL)")
+    p.add_argument("--dest", default="tests/fixtures")
+    p.set_defaults(func=cmd_fixture)
+
+    p = sub.add_parser("score", help="score JSON lines {title, text} from stdin")
+    p.set_defaults(func=cmd_score)
+    p = sub.add_parser("rescore", help="re-score stored articles after a lexicon change")
+    p.add_argument("--database")
+    p.set_defaults(func=cmd_rescore)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""中国经济网 (ce.cn): TRS article templates and TRS channel lists.
+
+Pages of the old TRS templates are GB2312/GBK and declare it in a ``<meta>``; Scrapy (and the
+charset middleware for undeclared pages) decodes them, so nothing here touches bytes.
+
+Templates, tried in order:
+
+- ``ce-trs``: ``h1#articleTitle``, ``span#articleTime`` ("2025年05月21日 07:44"),
+  ``span#articleSource`` ("来源：…"), body ``#articleText div.TRS_Editor p``;
+- ``ce-trs-custom``: the same header with a ``div.Custom_UnionStyle`` body (Word-pasted text
+  split by ``<br>``/``<div>`` rather than ``<p>``).
+
+The post-2025 template (7-digit article ids) is undocumented and goes to the generic fallback;
+its paragraphs get the same tail clean-up as the templates' (see :meth:`CeExtractor.extract`).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from scrapy.http import TextResponse
+
+from healthcrawl import dates
+from healthcrawl.extractors.base import (Extracted, ListPage, SiteExtractor, Template,
+                                         editor_on_page, link_entries, meta_keywords, next_link,
+                                         split_editor, strip_label, text_blocks, trs_next_page)
+from healthcrawl.extractors.generic import FALLBACK
+
+#: Article URLs, old (``/YYYYMM/DD/tYYYYMMDD_<8 digits>``) and new (``/YYYYMM/tYYYYMMDD_<7>``).
+ARTICLE_PATH = re.compile(r"/(\d{6})/(?:\d{2}/)?t(\d{8})_(\d+)\.s?html$")
+#: Hosts whose articles the lists may link to.
+ARTICLE_HOSTS = frozenset({"www.ce.cn", "ce.cn", "health.ce.cn", "tech.ce.cn", "finance.ce.cn"})
+#: The channel folder right before the date folders: /xwzx/gnsz/gdxw/202611/10/t… → gdxw.
+_CHANNEL = re.compile(r"/([A-Za-z0-9_]+)/\d{6}/(?:\d{2}/)?t\d{8}_\d+\.s?html$")
+#: Site promotion appended to bodies: "更多精彩内容，请点击进入中国经济网健康频道".
+_MORE = re.compile(r"^更多精彩内容[，,]?\s*请点击进入")
+
+
+def is_article_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return (parts.hostname or "") in ARTICLE_HOSTS and bool(ARTICLE_PATH.search(parts.path))
+
+
+def channel_from_url(url: str) -> str | None:
+    """The channel folder; prefixed with the sub-site off www (health.ce.cn/news/… → health/news)."""
+    parts = urlsplit(url)
+    m = _CHANNEL.search(parts.path)
+    if not m:
+        return None
+    sub = (parts.hostname or "").split(".")[0]
+    return m[1] if sub in ("www", "ce") else f"{sub}/{m[1]}"
+
+
+def is_noise(text: str) -> bool:
+    return bool(_MORE.match(text))
+
+
+class CeTrsTemplate(Template):
+    """The TRS article page (to mid-2025); subclasses only change how the body is read."""
+
+    name = "ce-trs"
+    body_css = "#articleText div.TRS_Editor p"
+
+    def matches(self, response: TextResponse) -> bool:
+        return bool(response.css("h1#articleTitle")) and bool(response.css(self.body_css))
+
+    def body(self, response: TextResponse) -> list[str]:
+        return SiteExtractor.paragraphs(response.css(self.body_css), drop=is_noise)
+
+    def extract(self, response: TextResponse) -> Extracted:
+        result = Extracted(template=self.name)
+        text = SiteExtractor.first_text
+        result.put("title", *text(response, "h1#articleTitle"))
+        when, how = text(response, "span#articleTime")
+        result.put("published_at", dates.find_datetime(when), how)
+        source, how = text(response, "span#articleSource")
+        result.put("source", strip_label(source, "来源"), how)
+        author, how = text(response, "span#articleAuthor")
+        result.put("author", strip_label(author, "作者"), how)
+
+        paragraphs, editor = split_editor(self.body(response))
+        result.put("paragraphs", paragraphs, self.body_css)
+        result.put("editor", editor, "editor-line")
+        result.put("editor", editor_on_page(response), "page:责任编辑")
+        result.put("images", SiteExtractor.images(response, response.css("#articleText")),
+                   "#articleText img")
+        result.put("keywords", meta_keywords(response), "meta:keywords")
+        result.put("channel", channel_from_url(response.url), "url")
+        crumbs = response.css("#sousuo a::text, .crumbs a::text, .path a::text").getall()
+        result.put("channel", crumbs[-1].strip() if crumbs else None, "breadcrumb")
+        return result
+
+
+class CeTrsCustomTemplate(CeTrsTemplate):
+    """TRS page whose body is a ``div.Custom_UnionStyle`` of ``<br>``/``<div>``-separated text."""
+
+    name = "ce-trs-custom"
+    body_css = "#articleText div.Custom_UnionStyle"
+
+    def body(self, response: TextResponse) -> list[str]:
+        return [block for node in response.css(self.body_css) for block in text_blocks(node, is_noise)]
+
+
+class CeExtractor(SiteExtractor):
+    site = "ce"
+    templates = (CeTrsTemplate(), CeTrsCustomTemplate())
+
+    def extract(self, response: TextResponse) -> Extracted:
+        result = super().extract(response)
+        if result.template == FALLBACK and result.fields.get("paragraphs"):
+            # the fallback keeps the site's promotion and editor lines; drop them as the templates do
+            paragraphs, editor = split_editor([p for p in result.fields["paragraphs"] if not is_noise(p)])
+            result.fields["paragraphs"] = paragraphs
+            result.put("editor", editor, "fallback:editor-line")
+            result.put("editor", editor_on_page(response), "fallback:page:责任编辑")
+            result.put("channel", channel_from_url(response.url), "url")
+        return result
+
+    def parse_list(self, response: TextResponse) -> ListPage:
+        """Any link of article shape (both URL forms); TRS pager script, else a "下一页" link."""
+        return ListPage(entries=link_entries(response, response.css("a[href]"), is_article_url),
+                        next_page=trs_next_page(response) or next_link(response))
+
+
+EXTRACTOR = CeExtractor()

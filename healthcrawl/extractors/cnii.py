@@ -1,0 +1,218 @@
+"""中国信息产业网 (www.cnii.com.cn) and the 人民邮电报 e-paper (rmydb.cnii.com.cn).
+
+Templates, tried in order:
+
+- ``cnii-main``: ``/{channel}/YYYYMM/tYYYYMMDD_<id>.html``; body ``#divContent``, time
+  ``span.detail_pubTime``, source ``span.source`` ("来源：…"), title ``<h1>`` else ``<title>``;
+- ``cnii-old`` (≤2019): ``/{channel}/YYYY-MM/DD/content_<id>.htm``; body ``.conzw``, author,
+  source and time in one ``.conzz`` line;
+- ``cnii-epaper``: e-paper article pages ``[/rmydb]/html/YYYY/YYYYMMDD/YYYYMMDD_PPP/…html``;
+  body ``div#ozoom p``, title ``<title>`` without "_人民邮电报", date from the URL (the pages
+  print none), channel the list's column/page else "第PP版" from the URL.
+
+Lists: channel pages (``div.mainNews li a`` + sibling ``span`` "YYYY.MM.DD") and the e-paper's
+per-issue ``data.json`` (a JSON list of pages, see :meth:`CniiExtractor.parse_issue`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.http import Response, TextResponse
+
+from healthcrawl import dates
+from healthcrawl.extractors.base import (Extracted, ListEntry, ListPage, SiteExtractor, Template,
+                                         editor_on_page, link_entries, meta_keywords, next_link,
+                                         split_editor, squash, strip_label, text_blocks,
+                                         trs_next_page)
+from healthcrawl.sites import EPAPER_HOST, EPAPER_NAME
+
+#: Main-site articles, current and ≤2019 form; the first folder is the channel.
+MAIN_ARTICLE = re.compile(
+    r"^/(?P<channel>[A-Za-z0-9_]+)/(?:\d{6}/t\d{8}_\d+\.html|\d{4}-\d{2}/\d{2}/content_\d+\.htm)$")
+#: E-paper article pages, with or without the extra /rmydb/ prefix one known link carries.
+EPAPER_ARTICLE = re.compile(
+    r"^(?:/rmydb)?/html/\d{4}/(?P<day>\d{8})/(?P=day)_(?P<page>\d+)/(?P=day)_(?P=page)_\d+_\d+\.html$")
+#: Site names appended to <title>: "标题_中国信息产业网", "标题-中国工信新闻网", "标题_人民邮电报".
+_TITLE_SUFFIX = re.compile(
+    rf"\s*[_|\-—–]+\s*(?:中国信息产业网|中国工信新闻网|{EPAPER_NAME}|人民邮电)(?:\s*[_|\-—–].*)?$")
+
+
+def epaper_index_url(day: date) -> str:
+    """The e-paper's per-issue index (published on most weekdays)."""
+    return f"https://{EPAPER_HOST}/html/{day:%Y}/{day:%Y%m%d}/data.json"
+
+
+def is_article_url(url: str) -> bool:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not (host == "cnii.com.cn" or host.endswith(".cnii.com.cn")):
+        return False
+    return bool(MAIN_ARTICLE.match(parts.path) or EPAPER_ARTICLE.match(parts.path))
+
+
+def page_channel(page_no: Any) -> str | None:
+    """"第03版" from an e-paper page number (3, "03", "003" …)."""
+    digits = re.search(r"\d+", str(page_no or ""))
+    return f"第{int(digits[0]):02d}版" if digits else None
+
+
+def head_title(response: TextResponse) -> str | None:
+    """``<title>`` without the site name."""
+    title = squash(" ".join(response.xpath("//title//text()").getall()))
+    return _TITLE_SUFFIX.sub("", title) or None
+
+
+def list_channel(response: TextResponse) -> str | None:
+    """The channel the list entry that led here gave (request meta), if any."""
+    try:
+        return response.meta.get("channel")
+    except AttributeError:  # a response built without a request
+        return None
+
+
+class CniiTemplate(Template):
+    """What the three cnii templates share: a body container, title fallbacks, editor credits."""
+
+    body_css: ClassVar[str] = ""
+
+    def matches(self, response: TextResponse) -> bool:
+        return bool(response.css(self.body_css))
+
+    def header(self, response: TextResponse, result: Extracted) -> None:
+        """Template-specific fields (title first choice, time, source, author, channel)."""
+        raise NotImplementedError
+
+    def extract(self, response: TextResponse) -> Extracted:
+        result = Extracted(template=self.name)
+        self.header(response, result)
+        result.put("title", *SiteExtractor.first_text(response, "h1"))
+        result.put("title", head_title(response), "title")
+
+        container = response.css(self.body_css)
+        nodes = container.css("p")
+        if nodes:
+            body, how = SiteExtractor.paragraphs(nodes), f"{self.body_css} p"
+        else:  # text split by <br> only
+            body, how = [b for node in container for b in text_blocks(node)], f"{self.body_css} br"
+        paragraphs, editor = split_editor(body)
+        result.put("paragraphs", paragraphs, how)
+        result.put("editor", editor, "editor-line")
+        result.put("editor", editor_on_page(response), "page:责任编辑")
+        result.put("images", SiteExtractor.images(response, container), f"{self.body_css} img")
+        result.put("keywords", meta_keywords(response), "meta:keywords")
+        return result
+
+
+class CniiMainTemplate(CniiTemplate):
+    name = "cnii-main"
+    body_css = "#divContent"
+
+    def header(self, response: TextResponse, result: Extracted) -> None:
+        text = SiteExtractor.first_text
+        when, how = text(response, "span.detail_pubTime")
+        result.put("published_at", dates.find_datetime(when), how)
+        source, how = text(response, "span.source")
+        result.put("source", strip_label(source, "来源"), how)
+        author, how = text(response, "span.author")
+        result.put("author", strip_label(author, "作者"), how)
+        m = MAIN_ARTICLE.match(urlsplit(response.url).path)
+        result.put("channel", m["channel"] if m else None, "url")
+
+
+class CniiOldTemplate(CniiMainTemplate):
+    """≤2019: "作者：… 来源：… 2019-03-12 10:20" in one ``.conzz`` line."""
+
+    name = "cnii-old"
+    body_css = ".conzw"
+
+    def header(self, response: TextResponse, result: Extracted) -> None:
+        line, how = SiteExtractor.first_text(response, ".conzz")
+        line = line or ""
+        for name, label in (("author", "作者"), ("source", "来源")):
+            m = re.search(rf"{label}\s*[:：]\s*(\S+)", line)
+            result.put(name, m[1] if m else None, how)
+        result.put("published_at", dates.find_datetime(line), how)
+        super().header(response, result)  # channel (the .conzz fields are already set)
+
+
+class CniiEpaperTemplate(CniiTemplate):
+    name = "cnii-epaper"
+    body_css = "div#ozoom"
+
+    def header(self, response: TextResponse, result: Extracted) -> None:
+        result.put("title", head_title(response), "title")
+        result.put("published_at", dates.date_from_url(response.url), "url")
+        result.put("channel", list_channel(response), "list")
+        m = EPAPER_ARTICLE.match(urlsplit(response.url).path)
+        result.put("channel", page_channel(m["page"]) if m else None, "url")
+
+
+class CniiExtractor(SiteExtractor):
+    site = "cnii"
+    templates = (CniiMainTemplate(), CniiOldTemplate(), CniiEpaperTemplate())
+
+    def error_reason(self, response: Response) -> str | None:
+        reason = super().error_reason(response)
+        if reason:
+            return reason
+        # The e-paper host answers some clients with a page that is only a script (a JavaScript
+        # challenge that sets a cookie and reloads): not an article, and not worth a fallback.
+        visible = squash(" ".join(response.xpath(
+            "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+        ).getall()))
+        if len(visible) < 20 and response.xpath("//script"):
+            return "js_challenge"
+        return None
+
+    def parse_list(self, response: TextResponse) -> ListPage:
+        if is_json(response):
+            return self.parse_issue(response)
+        anchors = response.css("div.mainNews li a[href]")
+        return ListPage(entries=link_entries(response, anchors, is_article_url),
+                        next_page=trs_next_page(response) or next_link(response))
+
+    def parse_issue(self, response: TextResponse) -> ListPage:
+        """An e-paper issue's ``data.json``: ``[{"pageNo", "pageName"?, "onePageArticleList":
+        [{"mainTitle", "articleHref", "articleAuthor", "articleColumn"}, …]}, …]``.
+
+        ``articleHref`` is joined against the data.json URL (it may be relative or absolute);
+        the date comes from the path; the channel is the article's column, else "第PP版".
+        A dict wrapping the list (``{"data": [...]}``) is accepted too. Anything that is not
+        JSON (e.g. the host's JavaScript challenge) yields an empty page, which the spider logs.
+        """
+        try:
+            data = json.loads(response.text)
+        except ValueError:
+            return ListPage()
+        if isinstance(data, dict):
+            data = next((v for v in data.values() if isinstance(v, list)), [])
+        issue_day = dates.date_from_url(response.url)
+        entries: list[ListEntry] = []
+        for page in data if isinstance(data, list) else []:
+            if not isinstance(page, dict):
+                continue
+            for article in page.get("onePageArticleList") or []:
+                href = squash(article.get("articleHref"))
+                if not href:
+                    continue
+                url = urljoin(response.url, href)
+                entries.append(ListEntry(
+                    url=url,
+                    published_at=dates.date_from_url(url) or issue_day,
+                    title=squash(article.get("mainTitle")) or None,
+                    channel=squash(article.get("articleColumn")) or page_channel(page.get("pageNo")),
+                ))
+        return ListPage(entries=entries)
+
+
+def is_json(response: TextResponse) -> bool:
+    ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    return "json" in ctype or urlsplit(response.url).path.endswith(".json")
+
+
+EXTRACTOR = CniiExtractor()
