@@ -67,6 +67,12 @@ def head_title(response: TextResponse) -> str | None:
     return _TITLE_SUFFIX.sub("", title) or None
 
 
+def url_channel(url: str) -> str | None:
+    """The channel folder of a main-site article URL (/gxyw/202611/t… → gxyw)."""
+    m = MAIN_ARTICLE.match(urlsplit(url).path)
+    return m["channel"] if m else None
+
+
 def list_channel(response: TextResponse) -> str | None:
     """The channel the list entry that led here gave (request meta), if any."""
     try:
@@ -120,11 +126,10 @@ class CniiMainTemplate(CniiTemplate):
         result.put("source", strip_label(source, "来源"), how)
         author, how = text(response, "span.author")
         result.put("author", strip_label(author, "作者"), how)
-        m = MAIN_ARTICLE.match(urlsplit(response.url).path)
-        result.put("channel", m["channel"] if m else None, "url")
+        result.put("channel", url_channel(response.url), "url")
 
 
-class CniiOldTemplate(CniiMainTemplate):
+class CniiOldTemplate(CniiTemplate):
     """≤2019: "作者：… 来源：… 2019-03-12 10:20" in one ``.conzz`` line."""
 
     name = "cnii-old"
@@ -137,7 +142,7 @@ class CniiOldTemplate(CniiMainTemplate):
             m = re.search(rf"{label}\s*[:：]\s*(\S+)", line)
             result.put(name, m[1] if m else None, how)
         result.put("published_at", dates.find_datetime(line), how)
-        super().header(response, result)  # channel (the .conzz fields are already set)
+        result.put("channel", url_channel(response.url), "url")
 
 
 class CniiEpaperTemplate(CniiTemplate):
