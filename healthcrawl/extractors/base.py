@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -334,3 +334,178 @@ def next_link(response: TextResponse, labels: tuple[str, ...] = ("下一页", "�
             if url != response.url:
                 return url
     return None
+
+
+# -- declarative templates, pagers and list dates (gmw, chinanews) -------------------------------
+
+#: Navigation lines inside bodies: "【上一篇】…", "【下一篇】…".
+_NAV_LINE = re.compile(r"^[【\[]\s*(?:上一篇|下一篇)\s*[】\]]")
+#: A wire story's end mark, alone or closing the last paragraph: "(完)", "（完）".
+_END_MARK = re.compile(r"\s*[(（]\s*完\s*[)）]\s*$")
+
+
+def is_nav_line(text: str) -> bool:
+    return bool(_NAV_LINE.match(text))
+
+
+def strip_end_mark(paragraphs: list[str]) -> list[str]:
+    """Paragraphs without the "(完)" end mark of the last one (dropped when nothing else is left)."""
+    out = list(paragraphs)
+    if out:
+        last = _END_MARK.sub("", out[-1]).strip()
+        if last:
+            out[-1] = last
+        else:
+            out.pop()
+    return out
+
+
+def labelled(text: str | None, *labels: str, required: bool = False) -> str | None:
+    """The value after the first "label：" in ``text`` (up to the next space).
+
+    "2020年07月04日 12:10　来源：求是网 参与互动" → "求是网" (label 来源). Without any label in the
+    text, the whole text without brackets, or None when ``required``.
+    """
+    text = squash(text)
+    if not text:
+        return None
+    m = re.search(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*(\S+)", text) if labels else None
+    if m:
+        return strip_label(m[1])
+    return None if required else strip_label(text)
+
+
+def pruned(node: Selector, drop_css: tuple[str, ...]) -> Selector:
+    """A copy of ``node`` without the elements matching ``drop_css``.
+
+    The copy is re-parsed, so the response's own (cached) selector tree is left intact for the
+    other selectors, templates and the fallback.
+    """
+    copy = Selector(text=node.get() or "")
+    for query in drop_css:
+        for element in copy.css(query):
+            element.drop()
+    return copy
+
+
+def pager_next(response: TextResponse, anchors: Selector | list,
+               page_of: Callable[[str], int | None]) -> str | None:
+    """The next page among pager links (absolute URL), or None on the last page.
+
+    ``page_of(url)`` gives the page number of a URL of this series (None for other links); the
+    response's own URL counts as page 1 when it has no number. A "下一页" link wins, else the link
+    to page current + 1; links back to earlier pages are never taken.
+    """
+    current = page_of(response.url) or 1
+    following = None
+    for anchor in anchors:
+        href = (anchor.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#")):
+            continue
+        url = urljoin(response.url, href)
+        number = page_of(url)
+        if number is None or number <= current:
+            continue
+        if squash(anchor.xpath("string(.)").get()) in ("下一页", "下页", ">", "›", "»"):
+            return url
+        if number == current + 1 and following is None:
+            following = url
+    return following
+
+
+def recent_datetime(text: str | None, now: datetime, year: int | None = None,
+                    slack: timedelta = timedelta(days=1)) -> datetime | None:
+    """A list date printed without a year ("11-10 09:30"), Beijing time.
+
+    ``year`` when the page's URL says it (archives); otherwise the current year, or the previous
+    one when that would put the date in the future (December items listed in early January).
+    ``slack`` absorbs clock differences between the site and the crawler.
+    """
+    if year is not None:
+        return dates.find_datetime(text, year)
+    when = dates.find_datetime(text, now.year)
+    if when is not None and when > now + slack:
+        when = dates.find_datetime(text, now.year - 1)
+    return when
+
+
+class CssTemplate(Template):
+    """A template described by CSS selectors: for each field, the first selector that yields wins.
+
+    Site modules subclass it, set the selectors and may override :meth:`before` (hidden
+    metadata, read first so it beats visible text) and :meth:`after` (next page, channel …).
+    ``how`` is the selector that produced a field; the body's is "<container> <paragraph css>".
+    """
+
+    #: the page is of this template when any of these match
+    match_css: ClassVar[tuple[str, ...]] = ()
+    title_css: ClassVar[tuple[str, ...]] = ()
+    time_css: ClassVar[tuple[str, ...]] = ()
+    #: the element's text is the value, with or without its label ("来源：人民日报" / "人民日报")
+    source_css: ClassVar[tuple[str, ...]] = ()
+    author_css: ClassVar[tuple[str, ...]] = ()
+    editor_css: ClassVar[tuple[str, ...]] = ()
+    #: bylines holding several fields ("2020年07月04日 12:10　来源：求是网"): read after the
+    #: dedicated selectors, and only for the date and labelled values
+    byline_css: ClassVar[tuple[str, ...]] = ()
+    #: body containers (the first present is read) and the paragraph elements inside them
+    body_css: ClassVar[tuple[str, ...]] = ()
+    paragraph_css: ClassVar[str] = "p"
+    #: elements removed from the body before reading it (editor credit, pager, ads)
+    drop_css: ClassVar[tuple[str, ...]] = ("script", "style")
+    #: image URLs containing any of these are not article images (logos)
+    skip_images: ClassVar[tuple[str, ...]] = ()
+    #: strip a wire story's "(完)" end mark from the last paragraph
+    end_mark: ClassVar[bool] = False
+    source_labels: ClassVar[tuple[str, ...]] = ("来源",)
+    author_labels: ClassVar[tuple[str, ...]] = ("作者",)
+    editor_labels: ClassVar[tuple[str, ...]] = ("责任编辑", "责编", "编辑")
+
+    def matches(self, response: TextResponse) -> bool:
+        return any(response.css(query) for query in self.match_css)
+
+    def extract(self, response: TextResponse) -> Extracted:
+        result = Extracted(template=self.name)
+        self.before(response, result)
+        first_text = SiteExtractor.first_text
+        result.put("title", *first_text(response, *self.title_css))
+        for query in self.time_css + self.byline_css:
+            text, how = first_text(response, query)
+            result.put("published_at", dates.find_datetime(text), how)
+        for name, queries, labels in (("source", self.source_css, self.source_labels),
+                                      ("author", self.author_css, self.author_labels),
+                                      ("editor", self.editor_css, self.editor_labels)):
+            for query in queries:
+                text, how = first_text(response, query)
+                result.put(name, labelled(text, *labels), how)
+            for query in self.byline_css:
+                text, how = first_text(response, query)
+                result.put(name, labelled(text, *labels, required=True), how)
+        self.read_body(response, result)
+        result.put("keywords", meta_keywords(response), "meta:keywords")
+        self.after(response, result)
+        return result
+
+    def read_body(self, response: TextResponse, result: Extracted) -> None:
+        for query in self.body_css:
+            nodes = response.css(query)
+            if not nodes:
+                continue
+            body = pruned(nodes[0], self.drop_css)
+            paragraphs = SiteExtractor.paragraphs(body.css(self.paragraph_css), drop=is_nav_line)
+            how = f"{query} {self.paragraph_css}"
+            if not paragraphs:  # text split by <br> rather than <p>
+                paragraphs, how = text_blocks(body, drop=is_nav_line), f"{query} text"
+            paragraphs, editor = split_editor(paragraphs)
+            if self.end_mark:
+                paragraphs = strip_end_mark(paragraphs)
+            result.put("paragraphs", paragraphs, how)
+            result.put("editor", editor, f"{query} editor-line")
+            result.put("images", SiteExtractor.images(response, [body], self.skip_images), f"{query} img")
+            return
+
+    def before(self, response: TextResponse, result: Extracted) -> None:
+        """Fields read before the selectors (they win over them)."""
+
+    def after(self, response: TextResponse, result: Extracted) -> None:
+        """Fields the selectors left empty, the next page, clean-ups."""

@@ -1,0 +1,187 @@
+"""pipelines/mongo.py against a real mongod (tests/conftest.py starts it on a free port)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pymongo
+import pytest
+from pymongo import monitoring
+from scrapy import Spider
+from scrapy.utils.test import get_crawler
+
+from healthcrawl import storage
+from healthcrawl.mongod import MongodServer, free_port
+from pipelines.mongo import MongoPipeline
+from tests.factories import make_article
+
+
+class CommandCounter(monitoring.CommandListener):
+    def __init__(self):
+        self.commands: list[str] = []
+
+    def started(self, event):
+        self.commands.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def make_pipeline(uri: str, db: str, tmp_path, **settings) -> MongoPipeline:
+    crawler = get_crawler(Spider, {"MONGO_URI": uri, "MONGO_DATABASE": db,
+                                   "MONGO_SPOOL_DIR": str(tmp_path / "spool"), **settings})
+    return MongoPipeline.from_crawler(crawler)
+
+
+def run_items(pipeline: MongoPipeline, items, between=None) -> None:
+    async def go():
+        await pipeline.open_spider()
+        for n, item in enumerate(items):
+            await pipeline.process_item(item)
+            if between:
+                await between(n)
+        await pipeline.close_spider()
+    asyncio.run(go())
+
+
+def test_same_article_twice_is_one_document(mongod, mongo_db, tmp_path):
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [make_article(1)])
+    first = mongo_db.articles.find_one({})
+    time.sleep(0.01)
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [make_article(1, title="改过的标题")])
+    docs = list(mongo_db.articles.find({}))
+    assert len(docs) == 1
+    assert docs[0]["first_seen"] == first["first_seen"]
+    assert docs[0]["last_seen"] > first["last_seen"]
+    assert docs[0]["title"] == "改过的标题"
+    assert docs[0]["schema_version"] == 1
+
+
+def test_published_at_is_stored_as_utc(mongod, mongo_db, tmp_path):
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [make_article(2)])
+    doc = mongo_db.articles.find_one({})
+    assert doc["published_at"].utcoffset().total_seconds() == 0
+    assert (doc["published_at"].hour, doc["published_at"].day) == (1, 12)  # 09:30 +08:00
+
+
+def test_thousand_items_in_batches_of_hundred_take_ten_round_trips(mongod, mongo_db, tmp_path):
+    listener = CommandCounter()
+    pipeline = make_pipeline(mongod.uri, mongo_db.name, tmp_path, MONGO_BATCH_SIZE=100,
+                             MONGO_FLUSH_INTERVAL=60)
+
+    async def go():
+        await pipeline.open_spider()
+        # watch only the writer's client from here on (index creation is not an item write)
+        pipeline.client._event_listeners = None
+        listener_client = pymongo.MongoClient(mongod.uri, event_listeners=[listener], tz_aware=True)
+        pipeline.collection = listener_client[mongo_db.name]["articles"]
+        for i in range(1000):
+            await pipeline.process_item(make_article(i))
+        await pipeline.close_spider()
+        listener_client.close()
+
+    asyncio.run(go())
+    assert listener.commands.count("update") == 10
+    assert mongo_db.articles.count_documents({}) == 1000
+    assert pipeline.crawler.stats.get_value("healthcrawl/mongo/written") == 1000
+
+
+def test_indexes_and_chinese_text_search(mongod, mongo_db, tmp_path):
+    article = make_article(3, title="互联网医院接入医保结算", body="患者在线复诊后可直接使用医保支付，数据实时上传监管平台。")
+    other = make_article(4, title="秋季马拉松赛事举行", body="选手们在晴朗的天气中完成比赛。")
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [article, other])
+    names = set(mongo_db.articles.index_information())
+    assert {"canonical_url_unique", "published_at", "site_published_at", "relevance_score",
+            "search_text"} <= names
+    assert mongo_db.articles.index_information()["canonical_url_unique"]["unique"] is True
+    found = list(mongo_db.articles.find({"$text": {"$search": "医保"}}, {"title": 1}))
+    assert [d["title"] for d in found] == ["互联网医院接入医保结算"]
+    found = list(mongo_db.articles.find({"$text": {"$search": "复诊"}}, {"title": 1}))
+    assert [d["title"] for d in found] == ["互联网医院接入医保结算"]
+
+
+def test_reprint_is_appended_to_the_original(mongod, mongo_db, tmp_path):
+    original = make_article(5)
+    reprint = make_article(6, url="https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261112_1234567.shtml",
+                           site="ce", site_name="中国经济网")
+    reprint.canonical_url = reprint.url
+    reprint.duplicate_of = {"canonical_url": original.canonical_url, "reason": "reprint", "similarity": 0.9}
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [original, reprint])
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [original, reprint])  # a re-run
+    docs = list(mongo_db.articles.find({}))
+    assert len(docs) == 1
+    assert [a["url"] for a in docs[0]["also_at"]] == [reprint.url]
+    assert docs[0]["also_at"][0]["site"] == "ce"
+
+
+@pytest.fixture
+def own_mongod(tmp_path):
+    server = MongodServer(tmp_path / "own-db", free_port()).start()
+    yield server
+    server.stop()
+
+
+def test_database_killed_mid_run_loses_nothing_and_doubles_nothing(own_mongod, tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    db = "killtest"
+    pipeline = make_pipeline(own_mongod.uri, db, tmp_path, MONGO_BATCH_SIZE=20, MONGO_FLUSH_INTERVAL=0.2,
+                             MONGO_CONNECT_TIMEOUT=1, MONGO_RETRY_INTERVAL=0.2, MONGO_CLOSE_TIMEOUT=60)
+    items = [make_article(i) for i in range(300)]
+
+    async def between(n):
+        if n == 100:
+            await asyncio.sleep(0.5)   # let the first batches land
+            own_mongod.kill()
+        if n == 200:
+            await asyncio.sleep(1.0)   # the writer meets the dead server
+            await asyncio.to_thread(own_mongod.start)
+        await asyncio.sleep(0)
+
+    run_items(pipeline, items, between)
+    client = pymongo.MongoClient(own_mongod.uri)
+    coll = client[db].articles
+    assert coll.count_documents({}) == 300
+    assert len(coll.distinct("canonical_url")) == 300
+    assert "MongoDB unreachable" in caplog.text
+    client.close()
+
+
+def test_database_down_at_close_is_written_by_the_next_run(own_mongod, tmp_path):
+    db = "spooltest"
+    first = make_pipeline(own_mongod.uri, db, tmp_path, MONGO_BATCH_SIZE=10, MONGO_FLUSH_INTERVAL=0.1,
+                          MONGO_CLOSE_TIMEOUT=1, MONGO_RETRY_INTERVAL=0.2)
+
+    async def between(n):
+        if n == 4:
+            await asyncio.sleep(0.3)
+            own_mongod.kill()
+
+    run_items(first, [make_article(i) for i in range(30)], between)
+    assert first.crawler.stats.get_value("healthcrawl/mongo/left_in_spool") > 0
+    assert list((tmp_path / "spool").glob("*.jsonl"))
+    own_mongod.start()
+    second = make_pipeline(own_mongod.uri, db, tmp_path)
+    run_items(second, [make_article(29)])
+    client = pymongo.MongoClient(own_mongod.uri)
+    assert client[db].articles.count_documents({}) == 30
+    assert not list((tmp_path / "spool").glob("*.jsonl"))
+    client.close()
+
+
+def test_unreachable_database_at_start_raises_a_readable_error(tmp_path):
+    pipeline = make_pipeline(f"mongodb://hc:pw-s3cret@127.0.0.1:{free_port()}", "x", tmp_path,
+                             MONGO_CONNECT_TIMEOUT=0.5)
+    with pytest.raises(storage.StorageError) as info:
+        asyncio.run(pipeline.open_spider())
+    assert "unreachable" in str(info.value)
+    assert "pw-s3cret" not in str(info.value)
+
+
+def test_redact_hides_credentials():
+    assert storage.redact("mongodb://u:p%40ss@h:1/db") == "mongodb://***:***@h:1/db"
+    assert storage.redact("error at mongodb+srv://user:pw@cluster/x") == "error at mongodb+srv://***:***@cluster/x"
