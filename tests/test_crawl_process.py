@@ -19,8 +19,8 @@ WEEK = ("2026-11-09", "2026-11-15")
 
 
 def crawl(args: list[str], env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "HEALTHCRAWL_EMBEDDED_MONGO": "0", **(env or {})}
-    full_env.pop("MONGO_URI", None) if "MONGO_URI" not in (env or {}) else None
+    full_env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    full_env.update({"HEALTHCRAWL_EMBEDDED_MONGO": "0", **(env or {})})
     return subprocess.run([sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 
