@@ -71,8 +71,9 @@ def connect(uri: str, timeout: float = 5.0, **kwargs: Any) -> pymongo.MongoClien
         client.admin.command("ping")
     except Exception as exc:  # noqa: BLE001 - any failure here is a start-up failure
         client.close()
+        detail = str(exc).split(" (configured timeouts")[0].split(", Timeout:")[0]
         raise StorageError(f"MongoDB at {redact(uri)} is unreachable: "
-                           f"{redact(type(exc).__name__ + ': ' + str(exc))[:300]}") from None
+                           f"{redact(type(exc).__name__ + ': ' + detail)[:300]}") from None
     return client
 
 
