@@ -94,6 +94,18 @@ HEALTHCRAWL_SLOWDOWN_RETRIES = 3
 #: a body shorter than this many characters is not an article
 HEALTHCRAWL_MIN_BODY_CHARS = 60
 
+#: near-duplicate (reprint) detection, pipelines/dedup.py; justified in docs/PROCESSING.md
+#: estimated Jaccard similarity of character-shingle sets at or above which an article is a reprint
+HEALTHCRAWL_DEDUP_THRESHOLD = 0.4
+#: MinHash permutations (signature length); changing it, SHINGLE or BANDS makes stored keys stale
+HEALTHCRAWL_DEDUP_NUM_PERM = 128
+#: shingle size in characters of the normalised body
+HEALTHCRAWL_DEDUP_SHINGLE = 5
+#: LSH bands (rows per band = NUM_PERM // BANDS); 42 x 3 finds 94% of pairs at J=0.4, 99.6% at 0.5
+HEALTHCRAWL_DEDUP_BANDS = 42
+#: stored candidates read per item at most (bounds the lookup whatever the data)
+HEALTHCRAWL_DEDUP_MAX_CANDIDATES = 50
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("HEALTHCRAWL_LOG_LEVEL", "INFO")

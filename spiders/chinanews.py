@@ -1,6 +1,6 @@
 """中国新闻网: the rolling list, its per-day archives for the window, and the RSS feed.
 
-Every request goes to the canonical host www.chinanews.com.cn (see canonical_url).
+Every request goes to the canonical host www.chinanews.com.cn (healthcrawl.urls.canonical_url).
 """
 
 from collections.abc import Iterable
@@ -8,8 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from healthcrawl import dates
-from healthcrawl.extractors.chinanews import EXTRACTOR, archive_url, canonical_url
+from healthcrawl.extractors.chinanews import EXTRACTOR, archive_url
 from healthcrawl.spider import NewsSpider
+from healthcrawl.urls import canonical_url
 
 
 class ChinanewsSpider(NewsSpider):

@@ -360,6 +360,26 @@ def strip_end_mark(paragraphs: list[str]) -> list[str]:
     return out
 
 
+def clean_paragraphs(paragraphs: list[str], end_mark: bool = False) -> tuple[list[str], str | None]:
+    """Body paragraphs without 【上一篇】/【下一篇】 lines, editor credits and (optionally) the
+    "(完)" end mark; (paragraphs, editor name found in a credit or None)."""
+    paragraphs, editor = split_editor([p for p in paragraphs if not is_nav_line(p)])
+    return (strip_end_mark(paragraphs) if end_mark else paragraphs), editor
+
+
+def tidy_fallback(response: TextResponse, result: Extracted, end_mark: bool = False) -> None:
+    """Give the generic fallback's body the templates' clean-up (it keeps credits and end marks,
+    and trafilatura may repeat the title as the first paragraph); the editor from a credit in the
+    body, else anywhere on the page."""
+    paragraphs = list(result.fields.get("paragraphs") or [])
+    if paragraphs and paragraphs[0] == result.fields.get("title"):
+        paragraphs.pop(0)
+    paragraphs, editor = clean_paragraphs(paragraphs, end_mark=end_mark)
+    result.fields["paragraphs"] = paragraphs
+    result.put("editor", editor, "fallback:editor-line")
+    result.put("editor", editor_on_page(response), "fallback:page")
+
+
 def labelled(text: str | None, *labels: str, required: bool = False) -> str | None:
     """The value after the first "label：" in ``text`` (up to the next space).
 
@@ -369,8 +389,8 @@ def labelled(text: str | None, *labels: str, required: bool = False) -> str | No
     text = squash(text)
     if not text:
         return None
-    m = re.search(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*(\S+)", text) if labels else None
-    if m:
+    m = re.search(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*(\S*)", text) if labels else None
+    if m:  # "来源：" with nothing after it is no value
         return strip_label(m[1])
     return None if required else strip_label(text)
 
@@ -492,13 +512,11 @@ class CssTemplate(Template):
             if not nodes:
                 continue
             body = pruned(nodes[0], self.drop_css)
-            paragraphs = SiteExtractor.paragraphs(body.css(self.paragraph_css), drop=is_nav_line)
+            paragraphs = SiteExtractor.paragraphs(body.css(self.paragraph_css))
             how = f"{query} {self.paragraph_css}"
             if not paragraphs:  # text split by <br> rather than <p>
-                paragraphs, how = text_blocks(body, drop=is_nav_line), f"{query} text"
-            paragraphs, editor = split_editor(paragraphs)
-            if self.end_mark:
-                paragraphs = strip_end_mark(paragraphs)
+                paragraphs, how = text_blocks(body), f"{query} text"
+            paragraphs, editor = clean_paragraphs(paragraphs, end_mark=self.end_mark)
             result.put("paragraphs", paragraphs, how)
             result.put("editor", editor, f"{query} editor-line")
             result.put("images", SiteExtractor.images(response, [body], self.skip_images), f"{query} img")

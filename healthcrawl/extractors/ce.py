@@ -21,10 +21,9 @@ from urllib.parse import urlsplit
 
 from scrapy.http import TextResponse
 
-from healthcrawl import dates
-from healthcrawl.extractors.base import (Extracted, ListPage, SiteExtractor, Template,
-                                         editor_on_page, link_entries, meta_keywords, next_link,
-                                         split_editor, strip_label, text_blocks, trs_next_page)
+from healthcrawl.extractors.base import (CssTemplate, Extracted, ListPage, SiteExtractor,
+                                         editor_on_page, link_entries, next_link, split_editor,
+                                         trs_next_page)
 from healthcrawl.extractors.generic import FALLBACK
 
 #: Article URLs, old (``/YYYYMM/DD/tYYYYMMDD_<8 digits>``) and new (``/YYYYMM/tYYYYMMDD_<7>``).
@@ -56,50 +55,39 @@ def is_noise(text: str) -> bool:
     return bool(_MORE.match(text))
 
 
-class CeTrsTemplate(Template):
-    """The TRS article page (to mid-2025); subclasses only change how the body is read."""
+def clean_up(response: TextResponse, result: Extracted, how_prefix: str = "") -> None:
+    """What every ce page needs after its body is read, whichever template or the fallback read it:
+    no promotion lines, the editor credit (own line or printed below the body), the URL channel."""
+    paragraphs = [p for p in result.fields.get("paragraphs") or [] if not is_noise(p)]
+    paragraphs, editor = split_editor(paragraphs)
+    if paragraphs:
+        result.fields["paragraphs"] = paragraphs
+    result.put("editor", editor, f"{how_prefix}editor-line")
+    result.put("editor", editor_on_page(response), f"{how_prefix}page:责任编辑")
+    result.put("channel", channel_from_url(response.url), "url")
+
+
+class CeTrsTemplate(CssTemplate):
+    """The TRS article page (to mid-2025): ``#articleText div.TRS_Editor p``."""
 
     name = "ce-trs"
-    body_css = "#articleText div.TRS_Editor p"
+    match_css = body_css = ("#articleText div.TRS_Editor",)
+    title_css = ("h1#articleTitle",)
+    time_css = ("span#articleTime",)
+    source_css = ("span#articleSource",)
+    author_css = ("span#articleAuthor",)
 
-    def matches(self, response: TextResponse) -> bool:
-        return bool(response.css("h1#articleTitle")) and bool(response.css(self.body_css))
-
-    def body(self, response: TextResponse) -> list[str]:
-        return SiteExtractor.paragraphs(response.css(self.body_css), drop=is_noise)
-
-    def extract(self, response: TextResponse) -> Extracted:
-        result = Extracted(template=self.name)
-        text = SiteExtractor.first_text
-        result.put("title", *text(response, "h1#articleTitle"))
-        when, how = text(response, "span#articleTime")
-        result.put("published_at", dates.find_datetime(when), how)
-        source, how = text(response, "span#articleSource")
-        result.put("source", strip_label(source, "来源"), how)
-        author, how = text(response, "span#articleAuthor")
-        result.put("author", strip_label(author, "作者"), how)
-
-        paragraphs, editor = split_editor(self.body(response))
-        result.put("paragraphs", paragraphs, self.body_css)
-        result.put("editor", editor, "editor-line")
-        result.put("editor", editor_on_page(response), "page:责任编辑")
-        result.put("images", SiteExtractor.images(response, response.css("#articleText")),
-                   "#articleText img")
-        result.put("keywords", meta_keywords(response), "meta:keywords")
-        result.put("channel", channel_from_url(response.url), "url")
+    def after(self, response: TextResponse, result: Extracted) -> None:
+        clean_up(response, result)
         crumbs = response.css("#sousuo a::text, .crumbs a::text, .path a::text").getall()
         result.put("channel", crumbs[-1].strip() if crumbs else None, "breadcrumb")
-        return result
 
 
 class CeTrsCustomTemplate(CeTrsTemplate):
-    """TRS page whose body is a ``div.Custom_UnionStyle`` of ``<br>``/``<div>``-separated text."""
+    """The same page with a ``div.Custom_UnionStyle`` body (Word-pasted; often ``<br>``-split)."""
 
     name = "ce-trs-custom"
-    body_css = "#articleText div.Custom_UnionStyle"
-
-    def body(self, response: TextResponse) -> list[str]:
-        return [block for node in response.css(self.body_css) for block in text_blocks(node, is_noise)]
+    match_css = body_css = ("#articleText div.Custom_UnionStyle",)
 
 
 class CeExtractor(SiteExtractor):
@@ -108,13 +96,8 @@ class CeExtractor(SiteExtractor):
 
     def extract(self, response: TextResponse) -> Extracted:
         result = super().extract(response)
-        if result.template == FALLBACK and result.fields.get("paragraphs"):
-            # the fallback keeps the site's promotion and editor lines; drop them as the templates do
-            paragraphs, editor = split_editor([p for p in result.fields["paragraphs"] if not is_noise(p)])
-            result.fields["paragraphs"] = paragraphs
-            result.put("editor", editor, "fallback:editor-line")
-            result.put("editor", editor_on_page(response), "fallback:page:责任编辑")
-            result.put("channel", channel_from_url(response.url), "url")
+        if result.template == FALLBACK:  # the fallback keeps promotion and editor lines
+            clean_up(response, result, "fallback:")
         return result
 
     def parse_list(self, response: TextResponse) -> ListPage:

@@ -2,7 +2,8 @@
 
 The canonical host is ``www.chinanews.com.cn``; old links use ``www.chinanews.com``. Every URL
 this module hands to the crawl (list entries, next list pages) is rewritten with
-:func:`canonical_url`, so the same article is requested (and deduplicated) once.
+:func:`healthcrawl.urls.canonical_url` (https, canonical host, no fragment or tracking
+parameters), so the same article is requested (and deduplicated) once.
 
 Templates, tried in order:
 
@@ -24,7 +25,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy.http import Response, TextResponse
@@ -32,10 +33,12 @@ from scrapy.http import Response, TextResponse
 from healthcrawl import dates
 from healthcrawl.article import to_beijing
 from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         labelled, pager_next, recent_datetime, squash, strip_label)
+                                         labelled, pager_next, recent_datetime, squash, strip_label,
+                                         tidy_fallback)
+from healthcrawl.extractors.generic import FALLBACK
+from healthcrawl.urls import canonical_url
 
 CANONICAL_HOST = "www.chinanews.com.cn"
-_HOSTS = frozenset({"chinanews.com", "www.chinanews.com", "chinanews.com.cn", "www.chinanews.com.cn"})
 #: /{channel}/YYYY/MM-DD/<id>.shtml
 _ARTICLE_PATH = re.compile(r"^/([a-z]+)/\d{4}/\d{2}-\d{2}/\d+\.s?html?$")
 #: /scroll-news/YYYY/MMDD/news.shtml (per-day archive)
@@ -44,14 +47,6 @@ _ARCHIVE_PATH = re.compile(r"^/scroll-news/(\d{4})/\d{4}/")
 _LIST_PAGE = re.compile(r"/news(\d*)\.s?html$")
 #: titles of the site's error pages ("404页面", "中新网-404错误")
 _ERROR_TITLE = re.compile(r"^\s*404\b|404\s*(?:页面|错误)")
-
-
-def canonical_url(url: str) -> str:
-    """The URL on the canonical host (https://www.chinanews.com.cn/…); other URLs unchanged."""
-    parts = urlsplit(url)
-    if (parts.hostname or "").lower() not in _HOSTS:
-        return url
-    return urlunsplit(("https", CANONICAL_HOST, parts.path, parts.query, ""))
 
 
 def channel_from_url(url: str) -> str | None:
@@ -127,6 +122,8 @@ class ChinanewsExtractor(SiteExtractor):
 
     def extract(self, response: TextResponse) -> Extracted:
         result = super().extract(response)
+        if result.template == FALLBACK:
+            tidy_fallback(response, result, end_mark=ChinanewsTemplate.end_mark)
         result.put("channel", channel_from_url(response.url), "url")
         return result
 

@@ -19,15 +19,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response, TextResponse
 
 from healthcrawl import dates
-from healthcrawl.extractors.base import (Extracted, ListEntry, ListPage, SiteExtractor, Template,
-                                         editor_on_page, link_entries, meta_keywords, next_link,
-                                         split_editor, squash, strip_label, text_blocks,
+from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
+                                         editor_on_page, link_entries, next_link, squash,
                                          trs_next_page)
 from healthcrawl.sites import EPAPER_HOST, EPAPER_NAME
 
@@ -81,80 +80,43 @@ def list_channel(response: TextResponse) -> str | None:
         return None
 
 
-class CniiTemplate(Template):
-    """What the three cnii templates share: a body container, title fallbacks, editor credits."""
-
-    body_css: ClassVar[str] = ""
-
-    def matches(self, response: TextResponse) -> bool:
-        return bool(response.css(self.body_css))
-
-    def header(self, response: TextResponse, result: Extracted) -> None:
-        """Template-specific fields (title first choice, time, source, author, channel)."""
-        raise NotImplementedError
-
-    def extract(self, response: TextResponse) -> Extracted:
-        result = Extracted(template=self.name)
-        self.header(response, result)
-        result.put("title", *SiteExtractor.first_text(response, "h1"))
-        result.put("title", head_title(response), "title")
-
-        container = response.css(self.body_css)
-        nodes = container.css("p")
-        if nodes:
-            body, how = SiteExtractor.paragraphs(nodes), f"{self.body_css} p"
-        else:  # text split by <br> only
-            body, how = [b for node in container for b in text_blocks(node)], f"{self.body_css} br"
-        paragraphs, editor = split_editor(body)
-        result.put("paragraphs", paragraphs, how)
-        result.put("editor", editor, "editor-line")
-        result.put("editor", editor_on_page(response), "page:责任编辑")
-        result.put("images", SiteExtractor.images(response, container), f"{self.body_css} img")
-        result.put("keywords", meta_keywords(response), "meta:keywords")
-        return result
-
-
-class CniiMainTemplate(CniiTemplate):
+class CniiMainTemplate(CssTemplate):
     name = "cnii-main"
-    body_css = "#divContent"
+    match_css = body_css = ("#divContent",)
+    title_css = ("h1",)
+    time_css = ("span.detail_pubTime",)
+    source_css = ("span.source",)
+    author_css = ("span.author",)
 
-    def header(self, response: TextResponse, result: Extracted) -> None:
-        text = SiteExtractor.first_text
-        when, how = text(response, "span.detail_pubTime")
-        result.put("published_at", dates.find_datetime(when), how)
-        source, how = text(response, "span.source")
-        result.put("source", strip_label(source, "来源"), how)
-        author, how = text(response, "span.author")
-        result.put("author", strip_label(author, "作者"), how)
+    def after(self, response: TextResponse, result: Extracted) -> None:
+        result.put("title", head_title(response), "title")
+        result.put("editor", editor_on_page(response), "page:责任编辑")
         result.put("channel", url_channel(response.url), "url")
 
 
-class CniiOldTemplate(CniiTemplate):
-    """≤2019: "作者：… 来源：… 2019-03-12 10:20" in one ``.conzz`` line."""
+class CniiOldTemplate(CniiMainTemplate):
+    """≤2019: author, source and time in one ``.conzz`` line ("作者：… 来源：… 2019-03-12 10:20")."""
 
     name = "cnii-old"
-    body_css = ".conzw"
-
-    def header(self, response: TextResponse, result: Extracted) -> None:
-        line, how = SiteExtractor.first_text(response, ".conzz")
-        line = line or ""
-        for name, label in (("author", "作者"), ("source", "来源")):
-            m = re.search(rf"{label}\s*[:：]\s*(\S+)", line)
-            result.put(name, m[1] if m else None, how)
-        result.put("published_at", dates.find_datetime(line), how)
-        result.put("channel", url_channel(response.url), "url")
+    match_css = body_css = (".conzw",)
+    time_css = source_css = author_css = ()
+    byline_css = (".conzz",)
 
 
-class CniiEpaperTemplate(CniiTemplate):
+class CniiEpaperTemplate(CssTemplate):
     name = "cnii-epaper"
-    body_css = "div#ozoom"
+    match_css = body_css = ("div#ozoom",)
+    title_css = ("h1",)
 
-    def header(self, response: TextResponse, result: Extracted) -> None:
+    def before(self, response: TextResponse, result: Extracted) -> None:
         result.put("title", head_title(response), "title")
-        result.put("published_at", dates.date_from_url(response.url), "url")
+        result.put("published_at", dates.date_from_url(response.url), "url")  # the page prints none
         result.put("channel", list_channel(response), "list")
         m = EPAPER_ARTICLE.match(urlsplit(response.url).path)
         result.put("channel", page_channel(m["page"]) if m else None, "url")
+
+    def after(self, response: TextResponse, result: Extracted) -> None:
+        result.put("editor", editor_on_page(response), "page:责任编辑")
 
 
 class CniiExtractor(SiteExtractor):

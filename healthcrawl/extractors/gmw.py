@@ -38,7 +38,7 @@ from scrapy.http import TextResponse
 
 from healthcrawl import dates
 from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         link_entries, pager_next, squash)
+                                         link_entries, pager_next, squash, tidy_fallback)
 from healthcrawl.extractors.generic import FALLBACK
 
 #: First pages of articles: https://{sub}.gmw.cn/YYYY-MM/DD/content_<id>.htm
@@ -50,6 +50,9 @@ _NODE = re.compile(r"/node_(\d+)(?:_(\d+))?\.htm$")
 _ENPPROPERTY = re.compile(r"<!--\s*enpproperty(.*?)/enpproperty\s*-->", re.S)
 _ENP_FIELD = re.compile(r"<(\w+)>(.*?)</\1>", re.S)
 _KEYWORD_SEP = re.compile(r"[,，;；、\s]+")
+#: (item, link, date) selectors of the list markups: channel (node) lists, commentary lists
+_LIST_MARKUPS = ((".channel-newsGroup li", ".channel-newsTitle a", ".channel-newsTime"),
+                 (".content_left_main li", ".main_title a", "[class*=time]"))
 
 
 def is_article_url(url: str) -> bool:
@@ -163,6 +166,7 @@ class GmwExtractor(SiteExtractor):
     def extract(self, response: TextResponse) -> Extracted:
         result = super().extract(response)
         if result.template == FALLBACK:
+            tidy_fallback(response, result, end_mark=GmwTemplate.end_mark)
             # the hidden CMS record beats the fallback's guesses from visible text
             hidden = Extracted(template=FALLBACK)
             put_enpproperty(response, hidden)
@@ -177,13 +181,11 @@ class GmwExtractor(SiteExtractor):
         if path in ("", "/") or path.endswith(("/index.htm", "/index.html")):
             return ListPage(entries=link_entries(response, response.css("a[href]"), is_article_url))
         entries: dict[str, ListEntry] = {}
-        for item, link, when in (
-            *((li, ".channel-newsTitle a", ".channel-newsTime") for li in response.css(".channel-newsGroup li")),
-            *((li, ".main_title a", "[class*=time]") for li in response.css(".content_left_main li")),
-        ):
-            entry = self._entry(response, item, link, when)
-            if entry and entry.url not in entries:
-                entries[entry.url] = entry
+        for items_css, link_css, time_css in _LIST_MARKUPS:
+            for item in response.css(items_css):
+                entry = self._entry(response, item, link_css, time_css)
+                if entry and entry.url not in entries:
+                    entries[entry.url] = entry
         return ListPage(entries=list(entries.values()),
                         next_page=next_node_page(response.url) if entries else None)
 

@@ -1,0 +1,313 @@
+"""Dedup: fingerprints, the labelled pair set at the configured thresholds, and the pipeline
+against a real mongod (an earlier run's documents, this run's in-memory originals)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pymongo
+import pytest
+import scrapy
+from datasketch import MinHash
+from scrapy.utils.test import get_crawler
+
+from healthcrawl import settings as project_settings
+from healthcrawl.article import BEIJING, Article, to_document
+from healthcrawl.dedup import (Fingerprinter, RunIndex, content_hash, jaccard, normalise,
+                               shingle_hashes)
+from pipelines.dedup import DedupPipeline
+
+PAIRS = [json.loads(line) for line in
+         (Path(__file__).parent / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines()
+         if line.strip()]
+
+
+def configured() -> Fingerprinter:
+    """The fingerprinter exactly as settings.py configures the pipeline."""
+    return Fingerprinter(threshold=project_settings.HEALTHCRAWL_DEDUP_THRESHOLD,
+                         num_perm=project_settings.HEALTHCRAWL_DEDUP_NUM_PERM,
+                         shingle=project_settings.HEALTHCRAWL_DEDUP_SHINGLE,
+                         bands=project_settings.HEALTHCRAWL_DEDUP_BANDS)
+
+
+def pair(pair_id: str) -> dict:
+    return next(p for p in PAIRS if p["id"] == pair_id)
+
+
+# --- pure ----------------------------------------------------------------------------------------
+def test_normalised_content_hash_ignores_whitespace_punctuation_and_width():
+    a = "国家卫健委发布通知，要求加快建设。\n第二段：ＡＩ辅助诊断。"
+    b = "\u3000\u3000国家卫健委发布通知,要求加快建设.\n\n第二段: AI辅助诊断"
+    assert normalise(a) == normalise(b) == "国家卫健委发布通知要求加快建设第二段ai辅助诊断"
+    assert content_hash(a) == content_hash(b)
+    assert content_hash(a) != content_hash(a.replace("加快", "加速"))
+    assert content_hash("") is None and content_hash(" 。\n") is None
+
+
+def test_shingles_and_signature_match_datasketch():
+    fpr = configured()
+    norm = normalise(pair("A-r1")["a"]["body"])
+    hashes = shingle_hashes(norm, fpr.shingle)
+    assert hashes.dtype == np.uint32 and len(hashes) == len(np.unique(hashes))
+    reference = MinHash(num_perm=fpr.num_perm, seed=1, hashfunc=int)
+    reference.update_batch(hashes.tolist())
+    assert np.array_equal(fpr.signature(norm), reference.hashvalues)
+    # short texts still get a (single) shingle
+    assert len(shingle_hashes("医保", 5)) == 1
+
+
+def test_fingerprint_is_deterministic_and_stored_form_round_trips():
+    fpr = configured()
+    body = pair("B-r1")["a"]["body"]
+    one, two = fpr.fingerprint(body), Fingerprinter(**_params(fpr)).fingerprint(body)
+    assert one.content_hash == two.content_hash
+    assert one.bands == two.bands and len(one.bands) == fpr.bands
+    assert all(-(2 ** 63) <= key < 2 ** 63 for key in one.bands)  # BSON int64
+    field = fpr.dedup_field(one)
+    assert set(field) == {"params", "bands", "minhash"}
+    assert len(field["minhash"]) == 4 * fpr.num_perm
+    assert np.array_equal(fpr.signature_from_field(field), one.signature)
+    other = Fingerprinter(threshold=fpr.threshold, num_perm=64, shingle=fpr.shingle, bands=16)
+    assert other.signature_from_field(field) is None  # other parameters: not comparable
+    assert fpr.dedup_field(fpr.fingerprint("")) == {}
+
+
+def _params(fpr: Fingerprinter) -> dict:
+    return dict(threshold=fpr.threshold, num_perm=fpr.num_perm, shingle=fpr.shingle, bands=fpr.bands)
+
+
+def test_pair_set_is_big_enough_and_covers_both_classes():
+    labels = [p["label"] for p in PAIRS]
+    assert len(PAIRS) >= 30
+    assert labels.count("reprint") >= 12 and labels.count("distinct") >= 12
+    kinds = {p["kind"] for p in PAIRS}
+    for needed in ("different_headline_identical_body", "editor_note_added_small_edits",
+                   "trimmed_last_and_source_line", "same_event_other_writeup",
+                   "same_event_interpretation", "same_release_own_reporting"):
+        assert needed in kinds
+
+
+@pytest.mark.parametrize("p", PAIRS, ids=[p["id"] for p in PAIRS])
+def test_every_labelled_pair_is_classified_right_at_the_configured_thresholds(p):
+    fpr = configured()
+    index = RunIndex(fpr)
+    index.add("https://example.org/a", fpr.fingerprint(p["a"]["body"]))
+    match = index.find(fpr.fingerprint(p["b"]["body"]), exclude_url="https://example.org/b")
+    if p["label"] == "reprint":
+        assert match is not None, f"{p['id']} ({p['kind']}): reprint not found"
+        assert match.canonical_url == "https://example.org/a"
+        assert match.reason in ("content", "reprint")
+    else:
+        assert match is None, f"{p['id']} ({p['kind']}): distinct stories merged ({match})"
+
+
+def test_class_margins_around_the_threshold():
+    """The threshold sits in a wide gap between the classes (exact shingle Jaccard)."""
+    fpr = configured()
+    reprints = [jaccard(p["a"]["body"], p["b"]["body"], fpr.shingle) for p in PAIRS if p["label"] == "reprint"]
+    distinct = [jaccard(p["a"]["body"], p["b"]["body"], fpr.shingle) for p in PAIRS if p["label"] == "distinct"]
+    assert max(distinct) + 0.08 < fpr.threshold < min(reprints) - 0.08
+
+
+# --- the pipeline against MongoDB ----------------------------------------------------------------
+class PlainSpider(scrapy.Spider):
+    name = "plain"
+
+
+def make_pipeline(mongod, db, **settings):
+    crawler = get_crawler(PlainSpider, {"MONGO_URI": mongod.uri, "MONGO_DATABASE": db.name,
+                                        "HEALTHCRAWL_EMBEDDED_MONGO": False, **settings})
+    crawler.spider = crawler._create_spider()
+    pipeline = DedupPipeline.from_crawler(crawler)
+    return pipeline, crawler
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def item(url: str, side: dict, site: str = "gmw") -> Article:
+    return Article(url=url, site=site, site_name="光明网", title=side["title"], body=side["body"],
+                   published_at=datetime(2026, 11, 10, 9, 0, tzinfo=BEIJING))
+
+
+def prepare(db) -> None:
+    """The indexes the mongo pipeline creates for dedup (see docs/PROCESSING.md)."""
+    db.articles.create_index("canonical_url", unique=True)
+    db.articles.create_index("content_hash")
+    db.articles.create_index("dedup.bands")
+
+
+def store_previous_run(mongod, db, articles: list[Article]) -> None:
+    """An earlier crawl: dedup fills the fields, the mongo pipeline stores to_document(item)."""
+    prepare(db)
+    pipeline, _ = make_pipeline(mongod, db)
+
+    async def go():
+        await pipeline.open_spider()
+        for a in articles:
+            await pipeline.process_item(a)
+        await pipeline.close_spider()
+
+    run(go())
+    for a in articles:
+        assert a.duplicate_of is None
+        doc = to_document(a)
+        doc.pop("duplicate_of", None)
+        db.articles.insert_one(doc)
+
+
+def process_all(pipeline, articles):
+    async def go():
+        await pipeline.open_spider()
+        try:
+            for a in articles:
+                await pipeline.process_item(a)
+        finally:
+            await pipeline.close_spider()
+
+    run(go())
+
+
+def stats(crawler) -> dict:
+    return {k.split("/", 2)[2]: v for k, v in crawler.stats.get_stats().items()
+            if k.startswith("healthcrawl/dedup/")}
+
+
+def test_previous_run_original_found_as_content_duplicate_and_reprint(mongod, mongo_db):
+    original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("A-r1")["a"])
+    store_previous_run(mongod, mongo_db, [original])
+    stored = mongo_db.articles.find_one({"canonical_url": original.canonical_url})
+    assert stored["dedup"]["bands"] and stored["content_hash"] == original.content_hash
+
+    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    same_text = item("http://www.chinanews.com/gn/2026/11-10/1001.shtml", pair("A-r1")["b"], "chinanews")
+    reprint = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_1002.shtml", pair("A-r3")["b"], "ce")
+    distinct = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
+    process_all(pipeline, [same_text, reprint, distinct])
+
+    assert same_text.canonical_url == "https://www.chinanews.com.cn/gn/2026/11-10/1001.shtml"
+    assert same_text.duplicate_of == {"canonical_url": original.canonical_url, "reason": "content",
+                                      "similarity": 1.0}
+    assert reprint.duplicate_of["canonical_url"] == original.canonical_url
+    assert reprint.duplicate_of["reason"] == "reprint"
+    assert 0.6 < reprint.duplicate_of["similarity"] < 1.0
+    assert distinct.duplicate_of is None
+    assert stats(crawler) == {"content": 1, "reprint": 1, "original": 1}
+
+
+def test_distinct_same_event_stories_are_not_merged(mongod, mongo_db):
+    stories = [p for p in PAIRS if p["label"] == "distinct" and p["kind"].startswith(("same_event", "same_release"))]
+    assert len(stories) >= 5
+    store_previous_run(mongod, mongo_db, [item(f"https://news.gmw.cn/2026-11/10/content_{i}.htm", p["a"])
+                                          for i, p in enumerate(stories) if p["a"]["body"] not in
+                                          [q["a"]["body"] for q in stories[:i]]])
+    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    others = [item(f"https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261111_{i}.shtml", p["b"], "ce")
+              for i, p in enumerate(stories)]
+    process_all(pipeline, others)
+    assert all(o.duplicate_of is None for o in others)
+    assert stats(crawler) == {"original": len(others)}
+
+
+def test_same_url_again_is_not_a_duplicate_of_itself(mongod, mongo_db):
+    original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("B-r1")["a"])
+    store_previous_run(mongod, mongo_db, [original])
+    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    again = item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss", pair("B-r2")["b"])
+    twice = item("https://news.gmw.cn/2026-11/10/content_1.htm#top", pair("B-r1")["a"])
+    process_all(pipeline, [again, twice])
+    assert again.duplicate_of is None and twice.duplicate_of is None
+    assert stats(crawler) == {"url_seen_before": 2}
+
+
+def test_within_one_run_originals_are_found_before_they_are_stored(mongod, mongo_db):
+    prepare(mongo_db)
+    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    first = item("https://health.gmw.cn/2026-11/12/content_9.htm", pair("D-r1")["a"])
+    reprint = item("https://www.chinanews.com.cn/jk/2026/11-12/2001.shtml", pair("D-r1")["b"], "chinanews")
+    copy = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261112_2002.shtml", pair("D-r3")["b"], "ce")
+    other = item("https://www.cnii.com.cn/rmydb/202611/t20261112_2003.html", pair("D-d1")["b"], "cnii")
+    process_all(pipeline, [first, reprint, copy, other])
+    assert first.duplicate_of is None and other.duplicate_of is None
+    assert reprint.duplicate_of["canonical_url"] == first.canonical_url
+    assert reprint.duplicate_of["reason"] == "reprint"
+    assert copy.duplicate_of["reason"] == "content"
+    assert stats(crawler) == {"original": 2, "reprint": 1, "content": 1}
+
+
+def test_concurrent_items_of_one_run_see_each_other(mongod, mongo_db):
+    prepare(mongo_db)
+    pipeline, _ = make_pipeline(mongod, mongo_db)
+    a = item("https://digital.gmw.cn/2026-11/13/content_5.htm", pair("F-r3")["a"])
+    b = item("https://www.chinanews.com.cn/gn/2026/11-13/3001.shtml", pair("F-r3")["b"], "chinanews")
+
+    async def go():
+        await pipeline.open_spider()
+        await asyncio.gather(pipeline.process_item(a), pipeline.process_item(b))
+        await pipeline.close_spider()
+
+    run(go())
+    assert [x.duplicate_of is None for x in (a, b)].count(True) == 1
+
+
+def test_lookup_failure_falls_back_to_this_run(mongod, mongo_db):
+    prepare(mongo_db)
+    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    a = item("https://digital.gmw.cn/2026-11/13/content_5.htm", pair("E-r1")["a"])
+    b = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4001.html", pair("E-r1")["b"], "cnii")
+
+    class Broken:
+        def find(self, *args, **kwargs):
+            raise pymongo.errors.AutoReconnect("connection reset")
+
+    async def go():
+        await pipeline.open_spider()
+        pipeline.collection = Broken()
+        await pipeline.process_item(a)
+        await pipeline.process_item(b)
+        await pipeline.close_spider()
+
+    run(go())
+    assert b.duplicate_of["canonical_url"] == a.canonical_url
+    assert stats(crawler)["lookup_failed"] == 2
+
+
+def test_unreachable_database_fails_loudly(mongo_db):
+    from healthcrawl.mongod import free_port
+    from healthcrawl.storage import StorageError
+
+    crawler = get_crawler(PlainSpider, {"MONGO_URI": f"mongodb://127.0.0.1:{free_port()}",
+                                        "MONGO_CONNECT_TIMEOUT": 0.5})
+    crawler.spider = crawler._create_spider()
+    pipeline = DedupPipeline.from_crawler(crawler)
+    with pytest.raises(StorageError):
+        run(pipeline.open_spider())
+
+
+def test_candidate_lookup_is_bounded(mongod, mongo_db):
+    """Many stored near-copies: at most HEALTHCRAWL_DEDUP_MAX_CANDIDATES are read, and the
+    URL identity and content hash are still recognised beyond that bound."""
+    prepare(mongo_db)
+    fpr = configured()
+    base = pair("G-r1")["a"]
+    docs = []
+    for i in range(12):
+        a = item(f"https://www.cnii.com.cn/yw/202611/t20261114_{i}.html", {**base, "body": base["body"] + f"第{i}版。"})
+        a.canonical_url = a.url
+        fp = fpr.fingerprint(a.body)
+        a.content_hash, a.dedup = fp.content_hash, fpr.dedup_field(fp)
+        docs.append(to_document(a))
+    mongo_db.articles.insert_many(docs)
+    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_MAX_CANDIDATES=3)
+    again = item("https://www.cnii.com.cn/yw/202611/t20261114_11.html", {**base, "body": base["body"] + "第11版。"})
+    exact = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261114_99.shtml", {**base, "body": base["body"] + "第7版。"})
+    process_all(pipeline, [again, exact])
+    assert again.duplicate_of is None
+    assert exact.duplicate_of["reason"] == "content"
+    assert exact.duplicate_of["canonical_url"] == "https://www.cnii.com.cn/yw/202611/t20261114_7.html"
+    assert stats(crawler) == {"url_seen_before": 1, "content": 1}
