@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import html
 import io
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -188,7 +189,11 @@ def _story_keys(doc: dict[str, Any]) -> set[str]:
 
 def _find_by_url(collection, url: str) -> tuple[dict[str, Any] | None, bool]:
     """(document, via_reprint) for a URL: its own url/canonical_url first, then a reprint URL."""
-    forms = list(dict.fromkeys(u for u in (url, canonicalize(url)) if u))
+    try:
+        canonical = canonicalize(url)
+    except ValueError:  # not a URL at all: it can still match a stored string exactly
+        canonical = ""
+    forms = list(dict.fromkeys(u for u in (url, canonical) if u))
     doc = collection.find_one({"$or": [{"canonical_url": {"$in": forms}}, {"url": {"$in": forms}}]})
     if doc is not None:
         return doc, False
@@ -211,8 +216,9 @@ def select_articles(collection, since: date, until: date, *, pick: list[str] | N
     ``limit``: at most this many articles (0: no limit). None: ``default_limit`` for the automatic
     selection, no limit for hand picks (the editor chose them).
     """
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be 0 (no limit) or more, not {limit}")
     window = window_filter(since, until)
-    cap = limit if limit is not None else None
     seen: set[str] = set()
     docs: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -245,8 +251,8 @@ def select_articles(collection, since: date, until: date, *, pick: list[str] | N
                 notes.append(f"{url}: published {when}, outside {since.isoformat()} .. {until.isoformat()}")
             elif not (doc.get("relevance") or {}).get("relevant"):
                 notes.append(f"{url}: not marked relevant; included because it was picked")
-        if cap:
-            docs = docs[:cap]
+        if limit:
+            docs = docs[:limit]
         return Selection(docs, "file", unknown, notes)
 
     picked = list(collection.find({**window, "bulletin.pick": True}))
@@ -256,11 +262,11 @@ def select_articles(collection, since: date, until: date, *, pick: list[str] | N
             return (0, value) if isinstance(value, (int, float)) else (1, 0)
         for doc in sorted(sorted(picked, key=_sort_key), key=order):
             take(doc)
-        if cap:
-            docs = docs[:cap]
+        if limit:
+            docs = docs[:limit]
         return Selection(docs, "stored", [], notes)
 
-    n = cap if cap is not None else default_limit
+    n = limit if limit is not None else default_limit
     cursor = collection.find({**window, "relevance.relevant": True}).sort(
         [("relevance.score", -1), ("published_at", -1), ("canonical_url", 1)])
     for doc in cursor:
@@ -590,8 +596,9 @@ def build_bulletin(collection, since: date, until: date, *, fmt: str = "docx",
     bulletin = Bulletin(centre=(centre or DEFAULT_CENTRE).strip(), issue_date=issue_date,
                         since=since, until=until, scope=(scope or DEFAULT_SCOPE).strip(), items=items)
     data = render(bulletin, fmt)
+    as_folder = not out or str(out).endswith(("/", os.sep))  # "--out bulletins/" names a folder
     path = Path(out) if out else Path.cwd()
-    if path.is_dir():
+    if as_folder or path.is_dir():
         path = path / default_filename(issue_date, fmt)
     atomic_write(path, data)
     how = {"file": "from the pick list", "stored": "picked in the database (bulletin.pick)",

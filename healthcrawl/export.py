@@ -32,7 +32,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from healthcrawl.article import BEIJING
+from healthcrawl.article import ARTICLE_FIELDS, BEIJING
 from healthcrawl.dates import day_end, day_start, parse_day
 
 FORMATS = ("csv", "jsonl")
@@ -159,8 +159,11 @@ def _plain(value: Any) -> Any:
 
 
 def json_document(doc: dict[str, Any]) -> dict[str, Any]:
-    """A stored document as exported to JSON lines (no MongoDB internals)."""
-    return _plain({k: v for k, v in doc.items() if k not in INTERNAL_FIELDS})
+    """A stored document as exported to JSON lines: no MongoDB internals, the Article's fields in
+    their documented order, then the storage-managed ones (first_seen, last_seen, …)."""
+    order = {name: i for i, name in enumerate((*ARTICLE_FIELDS, "first_seen", "last_seen"))}
+    keys = sorted((k for k in doc if k not in INTERNAL_FIELDS), key=lambda k: (order.get(k, len(order)), k))
+    return _plain({k: doc[k] for k in keys})
 
 
 def _joined(values: Iterable[Any] | None) -> str:
@@ -323,7 +326,7 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     try:
         result = export(collection, args.since, args.until, args.fmt,
                         None if args.out in (None, "-") else Path(args.out), args.include_all)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"healthcrawl export: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -106,6 +106,24 @@ HEALTHCRAWL_DEDUP_BANDS = 42
 #: stored candidates read per item at most (bounds the lookup whatever the data)
 HEALTHCRAWL_DEDUP_MAX_CANDIDATES = 50
 
+#: relevance (pipelines/relevance.py, healthcrawl/relevance.py): relevant = health AND (digital OR
+#: policy) AND NOT markets; see docs/PROCESSING.md for the rule, the lexicon format and P/R figures
+#: category score thresholds (weighted lexicon hits: title x3, lead x2, body x1)
+HEALTHCRAWL_RELEVANCE_MIN_HEALTH = 6.0
+HEALTHCRAWL_RELEVANCE_MIN_DIGITAL = 6.0
+HEALTHCRAWL_RELEVANCE_MIN_POLICY = 6.0
+#: a stock-market/company-results score at or above this excludes the article
+HEALTHCRAWL_RELEVANCE_MAX_MARKETS = 9.0
+#: distinct terms of weight >= 2 a category needs besides its score (a word in passing is no topic)
+HEALTHCRAWL_RELEVANCE_MIN_TERMS = {"health": 2, "digital": 1, "policy": 2, "markets": 2}
+#: path of a lexicon JSON to use instead of the packaged healthcrawl/data/lexicon.json
+HEALTHCRAWL_RELEVANCE_LEXICON = os.environ.get("HEALTHCRAWL_RELEVANCE_LEXICON") or None
+#: keep irrelevant articles (flagged relevance.relevant = False) instead of dropping them
+HEALTHCRAWL_KEEP_IRRELEVANT = os.environ.get("HEALTHCRAWL_KEEP_IRRELEVANT", "0") in ("1", "true", "yes")
+#: jieba TF-IDF keywords stored in top_keywords, taken from the title and the body's first N chars
+HEALTHCRAWL_TOP_KEYWORDS = 10
+HEALTHCRAWL_KEYWORDS_MAX_CHARS = 1000
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("HEALTHCRAWL_LOG_LEVEL", "INFO")

@@ -17,7 +17,6 @@ import docx
 import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
-from docx.shared import Cm
 
 from healthcrawl import bulletin as bulletin_mod
 from healthcrawl import storage
@@ -146,7 +145,7 @@ def test_docx_uses_an_east_asian_font(articles, week, tmp_path):
     lang = d.styles["Normal"].element.rPr.find(qn("w:lang"))
     assert lang.get(qn("w:eastAsia")) == "zh-CN"
     assert d.styles["Hyperlink"].element.get(qn("w:customStyle")) is None   # Word's built-in style
-    assert (d.sections[0].page_width, d.sections[0].page_height) == (Cm(21), Cm(29.7))   # A4
+    assert (round(d.sections[0].page_width.cm, 1), round(d.sections[0].page_height.cm, 1)) == (21.0, 29.7)  # A4
     # the package is a valid zip with the hyperlink relationships in document.xml.rels
     with zipfile.ZipFile(result.path) as z:
         assert z.testzip() is None
@@ -186,6 +185,11 @@ def test_markdown_structure(articles, week, tmp_path):
     assert "来源：中国经济网" in lines and "主要内容：" in lines
     for line in week["a1"].body.split("\n"):
         assert line in lines
+
+
+def test_out_naming_a_new_folder(articles, week, tmp_path):
+    result = build_bulletin(articles, SINCE, UNTIL, fmt="html", out=f"{tmp_path}/bulletins/")
+    assert result.path == tmp_path / "bulletins" / "bulletin-2026-11-15.html" and result.path.is_file()
 
 
 def test_markdown_escapes_markup():
@@ -392,6 +396,8 @@ def test_bad_arguments(articles):
         build_bulletin(articles, SINCE, UNTIL, fmt="pdf", out=Path("x"))
     with pytest.raises(ValueError, match="after"):
         build_bulletin(articles, UNTIL, SINCE, fmt="md", out=Path("x"))
+    with pytest.raises(ValueError, match="limit"):
+        build_bulletin(articles, SINCE, UNTIL, fmt="md", out=Path("x"), limit=-1)
 
 
 # --- the command line -------------------------------------------------------------------------------

@@ -84,6 +84,26 @@ class Story:
 
 
 @dataclass(frozen=True)
+class Older:
+    """A list entry older than the window whose page is not mirrored (HTTP 404 if requested):
+    spiders must drop it by its list date, and stop paging on the page that shows it."""
+
+    url: str
+    day: str
+    title: str
+
+    @property
+    def published(self) -> str:
+        return f"{self.day} 00:00:00"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    key = ""
+
+
+@dataclass(frozen=True)
 class ListSpec:
     """A list page (first page URL) and the stories it links to, newest first once rendered."""
 
@@ -96,6 +116,8 @@ class ListSpec:
     more_pages: bool = False
     #: gmw: write same-host hrefs as "../../2026-11/10/content_x.htm"
     dotdot: bool = False
+    #: entries older than the window at the end of the list (not mirrored)
+    older: tuple[Older, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,7 +156,7 @@ GMW = [
 国家卫生健康委规划发展与信息化司负责人在会上介绍，截至10月底，全国二级以上公立医院中，超过九成已接入省级平台，居民电子健康档案建档率保持在九成以上，电子病历系统应用水平分级评价平均级别较三年前明显提高。
 据介绍，下一步将重点推进电子健康档案和电子病历的跨机构、跨地域互通共享。“群众在一个省看病的记录，到另一个省也能在授权后调阅，减少重复检查、重复建档。”该负责人说，相关试点将率先在京津冀、长三角、成渝等区域开展。
 发布会上，有记者问及数据安全问题。对此，相关负责人表示，个人健康信息调阅遵循“本人授权、最小必要、全程留痕”原则，平台将对调阅行为进行实时监测，对违规查询实行问责。
-在人工智能应用方面，有关司局负责人表示，将制定医疗卫生领域人工智能应用场景参考指引，鼓励医疗机构在辅助诊断、智能导诊、医院管理等场景规范开展应用，同时加强对算法和数据质量的评估。
+在人工智能应用方面，有关司局负责人表示，将研究出台医疗卫生领域人工智能应用的场景清单和管理规范，鼓励医疗机构在辅助诊断、智能导诊、医院管理等场景规范开展应用，同时加强对算法和数据质量的评估。
 此外，国家卫生健康委将继续推进“互联网+医疗健康”便民惠民服务，推动检查检验结果互认、预约诊疗、移动支付等服务在更多医疗机构落地，让数字化成果更多惠及基层群众。
 """,
     ),
@@ -371,14 +393,42 @@ GMW = [
     ),
 ]
 
+#: Real node lists run back for dozens of pages and the gmw spider pages blindly
+#: (node_x.htm → node_x_2.htm …) until a page shows entries older than the window. So every
+#: node list here ends with older entries: g17 (mirrored) on node_9222_2.htm, list-only
+#: :class:`Older` entries on the one-page lists; the node_x_<n+1>.htm they link is not mirrored.
 GMW_LISTS = [
-    ListSpec("https://health.gmw.cn/node_9583.htm", "要闻时评", ("g07", "g04", "g03", "g01")),
+    ListSpec("https://health.gmw.cn/node_9583.htm", "要闻时评", ("g07", "g04", "g03", "g01"),
+             more_pages=True, older=(
+                 Older("https://health.gmw.cn/2026-11/08/content_39603377.htm", "2026-11-08",
+                       "守护群众健康需要久久为功"),
+                 Older("https://health.gmw.cn/2026-11/06/content_39598841.htm", "2026-11-06",
+                       "基层医疗服务能力提升要在“实”字上下功夫"))),
     ListSpec("https://health.gmw.cn/node_9222.htm", "资讯速递", ("g16", "g03", "g05", "g11", "g17"),
              page_size=3, more_pages=True),
-    ListSpec("https://health.gmw.cn/node_9224.htm", "医疗前沿", ("g08", "g12", "g05"), dotdot=True),
-    ListSpec("https://politics.gmw.cn/node_9844.htm", "要闻", ("g18", "g13")),
-    ListSpec("https://politics.gmw.cn/node_10495.htm", "滚动播报", ("g07", "g18", "g02", "g13")),
-    ListSpec("https://news.gmw.cn/node_4108.htm", "光明日报", ("g04", "g14", "g06", "g05")),
+    ListSpec("https://health.gmw.cn/node_9224.htm", "医疗前沿", ("g08", "g12", "g05"), dotdot=True,
+             more_pages=True, older=(
+                 Older("https://health.gmw.cn/2026-11/07/content_39604410.htm", "2026-11-07",
+                       "我国学者在罕见病基因诊断研究中取得新进展"),
+                 Older("https://health.gmw.cn/2026-11/05/content_39596102.htm", "2026-11-05",
+                       "新型可降解支架完成首例临床植入"))),
+    ListSpec("https://politics.gmw.cn/node_9844.htm", "要闻", ("g18", "g13"), more_pages=True, older=(
+        Older("https://politics.gmw.cn/2026-11/08/content_39603012.htm", "2026-11-08",
+              "全国秋冬季森林草原防火工作部署会召开"),
+        Older("https://politics.gmw.cn/2026-11/06/content_39599764.htm", "2026-11-06",
+              "多地启动冬季供暖保障工作"))),
+    ListSpec("https://politics.gmw.cn/node_10495.htm", "滚动播报", ("g07", "g18", "g02", "g13"),
+             more_pages=True, older=(
+                 Older("https://politics.gmw.cn/2026-11/08/content_39603150.htm", "2026-11-08",
+                       "交通运输部门部署今冬明春重点物资运输保障"),
+                 Older("https://politics.gmw.cn/2026-11/07/content_39601926.htm", "2026-11-07",
+                       "前三季度外贸运行情况发布"))),
+    ListSpec("https://news.gmw.cn/node_4108.htm", "光明日报", ("g04", "g14", "g06", "g05"),
+             more_pages=True, older=(
+                 Older("https://news.gmw.cn/2026-11/08/content_39602875.htm", "2026-11-08",
+                       "让书香浸润乡村振兴"),
+                 Older("https://news.gmw.cn/2026-11/07/content_39600538.htm", "2026-11-07",
+                       "高校科研成果转化按下“快进键”"))),
 ]
 
 #: channel homes (index.html): headline block, then a "推荐阅读" block

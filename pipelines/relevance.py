@@ -1,0 +1,66 @@
+"""RelevancePipeline: score every new article against the lexicon, drop the irrelevant ones.
+
+- Items with ``duplicate_of`` set pass through unscored (they become an ``also_at`` entry of
+  their original, which was scored itself) — counted ``healthcrawl/relevance/duplicate_skipped``.
+- Otherwise ``relevance = {"score", "relevant", "matched", "scores", "lexicon_version"}`` and
+  ``top_keywords`` are set by :class:`healthcrawl.relevance.Scorer` (the same code as
+  ``healthcrawl score`` / ``rescore``), counted ``relevant`` or ``irrelevant``.
+- Irrelevant items are dropped (``DropItem``) unless ``HEALTHCRAWL_KEEP_IRRELEVANT`` is true, in
+  which case they pass flagged ``relevant: False`` (``healthcrawl/relevance/kept_irrelevant``).
+
+The lexicon, thresholds and the jieba TF-IDF tables are loaded once, in ``open_spider`` (off the
+reactor thread), never per item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from healthcrawl.relevance import Scorer, scorer_from_settings
+
+logger = logging.getLogger(__name__)
+
+STATS = "healthcrawl/relevance"
+
+
+class RelevancePipeline:
+    def __init__(self, crawler, scorer: Scorer, keep_irrelevant: bool = False):
+        self.crawler = crawler
+        self.scorer = scorer
+        self.keep_irrelevant = keep_irrelevant
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(crawler, scorer_from_settings(s), s.getbool("HEALTHCRAWL_KEEP_IRRELEVANT", False))
+
+    def inc(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"{STATS}/{key}")
+
+    async def open_spider(self) -> None:
+        # warm up: build the term index, the tokenizer (user dictionary) and the IDF table now
+        await asyncio.to_thread(self.scorer.score, "卫生健康", "医疗数据", keywords=True)
+        self.crawler.stats.set_value(f"{STATS}/lexicon_version", self.scorer.lexicon.version)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        if adapter.get("duplicate_of"):
+            self.inc("duplicate_skipped")
+            return item
+        result = self.scorer.score(adapter.get("title") or "", adapter.get("body") or "", keywords=True)
+        adapter["relevance"] = result.relevance_field()
+        adapter["top_keywords"] = result.keywords
+        if result.relevant:
+            self.inc("relevant")
+            return item
+        self.inc("irrelevant")
+        if self.keep_irrelevant:
+            self.inc("kept_irrelevant")
+            return item
+        raise DropItem(f"not relevant (score {result.score}, "
+                       f"health {result.scores['health']}, digital {result.scores['digital']}, "
+                       f"policy {result.scores['policy']}): {adapter.get('url')}")

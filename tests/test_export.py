@@ -1,0 +1,198 @@
+"""healthcrawl/export.py against a real mongod: CSV (Excel) and JSON lines, relevant or --all."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+
+from healthcrawl import export as export_mod
+from healthcrawl import storage
+from healthcrawl.article import BEIJING
+from healthcrawl.export import CSV_COLUMNS, INTERNAL_FIELDS, add_export_parser, export, project_settings
+from tests.factories import make_article
+
+SINCE, UNTIL = date(2026, 11, 9), date(2026, 11, 15)
+SEEN = datetime(2026, 11, 12, 2, 0, 0, 123000, tzinfo=timezone.utc)
+
+
+def relevance(score: float, relevant: bool = True) -> dict:
+    return {"score": score, "relevant": relevant,
+            "matched": {"health": ["医院", "卫生健康"], "digital": ["大数据"], "policy": []},
+            "lexicon_version": 3}
+
+
+@pytest.fixture
+def articles(mongo_db):
+    coll = mongo_db[storage.ARTICLES]
+    storage.ensure_indexes(mongo_db)
+    a1 = make_article(1, relevance=relevance(0.8), top_keywords=["医疗", "数据", "互认"],
+                      keywords=["健康", "平台"], images=["https://img.gmw.cn/1.jpg", "https://img.gmw.cn/2.jpg"],
+                      content_hash="h1", dedup={"bands": ["b1", "b2"]}, author="李二")
+    a2 = make_article(2, relevance=relevance(0.6), title="=HYPERLINK(\"http://evil\")医疗数据",
+                      crawl={"spider": "gmw", "template": "fallback", "date_source": "url"})
+    off = make_article(3, relevance=relevance(0.1, relevant=False), title="无关新闻")
+    outside = make_article(4, relevance=relevance(0.9), published_at=datetime(2026, 11, 16, 0, 0, tzinfo=BEIJING))
+    reprint_url = "https://www.chinanews.com.cn/jk/2026/11-11/10400001.shtml"
+    reprint = make_article(5, url=reprint_url, canonical_url=reprint_url, site="chinanews", site_name="中国新闻网",
+                           published_at=datetime(2026, 11, 11, 8, 0, tzinfo=BEIJING),
+                           duplicate_of={"canonical_url": a1.canonical_url, "reason": "content_hash",
+                                         "similarity": 1.0})
+    storage.write_records(coll, [storage.article_record(a, now=SEEN) for a in (a1, a2, off, outside, reprint)])
+    coll.articles = {"a1": a1, "a2": a2, "off": off, "outside": outside, "reprint": reprint}
+    return coll
+
+
+def read_csv(data: bytes) -> list[dict]:
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV for Excel starts with a UTF-8 BOM"
+    text = data.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    assert tuple(reader.fieldnames) == CSV_COLUMNS
+    return list(reader)
+
+
+def test_csv_relevant_articles(articles, tmp_path):
+    out = tmp_path / "week.csv"
+    result = export(articles, SINCE, UNTIL, "csv", out)
+    assert result.count == 2 and result.path == out
+    rows = read_csv(out.read_bytes())
+    a1, a2 = articles.articles["a1"], articles.articles["a2"]
+    assert [r["url"] for r in rows] == [a1.url, a2.url]              # oldest first
+    r = rows[0]
+    assert r["published_at"] == "2026-11-11T09:30:00+08:00"          # Beijing time, with offset
+    assert r["title"] == a1.title and r["site_name"] == "光明网" and r["channel"] == "资讯速递"
+    assert r["body"] == a1.body and "\n" in r["body"]                # paragraphs kept in one cell
+    assert r["top_keywords"] == "医疗; 数据; 互认"
+    assert r["keywords"] == "健康; 平台"
+    assert r["images"] == "https://img.gmw.cn/1.jpg; https://img.gmw.cn/2.jpg"
+    assert r["matched_health"] == "医院; 卫生健康" and r["matched_digital"] == "大数据" and r["matched_policy"] == ""
+    assert (r["relevant"], r["relevance_score"], r["lexicon_version"]) == ("true", "0.8", "3")
+    assert r["also_at_count"] == "1"
+    assert r["also_at_urls"] == articles.articles["reprint"].url and r["also_at_sites"] == "中国新闻网"
+    assert r["first_seen"] == "2026-11-12T10:00:00.123+08:00"
+    assert r["author"] == "李二" and r["editor"] == "王一" and r["content_hash"] == "h1"
+    assert (r["template"], r["spider"]) == ("gmw-2018", "gmw")
+    assert rows[1]["template"] == "fallback" and rows[1]["date_source"] == "url"
+    # a cell Excel would run as a formula is neutralised
+    assert rows[1]["title"] == "'" + a2.title
+    # CRLF row ends (RFC 4180, what Excel writes)
+    assert out.read_bytes().split(b"\n", 1)[0].endswith(b"\r")
+
+
+def test_csv_all_includes_irrelevant(articles, tmp_path):
+    out = tmp_path / "all.csv"
+    assert export(articles, SINCE, UNTIL, "csv", out, include_all=True).count == 3
+    rows = read_csv(out.read_bytes())
+    assert {r["title"] for r in rows} >= {"无关新闻"}
+    assert [r["relevant"] for r in rows].count("false") == 1
+    # no window: everything stored (the reprint is not a document of its own)
+    assert export(articles, None, None, "csv", tmp_path / "x.csv", include_all=True).count == 4
+
+
+def test_jsonl(articles, tmp_path):
+    out = tmp_path / "week.jsonl"
+    assert export(articles, SINCE, UNTIL, "jsonl", out).count == 2
+    data = out.read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8").splitlines()
+    docs = [json.loads(line) for line in lines]
+    assert len(docs) == 2
+    for doc in docs:
+        assert not set(INTERNAL_FIELDS) & set(doc)
+        assert doc["published_at"].endswith("+08:00")
+        assert doc["first_seen"] == doc["last_seen"] == "2026-11-12T10:00:00.123+08:00"
+    doc = docs[0]
+    # the Article's fields in their documented order, storage-managed ones after them
+    assert list(doc)[:4] == ["url", "canonical_url", "site", "site_name"]
+    assert list(doc)[-2:] == ["first_seen", "last_seen"]
+    a1 = articles.articles["a1"]
+    assert doc["title"] == a1.title and doc["body"] == a1.body          # not escaped (ensure_ascii off)
+    assert "医疗" in lines[0]
+    assert doc["published_at"] == "2026-11-11T09:30:00+08:00"
+    assert doc["relevance"]["matched"]["health"] == ["医院", "卫生健康"]
+    assert doc["top_keywords"] == ["医疗", "数据", "互认"]
+    assert doc["crawl"]["template"] == "gmw-2018"
+    assert doc["schema_version"] == 1
+    [entry] = doc["also_at"]
+    assert entry["url"] == articles.articles["reprint"].url
+    assert entry["published_at"] == "2026-11-11T08:00:00+08:00"
+    assert docs[1]["title"].startswith("=HYPERLINK")                    # JSON keeps the exact text
+
+
+def test_jsonl_all(articles, tmp_path):
+    out = tmp_path / "all.jsonl"
+    assert export(articles, SINCE, UNTIL, "jsonl", out, include_all=True).count == 3
+    titles = [json.loads(l)["title"] for l in out.read_text(encoding="utf-8").splitlines()]
+    assert "无关新闻" in titles
+
+
+def test_window_is_beijing_days(articles, tmp_path):
+    # the "outside" article is 00:00 Beijing on the 16th (16:00 UTC on the 15th): not in ..15
+    out = tmp_path / "x.jsonl"
+    export(articles, SINCE, UNTIL, "jsonl", out, include_all=True)
+    assert articles.articles["outside"].url not in out.read_text(encoding="utf-8")
+    export(articles, date(2026, 11, 16), date(2026, 11, 16), "jsonl", out)
+    assert [json.loads(l)["url"] for l in out.read_text(encoding="utf-8").splitlines()] == [
+        articles.articles["outside"].url]
+
+
+def test_empty_export_has_a_header(articles, tmp_path):
+    out = tmp_path / "none.csv"
+    assert export(articles, date(2027, 1, 1), date(2027, 1, 7), "csv", out).count == 0
+    assert read_csv(out.read_bytes()) == []
+
+
+def test_export_to_a_stream(articles):
+    buf = io.StringIO()
+    assert export(articles, SINCE, UNTIL, "jsonl", buf).count == 2
+    assert len(buf.getvalue().splitlines()) == 2
+
+
+def test_bad_arguments(articles, tmp_path):
+    with pytest.raises(ValueError, match="format"):
+        export(articles, SINCE, UNTIL, "xlsx", tmp_path / "x")
+    with pytest.raises(ValueError, match="after"):
+        export(articles, UNTIL, SINCE, "csv", tmp_path / "x")
+
+
+# --- the command line -------------------------------------------------------------------------------
+@pytest.fixture
+def cli(mongod, mongo_db, monkeypatch):
+    monkeypatch.setattr(export_mod, "project_settings",
+                        lambda: project_settings({"MONGO_URI": mongod.uri, "HEALTHCRAWL_EMBEDDED_MONGO": False}))
+
+    def run(*argv: str) -> int:
+        parser = argparse.ArgumentParser(prog="healthcrawl")
+        sub = parser.add_subparsers(dest="command", required=True)
+        add_export_parser(sub)
+        args = parser.parse_args(["export", *argv, "--database", mongo_db.name])
+        return args.func(args)
+
+    return run
+
+
+def test_cli_export_to_file(cli, articles, tmp_path, capsys):
+    out = tmp_path / "week.csv"
+    assert cli("--since", "2026-11-09", "--until", "2026-11-15", "--format", "csv", "--out", str(out)) == 0
+    assert "exported 2 relevant article(s) as csv" in capsys.readouterr().err
+    assert len(read_csv(out.read_bytes())) == 2
+    assert cli("--since", "2026-11-09", "--until", "2026-11-15", "--format", "csv", "--all", "--out", str(out)) == 0
+    assert len(read_csv(out.read_bytes())) == 3
+
+
+def test_cli_export_to_stdout(cli, articles, capsysbinary):
+    assert cli("--since", "2026-11-09", "--until", "2026-11-15", "--format", "jsonl") == 0
+    captured = capsysbinary.readouterr()
+    lines = captured.out.decode("utf-8").splitlines()
+    assert len(lines) == 2 and all(json.loads(l)["published_at"].endswith("+08:00") for l in lines)
+    assert b"exported 2" in captured.err
+
+
+def test_cli_rejects_bad_format(cli):
+    with pytest.raises(SystemExit) as exc:
+        cli("--format", "xlsx")
+    assert exc.value.code == 2
