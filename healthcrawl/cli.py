@@ -5,6 +5,8 @@
     healthcrawl mongo start|stop|status    manage the embedded mongod
     healthcrawl fixture URL --site SITE    save one live page as a test fixture (online)
     healthcrawl score / rescore            relevance scoring of JSON lines / of stored articles
+    healthcrawl bulletin --since --until   the weekly bulletin (docx, md, html) from stored articles
+    healthcrawl export --since --until     stored articles as csv or jsonl
 """
 
 from __future__ import annotations
@@ -214,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="fixture directory name (default: from the URL)")
     p.add_argument("--dest", default="tests/fixtures")
     p.set_defaults(func=cmd_fixture)
+
+    from healthcrawl.bulletin import add_bulletin_parser
+    from healthcrawl.export import add_export_parser
+
+    add_bulletin_parser(sub)
+    add_export_parser(sub)
 
     p = sub.add_parser("score", help="score JSON lines {title, text} from stdin")
     p.set_defaults(func=cmd_score)

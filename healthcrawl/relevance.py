@@ -389,3 +389,23 @@ def rescore(collection, scorer: Scorer | None = None, *, batch_size: int = 500,
             flush()
     flush()
     return counts
+
+
+# --- maintenance ---------------------------------------------------------------------------------
+_CJK_TERM = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def sync_userdict(path: str | Path | None = None, lexicon: Lexicon | None = None) -> list[str]:
+    """Append every pure-CJK lexicon term missing from the jieba user dictionary (default: the
+    package's ``healthcrawl/data/userdict.txt`` in a source checkout); returns the added terms.
+    Run after editing the lexicon: ``python -c "from healthcrawl.relevance import sync_userdict;
+    print(sync_userdict())"``."""
+    lexicon = lexicon or load_lexicon()
+    target = Path(path) if path else Path(str(resources.files("healthcrawl.data").joinpath("userdict.txt")))
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    present = {line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    added = sorted(t for t in lexicon.terms() if _CJK_TERM.fullmatch(t) and t not in present)
+    if added:
+        with target.open("a", encoding="utf-8") as fh:
+            fh.write(("\n" if text and not text.endswith("\n") else "") + "".join(f"{t}\n" for t in added))
+    return added

@@ -124,6 +124,13 @@ HEALTHCRAWL_KEEP_IRRELEVANT = os.environ.get("HEALTHCRAWL_KEEP_IRRELEVANT", "0")
 HEALTHCRAWL_TOP_KEYWORDS = 10
 HEALTHCRAWL_KEYWORDS_MAX_CHARS = 1000
 
+# --- the weekly bulletin (healthcrawl/bulletin.py) --------------------------------------------
+#: articles picked automatically (relevance, then date) when no --pick file is given
+HEALTHCRAWL_BULLETIN_LIMIT = 10
+HEALTHCRAWL_BULLETIN_CENTRE = "北京市卫生健康大数据与政策研究中心"
+#: the monitoring scope named in 本期导语
+HEALTHCRAWL_BULLETIN_SCOPE = "光明网、中国新闻网、中国经济网、中国信息产业网等全国主流媒体"
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("HEALTHCRAWL_LOG_LEVEL", "INFO")

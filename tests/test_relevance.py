@@ -1,0 +1,289 @@
+"""Relevance: lexicon and user dictionary, matching rules, precision/recall on the evaluation set,
+the pipeline, score_lines and rescore."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import scrapy
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from healthcrawl import segment
+from healthcrawl import settings as project_settings
+from healthcrawl.article import BEIJING, Article, to_document
+from healthcrawl.relevance import (CATEGORIES, Scorer, Thresholds, default_lexicon, find_terms,
+                                   load_lexicon, rescore, score_lines, scorer_from_settings, split_lead)
+from pipelines.relevance import RelevancePipeline
+
+EVAL = [json.loads(line) for line in
+        (Path(__file__).parent / "data" / "relevance_eval.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()]
+HARD_NEGATIVE_KINDS = {"ai_no_health", "5g_no_health", "digital_policy_no_health", "clinical", "health_tip",
+                       "pharma_stock", "finance_healthy", "sports", "weather", "crime"}
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+RELEVANT_BODY = ("国家卫生健康委近日印发指导意见，要求各地加快全民健康信息平台建设，推动医疗机构检查检验结果互认共享。\n"
+                 "意见提出，医院要依托大数据和人工智能提升医疗服务效率，患者就医时可在手机上查看电子病历。")
+IRRELEVANT_BODY = "中央气象台发布寒潮蓝色预警，受强冷空气影响，未来三天中东部大部地区气温将下降8到12℃，并伴有大风天气。"
+
+
+def configured() -> Scorer:
+    """The scorer exactly as settings.py configures the pipeline and the CLI."""
+    from scrapy.settings import Settings
+
+    return scorer_from_settings(Settings({k: getattr(project_settings, k) for k in dir(project_settings)
+                                          if k.isupper()}))
+
+
+# --- lexicon and user dictionary -----------------------------------------------------------------
+def test_lexicon_is_package_data_with_a_version_and_the_categories():
+    lex = default_lexicon()
+    assert re.fullmatch(r"\d{4}\.\d{2}\.\d+", lex.version)
+    assert set(CATEGORIES) <= set(lex.categories)
+    for term in ("卫生健康", "医疗", "医院", "医保", "疾控", "公共卫生", "基层卫生", "医共体"):
+        assert lex.categories["health"][term] > 0
+    for term in ("大数据", "人工智能", "大模型", "数智", "信息化", "互联网医院", "远程医疗", "5G"):
+        assert lex.categories["digital"][term] > 0
+    for term in ("政策", "指导意见", "规划", "标准", "医改", "卫健委"):
+        assert lex.categories["policy"][term] > 0
+    assert lex.categories["health"]["公共卫生间"] == 0  # a blocker
+
+
+def test_lexicon_rejects_repeated_terms(tmp_path):
+    data = json.loads(json.dumps({"version": "x", "zones": {"title": 3, "lead": 2, "body": 1},
+                                  "categories": {c: {"2": ["医疗"]} for c in (*CATEGORIES, "markets")}}))
+    data["categories"]["health"]["3"] = ["医疗"]
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError, match="listed twice"):
+        load_lexicon(path)
+
+
+def test_every_chinese_lexicon_term_is_in_the_user_dictionary_and_segments_whole():
+    words = {line.split()[0] for line in segment.user_dict_lines()}
+    tok = segment.tokenizer()
+    for term in default_lexicon().terms():
+        if re.fullmatch(r"[\u4e00-\u9fff]{2,}", term):
+            assert term in words, f"{term} missing from healthcrawl/data/userdict.txt"
+            assert tok.lcut(term) == [term], f"{term} does not segment as one token"
+    assert "互联网医院" in tok.lcut("患者通过互联网医院在线复诊")
+    assert "医共体" in tok.lcut("推进医共体建设")
+
+
+# --- matching ------------------------------------------------------------------------------------
+def test_blockers_consume_longer_words():
+    lex = default_lexicon()
+    assert find_terms(lex, "公共卫生间") == ["公共卫生间"]
+    assert find_terms(lex, "加强公共卫生服务") == ["公共卫生服务"]
+    assert find_terms(lex, "推动资本市场平稳健康发展") == ["健康发展"]
+
+
+def test_ascii_terms_match_only_as_words_and_full_width_is_folded():
+    lex = default_lexicon()
+    assert "ai" in find_terms(lex, "AI辅助诊断")
+    assert "ai" in find_terms(lex, "ＡＩ辅助诊断")
+    assert "5g" in find_terms(lex, "５Ｇ网络")
+    assert "ai" not in find_terms(lex, "OpenAI发布新模型")
+    assert "ai" not in find_terms(lex, "MAIL")
+
+
+def test_title_weighs_more_than_lead_more_than_body():
+    s = Scorer()
+    filler = "这是一段与主题无关的文字，" * 10
+    in_title = s.score("医院", filler).scores["health"]
+    in_lead = s.score("无关", "医院" + filler).scores["health"]
+    in_body = s.score("无关", filler + "\n" + filler + "医院").scores["health"]
+    assert in_title > in_lead > in_body > 0
+
+
+def test_split_lead():
+    first = "清晨七点，柳林镇卫生院的全科医生打开电脑，屏幕上跳出一条提醒。"
+    assert split_lead(f"光明日报记者 郑远\n{first}\n第二段。") == (f"光明日报记者 郑远\n{first}", "第二段。")
+    one = "第一句话说的是国家卫生健康委发布了新的规划，内容很多很多很多很多很多很多很多很多很多很多。" * 5
+    lead, rest = split_lead(one)
+    assert lead.endswith("。") and len(lead) <= 200 and lead + rest == one
+
+
+def test_word_in_passing_is_not_a_topic():
+    s = Scorer()
+    ai_list = s.score("人工智能赋能千行百业", "人工智能正加速向制造、教育、金融、医疗、交通等领域渗透，大模型数量超过300个，算力规模增长。")
+    assert ai_list.scores["health"] > 0 and not ai_list.relevant
+
+
+def test_score_is_at_least_one_exactly_when_relevant():
+    s = Scorer()
+    for row in EVAL:
+        result = s.score(row["title"], row["text"])
+        assert result.relevant == (result.score >= 1.0)
+        assert set(result.matched) >= set(CATEGORIES)
+
+
+# --- precision / recall --------------------------------------------------------------------------
+def test_evaluation_set_shape():
+    assert len(EVAL) >= 150
+    hard = [r for r in EVAL if not r["relevant"] and r["kind"] in HARD_NEGATIVE_KINDS]
+    assert len(hard) / len(EVAL) >= 0.40
+    assert {r["kind"] for r in hard} == HARD_NEGATIVE_KINDS
+    assert all(set(r) >= {"title", "text", "relevant", "kind"} for r in EVAL)
+
+
+def precision_recall(rows, scorer):
+    tp = fp = fn = 0
+    for row in rows:
+        got = scorer.score(row["title"], row["text"]).relevant
+        tp += got and row["relevant"]
+        fp += got and not row["relevant"]
+        fn += (not got) and row["relevant"]
+    return tp / (tp + fp), tp / (tp + fn)
+
+
+def test_precision_and_recall_at_least_095():
+    precision, recall = precision_recall(EVAL, configured())
+    assert precision >= 0.95, f"precision {precision:.3f}"
+    assert recall >= 0.95, f"recall {recall:.3f}"
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="shared/seeds is not beside the project")
+def test_real_bulletin_articles_are_relevant():
+    """The six articles of the two real bulletin issues (read from shared/, never copied)."""
+    scorer = configured()
+    found = 0
+    for path in sorted(SEEDS.glob("*.txt")):
+        content = path.read_text(encoding="utf-8").split("二、具体内容", 1)[-1]
+        for part in re.split(r"\n(?=\s*\d\.\s*(?:标题：)?[^\n]+\n\s*\n\s*来源：)", content):
+            if "主要内容：" not in part:
+                continue
+            title = re.sub(r"^\s*\d\.\s*(?:标题：)?", "", part.strip().split("\n")[0]).strip()
+            result = scorer.score(title, part.split("主要内容：", 1)[1])
+            assert result.relevant, f"{path.name}: {title} scored {result.score}"
+            found += 1
+    assert found >= 6
+
+
+# --- the pipeline --------------------------------------------------------------------------------
+class PlainSpider(scrapy.Spider):
+    name = "plain"
+
+
+def make_pipeline(**settings):
+    crawler = get_crawler(PlainSpider, settings)
+    crawler.spider = crawler._create_spider()
+    return RelevancePipeline.from_crawler(crawler), crawler
+
+
+def article(title: str, body: str, **fields) -> Article:
+    return Article(url="https://health.gmw.cn/2026-11/10/content_1.htm", title=title, body=body,
+                   published_at=datetime(2026, 11, 10, 9, 0, tzinfo=BEIJING), **fields)
+
+
+def stat(crawler, key):
+    return crawler.stats.get_value(f"healthcrawl/relevance/{key}", 0)
+
+
+def test_relevant_item_is_scored_and_passes():
+    pipeline, crawler = make_pipeline()
+    item = article("国家卫健委：推进医疗数据共享", RELEVANT_BODY)
+    assert pipeline.process_item(item) is item
+    rel = item.relevance
+    assert rel["relevant"] is True and rel["score"] >= 1
+    assert rel["lexicon_version"] == default_lexicon().version
+    assert {"卫健委", "医疗"} & set(rel["matched"]["health"])
+    assert "大数据" in rel["matched"]["digital"] and "指导意见" in rel["matched"]["policy"]
+    assert 0 < len(item.top_keywords) <= 10
+    assert stat(crawler, "relevant") == 1
+
+
+def test_irrelevant_item_is_dropped_and_counted():
+    pipeline, crawler = make_pipeline()
+    with pytest.raises(DropItem, match="not relevant"):
+        pipeline.process_item(article("寒潮来袭", IRRELEVANT_BODY))
+    assert stat(crawler, "irrelevant") == 1
+
+
+def test_keep_irrelevant_passes_flagged():
+    pipeline, crawler = make_pipeline(HEALTHCRAWL_KEEP_IRRELEVANT=True)
+    item = article("寒潮来袭", IRRELEVANT_BODY)
+    assert pipeline.process_item(item) is item
+    assert item.relevance["relevant"] is False
+    assert stat(crawler, "irrelevant") == 1 and stat(crawler, "kept_irrelevant") == 1
+
+
+def test_duplicates_pass_unscored():
+    pipeline, crawler = make_pipeline()
+    item = article("寒潮来袭", IRRELEVANT_BODY,
+                   duplicate_of={"canonical_url": "https://x", "reason": "reprint", "similarity": 0.8})
+    assert pipeline.process_item(item) is item
+    assert item.relevance is None and item.top_keywords == []
+    assert stat(crawler, "duplicate_skipped") == 1
+
+
+def test_thresholds_and_lexicon_come_from_settings(tmp_path):
+    strict, _ = make_pipeline(HEALTHCRAWL_RELEVANCE_MIN_HEALTH=1000.0)
+    with pytest.raises(DropItem):
+        strict.process_item(article("国家卫健委：推进医疗数据共享", RELEVANT_BODY))
+    data = json.loads((Path(segment.__file__).parent / "data" / "lexicon.json").read_text(encoding="utf-8"))
+    data["version"] = "test.1"
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    custom, _ = make_pipeline(HEALTHCRAWL_RELEVANCE_LEXICON=str(path), HEALTHCRAWL_TOP_KEYWORDS=3)
+    item = article("国家卫健委：推进医疗数据共享", RELEVANT_BODY)
+    custom.process_item(item)
+    assert item.relevance["lexicon_version"] == "test.1"
+    assert len(item.top_keywords) == 3
+
+
+def test_open_spider_warms_up_and_records_the_lexicon_version():
+    import asyncio
+
+    pipeline, crawler = make_pipeline()
+    asyncio.run(pipeline.open_spider())
+    assert stat(crawler, "lexicon_version") == default_lexicon().version
+
+
+# --- score_lines / rescore -----------------------------------------------------------------------
+def test_score_lines_round_trip():
+    rows = [{"title": "国家卫健委：推进医疗数据共享", "text": RELEVANT_BODY, "id": 1},
+            {"title": "寒潮来袭", "text": IRRELEVANT_BODY, "id": 2},
+            {"title": "只有正文字段", "body": RELEVANT_BODY}]
+    src = io.StringIO("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n")
+    out = io.StringIO()
+    assert score_lines(src, out) == 3
+    got = [json.loads(line) for line in out.getvalue().splitlines()]
+    scorer = Scorer()
+    for before, after in zip(rows, got):
+        assert {k: after[k] for k in before} == before  # input fields kept as they were
+        expected = scorer.score(before["title"], before.get("text", before.get("body")))
+        assert after["relevant"] == expected.relevant
+        assert after["score"] == expected.score
+        assert after["matched"] == expected.matched
+    assert [g["relevant"] for g in got] == [True, False, True]
+    assert "\\u" not in out.getvalue() and "卫健委" in out.getvalue()  # UTF-8 text, not \\u escapes
+    with pytest.raises(ValueError, match="line 2"):
+        score_lines(io.StringIO('{"title": "a", "text": "b"}\nnot json\n'), io.StringIO())
+
+
+def test_rescore_updates_stored_articles(mongo_db):
+    coll = mongo_db.articles
+    good = article("国家卫健委：推进医疗数据共享", RELEVANT_BODY)
+    good.canonical_url = "https://health.gmw.cn/a"
+    good.relevance = {"score": 0.2, "relevant": False, "matched": {}, "lexicon_version": "old"}
+    bad = article("寒潮来袭", IRRELEVANT_BODY)
+    bad.canonical_url = "https://health.gmw.cn/b"
+    bad.relevance = {"score": 3.0, "relevant": True, "matched": {}, "lexicon_version": "old"}
+    coll.insert_many([to_document(good), to_document(bad)])
+    counts = rescore(coll)
+    assert counts == {"scanned": 2, "updated": 2, "relevant": 1, "irrelevant": 1,
+                      "became_relevant": 1, "became_irrelevant": 1}
+    doc = coll.find_one({"canonical_url": "https://health.gmw.cn/a"})
+    assert doc["relevance"]["relevant"] is True
+    assert doc["relevance"]["lexicon_version"] == default_lexicon().version
+    assert doc["top_keywords"]
+    assert coll.count_documents({}) == 2  # irrelevant documents are flagged, never deleted
+    again = rescore(coll)
+    assert again["updated"] == 0 and again["scanned"] == 2
