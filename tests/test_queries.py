@@ -22,7 +22,7 @@ from healthcrawl import storage
 from healthcrawl.article import BEIJING
 from tests.factories import make_article
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "DATA.md"
+DOC = Path(__file__).resolve().parent.parent / "README.md"
 
 
 # --- reading the document ---------------------------------------------------------------------------
