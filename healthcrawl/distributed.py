@@ -206,24 +206,48 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
             self.stats.inc_value(f"{STATS}/idle_waits")
             raise DontCloseSpider("waiting for other nodes of the shared frontier")
 
+    # -- queue (scrapy-redis's, without the stats' deprecated spider argument) ---------------------
+    def enqueue_request(self, request):
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            self.stats.inc_value(f"{STATS}/filtered_shared")
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
     def next_request(self):
-        request = super().next_request()
+        request = self.queue.pop(0)
         if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
             self._empty_since = None
         return request
 
     # -- close -------------------------------------------------------------------------------------
     def close(self, reason):
+        """Deregister; the last node out of a finished crawl removes the frontier.
+
+        Items are all processed before the scheduler closes, so this node's article count is
+        final here: it is added to the frontier's total (``…:found``), and the last node records
+        that total (``healthcrawl/redis/frontier_found``, ``…/last_node``) for the monitors, whose
+        minimum-items check is about the whole distributed crawl, not one node's share.
+        """
         if self._heartbeat is not None and self._heartbeat.running:
             self._heartbeat.stop()
+        found_key = f"{self.queue_key.rsplit(':', 1)[0]}:found"
         try:
             pipe = self.server.pipeline(transaction=True)
+            pipe.incrby(found_key, int(self.stats.get_value("healthcrawl/spider/articles", 0)))
+            pipe.expire(found_key, self.frontier_ttl)
             pipe.zrem(self.workers_key, self.worker_id)
             pipe.zremrangebyscore(self.workers_key, "-inf", time.time() - WORKER_TIMEOUT)
             pipe.zcard(self.workers_key)
-            _, _, remaining = pipe.execute()
-            if remaining == 0 and reason == "finished" and not len(self.queue):
-                self.server.delete(self.queue_key, self.dupefilter_key, self.workers_key)
+            total, _, _, _, remaining = pipe.execute()
+            last = remaining == 0
+            self.stats.set_value(f"{STATS}/last_node", int(last))
+            self.stats.set_value(f"{STATS}/frontier_found", int(total))
+            if last and reason == "finished" and not len(self.queue):
+                self.server.delete(self.queue_key, self.dupefilter_key, self.workers_key, found_key)
                 logger.info("last node of frontier %s: removed its keys", self.queue_key.rsplit(":", 1)[0])
             else:
                 logger.info("frontier %s kept (%d other node(s) active, close reason %s)",

@@ -49,7 +49,7 @@ DEFAULT_MAX_MARKETS = 9.0
 #: distinct evidence terms (weight >= 2) a category needs, whatever its score
 DEFAULT_MIN_TERMS = {"health": 2, "digital": 1, "policy": 2, "markets": 2}
 DEFAULT_TOP_KEYWORDS = 10
-DEFAULT_KEYWORDS_MAX_CHARS = 1000
+DEFAULT_KEYWORDS_MAX_CHARS = 800
 #: a matched term needs at least this lexicon weight to count as a distinct piece of evidence
 EVIDENCE_WEIGHT = 2.0
 
@@ -285,11 +285,16 @@ def tfidf():
     if _tfidf is None:
         with _lock:
             if _tfidf is None:
-                from jieba.analyse import TFIDF  # noqa: PLC0415 - loads the IDF table (~0.5 s)
+                import copy  # noqa: PLC0415
+
+                import jieba.analyse  # noqa: PLC0415 - builds jieba's default TFIDF (loads the IDF table)
 
                 from healthcrawl import segment  # noqa: PLC0415
 
-                extractor = TFIDF()
+                # a TFIDF sharing the (read-only) IDF table jieba already loaded, rebound from
+                # jieba's global tokenizer to the project tokenizer with the user dictionary
+                extractor: jieba.analyse.TFIDF = copy.copy(jieba.analyse.default_tfidf)
+                extractor.stop_words = set(extractor.stop_words)
                 extractor.tokenizer = segment.tokenizer()
                 _tfidf = extractor
     return _tfidf
@@ -409,3 +414,38 @@ def sync_userdict(path: str | Path | None = None, lexicon: Lexicon | None = None
         with target.open("a", encoding="utf-8") as fh:
             fh.write(("\n" if text and not text.endswith("\n") else "") + "".join(f"{t}\n" for t in added))
     return added
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+def evaluate(rows: Iterable[dict[str, Any]], scorer: Scorer | None = None) -> dict[str, Any]:
+    """Precision/recall of ``scorer`` on labelled rows ``{"title", "text", "relevant", ...}``,
+    overall and per ``split`` (rows without one count as ``dev``); lists the misclassified."""
+    scorer = scorer or Scorer()
+    groups: dict[str, Counter[str]] = {}
+    errors: list[dict[str, Any]] = []
+    for row in rows:
+        got = scorer.score(row.get("title") or "", row.get("text") or "").relevant
+        want = bool(row["relevant"])
+        outcome = ("tp" if want else "fp") if got else ("fn" if want else "tn")
+        for name in ("all", row.get("split") or "dev"):
+            groups.setdefault(name, Counter())[outcome] += 1
+        if got != want:
+            errors.append({"outcome": outcome, "kind": row.get("kind"), "title": row.get("title")})
+
+    def figures(c: Counter[str]) -> dict[str, Any]:
+        precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+        recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
+        return {"n": sum(c.values()), **{k: c[k] for k in ("tp", "fp", "fn", "tn")},
+                "precision": round(precision, 4), "recall": round(recall, 4)}
+
+    return {"lexicon_version": scorer.lexicon.version,
+            **{name: figures(c) for name, c in groups.items()}, "errors": errors}
+
+
+if __name__ == "__main__":  # python -m healthcrawl.relevance [eval.jsonl]
+    import sys
+
+    source = sys.argv[1] if len(sys.argv) > 1 else "tests/data/relevance_eval.jsonl"
+    with open(source, encoding="utf-8") as fh:
+        report = evaluate(json.loads(line) for line in fh if line.strip())
+    print(json.dumps(report, ensure_ascii=False, indent=2))

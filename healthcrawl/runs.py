@@ -222,3 +222,17 @@ def add_runs_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=cmd_runs)
     return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry point (``python -m healthcrawl.runs``), the same as the
+    ``healthcrawl`` subcommand."""
+    parser = argparse.ArgumentParser(prog="healthcrawl")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_runs_parser(sub)
+    args = parser.parse_args(["runs", *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

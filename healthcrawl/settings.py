@@ -122,7 +122,7 @@ HEALTHCRAWL_RELEVANCE_LEXICON = os.environ.get("HEALTHCRAWL_RELEVANCE_LEXICON") 
 HEALTHCRAWL_KEEP_IRRELEVANT = os.environ.get("HEALTHCRAWL_KEEP_IRRELEVANT", "0") in ("1", "true", "yes")
 #: jieba TF-IDF keywords stored in top_keywords, taken from the title and the body's first N chars
 HEALTHCRAWL_TOP_KEYWORDS = 10
-HEALTHCRAWL_KEYWORDS_MAX_CHARS = 1000
+HEALTHCRAWL_KEYWORDS_MAX_CHARS = 800
 
 # --- the weekly bulletin (healthcrawl/bulletin.py) --------------------------------------------
 #: articles picked automatically (relevance, then date) when no --pick file is given
@@ -134,3 +134,44 @@ HEALTHCRAWL_BULLETIN_SCOPE = "光明网、中国新闻网、中国经济网、�
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("HEALTHCRAWL_LOG_LEVEL", "INFO")
+
+# ==== operations (issue 6): run history, close-of-job monitors, alerts, Redis frontier ==========
+# (healthcrawl/extensions/, healthcrawl/distributed.py; README "Operations")
+EXTENSIONS = {
+    # every job's outcome in MongoDB crawl_runs (the monitors below write into the same entry)
+    "healthcrawl.extensions.runs.RunRecorder": 500,
+    # close-of-job checks; a failure posts to HEALTHCRAWL_ALERT_WEBHOOK
+    "healthcrawl.extensions.monitors.JobMonitor": 510,
+}
+#: write the run document to crawl_runs (off: still built and monitored, not stored)
+HEALTHCRAWL_RUNS_STORE = True
+
+HEALTHCRAWL_MONITOR_ENABLED = True
+#: fewer articles found than this fails the job (a urls= job: at most its number of URLs)
+HEALTHCRAWL_MONITOR_MIN_ITEMS = int(os.environ.get("HEALTHCRAWL_MONITOR_MIN_ITEMS", "1"))
+#: share of produced items (stored or dropped) that must have the field non-empty
+HEALTHCRAWL_MONITOR_MIN_COVERAGE = {"title": 0.9, "published_at": 0.9, "body": 0.9}
+#: ERROR log lines per request at most
+HEALTHCRAWL_MONITOR_MAX_ERROR_RATE = 0.05
+#: share of articles read by the generic fallback extractor at most (above: a template changed)
+HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE = 0.3
+
+#: WeCom group robot / DingTalk custom robot URL (holds the robot's key: environment only)
+HEALTHCRAWL_ALERT_WEBHOOK = os.environ.get("HEALTHCRAWL_ALERT_WEBHOOK") or None
+#: DingTalk "加签" secret (optional; environment only)
+HEALTHCRAWL_ALERT_SECRET = os.environ.get("HEALTHCRAWL_ALERT_SECRET") or None
+#: text | wecom-markdown | dingtalk-markdown
+HEALTHCRAWL_ALERT_FORMAT = os.environ.get("HEALTHCRAWL_ALERT_FORMAT", "text")
+HEALTHCRAWL_ALERT_TIMEOUT = 10.0
+
+#: Distributed crawling: with REDIS_URL set (environment or -s), the add-on switches SCHEDULER and
+#: DUPEFILTER_CLASS to scrapy-redis (shared queue + dupefilter); unset: Scrapy's own scheduler.
+REDIS_URL = os.environ.get("REDIS_URL") or None
+ADDONS = {"healthcrawl.distributed.RedisFrontier": 100}
+#: a node closes once the shared queue has been empty this long (s; checked every 5 s)
+HEALTHCRAWL_REDIS_IDLE_CLOSE = float(os.environ.get("HEALTHCRAWL_REDIS_IDLE_CLOSE", "10"))
+#: name of the shared frontier; default: derived from spider + since/until/urls/channels
+HEALTHCRAWL_REDIS_FRONTIER = os.environ.get("HEALTHCRAWL_REDIS_FRONTIER") or None
+#: frontier keys of an unfinished crawl expire after this long without a node (s)
+HEALTHCRAWL_REDIS_FRONTIER_TTL = 2 * 86400
+# ==== end of operations =========================================================================

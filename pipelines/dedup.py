@@ -4,9 +4,9 @@ For every item:
 
 1. ``canonical_url`` = :func:`healthcrawl.urls.canonical_url` of ``url``;
 2. ``content_hash`` and ``dedup`` (MinHash LSH keys, see :mod:`healthcrawl.dedup`);
-3. one indexed MongoDB query (``canonical_url`` OR ``content_hash`` OR ``dedup.bands`` $in, at
-   most ``HEALTHCRAWL_DEDUP_MAX_CANDIDATES`` documents, small projection), plus this run's
-   in-memory index of originals (writes are batched, so an original may not be stored yet):
+3. one indexed MongoDB query (``dedup.keys`` $in the item's LSH band keys + content key + URL
+   key, at most ``HEALTHCRAWL_DEDUP_MAX_CANDIDATES`` documents, small projection), plus this
+   run's in-memory index of originals (writes are batched, so an original may not be stored yet):
 
    - the canonical URL is already stored (or seen earlier in this run) →
      ``healthcrawl/dedup/url_seen_before``; the item passes unchanged and the mongo pipeline
@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
-
 from itemadapter import ItemAdapter
 
 from healthcrawl.dedup import Fingerprint, Fingerprinter, Match, RunIndex, better
@@ -89,7 +87,7 @@ class DedupPipeline:
         adapter["canonical_url"] = url
         fp = self.fingerprinter.fingerprint(adapter.get("body"))
         adapter["content_hash"] = fp.content_hash
-        adapter["dedup"] = self.fingerprinter.dedup_field(fp)
+        adapter["dedup"] = self.fingerprinter.dedup_field(fp, url)
 
         stored_url_seen, stored_match = False, None
         if url not in self.run_index and self.collection is not None:
@@ -116,19 +114,19 @@ class DedupPipeline:
         return item
 
     def _lookup(self, url: str, fp: Fingerprint) -> tuple[bool, Match | None]:
-        """(canonical URL already stored, best stored original) — one bounded, indexed query."""
-        clauses: list[dict[str, Any]] = [{"canonical_url": url}]
-        if fp.content_hash:
-            clauses.append({"content_hash": fp.content_hash})
-        if fp.bands:
-            clauses.append({"dedup.bands": {"$in": fp.bands}})
-        docs = list(self.collection.find({"$or": clauses}, PROJECTION, limit=self.max_candidates))
+        """(canonical URL already stored, best stored original) — one bounded query on one index."""
+        keys = self.fingerprinter.lookup_keys(fp, url)
+        docs = list(self.collection.find({"dedup.keys": {"$in": keys}}, PROJECTION, limit=self.max_candidates))
         url_seen = any(d.get("canonical_url") == url for d in docs)
         if not url_seen and len(docs) >= self.max_candidates:
-            url_seen = self.collection.find_one({"canonical_url": url}, {"_id": 1}) is not None
+            # the bound may have cut off the exact matches: ask for them by their own keys
+            fpr = self.fingerprinter
+            url_seen = self.collection.find_one(
+                {"dedup.keys": fpr.url_key(url), "canonical_url": url}, {"_id": 1}) is not None
             if not url_seen and fp.content_hash:
-                same = self.collection.find_one({"content_hash": fp.content_hash,
-                                                 "canonical_url": {"$ne": url}}, PROJECTION)
+                same = self.collection.find_one(
+                    {"dedup.keys": fpr.content_key(fp.content_hash), "content_hash": fp.content_hash,
+                     "canonical_url": {"$ne": url}}, PROJECTION)
                 if same is not None:
                     docs.insert(0, same)
         if url_seen:

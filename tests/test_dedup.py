@@ -4,6 +4,7 @@ against a real mongod (an earlier run's documents, this run's in-memory original
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from datetime import datetime
 from pathlib import Path
@@ -67,9 +68,11 @@ def test_fingerprint_is_deterministic_and_stored_form_round_trips():
     assert one.content_hash == two.content_hash
     assert one.bands == two.bands and len(one.bands) == fpr.bands
     assert all(-(2 ** 63) <= key < 2 ** 63 for key in one.bands)  # BSON int64
-    field = fpr.dedup_field(one)
-    assert set(field) == {"params", "bands", "minhash"}
-    assert len(field["minhash"]) == 4 * fpr.num_perm
+    field = fpr.dedup_field(one, "https://example.org/a")
+    assert set(field) == {"params", "keys", "minhash"}
+    assert field["keys"] == one.bands + [fpr.content_key(one.content_hash), fpr.url_key("https://example.org/a")]
+    assert isinstance(field["minhash"], str) and len(base64.b64decode(field["minhash"])) == 4 * fpr.num_perm
+    json.dumps(field)  # survives a JSON feed export / the spool
     assert np.array_equal(fpr.signature_from_field(field), one.signature)
     other = Fingerprinter(threshold=fpr.threshold, num_perm=64, shingle=fpr.shingle, bands=16)
     assert other.signature_from_field(field) is None  # other parameters: not comparable
@@ -138,8 +141,7 @@ def item(url: str, side: dict, site: str = "gmw") -> Article:
 def prepare(db) -> None:
     """The indexes the mongo pipeline creates for dedup (see docs/PROCESSING.md)."""
     db.articles.create_index("canonical_url", unique=True)
-    db.articles.create_index("content_hash")
-    db.articles.create_index("dedup.bands")
+    db.articles.create_index("dedup.keys")
 
 
 def store_previous_run(mongod, db, articles: list[Article]) -> None:
@@ -182,7 +184,8 @@ def test_previous_run_original_found_as_content_duplicate_and_reprint(mongod, mo
     original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("A-r1")["a"])
     store_previous_run(mongod, mongo_db, [original])
     stored = mongo_db.articles.find_one({"canonical_url": original.canonical_url})
-    assert stored["dedup"]["bands"] and stored["content_hash"] == original.content_hash
+    assert len(stored["dedup"]["keys"]) == project_settings.HEALTHCRAWL_DEDUP_BANDS + 2
+    assert stored["content_hash"] == original.content_hash
 
     pipeline, crawler = make_pipeline(mongod, mongo_db)
     same_text = item("http://www.chinanews.com/gn/2026/11-10/1001.shtml", pair("A-r1")["b"], "chinanews")
@@ -300,7 +303,7 @@ def test_candidate_lookup_is_bounded(mongod, mongo_db):
         a = item(f"https://www.cnii.com.cn/yw/202611/t20261114_{i}.html", {**base, "body": base["body"] + f"第{i}版。"})
         a.canonical_url = a.url
         fp = fpr.fingerprint(a.body)
-        a.content_hash, a.dedup = fp.content_hash, fpr.dedup_field(fp)
+        a.content_hash, a.dedup = fp.content_hash, fpr.dedup_field(fp, a.canonical_url)
         docs.append(to_document(a))
     mongo_db.articles.insert_many(docs)
     pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_MAX_CANDIDATES=3)

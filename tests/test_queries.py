@@ -1,4 +1,4 @@
-"""Every example query in docs/DATA.md, run against a real mongod in both of its forms.
+"""Every example query in README.md, run against a real mongod in both of its forms.
 
 The document marks each example with ``<!-- query: NAME -->`` followed by a ```python block
 (which binds ``result``) and a ```js block (the mongosh form). The Python block is executed as
@@ -370,7 +370,7 @@ CHECKS = {
 def test_every_documented_query_is_checked():
     queries = documented_queries()
     assert len(queries) >= 10
-    assert set(queries) == set(CHECKS), "a query in docs/DATA.md without a check here, or the reverse"
+    assert set(queries) == set(CHECKS), "a query in README.md without a check here, or the reverse"
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))

@@ -17,8 +17,9 @@ from scrapy.utils.test import get_crawler
 from healthcrawl import segment
 from healthcrawl import settings as project_settings
 from healthcrawl.article import BEIJING, Article, to_document
-from healthcrawl.relevance import (CATEGORIES, Scorer, Thresholds, default_lexicon, find_terms,
-                                   load_lexicon, rescore, score_lines, scorer_from_settings, split_lead)
+from healthcrawl.relevance import (CATEGORIES, Scorer, Thresholds, default_lexicon, evaluate, find_terms,
+                                   load_lexicon, rescore, score_lines, scorer_from_settings, split_lead,
+                                   sync_userdict)
 from pipelines.relevance import RelevancePipeline
 
 EVAL = [json.loads(line) for line in
@@ -133,20 +134,20 @@ def test_evaluation_set_shape():
     assert all(set(r) >= {"title", "text", "relevant", "kind"} for r in EVAL)
 
 
-def precision_recall(rows, scorer):
-    tp = fp = fn = 0
-    for row in rows:
-        got = scorer.score(row["title"], row["text"]).relevant
-        tp += got and row["relevant"]
-        fp += got and not row["relevant"]
-        fn += (not got) and row["relevant"]
-    return tp / (tp + fp), tp / (tp + fn)
-
-
 def test_precision_and_recall_at_least_095():
-    precision, recall = precision_recall(EVAL, configured())
-    assert precision >= 0.95, f"precision {precision:.3f}"
-    assert recall >= 0.95, f"recall {recall:.3f}"
+    """Reproduce the figures with ``python -m healthcrawl.relevance tests/data/relevance_eval.jsonl``."""
+    report = evaluate(EVAL, configured())
+    figures = report["all"]
+    assert figures["n"] == len(EVAL)
+    assert figures["precision"] >= 0.95, report["errors"]
+    assert figures["recall"] >= 0.95, report["errors"]
+
+
+def test_module_defaults_are_the_settings():
+    """score_lines/rescore/evaluate without settings use the same thresholds as the crawl."""
+    assert configured().thresholds == Thresholds()
+    assert configured().keywords_max_chars == Scorer().keywords_max_chars
+    assert configured().top_keywords == Scorer().top_keywords
 
 
 @pytest.mark.skipif(not SEEDS.exists(), reason="shared/seeds is not beside the project")
@@ -287,3 +288,13 @@ def test_rescore_updates_stored_articles(mongo_db):
     assert coll.count_documents({}) == 2  # irrelevant documents are flagged, never deleted
     again = rescore(coll)
     assert again["updated"] == 0 and again["scanned"] == 2
+
+
+def test_sync_userdict_appends_missing_terms(tmp_path):
+    path = tmp_path / "userdict.txt"
+    path.write_text("# comment\n医共体", encoding="utf-8")
+    added = sync_userdict(path)
+    assert "医共体" not in added and "互联网医院" in added
+    words = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert words[0] == "医共体" and len(words) == len(set(words))
+    assert sync_userdict(path) == []

@@ -9,7 +9,7 @@ are written into the same ``crawl_runs`` entry (``monitors``, ``alert``).
 | monitor | fails when | setting |
 |---|---|---|
 | ``finish_reason`` | the job did not close with ``finished`` | — |
-| ``min_items`` | fewer articles found than the minimum (a ``urls=`` job: at most its URL count) | ``HEALTHCRAWL_MONITOR_MIN_ITEMS`` |
+| ``min_items`` | fewer articles found than the minimum (a ``urls=`` job: at most its URL count; with a shared Redis frontier: the total of all nodes, checked by the last node to close) | ``HEALTHCRAWL_MONITOR_MIN_ITEMS`` |
 | ``coverage/<field>`` | a field's coverage over the produced items is below its threshold | ``HEALTHCRAWL_MONITOR_MIN_COVERAGE`` |
 | ``error_rate`` | ERROR log lines per request above the maximum | ``HEALTHCRAWL_MONITOR_MAX_ERROR_RATE`` |
 | ``fallback_share`` | share of articles read by the generic fallback above the maximum | ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` |
@@ -91,8 +91,21 @@ def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
     found = int(items.get("found", 0))
     urls = (run.get("arguments") or {}).get("urls") or []
     minimum = min(t.min_items, len(urls)) if urls else t.min_items
-    results.append(Result("min_items", found >= minimum, found, minimum,
-                          f"{found} article(s) found (minimum {minimum})"))
+    redis = run.get("redis") or {}
+    if "last_node" in redis and not redis["last_node"]:
+        # a node of a shared Redis frontier: its share depends on the other nodes; the last
+        # node to close checks the frontier's total
+        results.append(Result("min_items", True, found, minimum,
+                              f"{found} article(s) found by this node of a shared frontier "
+                              f"(the last node checks the total)"))
+    elif "last_node" in redis:
+        total = int(redis.get("frontier_found", found))
+        results.append(Result("min_items", total >= minimum, total, minimum,
+                              f"{total} article(s) found by all nodes of the shared frontier "
+                              f"(minimum {minimum})"))
+    else:
+        results.append(Result("min_items", found >= minimum, found, minimum,
+                              f"{found} article(s) found (minimum {minimum})"))
     coverage = run.get("coverage") or {}
     if run.get("coverage_items"):
         for field, minimum_share in (t.min_coverage or {}).items():

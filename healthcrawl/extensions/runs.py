@@ -4,7 +4,7 @@ At ``spider_opened`` a document with ``status: "running"`` is written (a job kil
 could close stays visible as such); at ``spider_closed`` it is completed with:
 
 - ``spider``, ``job_id`` (scrapyd's ``_job``, else the spider's random id), ``host``, ``pid``,
-  ``egg_version`` (scrapyd), ``arguments`` (``since``/``until`` as dates, ``urls``, ``channels``;
+  ``egg_version`` (scrapyd), ``code_path`` (where the code ran from), ``arguments`` (``since``/``until`` as dates, ``urls``, ``channels``;
   nothing else, so no secret can end up here), ``replay``;
 - ``start_time``, ``end_time`` (UTC), ``duration_s``, ``finish_reason``, ``status: "closed"``;
 - ``pages`` (responses received), ``requests``, ``items`` {``found`` (spider articles),
@@ -58,7 +58,8 @@ run_closed = object()
 RUN_SCHEMA = 1
 FALLBACK = "fallback"
 PIPELINE_STATS = ("clean", "validate", "dedup", "relevance", "mongo")
-#: pipelines whose every counter is a drop reason (the others: counters with "drop" in the name)
+#: pipelines whose every counter is a drop reason (the others: counters with "drop" in the name,
+#: and the relevance pipeline's dropped irrelevant items)
 DROP_ONLY_PIPELINES = ("validate",)
 COVERAGE_FIELDS = tuple(f for f in ARTICLE_FIELDS if f != "schema_version")
 
@@ -139,6 +140,11 @@ def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> d
         for key, value in counters.items():
             if name in DROP_ONLY_PIPELINES or "drop" in key:
                 by_reason[f"{name}/{key}"] = value
+    # the relevance pipeline drops irrelevant items unless HEALTHCRAWL_KEEP_IRRELEVANT keeps them
+    irrelevant = int(stats.get("healthcrawl/relevance/irrelevant", 0)) - \
+        int(stats.get("healthcrawl/relevance/kept_irrelevant", 0))
+    if irrelevant > 0:
+        by_reason["relevance/irrelevant"] = irrelevant
     templates: dict[str, dict[str, int]] = {}
     for key, value in stats.items():
         if key.startswith("healthcrawl/template/") and key.count("/") >= 3:
@@ -254,6 +260,8 @@ class RunRecorder:
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "egg_version": os.environ.get("SCRAPYD_EGG_VERSION"),
+            #: where the code ran from (a scrapyd egg, a checkout, site-packages)
+            "code_path": os.path.dirname(os.path.dirname(os.path.abspath(storage.__file__))),
             "scrapyd": bool(os.environ.get("SCRAPY_PROJECT") and getattr(spider, "_job", None)),
             "arguments": spider_arguments(spider),
             "replay": bool(s.get("HEALTHCRAWL_REPLAY_DIR")),
