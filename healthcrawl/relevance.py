@@ -1,18 +1,19 @@
 """Relevance to the bulletin: is this a health big-data / health-policy article?
 
-**Rule**: relevant = *health* AND (*digital* OR *policy*). Each category has a score, the sum
+**Rule**: relevant = *health* AND (*digital* OR *policy*) AND NOT *markets* (stock-market and
+company-results news about health companies). Each category has a score, the sum
 over its matched lexicon terms of ``weight × (1 + log2(x))`` where ``x`` counts the term's
 occurrences weighted by where they are (title ×3, lead ×2, rest of the body ×1; lexicon
 ``zones``). A category *holds* when its score reaches its threshold **and** at least
 ``min_terms`` distinct terms of weight ≥ 2 matched (one word used in passing — "AI in education,
 finance, healthcare …" — is not enough). ``score`` = min(health ratio, max(digital ratio, policy
 ratio)) where a ratio is score / threshold, capped just under 1 when the category lacks distinct
-terms, so ``score >= 1`` exactly when the item is relevant.
+terms or the markets score excludes the item, so ``score >= 1`` exactly when it is relevant.
 
-**Matching** is a leftmost-longest scan of the NFKC-normalised, lower-cased text against the
-lexicon (no segmentation: fast, and immune to segmentation quirks); weight-0 *blocker* terms
-consume text so a shorter term inside them does not count (公共卫生间 is not 公共卫生,
-健康发展 is not 健康). ASCII terms (AI, 5G, DRG) only match between non-letters.
+**Matching** is a leftmost-longest scan of the text (full-width letters/digits folded, lower
+case) against the lexicon (no segmentation: fast, and immune to segmentation quirks); weight-0
+*blocker* terms consume text so a shorter term inside them does not count (公共卫生间 is not
+公共卫生, 健康发展 is not 健康). ASCII terms (AI, 5G, DRG) only match between non-letters.
 
 The **lead** is the first paragraph, extended over short dateline/author paragraphs until it has
 40 characters, and cut at a sentence end after 60 characters when longer than 200 (wire-style
@@ -23,7 +24,10 @@ tokenizer, :mod:`healthcrawl.segment`) over the title and the first ``keywords_m
 characters of the body; segmentation is the expensive part of scoring, hence the bound.
 
 Everything heavy (lexicon, term index, TF-IDF tables) is built once per process.
-:func:`score_lines` and :func:`rescore` are the CLI's ``healthcrawl score`` / ``rescore``.
+:func:`score_lines` and :func:`rescore` are the CLI's ``healthcrawl score`` / ``rescore``;
+:func:`evaluate` (``python -m healthcrawl.relevance tests/data/relevance_eval.jsonl``) reports
+precision and recall on a labelled set; :func:`sync_userdict` keeps the jieba user dictionary in
+step with the lexicon.
 """
 
 from __future__ import annotations

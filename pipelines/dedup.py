@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+
 from itemadapter import ItemAdapter
 
 from healthcrawl.dedup import Fingerprint, Fingerprinter, Match, RunIndex, better
@@ -64,10 +65,17 @@ class DedupPipeline:
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def open_spider(self) -> None:
-        self.client, self.collection = await asyncio.to_thread(self._connect)
+        from healthcrawl import storage  # noqa: PLC0415 - storage may start the embedded mongod
+
+        try:
+            self.client, self.collection = await asyncio.to_thread(self._connect)
+        except storage.StorageError as exc:
+            # the same words as the mongo pipeline: whichever opens first reports it
+            logger.error("storage unavailable, stopping the crawl: %s", exc)
+            raise
 
     def _connect(self):
-        from healthcrawl import storage  # noqa: PLC0415 - storage may start the embedded mongod
+        from healthcrawl import storage  # noqa: PLC0415
 
         s = self.crawler.settings
         uri = storage.resolve_mongo_uri(s)
@@ -94,8 +102,10 @@ class DedupPipeline:
             try:
                 stored_url_seen, stored_match = await asyncio.to_thread(self._lookup, url, fp)
             except Exception as exc:  # noqa: BLE001 - any database failure: fall back to this run
+                from healthcrawl.storage import redact  # noqa: PLC0415
+
                 logger.warning("dedup lookup failed for %s (%s: %s); matching against this run only",
-                               url, type(exc).__name__, str(exc)[:200])
+                               url, type(exc).__name__, redact(str(exc))[:200])
                 self.inc("lookup_failed")
         # no await from here on: concurrent items see each other's registrations in order
         if stored_url_seen or url in self.run_index:

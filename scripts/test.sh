@@ -4,7 +4,7 @@
 # on free 127.0.0.1 ports. Extra arguments go to pytest.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-APT_PACKAGES=()   # Debian packages the tests need (none yet)
+APT_PACKAGES=(redis-server)   # Debian packages the tests need (redis-server: tests/test_redis.py)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ "${#missing[@]}" -gt 0 ]; then

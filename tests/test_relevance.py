@@ -298,3 +298,15 @@ def test_sync_userdict_appends_missing_terms(tmp_path):
     words = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert words[0] == "医共体" and len(words) == len(set(words))
     assert sync_userdict(path) == []
+
+
+def test_keywords_use_a_tfidf_bound_to_the_project_tokenizer():
+    import jieba
+
+    from healthcrawl.relevance import tfidf
+
+    extractor = tfidf()
+    assert extractor is tfidf()  # built once
+    assert extractor.tokenizer is segment.tokenizer() and extractor.tokenizer is not jieba.dt
+    keywords = Scorer().keywords("推进紧密型县域医共体建设", "全民健康信息平台让互联网医院和远程医疗覆盖基层。")
+    assert "全民健康信息平台" in keywords and "互联网医院" in keywords

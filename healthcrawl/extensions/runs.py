@@ -26,7 +26,9 @@ could close stays visible as such); at ``spider_closed`` it is completed with:
 The database is found exactly like the mongo pipeline finds it (``storage.resolve_mongo_uri``:
 ``MONGO_URI`` or the embedded mongod); every database call runs in a thread (``to_thread``), never
 on the reactor. If the database cannot be used the run is logged (WARNING) and the crawl goes on:
-the mongo pipeline is the component that fails loudly about storage.
+the mongo pipeline is the component that fails loudly about storage. A crawl that stores nothing
+(mongo pipeline off and ``MONGO_URI`` unset, e.g. ``-s ITEM_PIPELINES={} -O items.jsonl``) is not
+recorded, so it never starts the embedded mongod; its monitors still run.
 
 Settings: ``HEALTHCRAWL_RUNS_STORE`` (default on; off: the document is still built and monitored,
 but not written).
@@ -189,6 +191,20 @@ def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> d
     }
 
 
+def code_path() -> str:
+    """Where the code runs from: a scrapyd egg (``…/eggs/<project>/<version>.egg``), a checkout,
+    site-packages."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(storage.__file__)))
+
+
+def egg_version() -> str | None:
+    """The deployed version: scrapyd's ``_version`` of the job, else the egg's file name."""
+    if os.environ.get("SCRAPYD_EGG_VERSION"):
+        return os.environ["SCRAPYD_EGG_VERSION"]
+    path = code_path()
+    return os.path.basename(path)[:-4] if path.endswith(".egg") else None
+
+
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -210,10 +226,23 @@ class RunRecorder:
         return cls(crawler)
 
     # -- signals ---------------------------------------------------------------------------------
+    def stores_articles(self) -> bool:
+        """Whether this crawl uses MongoDB at all: an extraction-only crawl (mongo pipeline off,
+        no MONGO_URI) must not start the embedded database just to record its run."""
+        from scrapy.utils.conf import build_component_list
+
+        s = self.crawler.settings
+        pipelines = build_component_list(s.getwithbase("ITEM_PIPELINES"))
+        uses_mongo = any(str(getattr(p, "__name__", p)).endswith("MongoPipeline") for p in pipelines)
+        return uses_mongo or bool(s.get("MONGO_URI") or os.environ.get("MONGO_URI"))
+
     async def spider_opened(self, spider) -> None:
         self.start_time = utcnow()
         self.run = self.opening_document(spider)
         if not self.store:
+            return
+        if not self.stores_articles():
+            logger.info("crawl_runs: not recorded (no MongoPipeline and no MONGO_URI in this crawl)")
             return
         try:
             self.client = await asyncio.to_thread(self._connect)
@@ -259,9 +288,8 @@ class RunRecorder:
             "status": "running",
             "host": socket.gethostname(),
             "pid": os.getpid(),
-            "egg_version": os.environ.get("SCRAPYD_EGG_VERSION"),
-            #: where the code ran from (a scrapyd egg, a checkout, site-packages)
-            "code_path": os.path.dirname(os.path.dirname(os.path.abspath(storage.__file__))),
+            "egg_version": egg_version(),
+            "code_path": code_path(),
             "scrapyd": bool(os.environ.get("SCRAPY_PROJECT") and getattr(spider, "_job", None)),
             "arguments": spider_arguments(spider),
             "replay": bool(s.get("HEALTHCRAWL_REPLAY_DIR")),

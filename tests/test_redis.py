@@ -1,0 +1,114 @@
+"""Distributed crawling: two crawl processes share one frontier in a real redis-server.
+
+Both run ``scrapy crawl gmw`` over the demo archive at the same time with ``-s REDIS_URL=…``;
+both enqueue the same start pages (the shared dupefilter drops the second copy), pull from one
+queue, and close by themselves once the shared queue has stayed empty for
+``HEALTHCRAWL_REDIS_IDLE_CLOSE`` seconds. Together they fetch what one process fetches, and
+every article is stored exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pymongo
+import pytest
+import redis
+
+from healthcrawl import settings as project_settings
+from tests.servers import ROOT, RedisServer, crawl_env, scrapy_crawl
+
+ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
+WEEK = ("2026-11-09", "2026-11-15")
+GMW_HOSTS = 5  # robots.txt is fetched per host by each process, outside the shared frontier
+
+pytestmark = pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+def test_two_processes_share_one_frontier_and_store_every_article_once(redis_server, mongod, tmp_path):
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    single_db, shared_db = "hc_redis_single", "hc_redis_shared"
+    try:
+        args = ["gmw", "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}", "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}"]
+        # one process alone, for comparison
+        result = scrapy_crawl(args + ["-a", "_job=single", "-s", f"MONGO_DATABASE={single_db}"],
+                              crawl_env(MONGO_URI=mongod.uri))
+        assert result.returncode == 0, result.stderr[-3000:]
+        single = client[single_db].crawl_runs.find_one({"job_id": "single"})
+        # two processes, one Redis frontier
+        middlewares = {**project_settings.DOWNLOADER_MIDDLEWARES, "tests.servers.SlowDownloads": 900}
+        shared = args + ["-s", f"MONGO_DATABASE={shared_db}", "-s", f"REDIS_URL={redis_server.url}",
+                         "-s", "HEALTHCRAWL_REDIS_IDLE_CLOSE=4", "-s", "CONCURRENT_REQUESTS=2",
+                         "-s", f"DOWNLOADER_MIDDLEWARES={json.dumps(middlewares)}"]
+        env = crawl_env(MONGO_URI=mongod.uri, HC_TEST_LATENCY="0.25")
+        started = time.monotonic()
+        procs = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", *shared, "-a", f"_job=node-{i}"],
+                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for i in (1, 2)]
+        outputs = []
+        for proc in procs:
+            try:
+                outputs.append(proc.communicate(timeout=240))
+            except subprocess.TimeoutExpired:
+                for p in procs:
+                    p.kill()
+                pytest.fail("a crawl process did not close by itself")
+        for proc, (_, err) in zip(procs, outputs):
+            assert proc.returncode == 0, err[-3000:]
+        elapsed = time.monotonic() - started
+
+        db = client[shared_db]
+        nodes = {r["job_id"]: r for r in db.crawl_runs.find({"kind": "crawl"})}
+        assert set(nodes) == {"node-1", "node-2"}
+        frontiers = {r["redis"]["frontier"] for r in nodes.values()}
+        assert frontiers == {f"healthcrawl:gmw:{WEEK[0].replace('-', '')}-{WEEK[1].replace('-', '')}"}
+        # together they did the work of one process: same articles, about the same requests
+        assert sum(r["items"]["found"] for r in nodes.values()) == single["items"]["found"]
+        total_requests = sum(r["requests"] for r in nodes.values())
+        assert single["requests"] <= total_requests <= single["requests"] + GMW_HOSTS + 2, \
+            (single["requests"], {k: r["requests"] for k, r in nodes.items()})
+        # the second node's copies of the start pages were dropped by the shared dupefilter
+        assert sum(r["redis"].get("filtered_shared", 0) for r in nodes.values()) >= 1
+        # every article stored exactly once (an article written twice would have last_seen > first_seen)
+        articles = list(db.articles.find({}, {"canonical_url": 1, "first_seen": 1, "last_seen": 1, "crawl.job_id": 1}))
+        assert len(articles) == client[single_db].articles.count_documents({}) > 0
+        assert len({a["canonical_url"] for a in articles}) == len(articles)
+        assert all(a["first_seen"] == a["last_seen"] for a in articles)
+        assert {a["crawl"]["job_id"] for a in articles} <= {"node-1", "node-2"}
+        # one node was the last out: it judged the frontier's total and removed the keys
+        assert sorted(r["redis"]["last_node"] for r in nodes.values()) == [0, 1]
+        assert all(r["monitors"]["ok"] for r in nodes.values())
+        assert redis.Redis.from_url(redis_server.url).keys("healthcrawl:*") == []
+        share = {k: r["requests"] for k, r in nodes.items()}
+        print(f"requests per node {share} (one process: {single['requests']}), {elapsed:.0f} s")
+    finally:
+        client.drop_database(single_db)
+        client.drop_database(shared_db)
+        client.close()
+
+
+def test_without_redis_url_the_normal_scheduler_is_used():
+    result = subprocess.run([sys.executable, "-m", "scrapy", "settings", "--get", "SCHEDULER"], cwd=ROOT,
+                            env=crawl_env(), capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "scrapy.core.scheduler.Scheduler"
+
+
+def test_with_redis_url_a_crawl_uses_the_redis_frontier(redis_server, tmp_path):
+    # no database needed: a crawl with an unreachable start page only has to open the scheduler
+    url = "https://health.gmw.cn/2026-11/10/content_1.htm"
+    result = scrapy_crawl(["gmw", "-a", f"urls={url}", "-s", f"HEALTHCRAWL_REPLAY_DIR={tmp_path}",
+                           "-s", "ITEM_PIPELINES={}", "-s", "HEALTHCRAWL_REDIS_IDLE_CLOSE=0"],
+                          crawl_env(REDIS_URL=redis_server.url))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "shared frontier healthcrawl:gmw:" in result.stderr
+    assert "'scheduler/enqueued/redis': 1" in result.stderr

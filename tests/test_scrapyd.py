@@ -1,0 +1,138 @@
+"""scrapyd end to end: a real scrapyd with basic auth on a free 127.0.0.1 port, the project
+deployed with ``scrapyd-deploy`` (egg built from setup.py, credentials from the environment via
+``${SCRAPYD_USERNAME}``/``${SCRAPYD_PASSWORD}`` in scrapy.cfg), a replay crawl of the demo week
+scheduled through schedule.json, its articles and crawl_runs entry found in MongoDB (written with
+the scrapyd host's MONGO_URI), and the password absent from every log."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+import pymongo
+import pytest
+
+from healthcrawl.schedule import Scheduler, ScrapydClient, parse_schedule
+from tests.servers import ROOT, VENV_BIN, ScrapydServer, require_binary
+
+ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
+WEEK = ("2026-11-09", "2026-11-15")
+USERNAME, PASSWORD = "hc-ops", "Sd-pa55-7f3c9e-not-in-logs"
+EXPECTED_SPIDERS = ["ce", "chinanews", "cnii", "gmw"]
+
+pytestmark = pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
+
+
+def project_copy(dest):
+    """What a deploy needs (the scrapy.cfg target gets the credentials lines we recommend)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("healthcrawl", "spiders", "pipelines"):
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    for name in ("setup.py", "scrapy.cfg", "requirements.txt"):
+        shutil.copy(ROOT / name, dest / name)
+    return dest
+
+
+@pytest.fixture
+def scrapyd(tmp_path, mongod, mongo_db_name):
+    require_binary("scrapyd-deploy")
+    # the scrapyd host's environment: where jobs store articles (no credentials in this test URI;
+    # production puts a URI with credentials here, never in schedule.json)
+    server = ScrapydServer(tmp_path / "scrapyd", USERNAME, PASSWORD,
+                           env={"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db_name,
+                                "HEALTHCRAWL_EMBEDDED_MONGO": "0"}).start()
+    yield server
+    server.stop()
+
+
+def wait_finished(server: ScrapydServer, job_id: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = server.call("listjobs.json", {"project": "healthcrawl"})
+        done = [j for j in jobs["finished"] if j["id"] == job_id]
+        if done:
+            return done[0]
+        time.sleep(0.5)
+    pytest.fail(f"scrapyd job {job_id} did not finish within {timeout:.0f}s:\n{server.all_logs()[-4000:]}")
+
+
+def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, tmp_path, mongod, mongo_db_name):
+    # --- unauthenticated requests are refused
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        scrapyd.call("daemonstatus.json", auth=False)
+    assert refused.value.code == 401
+
+    # --- deploy with scrapyd-deploy: the egg is built from setup.py (then checked, then uploaded)
+    project = project_copy(tmp_path / "project")
+    with (project / "scrapy.cfg").open("a") as cfg:
+        cfg.write(f"\n[deploy:hctest]\nurl = {scrapyd.url}\nproject = healthcrawl\n"
+                  "username = ${SCRAPYD_USERNAME}\npassword = ${SCRAPYD_PASSWORD}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY")}
+    env.update({"SCRAPYD_USERNAME": USERNAME, "SCRAPYD_PASSWORD": PASSWORD})
+    egg = tmp_path / "healthcrawl.egg"
+    build = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stdout + build.stderr
+    names = zipfile.ZipFile(egg).namelist()
+    for required in ("healthcrawl/extensions/runs.py", "healthcrawl/extensions/monitors.py",
+                     "healthcrawl/distributed.py", "healthcrawl/data/lexicon.json", "healthcrawl/data/userdict.txt",
+                     "spiders/gmw.py", "pipelines/relevance.py"):
+        assert required in names, f"{required} is not in the egg: list its package in setup.py's packages"
+    deploy = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "hctest", "--egg", str(egg), "--version", "r1"],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    assert json.loads(deploy.stdout)["status"] == "ok"
+    assert PASSWORD not in deploy.stdout + deploy.stderr
+    spiders = scrapyd.call("listspiders.json", {"project": "healthcrawl"})
+    assert spiders["spiders"] == EXPECTED_SPIDERS, spiders
+
+    # --- schedule a replay crawl of the demo week (spider arguments + one non-secret setting)
+    job_id = scrapyd.call("schedule.json", [("project", "healthcrawl"), ("spider", "gmw"),
+                                            ("since", WEEK[0]), ("until", WEEK[1]),
+                                            ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}")], post=True)["jobid"]
+
+    # --- while it is pending/running, `healthcrawl schedule` does not start gmw a second time
+    schedule = parse_schedule({"jobs": [{"name": "gmw-every-minute", "spider": "gmw", "cron": "* * * * *"}]})
+    state = tmp_path / "schedule-state.json"
+    state.write_text(json.dumps({"last_tick": (datetime.now(timezone.utc) - timedelta(seconds=61)).isoformat(),
+                                 "watch": []}))
+    alerts = []
+    scheduler = Scheduler(schedule, [ScrapydClient(scrapyd.url, USERNAME, PASSWORD)], state, None,
+                          alert=lambda title, lines: alerts.append(title))
+    out = scheduler.tick()
+    assert [e["event"] for e in out] == ["skipped"], out
+    assert job_id in out[0]["reason"]
+
+    finished = wait_finished(scrapyd, job_id)
+    assert finished["spider"] == "gmw"
+
+    # --- the job wrote to the scrapyd host's MongoDB, from the egg, with the egg's package data
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    try:
+        db = client[mongo_db_name]
+        run = db.crawl_runs.find_one({"job_id": job_id}, {"_id": 0})
+        articles = list(db.articles.find({"crawl.job_id": job_id}))
+    finally:
+        client.drop_database(mongo_db_name)
+        client.close()
+    logs = scrapyd.all_logs()
+    assert run is not None, logs[-4000:]
+    assert run["status"] == "closed" and run["finish_reason"] == "finished", run
+    assert run["scrapyd"] is True and run["egg_version"] == "r1"
+    assert run["arguments"]["since"] == WEEK[0] and run["arguments"]["until"] == WEEK[1]
+    assert ".egg" in run["code_path"] and str(scrapyd.directory) in run["code_path"], run["code_path"]
+    assert run["monitors"]["ok"] is True
+    assert len(articles) == run["items"]["stored"] > 0
+    for article in articles:  # lexicon (relevance) and jieba user dictionary (search_*) loaded from the egg
+        assert article["relevance"]["lexicon_version"] and article["search_title"]
+
+    # --- the scrapyd password appears in no log and no record
+    assert PASSWORD not in logs
+    assert PASSWORD not in json.dumps(run, default=str)
+    assert f"Process started: project='healthcrawl' spider='gmw' job='{job_id}'" in logs
