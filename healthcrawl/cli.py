@@ -168,19 +168,28 @@ def cmd_fixture(args: argparse.Namespace) -> int:
 
 # --- relevance -----------------------------------------------------------------------------------
 def cmd_score(args: argparse.Namespace) -> int:
-    from healthcrawl.relevance import score_lines
+    from healthcrawl.relevance import score_lines, scorer_from_settings
 
-    score_lines(sys.stdin, sys.stdout)
+    try:
+        score_lines(sys.stdin, sys.stdout, scorer=scorer_from_settings(_project_settings()))
+    except ValueError as exc:
+        print(f"healthcrawl score: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
     from healthcrawl import storage
-    from healthcrawl.relevance import rescore
+    from healthcrawl.relevance import rescore, scorer_from_settings
 
     settings = _project_settings({"MONGO_DATABASE": args.database} if args.database else None)
-    client = storage.connect(storage.resolve_mongo_uri(settings))
-    counts = rescore(client[settings.get("MONGO_DATABASE")][storage.ARTICLES])
+    try:
+        client = storage.connect(storage.resolve_mongo_uri(settings))
+    except storage.StorageError as exc:
+        print(f"healthcrawl rescore: {exc}", file=sys.stderr)
+        return 2
+    counts = rescore(client[settings.get("MONGO_DATABASE")][storage.ARTICLES],
+                     scorer=scorer_from_settings(settings))
     print(json.dumps(counts, ensure_ascii=False))
     client.close()
     return 0

@@ -94,7 +94,7 @@ HEALTHCRAWL_SLOWDOWN_RETRIES = 3
 #: a body shorter than this many characters is not an article
 HEALTHCRAWL_MIN_BODY_CHARS = 60
 
-#: near-duplicate (reprint) detection, pipelines/dedup.py; justified in docs/PROCESSING.md
+#: near-duplicate (reprint) detection, pipelines/dedup.py; justified in README.md ("Processing")
 #: estimated Jaccard similarity of character-shingle sets at or above which an article is a reprint
 HEALTHCRAWL_DEDUP_THRESHOLD = 0.4
 #: MinHash permutations (signature length); changing it, SHINGLE or BANDS makes stored keys stale
@@ -107,7 +107,7 @@ HEALTHCRAWL_DEDUP_BANDS = 42
 HEALTHCRAWL_DEDUP_MAX_CANDIDATES = 50
 
 #: relevance (pipelines/relevance.py, healthcrawl/relevance.py): relevant = health AND (digital OR
-#: policy) AND NOT markets; see docs/PROCESSING.md for the rule, the lexicon format and P/R figures
+#: policy) AND NOT markets; see README.md ("Processing") for the rule, the lexicon format and P/R figures
 #: category score thresholds (weighted lexicon hits: title x3, lead x2, body x1)
 HEALTHCRAWL_RELEVANCE_MIN_HEALTH = 6.0
 HEALTHCRAWL_RELEVANCE_MIN_DIGITAL = 6.0

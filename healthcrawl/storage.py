@@ -85,7 +85,7 @@ ARTICLE_INDEXES = [
     IndexModel([("relevance.score", DESCENDING)], name="relevance_score"),
     IndexModel([("relevance.relevant", ASCENDING), ("published_at", DESCENDING)], name="relevant_published_at"),
     IndexModel([("content_hash", ASCENDING)], name="content_hash"),
-    IndexModel([("dedup.bands", ASCENDING)], name="dedup_bands"),
+    IndexModel([("dedup.keys", ASCENDING)], name="dedup_keys"),
     IndexModel([("search_title", TEXT), ("search_body", TEXT)], name="search_text",
                weights={"search_title": 5, "search_body": 1}, default_language="none"),
 ]

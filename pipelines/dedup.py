@@ -18,7 +18,7 @@ For every item:
 
 Duplicates are never dropped: ``duplicate_of = {"canonical_url", "reason", "similarity"}`` and
 the mongo pipeline records them in the original's ``also_at``. Different write-ups of one event
-share far less text than the threshold (see docs/PROCESSING.md) and stay separate articles.
+share far less text than the threshold (see README.md ("Processing")) and stay separate articles.
 
 If MongoDB fails during a lookup the item is matched against this run only
 (``healthcrawl/dedup/lookup_failed``); an unreachable database at start-up stops the crawl.

@@ -139,7 +139,7 @@ def item(url: str, side: dict, site: str = "gmw") -> Article:
 
 
 def prepare(db) -> None:
-    """The indexes the mongo pipeline creates for dedup (see docs/PROCESSING.md)."""
+    """The indexes the mongo pipeline creates for dedup (see README.md ("Processing"))."""
     db.articles.create_index("canonical_url", unique=True)
     db.articles.create_index("dedup.keys")
 
