@@ -141,7 +141,13 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
             raise RuntimeError("the Redis scheduler needs scrapy-redis: pip install scrapy-redis")
         if not redis_url(crawler.settings):
             raise NotConfigured("RedisScheduler needs REDIS_URL")
-        instance = super().from_crawler(crawler)
+        try:
+            instance = super().from_crawler(crawler)  # connects and pings Redis
+        except Exception as exc:  # noqa: BLE001 - redis errors of every kind: a readable stop
+            message = (f"Redis frontier unavailable at {redact_url(redis_url(crawler.settings))}: "
+                       f"{redact_url(str(exc))[:300]}")
+            logger.error("%s; stopping the crawl (unset REDIS_URL to crawl without Redis)", message)
+            raise RuntimeError(message) from None
         instance.crawler = crawler
         s = crawler.settings
         instance.idle_close = s.getfloat("HEALTHCRAWL_REDIS_IDLE_CLOSE", 10.0)

@@ -65,6 +65,9 @@ MONGO_BATCH_SIZE = 100
 MONGO_FLUSH_INTERVAL = 2.0
 #: how long a start-up connection attempt may take before the crawl fails
 MONGO_CONNECT_TIMEOUT = 5.0
+#: write concern of article writes: w (1, "majority" on a replica set) and journaled writes
+MONGO_WRITE_CONCERN = os.environ.get("MONGO_WRITE_CONCERN", "1")
+MONGO_WRITE_JOURNAL = True
 #: where batches wait while the database is away (replayed on reconnect or next run)
 MONGO_SPOOL_DIR = os.environ.get("MONGO_SPOOL_DIR", "var/spool")
 

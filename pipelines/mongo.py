@@ -24,6 +24,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
+from pymongo import WriteConcern
 from pymongo.errors import BulkWriteError
 
 from healthcrawl import storage
@@ -46,6 +47,9 @@ class MongoPipeline:
         self.connect_timeout = s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)
         self.close_timeout = s.getfloat("MONGO_CLOSE_TIMEOUT", 30.0)
         self.retry_interval = s.getfloat("MONGO_RETRY_INTERVAL", 1.0)
+        self.journal = s.getbool("MONGO_WRITE_JOURNAL", True)
+        w = s.get("MONGO_WRITE_CONCERN", 1)
+        self.write_w = int(w) if str(w).isdigit() else w
         self.spool = storage.Spool(s.get("MONGO_SPOOL_DIR", "var/spool"), self.database)
         self.counts: Counter[str] = Counter()
         self._synced: Counter[str] = Counter()
@@ -68,7 +72,10 @@ class MongoPipeline:
             logger.error("storage unavailable, stopping the crawl: %s", exc)
             raise
         db = self.client[self.database]
-        self.collection = db[self.collection_name]
+        # j=True: a write counts as done only once it is in the journal, so a database that is
+        # killed right after acknowledging a batch cannot lose it (w:1 alone can lose ~100 ms)
+        self.collection = db.get_collection(self.collection_name,
+                                            write_concern=WriteConcern(w=self.write_w, j=self.journal))
         await asyncio.to_thread(storage.ensure_indexes, db)
         logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.collection_name)
         await asyncio.to_thread(self._replay_leftovers)

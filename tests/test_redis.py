@@ -112,3 +112,16 @@ def test_with_redis_url_a_crawl_uses_the_redis_frontier(redis_server, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "shared frontier healthcrawl:gmw:" in result.stderr
     assert "'scheduler/enqueued/redis': 1" in result.stderr
+
+
+def test_an_unreachable_redis_stops_the_crawl_loudly_without_showing_its_password(tmp_path):
+    from healthcrawl.mongod import free_port
+
+    url = "https://health.gmw.cn/2026-11/10/content_1.htm"
+    result = scrapy_crawl(["gmw", "-a", f"urls={url}", "-s", f"HEALTHCRAWL_REPLAY_DIR={tmp_path}",
+                           "-s", "ITEM_PIPELINES={}"],
+                          crawl_env(REDIS_URL=f"redis://:Redis-S3cret@127.0.0.1:{free_port()}/0"))
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Redis frontier unavailable at redis://***@127.0.0.1:" in log
+    assert "Redis-S3cret" not in log
