@@ -15,6 +15,7 @@ setup(
         "healthcrawl",
         "healthcrawl.data",
         "healthcrawl.demo",
+        "healthcrawl.extensions",
         "healthcrawl.extractors",
         "healthcrawl.middlewares",
         "spiders",

@@ -7,6 +7,8 @@
     healthcrawl score / rescore            relevance scoring of JSON lines / of stored articles
     healthcrawl bulletin --since --until   the weekly bulletin (docx, md, html) from stored articles
     healthcrawl export --since --until     stored articles as csv or jsonl
+    healthcrawl runs                       recent crawl runs per spider, with anomaly flags
+    healthcrawl schedule run --file F      run spiders on scrapyd on a cron schedule
 """
 
 from __future__ import annotations
@@ -40,7 +42,17 @@ def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_arg
     """Run spiders in one process; returns (exit code, per-spider stats)."""
     from scrapy.crawler import CrawlerProcess
 
+    from healthcrawl import storage
+
     settings = _project_settings(settings_overrides)
+    # resolve the database once, before the crawlers start: one clear failure, not one per site
+    try:
+        uri = storage.resolve_mongo_uri(settings)
+        storage.connect(uri, settings.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)).close()
+    except storage.StorageError as exc:
+        print(f"healthcrawl: storage unavailable: {exc}", file=sys.stderr)
+        return 1, []
+    settings.set("MONGO_URI", uri, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
     for name in spiders:
@@ -53,22 +65,30 @@ def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_arg
     return code, results
 
 
+def dropped_by_reason(stats: dict) -> dict[str, int]:
+    """Items dropped by the pipelines, by reason (validate counts only drops; relevance drops
+    the irrelevant items it does not keep for audit)."""
+    dropped = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+               if k.startswith("healthcrawl/validate/") and isinstance(v, int)}
+    irrelevant = stats.get("healthcrawl/relevance/irrelevant", 0) - stats.get("healthcrawl/relevance/kept_irrelevant", 0)
+    if irrelevant:
+        dropped["irrelevant"] = irrelevant
+    return dropped
+
+
 def summarise(results: list[dict], out=sys.stdout) -> None:
-    """Per-site lines: found, stored, dropped by reason, pages skipped, unreachable sites."""
-    print("\nsite        found  stored  reprints  dropped (by reason) / skipped pages", file=out)
+    """Per-site lines: found, stored, reprints, dropped by reason, pages skipped, unreachable sites."""
+    print(f"\n{'site':<10} {'found':>6} {'stored':>7} {'reprints':>9}  dropped (by reason); skipped pages", file=out)
     for result in results:
         stats = result["stats"]
         name = result["spider"]
         found = stats.get("healthcrawl/spider/articles", 0)
         stored = stats.get("healthcrawl/mongo/written", 0)
         reprints = stats.get("healthcrawl/mongo/also_at", 0)
-        dropped = {k.split("/", 1)[1]: v for k, v in stats.items()
-                   if k.startswith("healthcrawl/") and k.count("/") >= 2
-                   and k.split("/")[1] in ("clean", "validate", "dedup", "relevance")
-                   and ("drop" in k or k.split("/")[1] in ("validate", "relevance"))}
-        skipped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("healthcrawl/spider/skipped/")}
-        extra = ", ".join(f"{k}={v}" for k, v in sorted({**dropped, **{f"skipped:{k}": v for k, v in skipped.items()}}.items()))
-        print(f"{name:<10} {found:>6} {stored:>7} {reprints:>9}  {extra or '-'}", file=out)
+        dropped = ", ".join(f"{k}={v}" for k, v in sorted(dropped_by_reason(stats).items())) or "none"
+        skipped = ", ".join(f"{k.rsplit('/', 1)[1]}={v}" for k, v in sorted(stats.items())
+                            if k.startswith("healthcrawl/spider/skipped/")) or "none"
+        print(f"{name:<10} {found:>6} {stored:>7} {reprints:>9}  {dropped}; skipped {skipped}", file=out)
         lists_ok = stats.get("healthcrawl/spider/list_pages", 0)
         lists_failed = stats.get("healthcrawl/spider/list_unreachable", 0)
         if lists_failed and not lists_ok:
@@ -95,6 +115,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     summarise(results)
     if code == 0:
         _print_store_summary(args.database, DEMO_SINCE, DEMO_UNTIL)
+        code = _demo_bulletin(args.database, Path(args.out))
     return code
 
 
@@ -113,6 +134,33 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     code, results = run_crawl(spiders, overrides, spider_args)
     summarise(results)
     return code
+
+
+def _demo_bulletin(database: str, out: Path) -> int:
+    """The demo week's bulletin (every relevant article), as docx and md, and its contents."""
+    from datetime import date
+
+    from healthcrawl import storage
+    from healthcrawl.bulletin import build_bulletin
+
+    settings = _project_settings({"MONGO_DATABASE": database})
+    client = storage.connect(storage.resolve_mongo_uri(settings))
+    coll = client[database][storage.ARTICLES]
+    since, until = date.fromisoformat(DEMO_SINCE), date.fromisoformat(DEMO_UNTIL)
+    out.mkdir(parents=True, exist_ok=True)
+    results = [build_bulletin(coll, since, until, fmt=fmt, out=out / f"bulletin-{DEMO_UNTIL}.{fmt}", limit=0,
+                              centre=settings.get("HEALTHCRAWL_BULLETIN_CENTRE"),
+                              scope=settings.get("HEALTHCRAWL_BULLETIN_SCOPE"))
+               for fmt in ("docx", "md")]
+    client.close()
+    if not results[0].written:
+        print(f"no bulletin: {results[0].message}", file=sys.stderr)
+        return 1
+    print(f"\nbulletin {DEMO_SINCE} .. {DEMO_UNTIL}: {results[0].count} article(s) → "
+          f"{results[0].path} and {results[1].path}\n一、信息目录")
+    for n, item in enumerate(results[0].items, 1):
+        print(f"{n:>3}. {item.title}（{item.site_name}）")
+    return 0
 
 
 def _print_store_summary(database: str, since: str, until: str) -> None:
@@ -202,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="crawl the bundled offline archive into the embedded MongoDB")
     p.add_argument("--database", default=DEMO_DATABASE)
+    p.add_argument("--out", default="var/demo", help="folder for the demo week's bulletin")
     p.add_argument("--log-level", default="WARNING")
     p.set_defaults(func=cmd_demo)
 
@@ -229,8 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
     from healthcrawl.bulletin import add_bulletin_parser
     from healthcrawl.export import add_export_parser
 
+    from healthcrawl.runs import add_runs_parser
+    from healthcrawl.schedule import add_schedule_parser
+
     add_bulletin_parser(sub)
     add_export_parser(sub)
+    add_runs_parser(sub)
+    add_schedule_parser(sub)
 
     p = sub.add_parser("score", help="score JSON lines {title, text} from stdin")
     p.set_defaults(func=cmd_score)

@@ -275,6 +275,19 @@ class RunIndex:
             fp, ((u, *self.urls[u]) for u in urls), exclude_url=exclude_url)
 
 
+_SHARED_INDEXES: dict[tuple[str, str], RunIndex] = {}
+
+
+def shared_run_index(fingerprinter: Fingerprinter, database: str) -> RunIndex:
+    """One RunIndex per process and database: the crawlers of one process (``healthcrawl
+    crawl``/``demo`` run all four sites at once) see each other's originals before the batched
+    writes reach MongoDB, so a reprint on one site finds its original from another."""
+    key = (database, fingerprinter.params)
+    if key not in _SHARED_INDEXES:
+        _SHARED_INDEXES[key] = RunIndex(fingerprinter)
+    return _SHARED_INDEXES[key]
+
+
 def better(a: Match | None, b: Match | None) -> Match | None:
     """The stronger of two matches: content beats reprint, then higher similarity."""
     if a is None or b is None:

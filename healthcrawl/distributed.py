@@ -240,6 +240,8 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         """
         if self._heartbeat is not None and self._heartbeat.running:
             self._heartbeat.stop()
+        if not hasattr(self, "queue_key"):  # never opened
+            return
         found_key = f"{self.queue_key.rsplit(':', 1)[0]}:found"
         try:
             pipe = self.server.pipeline(transaction=True)

@@ -8,12 +8,14 @@ the data records its pid and port). ``healthcrawl mongo start|stop|status`` mana
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import platform
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,16 +168,26 @@ def status(dbpath: Path) -> MongodServer | None:
     return None
 
 
+_start_lock = threading.Lock()
+
+
 def ensure_running(dbpath: Path | str, port: int) -> MongodServer:
-    """Reuse the embedded mongod for ``dbpath`` if it runs, else start it on ``port``."""
+    """Reuse the embedded mongod for ``dbpath`` if it runs, else start it on ``port``.
+
+    Several crawlers of one process, or several processes, may ask at once: a thread lock and
+    an exclusive file lock beside the data make exactly one of them start the server.
+    """
     dbpath = Path(dbpath).resolve()
-    running = status(dbpath)
-    if running:
-        return running
-    if port_open(port):
-        raise EmbeddedMongoError(f"port 127.0.0.1:{port} is taken by another process: set "
-                                 f"HEALTHCRAWL_MONGO_PORT to a free port or MONGO_URI to that server")
-    return MongodServer(dbpath=dbpath, port=port).start()
+    dbpath.mkdir(parents=True, exist_ok=True)
+    with _start_lock, open(dbpath / "healthcrawl-start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        running = status(dbpath)
+        if running:
+            return running
+        if port_open(port):
+            raise EmbeddedMongoError(f"port 127.0.0.1:{port} is taken by another process: set "
+                                     f"HEALTHCRAWL_MONGO_PORT to a free port or MONGO_URI to that server")
+        return MongodServer(dbpath=dbpath, port=port).start()
 
 
 def stop(dbpath: Path | str) -> bool:

@@ -54,6 +54,8 @@ ITEM_PIPELINES = {
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
+#: a dropped item is one INFO line with its reason and URL (not a dump of the item)
+LOG_FORMATTER = "healthcrawl.logformatter.HealthcrawlLogFormatter"
 
 # --- storage (pipelines/mongo.py) ------------------------------------------------------------
 #: Unset: healthcrawl runs its embedded mongod (see HEALTHCRAWL_EMBEDDED_MONGO).

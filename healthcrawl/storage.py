@@ -129,18 +129,22 @@ def record_operations(record: dict[str, Any]) -> list[UpdateOne]:
     if record["kind"] == "also_at":
         entry = record["entry"]
         return [
-            # drop an older note for the same reprint URL, then add the current one
+            # drop an older note for the same reprint URL, then add the current one; the
+            # original may not be written yet (another crawler's or process's batch), so the
+            # note upserts a stub that the original's own upsert completes
             UpdateOne({"canonical_url": record["original"]},
                       {"$pull": {"also_at": {"canonical_url": entry["canonical_url"]}}}),
             UpdateOne({"canonical_url": record["original"]},
-                      {"$push": {"also_at": entry}, "$max": {"last_seen": seen}}),
+                      {"$push": {"also_at": entry}, "$max": {"last_seen": seen},
+                       "$setOnInsert": {"stub": True}},
+                      upsert=True),
         ]
     doc = record["doc"]
     fields = {k: v for k, v in doc.items() if k not in ("first_seen", "last_seen", "also_at", "_id")}
     return [UpdateOne(
         {"canonical_url": doc["canonical_url"]},
         {"$set": fields, "$min": {"first_seen": seen}, "$max": {"last_seen": seen},
-         "$setOnInsert": {"also_at": []}},
+         "$setOnInsert": {"also_at": []}, "$unset": {"stub": ""}},
         upsert=True,
     )]
 

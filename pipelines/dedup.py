@@ -6,7 +6,8 @@ For every item:
 2. ``content_hash`` and ``dedup`` (MinHash LSH keys, see :mod:`healthcrawl.dedup`);
 3. one indexed MongoDB query (``dedup.keys`` $in the item's LSH band keys + content key + URL
    key, at most ``HEALTHCRAWL_DEDUP_MAX_CANDIDATES`` documents, small projection), plus this
-   run's in-memory index of originals (writes are batched, so an original may not be stored yet):
+   the process's in-memory index of originals (writes are batched, so an original may not be
+   stored yet; all crawlers of one process share it):
 
    - the canonical URL is already stored (or seen earlier in this run) →
      ``healthcrawl/dedup/url_seen_before``; the item passes unchanged and the mongo pipeline
@@ -31,7 +32,7 @@ import logging
 
 from itemadapter import ItemAdapter
 
-from healthcrawl.dedup import Fingerprint, Fingerprinter, Match, RunIndex, better
+from healthcrawl.dedup import Fingerprint, Fingerprinter, Match, better, shared_run_index
 from healthcrawl.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class DedupPipeline:
         self.crawler = crawler
         self.fingerprinter = fingerprinter
         self.max_candidates = max_candidates
-        self.run_index = RunIndex(fingerprinter)
+        self.run_index = shared_run_index(fingerprinter, crawler.settings.get("MONGO_DATABASE", "healthcrawl"))
         self.client = None
         self.collection = None
 

@@ -1,0 +1,61 @@
+"""The README's first command end to end: `healthcrawl demo` over the bundled archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pymongo
+from docx import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = json.loads((ROOT / "healthcrawl" / "demo" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def run_demo(uri: str, database: str, out: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MONGO_URI": uri}
+    return subprocess.run([sys.executable, "-m", "healthcrawl.cli", "demo", "--database", database,
+                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_name, tmp_path):
+    first = run_demo(mongod.uri, mongo_db_name, tmp_path / "out")
+    assert first.returncode == 0, first.stderr[-3000:]
+    # every site has its summary line
+    for site in ("gmw", "chinanews", "ce", "cnii"):
+        assert re.search(rf"^{site}\s+\d+\s+\d+\s+\d+\s", first.stdout, re.M), first.stdout
+
+    wanted = [a for a in MANIFEST["articles"] if a["expected_in_bulletin"]]
+    pairs = [(a["flags"]["reprint_of"], a["url"]) for a in wanted if a["flags"]["reprint_of"]]
+    client = pymongo.MongoClient(mongod.uri)
+    coll = client[mongo_db_name].articles
+    stored = {d["url"] for d in coll.find({"stub": {"$ne": True}}, {"url": 1})}
+    # each reprint pair is one document (whichever copy was crawled first) listing the other
+    # in also_at; every other relevant story of the week is one document
+    reprints = set()
+    for first, second in pairs:
+        kept = first if first in stored else second
+        other = second if kept == first else first
+        assert other not in stored
+        assert [x["url"] for x in coll.find_one({"url": kept})["also_at"]] == [other]
+        reprints.add(other)
+    assert stored == {a["url"] for a in wanted} - reprints
+
+    # the bulletin's table of contents lists exactly the relevant stories of the week, once each
+    doc = Document(tmp_path / "out" / "bulletin-2026-11-15.docx")
+    toc = [p.text for p in doc.paragraphs if p.style.name == "List Number"]
+    titles = {a["title"] for a in wanted if a["url"] not in reprints}
+    assert len(toc) == len(titles)
+    assert {re.sub(r"\s*（[^（）]+）$", "", line) for line in toc} == titles
+
+    # a second run changes nothing: same documents, no duplicates
+    count = coll.count_documents({})
+    second = run_demo(mongod.uri, mongo_db_name, tmp_path / "out2")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert coll.count_documents({}) == count
+    client.close()
