@@ -1,0 +1,49 @@
+"""`healthcrawl fixture`: save a page served over HTTP (here from 127.0.0.1) as a test fixture."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from functools import partial
+
+import pytest
+
+from healthcrawl.fixtures import save_fixture
+from tests.pages import FIXTURES, load_fixture
+
+
+@pytest.fixture
+def page_server(tmp_path):
+    """Serves tests/fixtures read-only on a free 127.0.0.1 port; stopped after the test."""
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(FIXTURES))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_saved_fixture_has_bytes_url_headers_and_a_draft(page_server, tmp_path):
+    source = FIXTURES / "ce" / "trs_gb2312_gdxw"
+    url = f"{page_server}/ce/trs_gb2312_gdxw/page.html"
+    folder = save_fixture(url, "ce", tmp_path, name="saved")
+    assert folder == tmp_path / "ce" / "saved"
+    assert (folder / "page.html").read_bytes() == (source / "page.html").read_bytes()
+    assert (folder / "url.txt").read_text(encoding="utf-8").strip() == url
+    assert "Content-Type" in json.loads((folder / "headers.json").read_text(encoding="utf-8"))
+    draft = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    _, expected = load_fixture(source)
+    assert draft["template"] == expected["template"]
+    assert draft["title"] == expected["title"]
+    assert draft["published_at"] == expected["published_at"]
+    # the saved folder is itself a loadable fixture
+    response, reloaded = load_fixture(folder)
+    assert reloaded == draft and response.url == url
+
+
+def test_unreachable_url_raises(tmp_path):
+    with pytest.raises(OSError):
+        save_fixture("http://127.0.0.1:9/nothing.html", "gmw", tmp_path, timeout=2)
