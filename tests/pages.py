@@ -32,10 +32,13 @@ def load_fixture(path: Path) -> tuple[Response, dict]:
     headers = {}
     if (path / "headers.json").exists():
         headers = json.loads((path / "headers.json").read_text(encoding="utf-8"))
-    expected = {}
-    if (path / "expected.json").exists():
-        expected = json.loads((path / "expected.json").read_text(encoding="utf-8"))
-    return make_response(url, body_file.read_bytes(), headers), expected
+    return make_response(url, body_file.read_bytes(), headers), expected_of(path)
+
+
+def expected_of(path: Path) -> dict:
+    """A fixture directory's expected.json ({} where it has none)."""
+    file = path / "expected.json"
+    return json.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
 
 
 def iso(value: str | None) -> datetime | None:

@@ -1,9 +1,9 @@
-"""chinanews article pages: one test per field per fixture (tests/fixtures/chinanews/<case>/)."""
+"""chinanews article pages: one test per field per fixture (tests/fixtures/chinanews/<case>/),
+through the shared checks of tests/extraction_checks.py, and chinanews's own helpers and start URLs."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from scrapy.utils.test import get_crawler
@@ -11,23 +11,13 @@ from scrapy.utils.test import get_crawler
 from healthcrawl.extractors.base import labelled, strip_end_mark
 from healthcrawl.extractors.chinanews import EXTRACTOR, archive_url, channel_from_url, rss_datetime
 from spiders.chinanews import ChinanewsSpider
-from tests.pages import FIXTURES, fixture_dirs, load_fixture
-from tests.test_extract_gmw import article_params, check_error, check_field, fixtures_of_kind
+from tests.extraction_checks import ExtractionChecks
+from tests.pages import FIXTURES, load_fixture
 
 
-@pytest.mark.parametrize(("path", "key"), article_params("chinanews"))
-def test_article_field(path: Path, key: str) -> None:
-    check_field(EXTRACTOR, path, key)
-
-
-@pytest.mark.parametrize("path", fixture_dirs("chinanews"), ids=lambda p: p.name)
-def test_error_reason(path: Path) -> None:
-    check_error(EXTRACTOR, path)
-
-
-def test_every_template_has_a_fixture() -> None:
-    covered = {load_fixture(p)[1]["template"] for p in fixtures_of_kind("chinanews", "article")}
-    assert {t.name for t in EXTRACTOR.templates} <= covered
+class TestExtraction(ExtractionChecks):
+    site = "chinanews"
+    extractor = EXTRACTOR
 
 
 @pytest.mark.parametrize(("case", "encoding"), [

@@ -17,7 +17,7 @@ from healthcrawl.spider import NewsSpider
 from spiders.chinanews import ChinanewsSpider
 from spiders.gmw import GmwSpider
 from tests.pages import FIXTURES, load_fixture
-from tests.test_extract_gmw import fixtures_of_kind
+from tests.extraction_checks import fixtures_of_kind
 
 LISTS = [pytest.param(path, id=f"{path.parent.name}/{path.name}")
          for site in ("gmw", "chinanews") for path in fixtures_of_kind(site, "list")]
