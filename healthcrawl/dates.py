@@ -66,7 +66,7 @@ def find_datetime(text: str | None, year: int | None = None) -> datetime | None:
 
 
 def parse_loose(text: str) -> datetime | None:
-    """dateparser for what the patterns miss ("2024年5月20日上午9时", "昨天 10:20" …)."""
+    """dateparser for what the patterns miss ("2024年5月20日上午9时" …); the year must be given."""
     import dateparser  # imported lazily: it is slow to import and rarely needed
 
     text = text.strip()
@@ -75,8 +75,9 @@ def parse_loose(text: str) -> datetime | None:
     dt = dateparser.parse(
         text,
         languages=["zh", "en"],
+        # a year must be on the page: dateparser would otherwise fill in the current one
         settings={"TIMEZONE": "Asia/Shanghai", "RETURN_AS_TIMEZONE_AWARE": True,
-                  "PREFER_DAY_OF_MONTH": "first", "STRICT_PARSING": False},
+                  "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]},
     )
     return to_beijing(dt) if dt else None
 
