@@ -57,6 +57,12 @@ def _median(values: Iterable[float]) -> float:
     return float(statistics.median(values)) if values else 0.0
 
 
+def _listed(run: dict[str, Any]) -> int:
+    """Articles found, counting links to articles already stored (skipped by an incremental crawl)."""
+    return int((run.get("items") or {}).get("found", 0)) + \
+        int((run.get("spider_stats") or {}).get("skipped_known", 0))
+
+
 def flag(run: dict[str, Any], previous: list[dict[str, Any]], baseline: int = BASELINE) -> list[dict[str, str]]:
     """Anomaly flags of ``run`` against ``previous`` (older runs of the same spider, newest first)."""
     flags: list[dict[str, str]] = []
@@ -78,8 +84,8 @@ def flag(run: dict[str, Any], previous: list[dict[str, Any]], baseline: int = BA
     base = [r for r in previous if _successful(r) and _kind(r) == _kind(run)][:baseline]
     if len(base) < MIN_BASELINE:
         return flags
-    found = (run.get("items") or {}).get("found", 0)
-    median_found = _median((r.get("items") or {}).get("found", 0) for r in base)
+    found = _listed(run)
+    median_found = _median(_listed(r) for r in base)
     if median_found > 0 and found < ITEMS_COLLAPSE * median_found:
         add("items_collapse", f"{found} article(s) found, < {ITEMS_COLLAPSE:.0%} of the median {median_found:g}")
     coverage = run.get("coverage") or {}

@@ -45,6 +45,14 @@ DOWNLOADER_MIDDLEWARES = {
     "healthcrawl.middlewares.charset.CharsetMiddleware": 580,
 }
 
+SPIDER_MIDDLEWARES = {
+    # incremental crawling: article links of a list page whose article is already stored are
+    # not requested again (one MongoDB lookup per list page, off the reactor)
+    "healthcrawl.middlewares.known.SkipKnownMiddleware": 950,
+}
+#: skip article pages already stored (off: every listed article is downloaded and upserted again)
+HEALTHCRAWL_SKIP_KNOWN = os.environ.get("HEALTHCRAWL_SKIP_KNOWN", "1").strip().lower() not in ("0", "false", "no", "off")
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,

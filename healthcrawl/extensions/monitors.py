@@ -104,8 +104,12 @@ def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
                               f"{total} article(s) found by all nodes of the shared frontier "
                               f"(minimum {minimum})"))
     else:
-        results.append(Result("min_items", found >= minimum, found, minimum,
-                              f"{found} article(s) found (minimum {minimum})"))
+        # an incremental crawl finds only the new articles: links to articles already stored
+        # (skipped by healthcrawl.middlewares.known) count as found for this check
+        known = int((run.get("spider_stats") or {}).get("skipped_known", 0))
+        results.append(Result("min_items", found + known >= minimum, found + known, minimum,
+                              f"{found} article(s) found" + (f", {known} already stored" if known else "")
+                              + f" (minimum {minimum})"))
     coverage = run.get("coverage") or {}
     if run.get("coverage_items"):
         for field, minimum_share in (t.min_coverage or {}).items():

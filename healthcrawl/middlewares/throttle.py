@@ -52,8 +52,11 @@ class SlowDownMiddleware:
         return retry
 
     def _slow_slot(self, request: Request) -> None:
-        downloader = getattr(self.crawler.engine, "downloader", None)
+        try:
+            downloader = self.crawler.engine.downloader
+        except (AttributeError, RuntimeError):  # no engine outside a running crawl
+            return
         key = request.meta.get("download_slot")
-        slot = downloader.slots.get(key) if downloader is not None and key else None
+        slot = downloader.slots.get(key) if key else None
         if slot is not None:
             slot.delay = min(max(slot.delay * 2, self.delay), self.max_delay)

@@ -1,0 +1,163 @@
+"""Incremental crawling: article links whose article is already stored are not downloaded again.
+
+A spider middleware on the output of list pages. The article requests one list page yields are
+held back, their canonical URLs (:func:`healthcrawl.urls.canonical_url`, the identity the
+``articles`` collection is keyed on) are looked up in MongoDB in **one batch per list page**, in
+a worker thread (never on the reactor), and only the unknown ones go on to the scheduler. Every
+other output of the list page (the next list page, items) passes unchanged.
+
+A URL is *known* when
+
+- a document with that ``canonical_url`` is stored and is not a ``stub`` (a stub is only a
+  placeholder holding reprint notes for an original that was never written), or
+- it is a reprint already recorded in an original's ``also_at[].canonical_url`` (a reprint is
+  not a document of its own; fetching it again would only re-add the same note).
+
+Multi-page articles are stored under their first page's URL, which is what lists link to; the
+later pages are requested from the first page's callback, so a known article's later pages are
+never requested either. Each skipped request is counted as ``healthcrawl/spider/skipped_known``
+(lookups: ``healthcrawl/spider/known_lookups``); the crawl logs one INFO line with the total at
+close.
+
+Switched off by ``HEALTHCRAWL_SKIP_KNOWN = False`` (environment ``HEALTHCRAWL_SKIP_KNOWN=0``),
+for ``-a urls=…`` (direct mode: the operator asked for those pages), and for crawls that store
+nothing (no ``MongoPipeline`` in ``ITEM_PIPELINES``). A failed lookup (database away) lets the
+whole batch through (``healthcrawl/spider/known_lookup_failed``): the mongo pipeline's upserts
+keep the data right, only the saving is lost. Articles that were dropped (not relevant, too
+short …) are not stored, so they are downloaded again by the next crawl.
+
+The lookup by reprint URL uses an index on ``also_at.canonical_url`` (``also_at_canonical_url``),
+created here on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.conf import build_component_list
+
+from healthcrawl.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+STATS = "healthcrawl/spider"
+ALSO_AT_INDEX = "also_at_canonical_url"
+
+
+def stores_articles(settings: Any) -> bool:
+    """Whether the crawl writes articles to MongoDB (a ``…MongoPipeline`` is enabled)."""
+    pipelines = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
+    return any(str(getattr(p, "__name__", p)).endswith("MongoPipeline") for p in pipelines)
+
+
+class SkipKnownMiddleware:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.enabled = True
+        self.client = None
+        self.collection = None
+        self._lock = threading.Lock()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("HEALTHCRAWL_SKIP_KNOWN", True):
+            raise NotConfigured("HEALTHCRAWL_SKIP_KNOWN is off")
+        if not stores_articles(settings):
+            raise NotConfigured("no MongoPipeline: nothing is stored, nothing is known")
+        return cls(crawler)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def spider_opened(self, spider) -> None:
+        if getattr(spider, "direct_urls", None):
+            self.enabled = False
+            logger.info("direct URLs given: known articles are fetched again")
+        elif not callable(getattr(spider, "parse_article", None)):
+            self.enabled = False
+
+    def spider_closed(self, spider) -> None:
+        skipped = self.crawler.stats.get_value(f"{STATS}/skipped_known", 0)
+        if self.enabled and skipped:
+            logger.info("skipped %d article page(s) already stored (HEALTHCRAWL_SKIP_KNOWN)", skipped)
+        client, self.client, self.collection = self.client, None, None
+        if client is not None:
+            client.close()
+
+    def _collection(self):
+        """The articles collection, connected on first use (in a worker thread)."""
+        with self._lock:
+            if self.collection is None:
+                from healthcrawl import storage  # noqa: PLC0415 - may start the embedded mongod
+
+                s = self.crawler.settings
+                uri = storage.resolve_mongo_uri(s)
+                client = storage.connect(uri, timeout=s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0))
+                collection = client[s.get("MONGO_DATABASE", "healthcrawl")][
+                    s.get("MONGO_COLLECTION", storage.ARTICLES)]
+                collection.create_index([("also_at.canonical_url", 1)], name=ALSO_AT_INDEX)
+                self.client, self.collection = client, collection
+            return self.collection
+
+    # -- the lookup ------------------------------------------------------------------------------
+    def known(self, urls: list[str]) -> set[str]:
+        """The canonical URLs among ``urls`` that are stored (articles) or recorded as reprints."""
+        collection = self._collection()
+        wanted = list(dict.fromkeys(urls))
+        found = {doc["canonical_url"] for doc in collection.find(
+            {"canonical_url": {"$in": wanted}, "stub": {"$ne": True}}, {"_id": 0, "canonical_url": 1})}
+        rest = {u for u in wanted if u not in found}
+        if rest:
+            for doc in collection.find({"also_at.canonical_url": {"$in": list(rest)}},
+                                       {"_id": 0, "also_at.canonical_url": 1}):
+                found.update(e.get("canonical_url") for e in doc.get("also_at") or ()
+                             if e.get("canonical_url") in rest)
+        return found
+
+    # -- the spider output -----------------------------------------------------------------------
+    def _is_article_request(self, obj: Any) -> bool:
+        spider = self.crawler.spider
+        return (isinstance(obj, Request) and obj.callback == spider.parse_article
+                and "pages" not in obj.meta and not obj.dont_filter)
+
+    async def process_spider_output(self, response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        if not self.enabled:
+            async for obj in result:
+                yield obj
+            return
+        held: list[tuple[Request, str]] = []
+        async for obj in result:
+            if self._is_article_request(obj):
+                held.append((obj, canonical_url(obj.url)))
+            else:
+                yield obj
+        if not held:
+            return
+        stats = self.crawler.stats
+        try:
+            known = await asyncio.to_thread(self.known, [url for _, url in held])
+        except Exception as exc:  # noqa: BLE001 - never fail a crawl over a saving
+            from healthcrawl.storage import redact  # noqa: PLC0415
+
+            stats.inc_value(f"{STATS}/known_lookup_failed")
+            logger.warning("known-article lookup failed for %d link(s) of %s (%s: %s); fetching them",
+                           len(held), response.url, type(exc).__name__, redact(str(exc))[:200])
+            known = set()
+        stats.inc_value(f"{STATS}/known_lookups")
+        skipped = 0
+        for request, url in held:
+            if url in known:
+                skipped += 1
+                continue
+            yield request
+        if skipped:
+            stats.inc_value(f"{STATS}/skipped_known", skipped)
+            logger.debug("%s: %d of %d article link(s) already stored", response.url, skipped, len(held))
+
