@@ -27,8 +27,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-#: Per-site download slots (Scrapy's DOWNLOAD_SLOTS): the e-paper host wants 15-30 s.
+#: Per-site download slots (healthcrawl/middlewares/siteslot.py puts every request of a site in
+#: the slot named after it); the e-paper host has its own slot: it wants 15-30 s between requests.
 DOWNLOAD_SLOTS = {
+    "gmw": {"concurrency": 4, "delay": 0.5, "randomize_delay": True},
+    "chinanews": {"concurrency": 4, "delay": 0.5, "randomize_delay": True},
+    "ce": {"concurrency": 2, "delay": 1.0, "randomize_delay": True},
+    "cnii": {"concurrency": 2, "delay": 1.0, "randomize_delay": True},
     "rmydb.cnii.com.cn": {"concurrency": 1, "delay": 15.0, "randomize_delay": True},
 }
 #: A page larger than this is aborted (counted by Scrapy as download/maxsize).
@@ -41,6 +46,8 @@ DOWNLOADER_MIDDLEWARES = {
     "healthcrawl.middlewares.replay.ReplayMiddleware": 950,
     # HTTP 491 from the e-paper host means "slow down", not a page
     "healthcrawl.middlewares.throttle.SlowDownMiddleware": 560,
+    # one download slot per site (politeness per site, see DOWNLOAD_SLOTS)
+    "healthcrawl.middlewares.siteslot.SiteSlotMiddleware": 540,
     # pages with no usable charset declaration: UTF-8, else GB18030 (a superset of GB2312/GBK)
     "healthcrawl.middlewares.charset.CharsetMiddleware": 580,
 }

@@ -112,3 +112,20 @@ def test_charset_repair_for_undeclared_gbk():
     fixed = mw.process_response(request, response)
     assert "医疗保障信息平台建设" in fixed.text
     assert mw.crawler.stats.get_value("healthcrawl/charset/undeclared_gb18030") == 1
+
+
+def test_requests_of_a_site_share_its_slot_and_the_epaper_keeps_its_own():
+    from healthcrawl.middlewares.siteslot import SiteSlotMiddleware
+    from healthcrawl.settings import DOWNLOAD_SLOTS
+
+    mw = SiteSlotMiddleware.from_crawler(crawler_with(DOWNLOAD_SLOTS=DOWNLOAD_SLOTS))
+    slots = {}
+    for url in ("https://health.gmw.cn/node_9222.htm", "https://politics.gmw.cn/node_9844.htm",
+                "https://www.chinanews.com/gn/2026/11-10/1.shtml", "https://health.ce.cn/news/",
+                "https://www.cnii.com.cn/yw/", "https://rmydb.cnii.com.cn/html/2026/20261110/data.json",
+                "https://example.org/"):
+        request = Request(url)
+        mw.process_request(request)
+        slots[url] = request.meta.get("download_slot")
+    assert list(slots.values()) == ["gmw", "gmw", "chinanews", "ce", "cnii", None, None]
+    assert set(DOWNLOAD_SLOTS) >= {"gmw", "chinanews", "ce", "cnii", "rmydb.cnii.com.cn"}

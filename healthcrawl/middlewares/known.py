@@ -15,9 +15,9 @@ A URL is *known* when
 
 Multi-page articles are stored under their first page's URL, which is what lists link to; the
 later pages are requested from the first page's callback, so a known article's later pages are
-never requested either. Each skipped request is counted as ``healthcrawl/spider/skipped_known``
-(lookups: ``healthcrawl/spider/known_lookups``); the crawl logs one INFO line with the total at
-close.
+never requested either. Each known article is counted once as ``healthcrawl/spider/skipped_known``
+(however many list pages link it; lookups: ``healthcrawl/spider/known_lookups``); the crawl logs
+one INFO line with the total at close.
 
 Switched off by ``HEALTHCRAWL_SKIP_KNOWN = False`` (environment ``HEALTHCRAWL_SKIP_KNOWN=0``),
 for ``-a urls=…`` (direct mode: the operator asked for those pages), and for crawls that store
@@ -63,6 +63,8 @@ class SkipKnownMiddleware:
         self.client = None
         self.collection = None
         self._lock = threading.Lock()
+        #: canonical URLs skipped so far (a story listed on several list pages counts once)
+        self.skipped: set[str] = set()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -138,6 +140,8 @@ class SkipKnownMiddleware:
                 held.append((obj, canonical_url(obj.url)))
             else:
                 yield obj
+        # links already skipped from another list page need no second lookup
+        held = [(request, url) for request, url in held if url not in self.skipped]
         if not held:
             return
         stats = self.crawler.stats
@@ -154,7 +158,9 @@ class SkipKnownMiddleware:
         skipped = 0
         for request, url in held:
             if url in known:
-                skipped += 1
+                if url not in self.skipped:
+                    self.skipped.add(url)
+                    skipped += 1
                 continue
             yield request
         if skipped:

@@ -56,7 +56,6 @@ class SlowDownMiddleware:
             downloader = self.crawler.engine.downloader
         except (AttributeError, RuntimeError):  # no engine outside a running crawl
             return
-        key = request.meta.get("download_slot")
-        slot = downloader.slots.get(key) if key else None
+        slot = downloader.slots.get(downloader.get_slot_key(request))
         if slot is not None:
             slot.delay = min(max(slot.delay * 2, self.delay), self.max_delay)

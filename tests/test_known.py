@@ -1,0 +1,192 @@
+"""Incremental crawling (healthcrawl/middlewares/known.py): stored articles are not fetched again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pymongo
+import pytest
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from healthcrawl.middlewares.known import SkipKnownMiddleware
+from healthcrawl.mongod import free_port
+from healthcrawl.settings import SPIDER_MIDDLEWARES
+from spiders.gmw import GmwSpider
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
+MANIFEST = ROOT / "healthcrawl" / "demo" / "manifest.json"
+WEEK = ("2026-11-09", "2026-11-15")
+PIPELINES = {"pipelines.mongo.MongoPipeline": 900}
+
+STORED = "https://health.gmw.cn/2026-11/10/content_1001.htm"
+STUB = "https://health.gmw.cn/2026-11/10/content_1002.htm"
+REPRINT_IN_STUB = "https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_39000001.shtml"
+REPRINT = "https://www.chinanews.com.cn/jk/2026/11-10/1000003.shtml"
+NEW = "https://health.gmw.cn/2026-11/10/content_1004.htm"
+
+
+def make_middleware(uri: str, db: str, spider_kwargs: dict | None = None, **settings):
+    values = {"MONGO_URI": uri, "MONGO_DATABASE": db, "ITEM_PIPELINES": PIPELINES,
+              "MONGO_CONNECT_TIMEOUT": 1, **settings}
+    crawler = get_crawler(GmwSpider, values)
+    crawler.spider = crawler._create_spider(**(spider_kwargs or {}))
+    mw = SkipKnownMiddleware.from_crawler(crawler)
+    mw.spider_opened(crawler.spider)
+    return crawler, mw
+
+
+def list_output(spider):
+    """What a list page yields: article links (one with tracking parameters over http), the next
+    list page, and a later page of a multi-page article (never filtered)."""
+    follow = spider.parse_article
+    return [
+        Request("http://health.gmw.cn/2026-11/10/content_1001.htm?utm_source=wechat&spm=1", callback=follow),
+        Request(STUB, callback=follow),
+        Request(REPRINT_IN_STUB, callback=follow),
+        Request(REPRINT, callback=follow),
+        Request(NEW, callback=follow),
+        Request("https://health.gmw.cn/node_9222_2.htm", callback=spider.parse_list),
+        Request("https://health.gmw.cn/2026-11/10/content_1001_2.htm", callback=follow, meta={"pages": [1]}),
+    ]
+
+
+def run_output(mw, outputs) -> list[str]:
+    response = HtmlResponse("https://health.gmw.cn/node_9222.htm", body=b"<html></html>",
+                            request=Request("https://health.gmw.cn/node_9222.htm"))
+
+    async def source():
+        for obj in outputs:
+            yield obj
+
+    async def go():
+        return [r.url async for r in mw.process_spider_output(response, source())]
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def stored_db(mongo_db):
+    mongo_db.articles.insert_many([
+        {"canonical_url": STORED, "title": "已存", "also_at": []},
+        # a stub: reprint notes for an original that was never written
+        {"canonical_url": STUB, "stub": True, "also_at": [{"canonical_url": REPRINT_IN_STUB}]},
+        {"canonical_url": "https://news.gmw.cn/2026-11/09/content_9.htm", "title": "原稿",
+         "also_at": [{"canonical_url": "https://www.cnii.com.cn/yw/202611/t20261109_1.html"},
+                     {"canonical_url": REPRINT}]},
+    ])
+    return mongo_db
+
+
+def test_known_articles_and_reprints_are_skipped_in_one_lookup(mongod, stored_db):
+    crawler, mw = make_middleware(mongod.uri, stored_db.name)
+    passed = run_output(mw, list_output(crawler.spider))
+    assert passed == [
+        "https://health.gmw.cn/node_9222_2.htm",  # not an article link: passed on at once
+        "https://health.gmw.cn/2026-11/10/content_1001_2.htm",  # a later page: never checked
+        STUB,  # only a placeholder is stored: the original is still wanted
+        NEW,
+    ]
+    stats = crawler.stats
+    assert stats.get_value("healthcrawl/spider/skipped_known") == 3
+    assert stats.get_value("healthcrawl/spider/known_lookups") == 1
+    assert "also_at_canonical_url" in stored_db.articles.index_information()
+    mw.spider_closed(crawler.spider)
+
+
+def test_direct_urls_are_always_fetched(mongod, stored_db):
+    crawler, mw = make_middleware(mongod.uri, stored_db.name, {"urls": STORED})
+    outputs = list_output(crawler.spider)
+    assert run_output(mw, outputs) == [r.url for r in outputs]
+    assert crawler.stats.get_value("healthcrawl/spider/skipped_known") is None
+
+
+def test_a_failed_lookup_lets_the_links_through(caplog):
+    dead = f"mongodb://crawler:Hidden-pw-77@127.0.0.1:{free_port()}"
+    crawler, mw = make_middleware(dead, "x", MONGO_CONNECT_TIMEOUT=0.3)
+    outputs = list_output(crawler.spider)
+    assert sorted(run_output(mw, outputs)) == sorted(r.url for r in outputs)
+    assert crawler.stats.get_value("healthcrawl/spider/known_lookup_failed") == 1
+    assert "known-article lookup failed" in caplog.text
+    assert "Hidden-pw-77" not in caplog.text
+
+
+def test_switched_off_by_the_setting_and_without_storage():
+    assert "healthcrawl.middlewares.known.SkipKnownMiddleware" in SPIDER_MIDDLEWARES
+    with pytest.raises(NotConfigured):
+        SkipKnownMiddleware.from_crawler(get_crawler(GmwSpider, {"HEALTHCRAWL_SKIP_KNOWN": False,
+                                                                 "ITEM_PIPELINES": PIPELINES}))
+    with pytest.raises(NotConfigured):
+        SkipKnownMiddleware.from_crawler(get_crawler(GmwSpider, {"ITEM_PIPELINES": {}}))
+
+
+# --- whole crawls over the demo archive ----------------------------------------------------------
+def crawl(site: str, uri: str, db: str, *extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "HEALTHCRAWL_SKIP_KNOWN")}
+    env.update(MONGO_URI=uri, HEALTHCRAWL_EMBEDDED_MONGO="0")
+    args = [sys.executable, "-m", "scrapy", "crawl", site, "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}",
+            "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}", "-s", f"MONGO_DATABASE={db}",
+            "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1", *extra]
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def last_run(db, site: str) -> dict:
+    return db.crawl_runs.find_one({"spider": site}, sort=[("start_time", -1)])
+
+
+@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
+def test_second_crawl_fetches_only_list_pages(mongod, mongo_db):
+    crawl("gmw", mongod.uri, mongo_db.name)
+    first = last_run(mongo_db, "gmw")
+    docs = mongo_db.articles.count_documents({"site": "gmw"})
+    assert first["items"]["stored"] == docs > 0
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    multipage = [a["url"] for a in manifest["articles"] if a["site"] == "gmw" and a["flags"]["multipage"]]
+    assert multipage and mongo_db.articles.find_one({"url": multipage[0]})["crawl"]["pages"] == 2
+
+    crawl("gmw", mongod.uri, mongo_db.name)
+    second = last_run(mongo_db, "gmw")
+    assert second["spider_stats"]["skipped_known"] == docs
+    assert second["items"]["stored"] == 0
+    # what is still fetched: list pages, robots.txt and the listed pages that were not stored
+    # (the archive's error page); no stored article, no later page of a multi-page article
+    article_pages = second["pages"] - second["spider_stats"]["list_pages"]
+    assert article_pages <= first["pages"] - first["spider_stats"]["list_pages"] - docs - 1
+    assert second["monitors"]["ok"], second["monitors"]  # min_items counts the known links
+    assert mongo_db.articles.count_documents({}) == docs
+
+    crawl("gmw", mongod.uri, mongo_db.name, "-s", "HEALTHCRAWL_SKIP_KNOWN=0")
+    third = last_run(mongo_db, "gmw")
+    assert "skipped_known" not in third["spider_stats"]
+    assert third["items"]["stored"] == docs
+
+
+@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
+def test_a_stored_reprint_is_known(mongod, mongo_db):
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    reprint = next(a for a in manifest["articles"] if a["site"] == "ce" and a["flags"]["reprint_of"]
+                   and "chinanews" in a["flags"]["reprint_of"])
+    crawl("chinanews", mongod.uri, mongo_db.name)
+    crawl("ce", mongod.uri, mongo_db.name)
+    original = mongo_db.articles.find_one({"url": reprint["flags"]["reprint_of"]})
+    assert reprint["url"] in [e["url"] for e in original["also_at"]]
+    assert mongo_db.articles.find_one({"url": reprint["url"]}) is None
+    stored_ce = mongo_db.articles.count_documents({"site": "ce"})
+
+    crawl("ce", mongod.uri, mongo_db.name)
+    second = last_run(mongo_db, "ce")
+    assert second["spider_stats"]["skipped_known"] == stored_ce + 1  # + the reprint
+    assert second["items"]["reprints"] == 0 and second["items"]["stored"] == 0
+    client = pymongo.MongoClient(mongod.uri)
+    assert len(client[mongo_db.name].articles.find_one({"url": reprint["flags"]["reprint_of"]})["also_at"]) == 1
+    client.close()
