@@ -6,8 +6,8 @@ archives + RSS, ce TRS article + TRS lists with the ``createPageHTML`` pager, cn
 article + channel lists, 人民邮电报 e-paper pages + per-issue ``data.json``), so the spiders
 discover and extract them exactly as they do the demo week (2026-11-09 .. 2026-11-15).
 
-Bodies are synthesised from a vocabulary (lexicon terms, places, organisations, figures) so no
-two stories are near-duplicates by accident; a share of stories are deliberate cross-site
+Bodies are synthesised from a vocabulary (jieba's 30,000 most frequent words, stock phrases,
+lexicon terms, places, organisations, figures) so no two stories are near-duplicates by accident; a share of stories are deliberate cross-site
 reprints (same body, another headline, a "转载" line added), some gmw stories are two pages
 long, and a share are not relevant (no health vocabulary). ``corpus.json`` beside the mirror
 lists every article (url, site, kind, reprint_of, relevant) and the page counts.
@@ -26,8 +26,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":
+    sys.path[0] = str(ROOT)  # the project root instead of bench/
 
 from healthcrawl.demo import articles as demo  # noqa: E402
 from healthcrawl.demo import build  # noqa: E402
@@ -75,29 +75,62 @@ def person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+_WORDS: list[str] = []
+
+
+def words() -> list[str]:
+    """The 30,000 most frequent CJK words of two to four characters in jieba's dictionary."""
+    if not _WORDS:
+        import jieba  # noqa: PLC0415
+
+        path = Path(jieba.__file__).parent / "dict.txt"
+        entries = []
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                word, freq, *_ = line.split()
+                if 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+                    entries.append((-int(freq), word))
+        entries.sort()
+        _WORDS.extend(word for _, word in entries[:30000])
+    return _WORDS
+
+
+#: share of words taken from a pool of 2,000 stock phrases shared by all stories (news text is not
+#: random: unrelated stories share set phrases). Unrelated bodies then share 0.2-1 % of their
+#: 5-shingles (median 0.0024): real unrelated stories measure 0.00-0.01 — of the README's 19
+#: hand-picked *same-topic* distinct pairs, 8 measure 0.00 and the median is 0.02
+COMMON_SHARE = 0.1
+_COMMON: list[str] = []
+
+
+def common_phrases() -> list[str]:
+    if not _COMMON:
+        rng = random.Random(42)
+        vocab = words()[:3000]
+        _COMMON.extend("".join(rng.choice(vocab) for _ in range(3)) for _ in range(2000))
+    return _COMMON
+
+
 def sentence(rng: random.Random, relevant: bool) -> str:
-    place = rng.choice(PLACES)
-    if relevant:
-        org = rng.choice(HEALTH_ORGS)
-        a, b = rng.choice(HEALTH_TERMS), rng.choice(DIGITAL_TERMS + POLICY_TERMS)
-    else:
-        org = rng.choice(OTHER_ORGS)
-        a, b = rng.choice(OTHER_TERMS), rng.choice(OTHER_TERMS)
-    n = rng.randint(3, 980)
-    shapes = (
-        f"{rng.choice(CONNECT)}{place}{org}{rng.choice(VERBS)}{a}与{b}，已有{n}家单位参与，{rng.choice(TAILS)}。",
-        f"{place}{org}在{a}方面{rng.choice(VERBS)}{b}，{rng.choice(CONNECT)}全年累计完成{n}万人次，{rng.choice(TAILS)}。",
-        f"{rng.choice(CONNECT)}{org}负责人{person(rng)}介绍，{place}将{rng.choice(VERBS)}{a}，"
-        f"力争在{rng.randint(2026, 2030)}年前实现{b}全覆盖。",
-        f"围绕{a}，{place}{rng.choice(VERBS)}了{rng.randint(2, 40)}项{b}，{rng.choice(TAILS)}，"
-        f"比上年增加{rng.randint(1, 60)}个百分点。",
-    )
-    return rng.choice(shapes)
+    """A clause chain of dictionary words and stock phrases with a few domain terms and a figure:
+    it reads like nothing, but its shingles are as varied as news text."""
+    vocab, common = words(), common_phrases()
+    parts = [rng.choice(common) if rng.random() < COMMON_SHARE else rng.choice(vocab)
+             for _ in range(rng.randint(9, 18))]
+    terms = ((rng.choice(HEALTH_TERMS), rng.choice(DIGITAL_TERMS + POLICY_TERMS)) if relevant
+             else (rng.choice(OTHER_TERMS), rng.choice(OTHER_ORGS)))
+    for term in terms:
+        parts.insert(rng.randrange(len(parts) + 1), term)
+    parts.insert(rng.randrange(len(parts) + 1), f"{rng.randint(2, 9800)}{rng.choice(('家', '万人次', '个', '项', '%'))}")
+    if rng.random() < 0.5:
+        parts.insert(0, rng.choice(PLACES) + rng.choice(HEALTH_ORGS if relevant else OTHER_ORGS))
+    cut = rng.randrange(3, len(parts) - 2)
+    return "".join(parts[:cut]) + "，" + "".join(parts[cut:]) + "。"
 
 
 def paragraphs(rng: random.Random, relevant: bool) -> list[str]:
-    count = rng.randint(5, 9)
-    return ["".join(sentence(rng, relevant) for _ in range(rng.randint(2, 4))) for _ in range(count)]
+    count = rng.randint(5, 8)
+    return ["".join(sentence(rng, relevant) for _ in range(rng.randint(2, 3))) for _ in range(count)]
 
 
 def title(rng: random.Random, relevant: bool) -> str:

@@ -283,24 +283,73 @@ _tfidf = None
 _lexicon: Lexicon | None = None
 
 
-def tfidf():
-    """The process-wide ``jieba.analyse.TFIDF`` bound to the project tokenizer (built once)."""
+#: jieba.analyse's KeywordExtractor.STOP_WORDS (its TF-IDF default)
+JIEBA_STOP_WORDS = frozenset((
+    "the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are",
+    "by", "be", "as", "on", "with", "can", "if", "from", "which", "you", "it",
+    "this", "then", "at", "have", "all", "not", "one", "has", "or", "that",
+))
+
+
+class KeywordExtractor:
+    """jieba.analyse's TF-IDF keyword extraction (``TFIDF.extract_tags``: the same keywords, in
+    the same order) over the project tokenizer, without importing ``jieba.analyse``: that module
+    imports ``jieba.posseg`` (~50 MB of part-of-speech tables keywords never use). Segmentation
+    goes through :func:`healthcrawl.segment.words`, whose block cache the mongo writer's search
+    tokens reuse; the IDF table (jieba's ``analyse/idf.txt``) shares its word strings with the
+    tokenizer's dictionary."""
+
+    def __init__(self) -> None:
+        from pathlib import Path as _Path  # noqa: PLC0415
+
+        import jieba  # noqa: PLC0415
+
+        from healthcrawl import segment  # noqa: PLC0415
+
+        self.tokenizer = segment.tokenizer()
+        self.stop_words = set(JIEBA_STOP_WORDS)
+        # keyed by the tokenizer's own word strings (assigning to an existing key keeps its key
+        # object), read line by line: a second copy of 270,000 words would cost ~40 MB of peak
+        shared: dict[str, float | None] = dict.fromkeys(self.tokenizer.FREQ)
+        extra: dict[str, float] = {}
+        values: dict[float, float] = {}
+        with open(_Path(jieba.__file__).parent / "analyse" / "idf.txt", encoding="utf-8") as fh:
+            for line in fh:
+                word, freq = line.strip().split(" ")
+                value = values.setdefault(float(freq), float(freq))
+                if word in shared:
+                    shared[word] = value
+                else:
+                    extra[word] = value
+        idf = {word: value for word, value in shared.items() if value is not None}
+        del shared
+        idf.update(extra)
+        ordered = sorted(idf.values())
+        self.median_idf = ordered[len(ordered) // 2]
+        self.idf_freq = idf
+
+    def extract_tags(self, sentence: str, topK: int | None = 20) -> list[str]:  # noqa: N803 - jieba's name
+        from healthcrawl.segment import words  # noqa: PLC0415
+
+        freq: dict[str, float] = {}
+        for w in words(sentence):
+            if len(w.strip()) < 2 or w.lower() in self.stop_words:
+                continue
+            freq[w] = freq.get(w, 0.0) + 1.0
+        total = sum(freq.values())
+        for k in freq:
+            freq[k] *= self.idf_freq.get(k, self.median_idf) / total
+        tags = sorted(freq, key=freq.__getitem__, reverse=True)
+        return tags[:topK] if topK else tags
+
+
+def tfidf() -> KeywordExtractor:
+    """The process-wide keyword extractor bound to the project tokenizer (built once)."""
     global _tfidf
     if _tfidf is None:
         with _lock:
             if _tfidf is None:
-                import copy  # noqa: PLC0415
-
-                import jieba.analyse  # noqa: PLC0415 - builds jieba's default TFIDF (loads the IDF table)
-
-                from healthcrawl import segment  # noqa: PLC0415
-
-                # a TFIDF sharing the (read-only) IDF table jieba already loaded, rebound from
-                # jieba's global tokenizer to the project tokenizer with the user dictionary
-                extractor: jieba.analyse.TFIDF = copy.copy(jieba.analyse.default_tfidf)
-                extractor.stop_words = set(extractor.stop_words)
-                extractor.tokenizer = segment.tokenizer()
-                _tfidf = extractor
+                _tfidf = KeywordExtractor()
     return _tfidf
 
 

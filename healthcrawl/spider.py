@@ -14,6 +14,7 @@ Arguments (the same with ``scrapy crawl -a`` and scrapyd's ``schedule.json``):
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from collections.abc import AsyncIterator, Iterable
@@ -21,7 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from healthcrawl import dates
 from healthcrawl.article import Article, to_beijing
@@ -29,6 +32,10 @@ from healthcrawl.extractors.base import Extracted, SiteExtractor
 from healthcrawl.sites import site_name
 
 STATS = "healthcrawl/spider"
+#: request meta: Scrapy's "Gave up retrying" line at DEBUG — the errbacks log the failure once
+QUIET_RETRIES = {"give_up_log_level": logging.DEBUG}
+#: words for download failures whose exception has no message
+_FAILURE_TEXT = {"ResponseDataLossError": "the connection closed before the whole page arrived"}
 
 
 class NewsSpider(scrapy.Spider):
@@ -98,11 +105,12 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.direct_urls:
             for url in self.direct_urls:
-                yield scrapy.Request(url, callback=self.parse_article, meta={"channel": None})
+                yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                                     meta={"channel": None, **QUIET_RETRIES})
             return
         for channel, url in self.list_urls():
             yield scrapy.Request(url, callback=self.parse_list,
-                                 meta={"channel": channel, "list_page": 1},
+                                 meta={"channel": channel, "list_page": 1, **QUIET_RETRIES},
                                  errback=self.list_failed)
 
     def list_failed(self, failure) -> None:
@@ -110,6 +118,31 @@ class NewsSpider(scrapy.Spider):
         self.logger.warning("%s: list page unreachable: %s (%s)", self.name, request.url,
                             failure.getErrorMessage() or failure.type.__name__)
         self.inc("list_unreachable")
+
+    def article_failed(self, failure) -> None:
+        """An article page could not be had (HTTP error status, timeout, reset, truncated or too
+        large transfer): one log line and a counter, ``healthcrawl/spider/article_unreachable``
+        and ``…/article_unreachable/<http_404|exception class>``. Scrapy's own "Error downloading"
+        traceback and its "Gave up retrying" line are replaced by this one (QUIET_RETRIES); HTTP
+        statuses are warnings, transfer failures errors (as Scrapy logged them)."""
+        request = failure.request
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # dropped on purpose (robots.txt, the 491 slow-down gave up): its middleware says why
+            self.inc("article_ignored")
+            return
+        attempts = request.meta.get("retry_times", 0) + 1
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            kind, reason, level = f"http_{status}", f"HTTP {status}", logging.WARNING
+        else:
+            kind = type(failure.value).__name__
+            message = failure.getErrorMessage() or _FAILURE_TEXT.get(kind, "")
+            reason = f"{kind}: {message}"[:300] if message else kind
+            level = logging.ERROR
+        self.logger.log(level, "%s: article page unreachable: %s (%s; %d attempt(s))", self.name,
+                        request.url, reason, attempts)
+        self.inc("article_unreachable")
+        self.inc(f"article_unreachable/{kind}")
 
     def parse_list(self, response: Response) -> Iterable[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -133,14 +166,14 @@ class NewsSpider(scrapy.Spider):
                 self.inc("list_entries_after_until")
                 continue
             self.inc("list_entries")
-            yield response.follow(entry.url, callback=self.parse_article,
-                                  meta={"channel": entry.channel or channel,
+            yield response.follow(entry.url, callback=self.parse_article, errback=self.article_failed,
+                                  meta={"channel": entry.channel or channel, **QUIET_RETRIES,
                                         "list_date": when, "list_title": entry.title})
         page_no = response.meta.get("list_page", 1)
         # Lists are newest first: once a page holds entries older than `since`, stop paging.
         if page.next_page and not older and page_no < self.max_list_pages:
             yield response.follow(page.next_page, callback=self.parse_list,
-                                  meta={"channel": channel, "list_page": page_no + 1},
+                                  meta={"channel": channel, "list_page": page_no + 1, **QUIET_RETRIES},
                                   errback=self.list_failed)
         elif page.next_page and older:
             self.inc("list_paging_stopped_at_since")

@@ -111,6 +111,8 @@ class DedupPipeline:
         # no await from here on: concurrent items see each other's registrations in order
         if stored_url_seen or url in self.run_index:
             self.inc("url_seen_before")
+            logger.debug("%s is %s, already stored or seen in this run: its document is updated",
+                         adapter.get("url"), url)
             self.run_index.add(url, fp)
             return item
         match = better(stored_match, self.run_index.find(fp, exclude_url=url))

@@ -1,0 +1,179 @@
+"""Figure 2 — per-item pipeline cost, p50 and p95 per pipeline and in total.
+
+A dedicated run in this process: items are made from the generated corpus's pages by the site
+extractors and ``NewsSpider.finish_article`` (not timed), then passed one at a time through the
+project's ITEM_PIPELINES (clean → validate → dedup → relevance → mongo, built from the project
+settings as Scrapy builds them) against a real mongod, each ``process_item`` timed (awaited when
+it is a coroutine: the dedup pipeline's MongoDB lookup in its worker thread is included). The
+mongo pipeline's ``process_item`` only queues the item; its writer thread turns items into
+documents (jieba search tokens) and writes them concurrently, holding the GIL while it segments,
+so its cost shows up in the other timings as it does in a crawl; the writer's own per-item time
+(``storage.article_record``) is printed too, for information. Baseline, same run: Scrapy's own
+time per page in ``scrapy bench`` (1 / its pages per second). Goal: total p95 ≤ 10 ms.
+
+    python bench/pipeline_cost.py [--workdir DIR]       (BENCH_PIPELINE_ITEMS=2600 items)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+# run as a script: the project root instead of bench/ (whose names must not shadow packages)
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench.common import WINDOW, Context, cpu_times, log, percentile, standalone, steal_share, verdict  # noqa: E402
+
+GOAL_MS = 10.0
+ITEMS = int(os.environ.get("BENCH_PIPELINE_ITEMS", "2600"))
+
+
+def project_settings(overrides: dict) -> dict:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "healthcrawl.settings")
+    from scrapy.utils.project import get_project_settings  # noqa: PLC0415
+
+    settings = get_project_settings()
+    # no reactor in this process: leave the reactor settings to get_crawler
+    values = {k: v for k, v in settings.copy_to_dict().items() if not k.startswith(("TWISTED_", "ASYNCIO_"))}
+    values.update(overrides)
+    return values
+
+
+def make_items(ctx: Context, limit: int) -> list:
+    """Article items from the corpus pages, as the spiders make them (every n-th article)."""
+    from scrapy.utils.test import get_crawler  # noqa: PLC0415
+
+    from healthcrawl.fixtures import make_response  # noqa: PLC0415
+    from healthcrawl.middlewares.replay import mirror_path  # noqa: PLC0415
+    from spiders.ce import CeSpider  # noqa: PLC0415
+    from spiders.chinanews import ChinanewsSpider  # noqa: PLC0415
+    from spiders.cnii import CniiSpider  # noqa: PLC0415
+    from spiders.gmw import GmwSpider  # noqa: PLC0415
+
+    spiders = {}
+    for cls in (GmwSpider, ChinanewsSpider, CeSpider, CniiSpider):
+        crawler = get_crawler(cls, {"ITEM_PIPELINES": {}})
+        spiders[cls.site] = crawler._create_spider(since=WINDOW[0], until=WINDOW[1])
+    articles = ctx.corpus["articles"]
+    step = max(1, len(articles) // limit)
+    items = []
+    for entry in articles[::step][:limit]:
+        spider = spiders[entry["site"]]
+        urls = [entry["url"]] + ([entry["url"].replace(".htm", "_2.htm")] if entry["pages"] == 2 else [])
+        pages = []
+        for url in urls:
+            body = mirror_path(ctx.corpus_dir, url).read_bytes()
+            pages.append(spider.extractor.extract(make_response(url, body, {"Content-Type": "text/html"})))
+        items.extend(spider.finish_article(entry["url"], pages, {"channel": None}))
+    return items
+
+
+def run_pipelines(ctx: Context, items: list) -> dict:
+    from scrapy.exceptions import DropItem  # noqa: PLC0415
+    from scrapy.utils.conf import build_component_list  # noqa: PLC0415
+    from scrapy.utils.misc import build_from_crawler, load_object  # noqa: PLC0415
+    from scrapy.utils.test import get_crawler  # noqa: PLC0415
+
+    from healthcrawl import storage  # noqa: PLC0415
+    from spiders.gmw import GmwSpider  # noqa: PLC0415
+
+    settings = project_settings({
+        "MONGO_URI": ctx.mongod.uri, "MONGO_DATABASE": "bench_pipelines",
+        "MONGO_SPOOL_DIR": str(ctx.workdir / "spool"), "HEALTHCRAWL_KEEP_IRRELEVANT": True,
+    })
+    import pymongo  # noqa: PLC0415
+
+    client = pymongo.MongoClient(ctx.mongod.uri)
+    client.drop_database("bench_pipelines")  # a fresh database: every item is new
+    client.close()
+    crawler = get_crawler(GmwSpider, settings)
+    crawler.spider = crawler._create_spider(since=WINDOW[0], until=WINDOW[1])
+    pipelines = []
+    for path in build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES")):
+        cls = load_object(path)
+        pipelines.append((cls.__name__.replace("Pipeline", "").lower(), build_from_crawler(cls, crawler)))
+
+    writer_ms: list[float] = []
+    lock = threading.Lock()
+    original_record = storage.article_record
+
+    def timed_record(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original_record(*args, **kwargs)
+        finally:
+            with lock:
+                writer_ms.append(1000 * (time.perf_counter() - started))
+
+    timings: dict[str, list[float]] = {name: [] for name, _ in pipelines}
+    totals: list[float] = []
+    dropped = 0
+
+    async def call(method):
+        result = method()
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    async def go() -> None:
+        nonlocal dropped
+        for _, pipeline in pipelines:
+            if hasattr(pipeline, "open_spider"):
+                await call(pipeline.open_spider)
+        for item in items:
+            total = 0.0
+            for name, pipeline in pipelines:
+                started = time.perf_counter()
+                try:
+                    await call(lambda: pipeline.process_item(item))  # noqa: B023
+                except DropItem:
+                    dropped += 1
+                    break
+                finally:
+                    elapsed = 1000 * (time.perf_counter() - started)
+                    timings[name].append(elapsed)
+                    total += elapsed
+            totals.append(total)
+        for _, pipeline in pipelines:
+            if hasattr(pipeline, "close_spider"):
+                await call(pipeline.close_spider)
+
+    storage.article_record = timed_record
+    counters = cpu_times()
+    try:
+        asyncio.run(go())
+    finally:
+        storage.article_record = original_record
+    return {"timings": timings, "totals": totals, "writer": writer_ms, "dropped": dropped,
+            "stats": crawler.stats.get_stats(), "steal": steal_share(counters, cpu_times())}
+
+
+def measure(ctx: Context, limit: int = ITEMS) -> str:
+    page_ms = 1000 / ctx.page_rate()
+    log(f"pipeline cost: making {limit} items from the corpus")
+    items = make_items(ctx, limit)
+    log(f"pipeline cost: {len(items)} items through the pipelines")
+    result = run_pipelines(ctx, items)
+    parts = []
+    for name, values in result["timings"].items():
+        parts.append(f"{name} {percentile(values, 50):.2f}/{percentile(values, 95):.2f}")
+    totals = result["totals"]
+    p50, p95 = percentile(totals, 50), percentile(totals, 95)
+    writer = result["writer"]
+    log(f"pipeline cost: dropped {result['dropped']}; dedup "
+        f"{ {k[17:]: v for k, v in result['stats'].items() if k.startswith('healthcrawl/dedup/')} }; "
+        f"CPU steal by other machines during the run {100 * result['steal']:.0f} %")
+    return (f"pipeline cost per item: total p50 {p50:.2f} ms, p95 {p95:.2f} ms "
+            f"= {p95 / page_ms:.2f} x Scrapy's own {page_ms:.1f} ms per page (scrapy bench); "
+            f"p50/p95 ms: {', '.join(parts)}; mongo writer thread {percentile(writer, 50):.2f}/"
+            f"{percentile(writer, 95):.2f} ({len(items)} items) "
+            f"(goal: total p95 <= {GOAL_MS:g} ms) {verdict(p95 <= GOAL_MS)}")
+
+
+if __name__ == "__main__":
+    standalone(measure)
