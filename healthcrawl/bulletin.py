@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from healthcrawl.export import (as_beijing, atomic_write, day_argument, open_articles,
-                                project_settings, window_filter)
+from healthcrawl.export import as_beijing, atomic_write, day_argument, open_articles, window_filter
+from healthcrawl.project import project_settings
 from healthcrawl.sites import SITES
 from healthcrawl.urls import canonical_url as canonicalize
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from healthcrawl.project import project_settings as _project_settings
 
 SITE_KEYS = ("gmw", "chinanews", "ce", "cnii")
 #: the demo archive's week (healthcrawl/demo/manifest.json says the same)
@@ -27,14 +27,6 @@ DEMO_SINCE, DEMO_UNTIL = "2026-11-09", "2026-11-15"
 DEMO_DATABASE = "healthcrawl_demo"
 
 
-def _project_settings(overrides: dict[str, Any] | None = None):
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "healthcrawl.settings")
-    from scrapy.utils.project import get_project_settings
-
-    settings = get_project_settings()
-    for key, value in (overrides or {}).items():
-        settings.set(key, value, priority="cmdline")
-    return settings
 
 
 # --- crawling ------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 from healthcrawl.article import ARTICLE_FIELDS, BEIJING
 from healthcrawl.dates import day_end, day_start, parse_day
+from healthcrawl.project import project_settings
 
 FORMATS = ("csv", "jsonl")
 
@@ -91,15 +92,6 @@ def beijing_iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec=spec)
 
 
-def project_settings(overrides: dict[str, Any] | None = None):
-    """The Scrapy project settings (``healthcrawl.settings``), as the ``healthcrawl`` CLI uses them."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "healthcrawl.settings")
-    from scrapy.utils.project import get_project_settings
-
-    settings = get_project_settings()
-    for key, value in (overrides or {}).items():
-        settings.set(key, value, priority="cmdline")
-    return settings
 
 
 def open_articles(settings, database: str | None = None):

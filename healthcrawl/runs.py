@@ -200,7 +200,7 @@ def render_json(analysed: dict[str, list[dict]], out=sys.stdout) -> None:
 # --- the command -------------------------------------------------------------------------------
 def cmd_runs(args: argparse.Namespace) -> int:
     from healthcrawl import storage
-    from healthcrawl.schedule import project_settings
+    from healthcrawl.project import project_settings
 
     settings = project_settings({"MONGO_DATABASE": args.database} if args.database else None)
     try:

@@ -52,6 +52,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
+from healthcrawl.project import project_settings
 
 logger = logging.getLogger("healthcrawl.schedule")
 
@@ -68,14 +69,6 @@ class ScheduleError(ValueError):
     """The schedule file is not usable; the message says why."""
 
 
-def project_settings(overrides: dict[str, Any] | None = None):
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "healthcrawl.settings")
-    from scrapy.utils.project import get_project_settings
-
-    settings = get_project_settings()
-    for key, value in (overrides or {}).items():
-        settings.set(key, value, priority="cmdline")
-    return settings
 
 
 # --- the schedule file ---------------------------------------------------------------------------

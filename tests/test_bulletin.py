@@ -23,7 +23,7 @@ from healthcrawl import storage
 from healthcrawl.article import BEIJING
 from healthcrawl.bulletin import (DEFAULT_CENTRE, BulletinResult, add_bulletin_parser, build_bulletin,
                                   read_pick_file, render_md)
-from healthcrawl.export import project_settings
+from healthcrawl.project import project_settings
 from tests.factories import make_article
 
 SINCE, UNTIL = date(2026, 11, 9), date(2026, 11, 15)

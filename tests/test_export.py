@@ -13,7 +13,8 @@ import pytest
 from healthcrawl import export as export_mod
 from healthcrawl import storage
 from healthcrawl.article import BEIJING
-from healthcrawl.export import CSV_COLUMNS, INTERNAL_FIELDS, add_export_parser, export, project_settings
+from healthcrawl.export import CSV_COLUMNS, INTERNAL_FIELDS, add_export_parser, export
+from healthcrawl.project import project_settings
 from tests.factories import make_article
 
 SINCE, UNTIL = date(2026, 11, 9), date(2026, 11, 15)
