@@ -68,45 +68,40 @@ _blocks_lock = threading.Lock()
 def segment_block(block: str) -> list[str]:
     """jieba's precise-mode segmentation (HMM on) of one block of CJK/alphanumeric characters:
     ``Tokenizer.__cut_DAG`` — the word graph, the best route by word frequencies, unknown runs to
-    the HMM — with the same arithmetic in the same order, so exactly the same words, in less time
-    (no generators, each fragment looked up once, its log-probability kept from the graph pass)."""
+    the HMM — with the same arithmetic in the same order, so exactly the same words, in less time:
+    the word graph is never built as such; one backward pass looks up each fragment starting at a
+    position once and scores it against the best route from its end (jieba's ``max`` over
+    ``(log P(word) + route[end + 1], end)``; ties go to the longer word)."""
     tok = tokenizer()
     get = tok.FREQ.get
     n = len(block)
     logtotal = log(tok.total)
-    # the word graph: for each start, [(end, log P(word))] of the dictionary words starting there
-    dag: list = []
-    for k in range(n):
+    unknown = -logtotal  # log(1) - logtotal: jieba's `or 1` for a character not in the dictionary
+    score = [0.0] * (n + 1)  # score[i]: log-probability of the best route from i to the end
+    end = [0] * (n + 1)  # end[i]: where the first word of that route ends (inclusive)
+    for k in range(n - 1, -1, -1):
         f = get(block[k])
-        if f is None:
-            dag.append(((k, -logtotal),))  # log(1) - logtotal, as jieba's `or 1` gives
-            continue
-        ends = []
-        i = k
-        while True:
-            if f:
-                ends.append((i, log(f) - logtotal))
-            i += 1
-            if i >= n:
-                break
-            f = get(block[k:i + 1])
-            if f is None:
-                break
-        dag.append(ends or ((k, -logtotal),))
-    route: list = [None] * (n + 1)
-    route[n] = (0, 0)
-    for idx in range(n - 1, -1, -1):
-        best = None
-        for x, logp in dag[idx]:
-            candidate = (logp + route[x + 1][0], x)
-            if best is None or candidate > best:  # max(): ties go to the longer word, as in jieba
-                best = candidate
-        route[idx] = best
+        best_score, best_end = unknown + score[k + 1], k  # no dictionary word starts here
+        if f is not None:
+            found = False
+            i = k
+            while True:
+                if f:
+                    candidate = log(f) - logtotal + score[i + 1]
+                    if not found or candidate >= best_score:  # (value, end) tuples' max: later end wins ties
+                        best_score, best_end, found = candidate, i, True
+                i += 1
+                if i >= n:
+                    break
+                f = get(block[k:i + 1])
+                if f is None:
+                    break
+        score[k], end[k] = best_score, best_end
     out: list[str] = []
     buf = ""
     x = 0
     while x < n:
-        y = route[x][1] + 1
+        y = end[x] + 1
         if y - x == 1:
             buf += block[x]
         else:

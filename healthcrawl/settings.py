@@ -187,7 +187,11 @@ HEALTHCRAWL_ALERT_TIMEOUT = 10.0
 #: Distributed crawling: with REDIS_URL set (environment or -s), the add-on switches SCHEDULER and
 #: DUPEFILTER_CLASS to scrapy-redis (shared queue + dupefilter); unset: Scrapy's own scheduler.
 REDIS_URL = os.environ.get("REDIS_URL") or None
-ADDONS = {"healthcrawl.distributed.RedisFrontier": 100}
+#: With JOBDIR set, SCHEDULER = "healthcrawl.scheduler.JobdirScheduler" (a crawl killed with
+#: SIGKILL is resumable: see healthcrawl/scheduler.py). Selected by an add-on, not a SCHEDULER line
+#: here: project settings outrank add-ons, so that line would stop the Redis frontier add-on (which
+#: runs after it and wins) from switching SCHEDULER.
+ADDONS = {"healthcrawl.scheduler.JobdirSchedulerAddon": 90, "healthcrawl.distributed.RedisFrontier": 100}
 #: a node closes once the shared queue has been empty this long (s; checked every 5 s)
 HEALTHCRAWL_REDIS_IDLE_CLOSE = float(os.environ.get("HEALTHCRAWL_REDIS_IDLE_CLOSE", "10"))
 #: name of the shared frontier; default: derived from spider + since/until/urls/channels

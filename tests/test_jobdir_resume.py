@@ -1,15 +1,18 @@
-"""A crawl killed in the middle (SIGTERM, then SIGKILL if it is still alive) and resumed with the
-same JOBDIR stores every article exactly once.
+"""A crawl killed in the middle and resumed with the same JOBDIR stores every article exactly once,
+whether it was stopped by SIGTERM (and SIGKILL if still alive after a grace period) or killed
+outright with SIGKILL.
 
-Scrapy's JOBDIR keeps the pending requests on disk and the fingerprints of those already sent. On
-the first SIGTERM Scrapy stops scheduling, finishes the requests in progress (their items reach
-the mongo pipeline, which flushes at close) and writes its queue state; the operator's SIGKILL
-after a grace period only hits a process that has not managed that. The resumed crawl takes the
-pending requests from the JOBDIR; the list pages it asks for again are filtered as already seen,
-and article links it meets again whose article is stored are skipped (healthcrawl/middlewares/known.py).
-A crawl killed outright (SIGKILL, no SIGTERM) never writes its queue's state: its JOBDIR cannot be
-resumed (a resumed crawl schedules nothing), but a plain crawl (no JOBDIR) fetches exactly the
-articles that are not stored yet, as the second test shows.
+Scrapy's JOBDIR keeps the pending requests on disk and the fingerprints of those already enqueued,
+but writes its queue's state only when the scheduler closes. On the first SIGTERM Scrapy stops
+scheduling, finishes the requests in progress (their items reach the mongo pipeline, which flushes
+at close) and writes that state: the resumed crawl takes the pending requests from the JOBDIR
+("Resuming crawl"), the list pages it asks for again are filtered as already seen, and article
+links it meets again whose article is stored are skipped (healthcrawl/middlewares/known.py).
+A crawl killed before its scheduler closed (SIGKILL, or the SIGKILL after the grace period) leaves
+its marker ``JOBDIR/healthcrawl.running`` behind (healthcrawl/scheduler.py): the resumed crawl logs
+one WARNING, counts ``jobdir/unclean_resume``, forgets the lost queue and the seen fingerprints and
+crawls the window again, fetching only list pages and the articles not stored yet.
+The last tests check the scheduler itself on a real Crawler (no crawl), and how it is selected.
 """
 
 from __future__ import annotations
@@ -23,12 +26,18 @@ from pathlib import Path
 
 import pymongo
 import pytest
+from scrapy import Request, Spider
+from scrapy.utils.test import get_crawler
 
+from healthcrawl import settings as project_settings
 from healthcrawl.mongod import MongodServer, free_port
+from healthcrawl.scheduler import MARKER, SCHEDULER_PATH, UNCLEAN_RESUME_STAT, JobdirScheduler
 from tests.test_resilience import WINDOW, assert_stored_exactly_once, clean_env, gmw_urls
 
 ROOT = Path(__file__).resolve().parents[1]
 GRACE = 30  # seconds between SIGTERM and SIGKILL
+#: the one WARNING of a resumed crawl whose JOBDIR was not closed cleanly
+UNCLEAN = "was not closed cleanly (its crawl was killed or crashed): its request queue is lost"
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +87,14 @@ def run_to_end(args: list[str], uri: str, log: Path) -> None:
     assert proc.wait(timeout=300) == 0, log.read_text()[-3000:]
 
 
-def test_killed_and_resumed_with_jobdir_stores_every_article_once(corpus, own_mongod, tmp_path):
+@pytest.mark.parametrize("grace", [GRACE, 0.05], ids=["graceful", "sigkill-during-shutdown"])
+def test_killed_and_resumed_with_jobdir_stores_every_article_once(corpus, own_mongod, tmp_path, grace):
+    """SIGTERM, then SIGKILL if the crawl is still alive after ``grace`` seconds (the second case
+    almost always kills it in the middle of its graceful shutdown)."""
     mirror, info = corpus
     wanted = gmw_urls(info)
     jobdir, log = tmp_path / "job", tmp_path / "crawl.log"
+    marker = jobdir / MARKER
     args = crawl_args(mirror, "resume", tmp_path, jobdir)
     client = pymongo.MongoClient(own_mongod.uri)
     coll = client["resume"].articles
@@ -89,47 +102,127 @@ def test_killed_and_resumed_with_jobdir_stores_every_article_once(corpus, own_mo
     proc = start(args, own_mongod.uri, log)
     stored = wait_for_articles(proc, coll, 40, log)
     assert proc.poll() is None and stored < len(wanted) / 2  # in the middle of the crawl
+    assert marker.exists()  # written when the scheduler opened
     proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout=GRACE)
+        proc.wait(timeout=grace)
         killed = False
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(10)
         killed = True
     first = log.read_text()
-    assert killed or "Received SIGTERM, shutting down gracefully" in first, first[-3000:]
+    if killed:  # the graceful shutdown did not finish: the marker stayed
+        assert marker.exists()
+    else:
+        assert "Received SIGTERM, shutting down gracefully" in first, first[-3000:]
+        assert not marker.exists()  # removed after the queue state was written
     assert coll.estimated_document_count() < len(wanted)  # not finished: there is something to resume
     assert (jobdir / "requests.seen").exists()
 
     run_to_end(args, own_mongod.uri, log)  # resume: the same command, the same JOBDIR
-    assert "Resuming crawl" in log.read_text()[len(first):]
+    resumed = log.read_text()[len(first):]
+    if killed:
+        assert resumed.count(UNCLEAN) == 1, resumed[-3000:]
+    else:
+        assert "Resuming crawl" in resumed and UNCLEAN not in resumed, resumed[-3000:]
+    assert not marker.exists()
     assert_stored_exactly_once(coll, wanted)
     runs = list(client["resume"].crawl_runs.find({"spider": "gmw"}).sort("start_time", 1))
-    assert [r["finish_reason"] for r in runs] == ["shutdown", "finished"] or killed
+    # a killed run's entry stays "running", without a finish reason
+    assert [r.get("finish_reason") for r in runs] == [None if killed else "shutdown", "finished"]
+    assert runs[-1]["spider_stats"].get("jobdir/unclean_resume", 0) == int(killed)
     client.close()
 
 
-def test_killed_outright_then_a_plain_crawl_completes_the_set(corpus, own_mongod, tmp_path):
-    """SIGKILL without SIGTERM (a crash): Scrapy writes its disk queue's state only when it closes,
-    so the JOBDIR cannot be resumed (a resumed crawl finds no queue and every list page already
-    seen: it schedules nothing). A crawl without the JOBDIR then fetches only what is not stored."""
+def test_killed_outright_then_resumed_with_the_same_jobdir_completes_the_set(corpus, own_mongod, tmp_path):
+    """SIGKILL without SIGTERM (a crash): Scrapy never wrote its disk queue's state and every
+    list page is in requests.seen. The same command with the same JOBDIR sees the marker left
+    behind, discards both and crawls the window again, fetching only what is not stored."""
     mirror, info = corpus
     wanted = gmw_urls(info)
     jobdir, log = tmp_path / "job", tmp_path / "crawl.log"
+    args = crawl_args(mirror, "crash", tmp_path, jobdir)
     client = pymongo.MongoClient(own_mongod.uri)
     coll = client["crash"].articles
 
-    proc = start(crawl_args(mirror, "crash", tmp_path, jobdir), own_mongod.uri, log)
+    proc = start(args, own_mongod.uri, log)
     wait_for_articles(proc, coll, 40, log)
     proc.kill()
     proc.wait(10)
     stored_at_crash = coll.estimated_document_count()
+    assert stored_at_crash < len(wanted)
+    assert (jobdir / MARKER).exists() and (jobdir / "requests.seen").stat().st_size > 0
+    first = log.read_text()
 
-    run_to_end(crawl_args(mirror, "crash", tmp_path, None), own_mongod.uri, log)  # a plain crawl
+    run_to_end(args, own_mongod.uri, log)  # resume: the same command, the same JOBDIR
+    resumed = log.read_text()[len(first):]
+    assert resumed.count(UNCLEAN) == 1, resumed[-3000:]
+    assert "Resuming crawl" not in resumed
+    assert not (jobdir / MARKER).exists()
     assert_stored_exactly_once(coll, wanted)
-    last = client["crash"].crawl_runs.find_one({"spider": "gmw"}, sort=[("start_time", -1)])
-    # the plain crawl skipped what was stored and fetched at most the rest
+    runs = list(client["crash"].crawl_runs.find({"spider": "gmw"}).sort("start_time", 1))
+    assert [r["status"] for r in runs] == ["running", "closed"]  # the killed run never closed
+    last = runs[-1]
+    assert last["finish_reason"] == "finished"
+    assert last["spider_stats"]["jobdir/unclean_resume"] == 1
+    # the resumed crawl skipped what was stored and fetched at most the rest
     assert last["spider_stats"]["skipped_known"] >= stored_at_crash
     assert last["items"]["found"] <= len(wanted) - stored_at_crash
     client.close()
+
+
+# --- the scheduler on a real Crawler, without crawling ---------------------------------------------
+def open_scheduler(jobdir: Path) -> tuple[JobdirScheduler, object]:
+    # (Scrapy's default DownloaderAwarePriorityQueue needs a running engine)
+    crawler = get_crawler(Spider, {"JOBDIR": str(jobdir), "ADDONS": project_settings.ADDONS,
+                                   "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue"})
+    assert crawler.settings["SCHEDULER"] == SCHEDULER_PATH
+    spider = Spider("unit")
+    spider.crawler = crawler
+    crawler.stats.open_spider()
+    scheduler = JobdirScheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    return scheduler, crawler
+
+
+def test_a_marker_left_behind_discards_queue_and_seen_fingerprints(tmp_path, caplog):
+    jobdir = tmp_path / "job"
+    scheduler, _ = open_scheduler(jobdir)  # a first run, "killed": never closed
+    assert scheduler.enqueue_request(Request("https://example.com/list_1.htm"))
+    scheduler.df.file.close()  # the process dies: no close(), the marker stays
+    assert (jobdir / MARKER).exists() and (jobdir / "requests.seen").stat().st_size > 0
+
+    with caplog.at_level("WARNING", logger="healthcrawl.scheduler"):
+        scheduler, crawler = open_scheduler(jobdir)
+    assert sum(UNCLEAN in r.getMessage() for r in caplog.records) == 1
+    assert crawler.stats.get_value(UNCLEAN_RESUME_STAT) == 1
+    assert (jobdir / "requests.seen").stat().st_size == 0
+    assert len(scheduler) == 0 and not list((jobdir / "requests.queue").iterdir())
+    # the list page is no longer "seen": it is scheduled again
+    assert scheduler.enqueue_request(Request("https://example.com/list_1.htm"))
+    scheduler.close("finished")
+    assert not (jobdir / MARKER).exists()
+    assert (jobdir / "requests.queue" / "active.json").exists()
+
+    caplog.clear()  # closed cleanly: an ordinary Scrapy resume
+    with caplog.at_level("INFO"):
+        scheduler, crawler = open_scheduler(jobdir)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Resuming crawl (1 requests scheduled)" in messages
+    assert not [m for m in messages if UNCLEAN in m] and crawler.stats.get_value(UNCLEAN_RESUME_STAT) is None
+    assert not scheduler.enqueue_request(Request("https://example.com/list_1.htm"))  # seen
+    scheduler.close("finished")
+
+
+def test_the_scheduler_is_selected_with_jobdir_and_the_redis_frontier_still_wins(tmp_path):
+    def scheduler(**settings) -> str:
+        return get_crawler(Spider, {"ADDONS": project_settings.ADDONS, **settings}).settings["SCHEDULER"]
+
+    assert scheduler() == "scrapy.core.scheduler.Scheduler"
+    assert scheduler(JOBDIR=str(tmp_path)) == SCHEDULER_PATH
+    # the Redis frontier add-on runs after ours; an explicit SCHEDULER outranks both
+    assert scheduler(JOBDIR=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0") == \
+        "healthcrawl.distributed.RedisScheduler"
+    assert scheduler(JOBDIR=str(tmp_path), SCHEDULER="scrapy.core.scheduler.Scheduler") == \
+        "scrapy.core.scheduler.Scheduler"
