@@ -58,7 +58,8 @@ def _median(values: Iterable[float]) -> float:
 
 
 def _listed(run: dict[str, Any]) -> int:
-    """Articles found, counting links to articles already stored (skipped by an incremental crawl)."""
+    """Articles found, counting links to articles already stored or dropped as irrelevant
+    (skipped by an incremental crawl)."""
     return int((run.get("items") or {}).get("found", 0)) + \
         int((run.get("spider_stats") or {}).get("skipped_known", 0))
 

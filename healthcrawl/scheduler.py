@@ -62,7 +62,7 @@ class JobdirScheduler(Scheduler):
     def _discard_state(self) -> None:
         logger.warning("JOBDIR %s was not closed cleanly (its crawl was killed or crashed): "
                        "its request queue is lost, so the whole window is crawled again; "
-                       "articles already stored are skipped", self.marker.parent)
+                       "articles already stored or dropped as irrelevant are skipped", self.marker.parent)
         if self.stats is not None:
             self.stats.inc_value(UNCLEAN_RESUME_STAT)
         # the disk queue is opened by super().open(), after this: start it empty

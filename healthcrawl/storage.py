@@ -24,11 +24,16 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, Ser
 from healthcrawl import mongod
 from healthcrawl.article import Article, to_document, to_utc
 from healthcrawl.segment import search_tokens
+from healthcrawl.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 ARTICLES = "articles"
 CRAWL_RUNS = "crawl_runs"
+#: URLs of articles the relevance pipeline dropped (``_id`` = canonical URL); see :func:`dropped_record`
+DROPPED = "dropped"
+#: ``DropItem.drop_reason`` set by pipelines/relevance.py on a not-relevant drop
+IRRELEVANT = "irrelevant"
 
 #: MongoDB errors that mean "the server is away, try again later" (as opposed to a bad write).
 TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError)
@@ -149,11 +154,44 @@ def record_operations(record: dict[str, Any]) -> list[UpdateOne]:
     )]
 
 
+def dropped_record(item: Any, exception: BaseException,
+                   now: datetime | None = None) -> dict[str, Any] | None:
+    """What the writer stores for an item the relevance pipeline dropped as not relevant, or None.
+
+    Only a drop raised with ``drop_reason == "irrelevant"`` on a scored item counts: validation
+    drops (a broken page may be fixed later) and any other drop are not remembered. The record
+    lets the next crawl skip the URL while the lexicon version is unchanged
+    (healthcrawl/middlewares/known.py).
+    """
+    if getattr(exception, "drop_reason", None) != IRRELEVANT:
+        return None
+    relevance = getattr(item, "relevance", None) or {}
+    url = getattr(item, "url", None) or ""
+    canonical = getattr(item, "canonical_url", None) or (canonical_url(url) if url else "")
+    if not canonical or relevance.get("relevant") is not False:
+        return None
+    return {"kind": "dropped",
+            "doc": {"_id": canonical, "url": url, "site": getattr(item, "site", None) or "",
+                    "reason": IRRELEVANT, "score": relevance.get("score"),
+                    "lexicon_version": relevance.get("lexicon_version")},
+            "seen": now or datetime.now(timezone.utc)}
+
+
+def dropped_operation(record: dict[str, Any]) -> UpdateOne:
+    """Idempotent upsert of a ``dropped`` record (``first_seen`` $min, ``last_seen`` $max)."""
+    doc, seen = record["doc"], record["seen"]
+    fields = {k: v for k, v in doc.items() if k != "_id"}
+    return UpdateOne({"_id": doc["_id"]},
+                     {"$set": fields, "$min": {"first_seen": seen}, "$max": {"last_seen": seen}},
+                     upsert=True)
+
+
 def write_records(collection: pymongo.collection.Collection, records: list[dict[str, Any]]):
     """One ordered bulk_write (one round trip for up to 100,000 operations)."""
     ops: list[UpdateOne] = []
     for record in records:
-        ops.extend(record_operations(record))
+        if record["kind"] != "dropped":  # dropped records belong to the DROPPED collection
+            ops.extend(record_operations(record))
     if not ops:
         return None
     return collection.bulk_write(ops, ordered=True)

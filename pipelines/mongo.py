@@ -11,6 +11,15 @@
 - When the database goes away, batches stay in memory and are appended to a spool file; they are
   written when the database answers again, or by the next run (spool replay at start-up).
 - URIs are redacted in every log line and error (credentials never leave the settings).
+- Articles the relevance pipeline drops as not relevant are remembered in the ``dropped``
+  collection (``MONGO_DROPPED_COLLECTION``): the ``item_dropped`` signal queues a small record
+  ``{_id: canonical_url, url, site, reason: "irrelevant", score, lexicon_version, first_seen,
+  last_seen}`` for the same writer thread, written in the same flush by a second, unordered
+  ``bulk_write`` of idempotent upserts (``healthcrawl/mongo/irrelevant_recorded``; no "drop" in
+  the name: crawl_runs counts every ``healthcrawl/<pipeline>/*drop*`` stat as a drop reason).
+  These records ride in the same batches, so they are kept in memory and spooled like articles
+  while the database is away; one lost anyway (a crash before the spool write) only costs a
+  re-download of that page by the next crawl. Other drops (validation …) are not recorded.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pymongo import WriteConcern
+from scrapy import signals
 from pymongo.errors import BulkWriteError
 
 from healthcrawl import storage
@@ -42,6 +52,7 @@ class MongoPipeline:
         s = crawler.settings
         self.database = s.get("MONGO_DATABASE", "healthcrawl")
         self.collection_name = s.get("MONGO_COLLECTION", storage.ARTICLES)
+        self.dropped_name = s.get("MONGO_DROPPED_COLLECTION", storage.DROPPED)
         self.batch_size = max(1, s.getint("MONGO_BATCH_SIZE", 100))
         self.flush_interval = s.getfloat("MONGO_FLUSH_INTERVAL", 2.0)
         self.connect_timeout = s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)
@@ -57,6 +68,8 @@ class MongoPipeline:
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self.client = None
+        self._accepting = False  # the writer thread takes records (between open and close)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -74,13 +87,15 @@ class MongoPipeline:
         db = self.client[self.database]
         # j=True: a write counts as done only once it is in the journal, so a database that is
         # killed right after acknowledging a batch cannot lose it (w:1 alone can lose ~100 ms)
-        self.collection = db.get_collection(self.collection_name,
-                                            write_concern=WriteConcern(w=self.write_w, j=self.journal))
+        concern = WriteConcern(w=self.write_w, j=self.journal)
+        self.collection = db.get_collection(self.collection_name, write_concern=concern)
+        self.dropped = db.get_collection(self.dropped_name, write_concern=concern)
         await asyncio.to_thread(storage.ensure_indexes, db)
         logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.collection_name)
         await asyncio.to_thread(self._replay_leftovers)
         self._thread = threading.Thread(target=self._run, name="healthcrawl-mongo-writer", daemon=True)
         self._thread.start()
+        self._accepting = True
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
@@ -90,7 +105,16 @@ class MongoPipeline:
         self._sync_stats()
         return item
 
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        """Queue a ``dropped`` record for an item dropped as not relevant (others are ignored)."""
+        if not self._accepting:
+            return
+        record = storage.dropped_record(item, exception, datetime.now(timezone.utc))
+        if record is not None:
+            self._queue.put(record)
+
     async def close_spider(self) -> None:
+        self._accepting = False
         if self._thread is not None:
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
@@ -131,10 +155,13 @@ class MongoPipeline:
             if obj is _STOP:
                 closing = True
             elif obj is not None:
-                item, seen = obj
                 if not batch:
                     batch_started = time.monotonic()
-                batch.append(storage.article_record(item, seen))
+                if isinstance(obj, dict):  # a dropped record, ready as it is
+                    batch.append(obj)
+                else:
+                    item, seen = obj
+                    batch.append(storage.article_record(item, seen))
                 # hand the GIL back after each document (jieba segmentation is pure Python): the
                 # reactor thread and the dedup lookups wait for it at most one document's time,
                 # not a whole switch interval (5 ms) per hand-over
@@ -195,13 +222,41 @@ class MongoPipeline:
             return False
         self._count("written", sum(r["kind"] == "article" for r in records))
         self._count("also_at", sum(r["kind"] == "also_at" for r in records))
+        self._count("irrelevant_recorded", sum(r["kind"] == "dropped" for r in records))
         self._count("bulk_writes")
         return True
 
     def _bulk_write(self, records: list[dict]) -> None:
-        """One ordered bulk_write; a duplicate-key race (two writers upserting one new article)
-        is retried — the second upsert then updates — and any other bad record is logged,
-        counted and skipped so the rest of the batch is still written."""
+        """One ordered bulk_write of the articles; a duplicate-key race (two writers upserting
+        one new article) is retried — the second upsert then updates — and any other bad record
+        is logged, counted and skipped so the rest of the batch is still written. Then one
+        unordered bulk_write of the batch's ``dropped`` records (if any)."""
+        self._bulk_write_articles([r for r in records if r["kind"] != "dropped"])
+        self._bulk_write_dropped([r for r in records if r["kind"] == "dropped"])
+
+    def _bulk_write_dropped(self, records: list[dict]) -> None:
+        ops = [storage.dropped_operation(record) for record in records]
+        attempts = 0
+        while ops:
+            try:
+                self.dropped.bulk_write(ops, ordered=False)
+                return
+            except BulkWriteError as exc:
+                errors = exc.details["writeErrors"]
+                races = [e["index"] for e in errors if e.get("code") == 11000]
+                for error in errors:
+                    if error.get("code") != 11000 or attempts >= 5:
+                        logger.error("MongoDB refused a dropped record (%s): %s", error.get("code"),
+                                     storage.redact(str(error.get("errmsg")))[:300])
+                        self._count("write_error")
+                if not races or attempts >= 5:
+                    return
+                # two writers upserted one new _id at once: the retry then updates
+                attempts += 1
+                self._count("upsert_race_retried", len(races))
+                ops = [ops[i] for i in races]
+
+    def _bulk_write_articles(self, records: list[dict]) -> None:
         ops = [op for record in records for op in storage.record_operations(record)]
         attempts = 0
         while ops:

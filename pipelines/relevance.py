@@ -7,6 +7,10 @@
   ``healthcrawl score`` / ``rescore``), counted ``relevant`` or ``irrelevant``.
 - Irrelevant items are dropped (``DropItem``) unless ``HEALTHCRAWL_KEEP_IRRELEVANT`` is true, in
   which case they pass flagged ``relevant: False`` (``healthcrawl/relevance/kept_irrelevant``).
+  The ``DropItem`` carries ``drop_reason = "irrelevant"`` and the dropped item keeps its
+  ``relevance`` field and ``canonical_url``: the mongo pipeline's ``item_dropped`` handler
+  records the URL in the ``dropped`` collection from these, so the next crawl does not fetch
+  it again while the lexicon version is the same (healthcrawl/middlewares/known.py).
 
 The lexicon, thresholds and the jieba TF-IDF tables are loaded once, in ``open_spider`` (off the
 reactor thread), never per item.
@@ -21,10 +25,13 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from healthcrawl.relevance import Scorer, scorer_from_settings
+from healthcrawl.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 STATS = "healthcrawl/relevance"
+#: ``DropItem.drop_reason`` of a not-relevant drop (the same string as ``healthcrawl.storage.IRRELEVANT``)
+IRRELEVANT = "irrelevant"
 
 
 class RelevancePipeline:
@@ -61,6 +68,11 @@ class RelevancePipeline:
         if self.keep_irrelevant:
             self.inc("kept_irrelevant")
             return item
-        raise DropItem(f"not relevant (score {result.score}, "
-                       f"health {result.scores['health']}, digital {result.scores['digital']}, "
-                       f"policy {result.scores['policy']}): {adapter.get('url')}")
+        if not adapter.get("canonical_url") and adapter.get("url"):  # dedup (which sets it) is off
+            adapter["canonical_url"] = canonical_url(adapter["url"])
+        drop = DropItem(f"not relevant (score {result.score}, "
+                        f"health {result.scores['health']}, digital {result.scores['digital']}, "
+                        f"policy {result.scores['policy']}): {adapter.get('url')}")
+        #: tells an irrelevant drop from the others (class name unchanged: drop stats by exception)
+        drop.drop_reason = IRRELEVANT
+        raise drop

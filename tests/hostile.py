@@ -22,6 +22,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from html import escape
@@ -147,6 +148,8 @@ class HostileServer:
 
     def __init__(self):
         self.hits: Counter[str] = Counter()
+        #: path -> monotonic times of its requests
+        self.times: dict[str, list[float]] = {}
         self.user_agents: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -178,6 +181,7 @@ class HostileServer:
     def _count(self, path: str, agent: str) -> int:
         with self._lock:
             self.hits[path] += 1
+            self.times.setdefault(path, []).append(time.monotonic())
             self.user_agents.add(agent)
             return self.hits[path]
 

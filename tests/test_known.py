@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +19,15 @@ from scrapy.utils.test import get_crawler
 
 from healthcrawl.middlewares.known import SkipKnownMiddleware
 from healthcrawl.mongod import free_port
+from healthcrawl.relevance import default_lexicon
+from healthcrawl.urls import canonical_url
 from healthcrawl.settings import SPIDER_MIDDLEWARES
 from spiders.gmw import GmwSpider
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
 MANIFEST = ROOT / "healthcrawl" / "demo" / "manifest.json"
+LEXICON = ROOT / "healthcrawl" / "data" / "lexicon.json"
 WEEK = ("2026-11-09", "2026-11-15")
 PIPELINES = {"pipelines.mongo.MongoPipeline": 900}
 
@@ -102,6 +106,30 @@ def test_known_articles_and_reprints_are_skipped_in_one_lookup(mongod, stored_db
     mw.spider_closed(crawler.spider)
 
 
+def test_dropped_as_irrelevant_with_the_current_lexicon_is_known(mongod, stored_db):
+    stored_db.dropped.insert_many([
+        {"_id": NEW, "reason": "irrelevant", "lexicon_version": default_lexicon().version},
+        # scored with another lexicon: fetched and scored again
+        {"_id": STUB, "reason": "irrelevant", "lexicon_version": "0.old"},
+    ])
+    scoring = {**PIPELINES, "pipelines.relevance.RelevancePipeline": 400}
+    crawler, mw = make_middleware(mongod.uri, stored_db.name, ITEM_PIPELINES=scoring)
+    passed = run_output(mw, list_output(crawler.spider))
+    assert NEW not in passed and STUB in passed
+    stats = crawler.stats
+    assert stats.get_value("healthcrawl/spider/skipped_known") == 4
+    assert stats.get_value("healthcrawl/spider/skipped_known_irrelevant") == 1
+    assert stats.get_value("healthcrawl/spider/known_lookups") == 1
+    mw.spider_closed(crawler.spider)
+
+    # irrelevant articles kept (stored flagged), or no relevance pipeline: `dropped` is not read
+    for settings in ({"ITEM_PIPELINES": scoring, "HEALTHCRAWL_KEEP_IRRELEVANT": True}, {}):
+        crawler, mw = make_middleware(mongod.uri, stored_db.name, **settings)
+        assert NEW in run_output(mw, list_output(crawler.spider))
+        assert crawler.stats.get_value("healthcrawl/spider/skipped_known_irrelevant") is None
+        mw.spider_closed(crawler.spider)
+
+
 def test_direct_urls_are_always_fetched(mongod, stored_db):
     crawler, mw = make_middleware(mongod.uri, stored_db.name, {"urls": STORED})
     outputs = list_output(crawler.spider)
@@ -129,12 +157,15 @@ def test_switched_off_by_the_setting_and_without_storage():
 
 
 # --- whole crawls over the demo archive ----------------------------------------------------------
-def crawl(site: str, uri: str, db: str, *extra: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "HEALTHCRAWL_SKIP_KNOWN")}
+def crawl(site: str, uri: str, db: str, *extra: str,
+          keep_irrelevant: bool = True) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MONGO_URI", "HEALTHCRAWL_SKIP_KNOWN", "HEALTHCRAWL_KEEP_IRRELEVANT",
+                        "HEALTHCRAWL_RELEVANCE_LEXICON")}
     env.update(MONGO_URI=uri, HEALTHCRAWL_EMBEDDED_MONGO="0")
     args = [sys.executable, "-m", "scrapy", "crawl", site, "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}",
             "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}", "-s", f"MONGO_DATABASE={db}",
-            "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1", "-s", "LOG_LEVEL=WARNING", *extra]
+            "-s", f"HEALTHCRAWL_KEEP_IRRELEVANT={int(keep_irrelevant)}", "-s", "LOG_LEVEL=WARNING", *extra]
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
@@ -185,3 +216,57 @@ def test_a_stored_reprint_is_known(mongod, mongo_db):
     client = pymongo.MongoClient(mongod.uri)
     assert len(client[mongo_db.name].articles.find_one({"url": reprint["flags"]["reprint_of"]})["also_at"]) == 1
     client.close()
+
+
+
+def dropped_as_irrelevant(log: str) -> set[str]:
+    """Canonical URLs of the items a crawl dropped as not relevant (its INFO "Dropped:" lines)."""
+    return {canonical_url(m.group(1)) for m in re.finditer(r"Dropped: not relevant \(.*?\): (\S+)", log)}
+
+
+@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
+def test_articles_dropped_as_irrelevant_are_not_fetched_again_until_the_lexicon_changes(
+        mongod, mongo_db, tmp_path):
+    log = crawl("gmw", mongod.uri, mongo_db.name, "-s", "LOG_LEVEL=INFO", keep_irrelevant=False).stderr
+    first = last_run(mongo_db, "gmw")
+    irrelevant = dropped_as_irrelevant(log)
+    assert len(irrelevant) == first["dropped"]["by_reason"]["relevance/irrelevant"] > 0
+    assert first["pipelines"]["mongo"]["irrelevant_recorded"] == len(irrelevant)
+    assert first["items"]["dropped"] == sum(first["dropped"]["by_reason"].values())
+    version = default_lexicon().version
+    dropped = {d["_id"]: d for d in mongo_db.dropped.find({})}
+    assert set(dropped) == irrelevant  # validation drops (the error page …) are not remembered
+    assert all(d["reason"] == "irrelevant" and d["lexicon_version"] == version and d["site"] == "gmw"
+               for d in dropped.values())
+    stored = mongo_db.articles.count_documents({})
+    assert stored == first["items"]["stored"] > 0
+    assert not set(mongo_db.articles.distinct("canonical_url")) & irrelevant
+    other_drops = first["dropped"]["total"] - len(irrelevant)
+
+    # the same window again: neither the stored nor the irrelevant articles are requested
+    crawl("gmw", mongod.uri, mongo_db.name, keep_irrelevant=False)
+    second = last_run(mongo_db, "gmw")
+    assert second["spider_stats"]["skipped_known"] == stored + len(irrelevant)
+    assert second["spider_stats"]["skipped_known_irrelevant"] == len(irrelevant)
+    assert second["items"]["found"] == other_drops  # only pages dropped for other reasons
+    assert second["items"]["stored"] == 0 and "relevance/irrelevant" not in second["dropped"]["by_reason"]
+    article_pages = second["pages"] - second["spider_stats"]["list_pages"]
+    first_article_pages = first["pages"] - first["spider_stats"]["list_pages"]
+    assert article_pages <= first_article_pages - stored - len(irrelevant)
+    assert second["monitors"]["ok"], second["monitors"]
+
+    # a new lexicon version: the irrelevant ones are fetched and scored again (the stored ones not)
+    data = json.loads(LEXICON.read_text(encoding="utf-8"))
+    data["version"] = version + ".test"
+    lexicon = tmp_path / "lexicon.json"
+    lexicon.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    crawl("gmw", mongod.uri, mongo_db.name, "-s", f"HEALTHCRAWL_RELEVANCE_LEXICON={lexicon}",
+          keep_irrelevant=False)
+    third = last_run(mongo_db, "gmw")
+    assert third["spider_stats"]["skipped_known"] == stored
+    assert "skipped_known_irrelevant" not in third["spider_stats"]
+    assert third["dropped"]["by_reason"]["relevance/irrelevant"] == len(irrelevant)
+    again = {d["_id"]: d for d in mongo_db.dropped.find({})}
+    assert set(again) == irrelevant
+    assert all(d["lexicon_version"] == version + ".test" and d["first_seen"] == dropped[u]["first_seen"]
+               for u, d in again.items())

@@ -104,6 +104,42 @@ def test_other_statuses_pass_through():
     assert asyncio.run(mw.process_response(request, ok)) is ok
 
 
+def test_503_and_429_with_retry_after_wait_what_the_server_asks(caplog):
+    import time
+
+    mw = slowdown(HEALTHCRAWL_RETRY_AFTER_MAX=0.3)
+    request = Request("https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_1.shtml")
+    busy = Response(request.url, status=503, headers={"Retry-After": "0.2"}, request=request)
+    assert asyncio.run(mw.process_response(request, busy)) is busy  # not delta-seconds: Scrapy's retry decides
+    started = time.monotonic()
+    busy = Response(request.url, status=503, headers={"Retry-After": "1"}, request=request)
+    with caplog.at_level("INFO", logger="healthcrawl.middlewares.throttle"):
+        retry = asyncio.run(mw.process_response(request, busy))
+    assert 0.3 <= time.monotonic() - started < 0.9  # 1 s asked, HEALTHCRAWL_RETRY_AFTER_MAX 0.3 s
+    assert isinstance(retry, Request) and retry.dont_filter and retry.meta["slowdown_tries"] == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        f"HTTP 503 with Retry-After 1 from {request.url}: retry 1/2 in 0.3s"]
+    limited = Response(request.url, status=429, headers={"Retry-After": "0"}, request=retry)
+    assert asyncio.run(mw.process_response(retry, limited)).meta["slowdown_tries"] == 2
+    plain = Response(request.url, status=503, request=request)
+    assert asyncio.run(mw.process_response(request, plain)) is plain  # no header: Scrapy's retry
+    stats = mw.crawler.stats.get_stats()
+    assert stats["healthcrawl/throttle/503"] == 1 and stats["healthcrawl/throttle/429"] == 1
+
+
+def test_retry_after_accepts_seconds_and_http_dates():
+    from datetime import datetime, timezone
+
+    from healthcrawl.middlewares.throttle import parse_retry_after
+
+    now = datetime(2026, 11, 10, 8, 0, 0, tzinfo=timezone.utc)
+    assert parse_retry_after(b"120", now) == 120.0
+    assert parse_retry_after(b"Tue, 10 Nov 2026 08:01:30 GMT", now) == 90.0
+    assert parse_retry_after(b"Tue, 10 Nov 2026 07:00:00 GMT", now) == 0.0  # already past
+    assert parse_retry_after(b"soon", now) is None and parse_retry_after(None) is None
+    assert parse_retry_after(b"-5", now) is None
+
+
 def test_charset_repair_for_undeclared_gbk():
     mw = CharsetMiddleware.from_crawler(crawler_with())
     body = "<html><body><p>医疗保障信息平台建设</p></body></html>".encode("gbk")

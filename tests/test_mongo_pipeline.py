@@ -9,12 +9,15 @@ import time
 import pymongo
 import pytest
 from pymongo import monitoring
-from scrapy import Spider
+from scrapy import Spider, signals
+from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from healthcrawl import storage
 from healthcrawl.mongod import MongodServer, free_port
+from healthcrawl.relevance import default_lexicon
 from pipelines.mongo import MongoPipeline
+from pipelines.relevance import RelevancePipeline
 from tests.factories import make_article
 
 
@@ -185,3 +188,76 @@ def test_unreachable_database_at_start_raises_a_readable_error(tmp_path):
 def test_redact_hides_credentials():
     assert storage.redact("mongodb://u:p%40ss@h:1/db") == "mongodb://***:***@h:1/db"
     assert storage.redact("error at mongodb+srv://user:pw@cluster/x") == "error at mongodb+srv://***:***@cluster/x"
+
+
+# --- articles dropped as not relevant are remembered in `dropped` --------------------------------
+def drop_via_pipelines(pipeline: MongoPipeline, drops) -> None:
+    """Open the pipeline, send ``item_dropped`` for each (item, exception) as Scrapy's scraper
+    does after a DropItem, close it."""
+    crawler = pipeline.crawler
+
+    async def go():
+        await pipeline.open_spider()
+        for item, exc in drops:
+            crawler.signals.send_catch_log(signal=signals.item_dropped, item=item, response=None,
+                                           spider=None, exception=exc)
+        await pipeline.close_spider()
+    asyncio.run(go())
+
+
+def irrelevant_drop(i: int):
+    """An item the real relevance pipeline drops, and its DropItem."""
+    relevance = RelevancePipeline.from_crawler(get_crawler(Spider))
+    item = make_article(i, title="秋季马拉松赛事举行",
+                        body="选手们在晴朗的天气中完成比赛，沿途观众热情加油。")
+    with pytest.raises(DropItem, match="not relevant") as caught:
+        relevance.process_item(item)
+    return item, caught.value
+
+
+def test_an_irrelevant_drop_is_recorded_once_and_a_validation_drop_not(mongod, mongo_db, tmp_path):
+    item, exc = irrelevant_drop(7)
+    broken = make_article(8, title="")
+    # scored irrelevant and kept (HEALTHCRAWL_KEEP_IRRELEVANT), then dropped for another reason
+    kept = make_article(10, relevance={"score": 0, "relevant": False, "lexicon_version": "x"})
+    pipeline = make_pipeline(mongod.uri, mongo_db.name, tmp_path)
+    drop_via_pipelines(pipeline, [(item, exc), (broken, DropItem("missing title")),
+                                  (kept, DropItem("outside the window"))])
+    docs = list(mongo_db.dropped.find({}))
+    assert len(docs) == 1
+    doc = docs[0]
+    assert doc["_id"] == item.canonical_url and doc["url"] == item.url and doc["site"] == "gmw"
+    assert doc["reason"] == "irrelevant" and doc["score"] == item.relevance["score"]
+    assert doc["lexicon_version"] == default_lexicon().version
+    assert doc["first_seen"] == doc["last_seen"]
+    assert pipeline.crawler.stats.get_value("healthcrawl/mongo/irrelevant_recorded") == 1
+    assert mongo_db.articles.count_documents({}) == 0
+
+    # again (a re-crawl with HEALTHCRAWL_SKIP_KNOWN off): still one document, last_seen moves on
+    time.sleep(0.01)
+    drop_via_pipelines(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [(item, exc)])
+    again = list(mongo_db.dropped.find({}))
+    assert len(again) == 1
+    assert again[0]["first_seen"] == doc["first_seen"] and again[0]["last_seen"] > doc["last_seen"]
+
+
+def test_dropped_records_wait_in_the_spool_while_the_database_is_away(own_mongod, tmp_path):
+    item, exc = irrelevant_drop(9)
+    pipeline = make_pipeline(own_mongod.uri, "hc_dropped_spool", tmp_path, MONGO_CLOSE_TIMEOUT=0.5,
+                             MONGO_CONNECT_TIMEOUT=0.5, MONGO_FLUSH_INTERVAL=0.1)
+
+    async def go():
+        await pipeline.open_spider()
+        own_mongod.kill()
+        pipeline.crawler.signals.send_catch_log(signal=signals.item_dropped, item=item, response=None,
+                                                spider=None, exception=exc)
+        await pipeline.close_spider()
+    asyncio.run(go())
+    assert pipeline.crawler.stats.get_value("healthcrawl/mongo/left_in_spool") == 1
+
+    own_mongod.start()
+    run_items(make_pipeline(own_mongod.uri, "hc_dropped_spool", tmp_path), [])
+    client = pymongo.MongoClient(own_mongod.uri)
+    assert [d["_id"] for d in client.hc_dropped_spool.dropped.find({})] == [item.canonical_url]
+    assert client.hc_dropped_spool.articles.count_documents({}) == 0
+    client.close()

@@ -105,10 +105,11 @@ def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
                               f"(minimum {minimum})"))
     else:
         # an incremental crawl finds only the new articles: links to articles already stored
+        # or dropped as irrelevant
         # (skipped by healthcrawl.middlewares.known) count as found for this check
         known = int((run.get("spider_stats") or {}).get("skipped_known", 0))
         results.append(Result("min_items", found + known >= minimum, found + known, minimum,
-                              f"{found} article(s) found" + (f", {known} already stored" if known else "")
+                              f"{found} article(s) found" + (f", {known} already known" if known else "")
                               + f" (minimum {minimum})"))
     coverage = run.get("coverage") or {}
     if run.get("coverage_items"):
