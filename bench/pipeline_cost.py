@@ -12,6 +12,10 @@ so its cost shows up in the other timings as it does in a crawl; the writer's ow
 time per page in ``scrapy bench`` (1 / its pages per second). Goal: total p95 ≤ 10 ms.
 
     python bench/pipeline_cost.py [--workdir DIR]       (BENCH_PIPELINE_ITEMS=2600 items)
+
+For the analysis of the tail only, ``BENCH_SEARCH_TOKENS`` changes what the writer does with the
+text index's jieba search tokens: ``on`` (default, the project's behaviour), ``compute`` (computed
+but an empty string stored), ``off`` (neither).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from bench.common import WINDOW, Context, cpu_times, log, percentile, standalone
 
 GOAL_MS = 10.0
 ITEMS = int(os.environ.get("BENCH_PIPELINE_ITEMS", "2600"))
+SEARCH_TOKENS = os.environ.get("BENCH_SEARCH_TOKENS", "on")
 
 
 def project_settings(overrides: dict) -> dict:
@@ -170,11 +175,17 @@ def run_pipelines(ctx: Context, items: list) -> dict:
                 await call(pipeline.close_spider)
 
     storage.article_record = timed_record
+    original_tokens = storage.search_tokens
+    if SEARCH_TOKENS == "compute":
+        storage.search_tokens = lambda *texts: (original_tokens(*texts), "")[1]
+    elif SEARCH_TOKENS == "off":
+        storage.search_tokens = lambda *texts: ""
     counters = cpu_times()
     try:
         asyncio.run(go())
     finally:
         storage.article_record = original_record
+        storage.search_tokens = original_tokens
     return {"timings": timings, "totals": totals, "cpu": cpu, "cpu_totals": cpu_totals,
             "writer": writer_ms, "lookup_wall": lookup_wall, "dropped": dropped,
             "stats": crawler.stats.get_stats(), "steal": steal_share(counters, cpu_times())}
@@ -207,7 +218,8 @@ def measure(ctx: Context, limit: int = ITEMS) -> str:
             f"(CPU time p50 {percentile(cpu_totals, 50):.2f}, p95 {percentile(cpu_totals, 95):.2f} ms) "
             f"= {p95 / page_ms:.2f} x Scrapy's own {page_ms:.1f} ms per page (scrapy bench); "
             f"p50/p95 ms: {', '.join(parts)}; mongo writer thread {percentile(writer, 50):.2f}/"
-            f"{percentile(writer, 95):.2f}; {len(items)} items, {100 * result['steal']:.0f} % CPU steal "
+            f"{percentile(writer, 95):.2f}; {len(items)} items, {100 * result['steal']:.0f} % CPU steal"
+            f"{'' if SEARCH_TOKENS == 'on' else f', search tokens {SEARCH_TOKENS} (analysis only)'} "
             f"(goal: total p95 <= {GOAL_MS:g} ms) {verdict(p95 <= GOAL_MS)}")
 
 

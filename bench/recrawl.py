@@ -6,8 +6,10 @@ reprint in an original's ``also_at``) are skipped by healthcrawl/middlewares/kno
 MongoDB lookup per list page. Baseline, same run: the article pages the first crawl requested.
 Goal: the second crawl requests at most 5 % of them.
 
-Both crawls run with HEALTHCRAWL_KEEP_IRRELEVANT=1, so every article is stored: an article that
-is dropped (not relevant, too short) is not stored and is therefore fetched again by every crawl.
+Both crawls run with HEALTHCRAWL_KEEP_IRRELEVANT=1 (the crawl of figure 1, where every article
+is stored). Without it, articles dropped as irrelevant are recorded in the ``dropped`` collection
+and skipped the same way (tests/test_known.py); articles dropped by validation (no body, too
+short) are fetched again by every crawl.
 
     python bench/recrawl.py [--workdir DIR]
 """
