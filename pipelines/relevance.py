@@ -25,13 +25,12 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from healthcrawl.relevance import Scorer, scorer_from_settings
+from healthcrawl.storage import IRRELEVANT  # DropItem.drop_reason of a not-relevant drop
 from healthcrawl.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 STATS = "healthcrawl/relevance"
-#: ``DropItem.drop_reason`` of a not-relevant drop (the same string as ``healthcrawl.storage.IRRELEVANT``)
-IRRELEVANT = "irrelevant"
 
 
 class RelevancePipeline:

@@ -4,8 +4,8 @@
   answer is counted in the stats with one log line naming it, the crawl finishes, every good
   article of the same crawl is stored, robots.txt is obeyed, and a ``<script>`` title stored from
   it is escaped in the bulletin's html.
-- MongoDB restarted (killed, started again) in the middle of a replay crawl: every article is
-  stored exactly once.
+- MongoDB restarted (killed, started again) in the middle of a full replay crawl (all four
+  spiders in one process over a generated corpus): every article is stored exactly once.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def test_a_script_title_is_escaped_in_the_bulletin_html(hostile, tmp_path):
 # --- MongoDB restarted in the middle of a replay crawl -------------------------------------------------
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """A generated replay corpus (bench/corpus.py): enough gmw articles to be mid-crawl."""
+    """A generated replay corpus (bench/corpus.py) of the four sites: long enough to be mid-crawl."""
     from bench.corpus import generate
 
     out = tmp_path_factory.mktemp("corpus") / "mirror"
@@ -235,38 +235,51 @@ def assert_stored_exactly_once(coll, wanted: set[str]) -> None:
     assert set(urls) | set(notes) == wanted, (len(wanted - set(urls) - set(notes)), len(set(urls) | set(notes) - wanted))
 
 
+def corpus_urls(info: dict) -> set[str]:
+    """Canonical URLs of every article of the corpus (all four sites)."""
+    return {canonical_url(a["url"]) for a in info["articles"]}
+
+
 def test_mongodb_restarted_mid_crawl_stores_every_article_once(corpus, tmp_path):
+    """The full replay crawl: all four spiders in one process (``healthcrawl crawl``'s code path,
+    bench/crawl_worker.py) over the whole corpus; mongod killed while it runs, started again."""
     mirror, info = corpus
     server = MongodServer(tmp_path / "db", free_port()).start()
     database = "restart"
+    wanted = corpus_urls(info)
     try:
-        args = [sys.executable, "-m", "scrapy", "crawl", "gmw", "-a", f"since={WINDOW[0]}", "-a", f"until={WINDOW[1]}",
-                "-s", f"HEALTHCRAWL_REPLAY_DIR={mirror}", "-s", f"MONGO_DATABASE={database}",
-                "-s", f"MONGO_SPOOL_DIR={tmp_path / 'spool'}", "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1",
-                "-s", "MONGO_BATCH_SIZE=20", "-s", "MONGO_FLUSH_INTERVAL=0.5", "-s", "MONGO_CONNECT_TIMEOUT=1",
-                "-s", "MONGO_RETRY_INTERVAL=0.5", "-s", "MONGO_CLOSE_TIMEOUT=60",
-                "-s", "DOWNLOAD_DELAY=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+        overrides = {"HEALTHCRAWL_REPLAY_DIR": str(mirror), "MONGO_DATABASE": database,
+                     "MONGO_SPOOL_DIR": str(tmp_path / "spool"), "HEALTHCRAWL_KEEP_IRRELEVANT": True,
+                     "MONGO_BATCH_SIZE": 20, "MONGO_FLUSH_INTERVAL": 0.5, "MONGO_CONNECT_TIMEOUT": 1,
+                     "MONGO_RETRY_INTERVAL": 0.5, "MONGO_CLOSE_TIMEOUT": 60,
+                     "DOWNLOAD_DELAY": 0.01, "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+                     "LOG_FILE": str(tmp_path / "crawl.log"), "LOG_LEVEL": "INFO"}
+        args = [sys.executable, str(ROOT / "bench" / "crawl_worker.py"), "--out", str(tmp_path / "report.json"),
+                "--settings", json.dumps(overrides), "--since", WINDOW[0], "--until", WINDOW[1]]
         log_path = tmp_path / "crawl.log"
-        with log_path.open("w") as log_file:
+        with (tmp_path / "stderr.log").open("w") as err:
             proc = subprocess.Popen(args, cwd=ROOT, env=clean_env(MONGO_URI=server.uri),
-                                    stdout=subprocess.DEVNULL, stderr=log_file)
+                                    stdout=subprocess.DEVNULL, stderr=err)
         client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=2000)
         deadline = time.monotonic() + 120
-        while client[database].articles.estimated_document_count() < 40 and time.monotonic() < deadline:
-            assert proc.poll() is None, log_path.read_text()[-3000:]
+        while client[database].articles.estimated_document_count() < 60 and time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp_path / "stderr.log").read_text()[-3000:]
             time.sleep(0.1)
         stored = client[database].articles.estimated_document_count()
         client.close()
-        assert proc.poll() is None and 40 <= stored < len(gmw_urls(info)) / 2  # mid-crawl
+        assert proc.poll() is None and 60 <= stored < len(wanted) / 2  # mid-crawl
         server.kill()  # the database goes away mid-crawl …
         time.sleep(3)
         server.start()  # … and comes back on the same port and data
         proc.wait(timeout=300)
         log = log_path.read_text()
-        assert proc.returncode == 0, log[-3000:]
+        assert proc.returncode == 0, log[-3000:] + (tmp_path / "stderr.log").read_text()[-3000:]
         assert "MongoDB unreachable" in log and "MongoDB is back" in log, log[-3000:]
+        report = json.loads((tmp_path / "report.json").read_text())
+        assert set(report["finish_reasons"]) == {"gmw", "chinanews", "ce", "cnii"}
+        assert set(report["finish_reasons"].values()) == {"finished"}
         client = pymongo.MongoClient(server.uri)
-        assert_stored_exactly_once(client[database].articles, gmw_urls(info))
+        assert_stored_exactly_once(client[database].articles, wanted)
         client.close()
     finally:
         server.stop()
