@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -286,6 +287,50 @@ def shared_run_index(fingerprinter: Fingerprinter, database: str) -> RunIndex:
     if key not in _SHARED_INDEXES:
         _SHARED_INDEXES[key] = RunIndex(fingerprinter)
     return _SHARED_INDEXES[key]
+
+
+class KeySet:
+    """The lookup keys (``dedup.keys``) of stored articles, held to answer one question without a
+    database round trip: can MongoDB hold a candidate for this item at all? No false negatives:
+    when none of an item's keys (bands, content, URL) is here, no stored article shares a band
+    with it, has its text or its URL, and the lookup is skipped.
+
+    A sorted ``int64`` array (8 bytes a key: 44 keys an article, ≈ 35 MB per 100,000 articles)
+    plus a set of recent additions, merged into the array when it grows. Thread-safe.
+    """
+
+    MERGE_AT = 50_000
+
+    def __init__(self) -> None:
+        self._sorted = np.empty(0, dtype=np.int64)
+        self._recent: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sorted) + len(self._recent)
+
+    def add(self, keys: Iterable[int]) -> None:
+        with self._lock:
+            self._recent.update(keys)
+            if len(self._recent) >= self.MERGE_AT:
+                self._merge()
+
+    def _merge(self) -> None:
+        fresh = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+        self._sorted = np.union1d(self._sorted, fresh)
+        self._recent.clear()
+
+    def contains_any(self, keys: list[int]) -> bool:
+        with self._lock:
+            if any(k in self._recent for k in keys):
+                return True
+            stored = self._sorted
+        if not len(stored) or not keys:
+            return False
+        wanted = np.asarray(keys, dtype=np.int64)
+        at = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
+        return bool(np.any(stored[at] == wanted))
 
 
 def better(a: Match | None, b: Match | None) -> Match | None:

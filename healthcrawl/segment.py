@@ -147,11 +147,18 @@ def words(text: str) -> list[str]:
         if _RE_HAN.match(block):
             out.extend(_block_words(block))
         else:
-            for part in _RE_SKIP.split(block):
-                if _RE_SKIP.match(part):
-                    out.append(part)
-                else:
-                    out.extend(part)
+            out.extend(_skip_words(block))
+    return out
+
+
+def _skip_words(block: str) -> list[str]:
+    """jieba's tokens of a piece between blocks: whitespace runs whole, other characters one by one."""
+    out: list[str] = []
+    for part in _RE_SKIP.split(block):
+        if _RE_SKIP.match(part):
+            out.append(part)
+        else:
+            out.extend(part)
     return out
 
 
@@ -166,15 +173,33 @@ def search_tokens(*texts: str) -> str:
     MongoDB's text index splits on whitespace and punctuation, so pre-segmented Chinese becomes
     searchable: a ``$text`` query for 医保 matches documents whose text contains 医保 inside
     医保局 or 医保信息平台, because search mode also emits the shorter words. (The tokens of
-    jieba's ``lcut_for_search``, computed from :func:`words`.)
+    jieba's ``lcut_for_search``, computed from the same cached block segmentation as
+    :func:`words`: each word's dictionary 2- and 3-grams, then the word, keeping tokens with a
+    CJK character, letter or digit.)
     """
-    freq = tokenizer().FREQ
+    get = tokenizer().FREQ.get
+    word = _WORD.search
     tokens: list[str] = []
+    add = tokens.append
     for text in texts:
-        for w in words(text):
-            if len(w) > 2:
-                tokens.extend(g for g in (w[i:i + 2] for i in range(len(w) - 1)) if freq.get(g))
-            if len(w) > 3:
-                tokens.extend(g for g in (w[i:i + 3] for i in range(len(w) - 2)) if freq.get(g))
-            tokens.append(w)
-    return " ".join(t for t in tokens if _WORD.search(t))
+        for block in _RE_HAN.split(text or ""):
+            if not block:
+                continue
+            if not _RE_HAN.match(block):  # spaces and punctuation between blocks
+                tokens.extend(t for t in _skip_words(block) if word(t))
+                continue
+            for w in _block_words(block):
+                n = len(w)
+                if n > 2:
+                    for i in range(n - 1):
+                        g = w[i:i + 2]
+                        if get(g) and word(g):
+                            add(g)
+                    if n > 3:
+                        for i in range(n - 2):
+                            g = w[i:i + 3]
+                            if get(g) and word(g):
+                                add(g)
+                if word(w):
+                    add(w)
+    return " ".join(tokens)

@@ -21,6 +21,17 @@ Duplicates are never dropped: ``duplicate_of = {"canonical_url", "reason", "simi
 the mongo pipeline records them in the original's ``also_at``. Different write-ups of one event
 share far less text than the threshold (see README.md ("Processing")) and stay separate articles.
 
+**Pre-check** (``HEALTHCRAWL_DEDUP_PRECHECK``, on): most items are new stories whose keys no
+stored article shares, and their MongoDB lookup finds nothing. The process keeps the
+``dedup.keys`` of the stored articles in memory (:class:`healthcrawl.dedup.KeySet`, 8 bytes a key,
+≈ 35 MB per 100,000 articles; loaded once per process and database when the first crawler opens,
+then kept current by a thread that reads the articles stored since, by ``_id``, every
+``HEALTHCRAWL_DEDUP_REFRESH`` seconds — other processes' articles included). An item none of whose
+keys is there skips the lookup (``healthcrawl/dedup/lookup_skipped``); the others are looked up
+(``healthcrawl/dedup/lookups``). The pre-check has no false negatives for what it has read: an
+article another process stored in the last few seconds (its batch, plus one refresh interval)
+may be missed, as it may without the pre-check while that process's batch is unwritten.
+
 If MongoDB fails during a lookup the item is matched against this run only
 (``healthcrawl/dedup/lookup_failed``); an unreachable database at start-up stops the crawl.
 """
@@ -29,24 +40,128 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
+from datetime import timedelta
 
+from bson import ObjectId
 from itemadapter import ItemAdapter
 
-from healthcrawl.dedup import Fingerprint, Fingerprinter, Match, better, shared_run_index
+from healthcrawl.dedup import Fingerprint, Fingerprinter, KeySet, Match, better, shared_run_index
 from healthcrawl.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 STATS = "healthcrawl/dedup"
 PROJECTION = {"_id": 0, "canonical_url": 1, "content_hash": 1, "dedup.params": 1, "dedup.minhash": 1}
+#: a refresh re-reads the articles whose ``_id`` is this much older than the newest read, so an
+#: insert that committed after a newer one is not missed
+REFRESH_OVERLAP = timedelta(seconds=30)
+
+
+class StoredKeys:
+    """The stored articles' ``dedup.keys`` of one database, shared by the crawlers of a process:
+    loaded by the first crawler to open, refreshed by one thread until the last one closes."""
+
+    def __init__(self, refresh_interval: float):
+        self.keys = KeySet()
+        self.refresh_interval = refresh_interval
+        self.users = 0
+        self.loaded = False
+        self._lock = threading.Lock()
+        self._newest: ObjectId | None = None
+        self._collection = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failing = False
+
+    def read(self, collection, query: dict) -> int:
+        """Add the keys of the articles matching ``query``; the number of articles read."""
+        count = 0
+        for doc in collection.find(query, {"dedup.keys": 1}, batch_size=5000):
+            keys = (doc.get("dedup") or {}).get("keys")
+            if keys:
+                self.keys.add(keys)
+            count += 1
+            _id = doc.get("_id")
+            if isinstance(_id, ObjectId) and (self._newest is None or _id > self._newest):
+                self._newest = _id
+        return count
+
+    def open(self, collection) -> tuple[int, float] | None:
+        """Register a user; the first one loads the keys (articles read, seconds) and starts the
+        refresher. Runs in a worker thread."""
+        with self._lock:
+            self.users += 1
+            if self.loaded:
+                return None
+            started = time.monotonic()
+            count = self.read(collection, {})
+            self.loaded, self._collection = True, collection
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._refresh_loop, name="healthcrawl-dedup-keys",
+                                            daemon=True)
+            self._thread.start()
+            return count, time.monotonic() - started
+
+    def refresh(self) -> int:
+        """Read the articles stored since the newest one read (with an overlap)."""
+        if self._newest is None:
+            return self.read(self._collection, {})
+        since = ObjectId.from_datetime(self._newest.generation_time - REFRESH_OVERLAP)
+        return self.read(self._collection, {"_id": {"$gte": since}})
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(self.refresh_interval):
+            try:
+                self.refresh()
+                if self._failing:
+                    logger.info("dedup pre-check: refreshing stored keys works again")
+                self._failing = False
+            except Exception as exc:  # noqa: BLE001 - the lookups report the database's state
+                if not self._failing:
+                    from healthcrawl.storage import redact  # noqa: PLC0415
+
+                    logger.warning("dedup pre-check: refreshing stored keys failed (%s: %s); retrying",
+                                   type(exc).__name__, redact(str(exc))[:200])
+                self._failing = True
+
+    def close(self) -> None:
+        """Unregister a user; the last one stops the refresher and drops the keys (a later crawler
+        loads them again, through its own connection)."""
+        with self._lock:
+            self.users -= 1
+            if self.users > 0 or self._thread is None:
+                return
+            self._stop.set()
+            thread, self._thread = self._thread, None
+            self.loaded = False  # the next crawler reloads (its collection handle may differ)
+            self.keys = KeySet()
+            self._newest = None
+        thread.join(10)
+
+
+_SHARED_KEYS: dict[tuple[str, str], StoredKeys] = {}
+_SHARED_KEYS_LOCK = threading.Lock()
+
+
+def shared_stored_keys(uri: str, database: str, refresh_interval: float) -> StoredKeys:
+    with _SHARED_KEYS_LOCK:
+        if (uri, database) not in _SHARED_KEYS:
+            _SHARED_KEYS[(uri, database)] = StoredKeys(refresh_interval)
+        return _SHARED_KEYS[(uri, database)]
 
 
 class DedupPipeline:
-    def __init__(self, crawler, fingerprinter: Fingerprinter, max_candidates: int = 50):
+    def __init__(self, crawler, fingerprinter: Fingerprinter, max_candidates: int = 50,
+                 precheck: bool = True, refresh_interval: float = 2.0):
         self.crawler = crawler
         self.fingerprinter = fingerprinter
         self.max_candidates = max_candidates
         self.run_index = shared_run_index(fingerprinter, crawler.settings.get("MONGO_DATABASE", "healthcrawl"))
+        self.precheck = precheck
+        self.refresh_interval = refresh_interval
+        self.stored_keys: StoredKeys | None = None
         self.client = None
         self.collection = None
 
@@ -59,7 +174,8 @@ class DedupPipeline:
             shingle=s.getint("HEALTHCRAWL_DEDUP_SHINGLE", 5),
             bands=s.getint("HEALTHCRAWL_DEDUP_BANDS", 42),
         )
-        return cls(crawler, fingerprinter, s.getint("HEALTHCRAWL_DEDUP_MAX_CANDIDATES", 50))
+        return cls(crawler, fingerprinter, s.getint("HEALTHCRAWL_DEDUP_MAX_CANDIDATES", 50),
+                   s.getbool("HEALTHCRAWL_DEDUP_PRECHECK", True), s.getfloat("HEALTHCRAWL_DEDUP_REFRESH", 2.0))
 
     def inc(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"{STATS}/{key}", count)
@@ -74,6 +190,26 @@ class DedupPipeline:
             # the same words as the mongo pipeline: whichever opens first reports it
             logger.error("storage unavailable, stopping the crawl: %s", exc)
             raise
+        if self.precheck:
+            await asyncio.to_thread(self._open_stored_keys)
+
+    def _open_stored_keys(self) -> None:
+        from healthcrawl import storage  # noqa: PLC0415
+
+        s = self.crawler.settings
+        keys = shared_stored_keys(storage.resolve_mongo_uri(s), s.get("MONGO_DATABASE", "healthcrawl"),
+                                  self.refresh_interval)
+        try:
+            loaded = keys.open(self.collection)
+        except Exception as exc:  # noqa: BLE001 - a crawl without the pre-check is still right
+            keys.close()
+            logger.warning("dedup pre-check off for this crawl: loading stored keys failed (%s: %s)",
+                           type(exc).__name__, storage.redact(str(exc))[:200])
+            self.inc("precheck_failed")
+            return
+        self.stored_keys = keys
+        if loaded is not None:
+            logger.info("dedup pre-check: keys of %d stored article(s) loaded in %.1fs", *loaded)
 
     def _connect(self):
         from healthcrawl import storage  # noqa: PLC0415
@@ -85,6 +221,9 @@ class DedupPipeline:
         return client, db[s.get("MONGO_COLLECTION", storage.ARTICLES)]
 
     async def close_spider(self) -> None:
+        if self.stored_keys is not None:
+            keys, self.stored_keys = self.stored_keys, None
+            await asyncio.to_thread(keys.close)
         if self.client is not None:
             await asyncio.to_thread(self.client.close)
             self.client = None
@@ -99,7 +238,8 @@ class DedupPipeline:
         adapter["dedup"] = self.fingerprinter.dedup_field(fp, url)
 
         stored_url_seen, stored_match = False, None
-        if url not in self.run_index and self.collection is not None:
+        if url not in self.run_index and self.collection is not None and self._may_be_stored(fp, url):
+            self.inc("lookups")
             try:
                 stored_url_seen, stored_match = await asyncio.to_thread(self._lookup, url, fp)
             except Exception as exc:  # noqa: BLE001 - any database failure: fall back to this run
@@ -125,6 +265,15 @@ class DedupPipeline:
         logger.debug("%s is a %s of %s (similarity %.3f)", url, match.reason, match.canonical_url,
                      match.similarity)
         return item
+
+    def _may_be_stored(self, fp: Fingerprint, url: str) -> bool:
+        """False when no stored article shares a key with the item (the pre-check)."""
+        if self.stored_keys is None:
+            return True
+        if self.stored_keys.keys.contains_any(self.fingerprinter.lookup_keys(fp, url)):
+            return True
+        self.inc("lookup_skipped")
+        return False
 
     def _lookup(self, url: str, fp: Fingerprint) -> tuple[bool, Match | None]:
         """(canonical URL already stored, best stored original) — one bounded query on one index."""

@@ -2,10 +2,13 @@
 
 - Start-up: the URI comes from ``MONGO_URI`` or the embedded mongod; an unusable database fails
   the crawl at once with a readable message (non-zero exit). Storage is never silently off.
-- ``process_item`` only hands the item to a queue; a writer thread turns items into documents
-  (jieba segmentation for the text index included) and writes them with one ``bulk_write`` per
-  ``MONGO_BATCH_SIZE`` items or per ``MONGO_FLUSH_INTERVAL`` seconds. The reactor never waits
-  on the database.
+- ``process_item`` turns the item into its write record (the document, with the jieba search
+  tokens of the text index; ≈ 1 ms, most blocks already segmented by the relevance pipeline's
+  keywords) and hands it to a queue; a writer thread writes the records with one ``bulk_write``
+  per ``MONGO_BATCH_SIZE`` items or per ``MONGO_FLUSH_INTERVAL`` seconds. The reactor never
+  waits on the database. (The segmentation is pure Python: in the writer thread it held the GIL
+  against the reactor, and every numpy call that released the GIL there cost the reactor up to a
+  switch interval, 5 ms, to get it back — bench/pipeline_cost.py measured p95 ×2.)
 - Upserts are keyed on the unique ``canonical_url``: re-crawling updates ``last_seen`` and never
   makes a second document, also when two processes write the same article at once.
 - When the database goes away, batches stay in memory and are appended to a spool file; they are
@@ -100,7 +103,7 @@ class MongoPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             raise TypeError(f"MongoPipeline stores Article items, got {type(item).__name__}")
-        self._queue.put((item, datetime.now(timezone.utc)))
+        self._queue.put(storage.article_record(item, datetime.now(timezone.utc)))
         self._count("queued")
         self._sync_stats()
         return item
@@ -157,15 +160,7 @@ class MongoPipeline:
             elif obj is not None:
                 if not batch:
                     batch_started = time.monotonic()
-                if isinstance(obj, dict):  # a dropped record, ready as it is
-                    batch.append(obj)
-                else:
-                    item, seen = obj
-                    batch.append(storage.article_record(item, seen))
-                # hand the GIL back after each document (jieba segmentation is pure Python): the
-                # reactor thread and the dedup lookups wait for it at most one document's time,
-                # not a whole switch interval (5 ms) per hand-over
-                time.sleep(0)
+                batch.append(obj)  # an article, reprint note or dropped record, ready to write
             due = batch and (len(batch) >= self.batch_size or closing
                              or time.monotonic() - batch_started >= self.flush_interval)
             if due:

@@ -175,9 +175,11 @@ def process_all(pipeline, articles):
     run(go())
 
 
-def stats(crawler) -> dict:
+def stats(crawler, lookups: bool = False) -> dict:
+    """The dedup counters: the outcomes (and, with ``lookups``, the pre-check's counters too)."""
     return {k.split("/", 2)[2]: v for k, v in crawler.stats.get_stats().items()
-            if k.startswith("healthcrawl/dedup/")}
+            if k.startswith("healthcrawl/dedup/")
+            and (lookups or k.split("/", 2)[2] not in ("lookups", "lookup_skipped"))}
 
 
 def test_previous_run_original_found_as_content_duplicate_and_reprint(mongod, mongo_db):
@@ -260,7 +262,8 @@ def test_concurrent_items_of_one_run_see_each_other(mongod, mongo_db):
 
 def test_lookup_failure_falls_back_to_this_run(mongod, mongo_db):
     prepare(mongo_db)
-    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    # without the pre-check every item is looked up (with it, an empty database is never asked)
+    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_PRECHECK=False)
     a = item("https://digital.gmw.cn/2026-11/13/content_5.htm", pair("E-r1")["a"])
     b = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4001.html", pair("E-r1")["b"], "cnii")
 
@@ -314,3 +317,76 @@ def test_candidate_lookup_is_bounded(mongod, mongo_db):
     assert exact.duplicate_of["reason"] == "content"
     assert exact.duplicate_of["canonical_url"] == "https://www.cnii.com.cn/yw/202611/t20261114_7.html"
     assert stats(crawler) == {"url_seen_before": 1, "content": 1}
+
+
+# --- the pre-check: stored keys in memory ----------------------------------------------------------
+def test_precheck_skips_the_lookup_only_when_no_stored_article_can_match(mongod, mongo_db):
+    original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("A-r1")["a"])
+    store_previous_run(mongod, mongo_db, [original])
+    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    new = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
+    reprint = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_1002.shtml", pair("A-r3")["b"], "ce")
+    same_url = item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss", pair("B-r2")["b"])
+    process_all(pipeline, [new, reprint, same_url])
+    assert new.duplicate_of is None
+    assert reprint.duplicate_of["canonical_url"] == original.canonical_url
+    assert same_url.duplicate_of is None
+    # the new story is never looked up; the reprint's bands are stored: looked up; the stored URL
+    # is known in this process already (the earlier run's index), so it needs no lookup either
+    assert stats(crawler, lookups=True) == {"original": 1, "reprint": 1, "url_seen_before": 1,
+                                            "lookups": 1, "lookup_skipped": 1}
+
+
+def test_precheck_off_looks_every_item_up(mongod, mongo_db):
+    prepare(mongo_db)
+    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_PRECHECK=False)
+    process_all(pipeline, [item(f"https://health.gmw.cn/2026-11/11/content_{i}.htm", pair(p)["a"])
+                           for i, p in enumerate(("A-d1", "B-r1", "D-r1"))])
+    assert stats(crawler, lookups=True) == {"original": 3, "lookups": 3}
+
+
+def test_precheck_sees_what_another_process_stores_while_it_runs(mongod, mongo_db):
+    """Articles written by another crawler process after this one loaded its keys are read by
+    the refresher (every HEALTHCRAWL_DEDUP_REFRESH seconds) and their reprints found."""
+    import time
+
+    prepare(mongo_db)
+    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
+    other = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4001.html", pair("E-r1")["a"], "cnii")
+    other_fingerprinter = configured()
+    fp = other_fingerprinter.fingerprint(other.body)
+    other.canonical_url, other.content_hash = other.url, fp.content_hash
+    other.dedup = other_fingerprinter.dedup_field(fp, other.url)
+    reprint = item("https://digital.gmw.cn/2026-11/13/content_5.htm", pair("E-r1")["b"])
+
+    async def go():
+        await pipeline.open_spider()
+        try:
+            assert len(pipeline.stored_keys.keys) == 0  # nothing stored when it opened
+            doc = to_document(other)
+            doc.pop("duplicate_of", None)
+            await asyncio.to_thread(mongo_db.articles.insert_one, doc)  # "another process"
+            await asyncio.sleep(0.8)
+            await pipeline.process_item(reprint)
+        finally:
+            await pipeline.close_spider()
+
+    run(go())
+    assert reprint.duplicate_of["canonical_url"] == other.canonical_url
+    assert stats(crawler, lookups=True)["lookups"] == 1
+
+
+def test_key_set_answers_without_false_negatives():
+    from healthcrawl.dedup import KeySet
+
+    rng = np.random.default_rng(5)
+    stored = rng.integers(-2**63, 2**63 - 1, size=30_000, dtype=np.int64)
+    keys = KeySet()
+    keys.MERGE_AT = 4096  # merged into the sorted array several times
+    for start in range(0, len(stored), 1000):
+        keys.add(int(k) for k in stored[start:start + 1000])
+    assert len(keys) == len(set(stored.tolist()))
+    assert all(keys.contains_any([int(k)]) for k in stored[::97])
+    absent = [int(k) for k in rng.integers(-2**63, 2**63 - 1, size=500, dtype=np.int64) if k not in set(stored.tolist())]
+    assert not any(keys.contains_any([k]) for k in absent)
+    assert keys.contains_any([absent[0], int(stored[-1])]) and not keys.contains_any([])

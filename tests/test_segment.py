@@ -66,3 +66,11 @@ def test_block_cache_is_bounded_and_gives_the_same_words(monkeypatch):
     first = segment.words(text)
     assert len(segment._blocks) <= 8
     assert segment.words(text) == first == segment.tokenizer().lcut(text)
+
+
+def test_search_tokens_leave_out_tokens_without_a_letter_digit_or_cjk():
+    text = "医保--改革...推进 %% 5G+医疗 a.b"
+    word = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
+    expected = " ".join(t for t in segment.tokenizer().lcut_for_search(text) if word.search(t))
+    assert segment.search_tokens(text) == expected
+    assert "--" not in segment.search_tokens(text).split()
