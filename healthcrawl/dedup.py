@@ -316,6 +316,13 @@ class KeySet:
             if len(self._recent) >= self.MERGE_AT:
                 self._merge()
 
+    def add_array(self, keys: np.ndarray) -> None:
+        """Add many keys at once (int64 array): one sort, not a merge per batch."""
+        if not len(keys):
+            return
+        with self._lock:
+            self._sorted = np.union1d(self._sorted, keys)
+
     def _merge(self) -> None:
         fresh = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
         self._sorted = np.union1d(self._sorted, fresh)

@@ -24,9 +24,10 @@ share far less text than the threshold (see README.md ("Processing")) and stay s
 **Pre-check** (``HEALTHCRAWL_DEDUP_PRECHECK``, on): most items are new stories whose keys no
 stored article shares, and their MongoDB lookup finds nothing. The process keeps the
 ``dedup.keys`` of the stored articles in memory (:class:`healthcrawl.dedup.KeySet`, 8 bytes a key,
-≈ 35 MB per 100,000 articles; loaded once per process and database when the first crawler opens,
-then kept current by a thread that reads the articles stored since, by ``_id``, every
-``HEALTHCRAWL_DEDUP_REFRESH`` seconds — other processes' articles included). An item none of whose
+≈ 35 MB per 100,000 articles; read once per process and database by a thread the first crawler
+starts — until that scan is done every item is looked up — then kept current by the same thread,
+which reads the articles stored since, by ``_id``, every ``HEALTHCRAWL_DEDUP_REFRESH`` seconds,
+other processes' articles included). An item none of whose
 keys is there skips the lookup (``healthcrawl/dedup/lookup_skipped``); the others are looked up
 (``healthcrawl/dedup/lookups``). The pre-check has no false negatives for what it has read: an
 article another process stored in the last few seconds (its batch, plus one refresh interval)
@@ -42,7 +43,10 @@ import asyncio
 import logging
 import threading
 import time
-from datetime import timedelta
+from array import array
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
 
 from bson import ObjectId
 from itemadapter import ItemAdapter
@@ -60,16 +64,24 @@ REFRESH_OVERLAP = timedelta(seconds=30)
 
 
 class StoredKeys:
-    """The stored articles' ``dedup.keys`` of one database, shared by the crawlers of a process:
-    loaded by the first crawler to open, refreshed by one thread until the last one closes."""
+    """The stored articles' ``dedup.keys`` of one database, shared by the crawlers of a process.
+
+    The first crawler to open starts one thread that reads every stored article's keys (a scan
+    of the collection: minutes at 100,000 articles on a small machine, so it never holds up the
+    crawl — until it is :attr:`ready`, every item is looked up as without the pre-check), then
+    reads the articles stored since, by ``_id``, every ``refresh_interval`` seconds, until the
+    last crawler closes."""
 
     def __init__(self, refresh_interval: float):
         self.keys = KeySet()
         self.refresh_interval = refresh_interval
         self.users = 0
-        self.loaded = False
+        #: the initial load is complete: the pre-check may skip lookups
+        self.ready = threading.Event()
+        self.loaded: tuple[int, float] | None = None  # (articles, seconds) of the initial load
+        self.failed = False  # the initial load failed: no pre-check in this process's crawls
         self._lock = threading.Lock()
-        self._newest: ObjectId | None = None
+        self._since: ObjectId | None = None
         self._collection = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,41 +89,47 @@ class StoredKeys:
 
     def read(self, collection, query: dict) -> int:
         """Add the keys of the articles matching ``query``; the number of articles read."""
-        count = 0
+        count, newest, batch = 0, None, array("q")
         for doc in collection.find(query, {"dedup.keys": 1}, batch_size=5000):
-            keys = (doc.get("dedup") or {}).get("keys")
-            if keys:
-                self.keys.add(keys)
+            batch.extend((doc.get("dedup") or {}).get("keys") or ())
             count += 1
             _id = doc.get("_id")
-            if isinstance(_id, ObjectId) and (self._newest is None or _id > self._newest):
-                self._newest = _id
+            if isinstance(_id, ObjectId) and (newest is None or _id > newest):
+                newest = _id
+        self.keys.add_array(np.frombuffer(batch, dtype=np.int64) if batch else np.empty(0, np.int64))
+        if newest is not None:
+            since = ObjectId.from_datetime(newest.generation_time - REFRESH_OVERLAP)
+            self._since = since if self._since is None else max(self._since, since)
         return count
 
-    def open(self, collection) -> tuple[int, float] | None:
-        """Register a user; the first one loads the keys (articles read, seconds) and starts the
-        refresher. Runs in a worker thread."""
+    def open(self, collection) -> None:
+        """Register a user; the first one starts the loader/refresher thread."""
         with self._lock:
             self.users += 1
-            if self.loaded:
-                return None
-            started = time.monotonic()
-            count = self.read(collection, {})
-            self.loaded, self._collection = True, collection
+            if self._thread is not None:
+                return
+            self._collection = collection
             self._stop.clear()
-            self._thread = threading.Thread(target=self._refresh_loop, name="healthcrawl-dedup-keys",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name="healthcrawl-dedup-keys", daemon=True)
             self._thread.start()
-            return count, time.monotonic() - started
 
-    def refresh(self) -> int:
-        """Read the articles stored since the newest one read (with an overlap)."""
-        if self._newest is None:
-            return self.read(self._collection, {})
-        since = ObjectId.from_datetime(self._newest.generation_time - REFRESH_OVERLAP)
-        return self.read(self._collection, {"_id": {"$gte": since}})
+    def _run(self) -> None:
+        from healthcrawl.storage import redact  # noqa: PLC0415
 
-    def _refresh_loop(self) -> None:
+        started, wall = time.monotonic(), datetime.now(timezone.utc)
+        try:
+            count = self.read(self._collection, {})
+        except Exception as exc:  # noqa: BLE001 - without the pre-check every item is looked up
+            logger.warning("dedup pre-check off for this crawl: loading stored keys failed (%s: %s)",
+                           type(exc).__name__, redact(str(exc))[:200])
+            self.failed = True
+            return
+        # whatever was inserted while the scan ran is read by the first refresh
+        start_id = ObjectId.from_datetime(wall - REFRESH_OVERLAP)
+        self._since = start_id if self._since is None else min(self._since, start_id)
+        self.loaded = (count, time.monotonic() - started)
+        self.ready.set()
+        logger.info("dedup pre-check ready: keys of %d stored article(s) loaded in %.1fs", *self.loaded)
         while not self._stop.wait(self.refresh_interval):
             try:
                 self.refresh()
@@ -120,14 +138,17 @@ class StoredKeys:
                 self._failing = False
             except Exception as exc:  # noqa: BLE001 - the lookups report the database's state
                 if not self._failing:
-                    from healthcrawl.storage import redact  # noqa: PLC0415
-
                     logger.warning("dedup pre-check: refreshing stored keys failed (%s: %s); retrying",
                                    type(exc).__name__, redact(str(exc))[:200])
                 self._failing = True
 
+    def refresh(self) -> int:
+        """Read the articles stored since the newest one read (with an overlap)."""
+        query = {} if self._since is None else {"_id": {"$gte": self._since}}
+        return self.read(self._collection, query)
+
     def close(self) -> None:
-        """Unregister a user; the last one stops the refresher and drops the keys (a later crawler
+        """Unregister a user; the last one stops the thread and drops the keys (a later crawler
         loads them again, through its own connection)."""
         with self._lock:
             self.users -= 1
@@ -135,9 +156,8 @@ class StoredKeys:
                 return
             self._stop.set()
             thread, self._thread = self._thread, None
-            self.loaded = False  # the next crawler reloads (its collection handle may differ)
-            self.keys = KeySet()
-            self._newest = None
+            self.keys, self._since, self.loaded = KeySet(), None, None
+            self.ready = threading.Event()
         thread.join(10)
 
 
@@ -197,19 +217,9 @@ class DedupPipeline:
         from healthcrawl import storage  # noqa: PLC0415
 
         s = self.crawler.settings
-        keys = shared_stored_keys(storage.resolve_mongo_uri(s), s.get("MONGO_DATABASE", "healthcrawl"),
-                                  self.refresh_interval)
-        try:
-            loaded = keys.open(self.collection)
-        except Exception as exc:  # noqa: BLE001 - a crawl without the pre-check is still right
-            keys.close()
-            logger.warning("dedup pre-check off for this crawl: loading stored keys failed (%s: %s)",
-                           type(exc).__name__, storage.redact(str(exc))[:200])
-            self.inc("precheck_failed")
-            return
-        self.stored_keys = keys
-        if loaded is not None:
-            logger.info("dedup pre-check: keys of %d stored article(s) loaded in %.1fs", *loaded)
+        self.stored_keys = shared_stored_keys(storage.resolve_mongo_uri(s), s.get("MONGO_DATABASE", "healthcrawl"),
+                                              self.refresh_interval)
+        self.stored_keys.open(self.collection)
 
     def _connect(self):
         from healthcrawl import storage  # noqa: PLC0415
@@ -223,6 +233,8 @@ class DedupPipeline:
     async def close_spider(self) -> None:
         if self.stored_keys is not None:
             keys, self.stored_keys = self.stored_keys, None
+            if keys.failed:
+                self.inc("precheck_failed")
             await asyncio.to_thread(keys.close)
         if self.client is not None:
             await asyncio.to_thread(self.client.close)
@@ -268,7 +280,7 @@ class DedupPipeline:
 
     def _may_be_stored(self, fp: Fingerprint, url: str) -> bool:
         """False when no stored article shares a key with the item (the pre-check)."""
-        if self.stored_keys is None:
+        if self.stored_keys is None or not self.stored_keys.ready.is_set():
             return True
         if self.stored_keys.keys.contains_any(self.fingerprinter.lookup_keys(fp, url)):
             return True

@@ -17,7 +17,7 @@
 - Articles the relevance pipeline drops as not relevant are remembered in the ``dropped``
   collection (``MONGO_DROPPED_COLLECTION``): the ``item_dropped`` signal queues a small record
   ``{_id: canonical_url, url, site, reason: "irrelevant", score, lexicon_version, first_seen,
-  last_seen}`` for the same writer thread, written in the same flush by a second, unordered
+  last_seen}`` for the same writer thread, written in the same flush by a second
   ``bulk_write`` of idempotent upserts (``healthcrawl/mongo/irrelevant_recorded``; no "drop" in
   the name: crawl_runs counts every ``healthcrawl/<pipeline>/*drop*`` stat as a drop reason).
   These records ride in the same batches, so they are kept in memory and spooled like articles
@@ -222,41 +222,20 @@ class MongoPipeline:
         return True
 
     def _bulk_write(self, records: list[dict]) -> None:
-        """One ordered bulk_write of the articles; a duplicate-key race (two writers upserting
-        one new article) is retried — the second upsert then updates — and any other bad record
-        is logged, counted and skipped so the rest of the batch is still written. Then one
-        unordered bulk_write of the batch's ``dropped`` records (if any)."""
-        self._bulk_write_articles([r for r in records if r["kind"] != "dropped"])
-        self._bulk_write_dropped([r for r in records if r["kind"] == "dropped"])
+        """The batch's articles and reprint notes, then its ``dropped`` records: one ordered
+        bulk_write each (see :meth:`_upsert`)."""
+        self._upsert(self.collection, [op for r in records if r["kind"] != "dropped"
+                                       for op in storage.record_operations(r)])
+        self._upsert(self.dropped, [storage.dropped_operation(r) for r in records if r["kind"] == "dropped"])
 
-    def _bulk_write_dropped(self, records: list[dict]) -> None:
-        ops = [storage.dropped_operation(record) for record in records]
+    def _upsert(self, collection, ops: list) -> None:
+        """One ordered bulk_write of upserts; a duplicate-key race (two writers upserting one new
+        document) is retried — the second upsert then updates — and any other bad operation is
+        logged, counted and skipped so the rest of the batch is still written."""
         attempts = 0
         while ops:
             try:
-                self.dropped.bulk_write(ops, ordered=False)
-                return
-            except BulkWriteError as exc:
-                errors = exc.details["writeErrors"]
-                races = [e["index"] for e in errors if e.get("code") == 11000]
-                for error in errors:
-                    if error.get("code") != 11000 or attempts >= 5:
-                        logger.error("MongoDB refused a dropped record (%s): %s", error.get("code"),
-                                     storage.redact(str(error.get("errmsg")))[:300])
-                        self._count("write_error")
-                if not races or attempts >= 5:
-                    return
-                # two writers upserted one new _id at once: the retry then updates
-                attempts += 1
-                self._count("upsert_race_retried", len(races))
-                ops = [ops[i] for i in races]
-
-    def _bulk_write_articles(self, records: list[dict]) -> None:
-        ops = [op for record in records for op in storage.record_operations(record)]
-        attempts = 0
-        while ops:
-            try:
-                self.collection.bulk_write(ops, ordered=True)
+                collection.bulk_write(ops, ordered=True)
                 return
             except BulkWriteError as exc:
                 error = exc.details["writeErrors"][0]
@@ -266,7 +245,7 @@ class MongoPipeline:
                     self._count("upsert_race_retried")
                     ops = ops[index:]
                     continue
-                logger.error("MongoDB refused a write (%s): %s", error.get("code"),
+                logger.error("MongoDB refused a write to %s (%s): %s", collection.name, error.get("code"),
                              storage.redact(str(error.get("errmsg")))[:300])
                 self._count("write_error")
                 ops = ops[index + 1:]

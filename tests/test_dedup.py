@@ -163,9 +163,13 @@ def store_previous_run(mongod, db, articles: list[Article]) -> None:
         db.articles.insert_one(doc)
 
 
-def process_all(pipeline, articles):
+def process_all(pipeline, articles, ready: bool = False):
+    """Open, process ``articles`` in order, close; with ``ready``, once the pre-check's keys are
+    loaded (else as a crawl does: its first items may be looked up while they load)."""
     async def go():
         await pipeline.open_spider()
+        if ready:
+            assert await asyncio.to_thread(pipeline.stored_keys.ready.wait, 30)
         try:
             for a in articles:
                 await pipeline.process_item(a)
@@ -327,7 +331,8 @@ def test_precheck_skips_the_lookup_only_when_no_stored_article_can_match(mongod,
     new = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
     reprint = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_1002.shtml", pair("A-r3")["b"], "ce")
     same_url = item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss", pair("B-r2")["b"])
-    process_all(pipeline, [new, reprint, same_url])
+    process_all(pipeline, [new, reprint, same_url], ready=True)
+    assert pipeline.stored_keys is None  # released at close
     assert new.duplicate_of is None
     assert reprint.duplicate_of["canonical_url"] == original.canonical_url
     assert same_url.duplicate_of is None
@@ -362,6 +367,7 @@ def test_precheck_sees_what_another_process_stores_while_it_runs(mongod, mongo_d
     async def go():
         await pipeline.open_spider()
         try:
+            assert await asyncio.to_thread(pipeline.stored_keys.ready.wait, 30)
             assert len(pipeline.stored_keys.keys) == 0  # nothing stored when it opened
             doc = to_document(other)
             doc.pop("duplicate_of", None)
@@ -390,3 +396,15 @@ def test_key_set_answers_without_false_negatives():
     absent = [int(k) for k in rng.integers(-2**63, 2**63 - 1, size=500, dtype=np.int64) if k not in set(stored.tolist())]
     assert not any(keys.contains_any([k]) for k in absent)
     assert keys.contains_any([absent[0], int(stored[-1])]) and not keys.contains_any([])
+
+
+def test_until_the_keys_are_loaded_every_item_is_looked_up(mongod, mongo_db):
+    from pipelines.dedup import StoredKeys
+
+    prepare(mongo_db)
+    pipeline, crawler = make_pipeline(mongod, mongo_db)
+    pipeline.stored_keys = StoredKeys(refresh_interval=60)  # never opened: never ready
+    pipeline.collection = mongo_db.articles
+    new = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
+    run(pipeline.process_item(new))
+    assert stats(crawler, lookups=True) == {"original": 1, "lookups": 1}
