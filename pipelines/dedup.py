@@ -47,7 +47,6 @@ from array import array
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-
 from bson import ObjectId
 from itemadapter import ItemAdapter
 
@@ -63,32 +62,54 @@ PROJECTION = {"_id": 0, "canonical_url": 1, "content_hash": 1, "dedup.params": 1
 REFRESH_OVERLAP = timedelta(seconds=30)
 
 
+class _Generation:
+    """What one loader/refresher thread builds; a closed generation is dropped whole, so a thread
+    still finishing its scan after the last crawler closed can only write into its own."""
+
+    def __init__(self) -> None:
+        self.keys = KeySet()
+        self.ready = threading.Event()  # the initial load is complete: lookups may be skipped
+        self.stop = threading.Event()
+        self.loaded: tuple[int, float] | None = None  # (articles, seconds) of the initial load
+        self.failed = False  # the initial load failed: no pre-check in this generation
+        self.since: ObjectId | None = None  # the next refresh reads articles from this _id on
+
+
 class StoredKeys:
     """The stored articles' ``dedup.keys`` of one database, shared by the crawlers of a process.
 
-    The first crawler to open starts one thread that reads every stored article's keys (a scan
-    of the collection: minutes at 100,000 articles on a small machine, so it never holds up the
-    crawl — until it is :attr:`ready`, every item is looked up as without the pre-check), then
-    reads the articles stored since, by ``_id``, every ``refresh_interval`` seconds, until the
-    last crawler closes."""
+    The first crawler to open starts one thread, with its own connection (the crawlers' own
+    close with them), that reads every stored article's keys (a scan of the collection: ~20 s at
+    100,000 articles on a small machine, so it never holds up the crawl — until it is
+    :attr:`ready`, every item is looked up as without the pre-check), then reads the articles
+    stored since, by ``_id``, every ``refresh_interval`` seconds, until the last crawler closes."""
 
     def __init__(self, refresh_interval: float):
-        self.keys = KeySet()
         self.refresh_interval = refresh_interval
         self.users = 0
-        #: the initial load is complete: the pre-check may skip lookups
-        self.ready = threading.Event()
-        self.loaded: tuple[int, float] | None = None  # (articles, seconds) of the initial load
-        self.failed = False  # the initial load failed: no pre-check in this process's crawls
         self._lock = threading.Lock()
-        self._since: ObjectId | None = None
-        self._collection = None
-        self._stop = threading.Event()
+        self._gen = _Generation()
         self._thread: threading.Thread | None = None
-        self._failing = False
 
-    def read(self, collection, query: dict) -> int:
+    @property
+    def keys(self) -> KeySet:
+        return self._gen.keys
+
+    @property
+    def ready(self) -> threading.Event:
+        return self._gen.ready
+
+    @property
+    def loaded(self) -> tuple[int, float] | None:
+        return self._gen.loaded
+
+    @property
+    def failed(self) -> bool:
+        return self._gen.failed
+
+    def read(self, collection, query: dict, gen: _Generation | None = None) -> int:
         """Add the keys of the articles matching ``query``; the number of articles read."""
+        gen = gen or self._gen
         count, newest, batch = 0, None, array("q")
         for doc in collection.find(query, {"dedup.keys": 1}, batch_size=5000):
             batch.extend((doc.get("dedup") or {}).get("keys") or ())
@@ -96,68 +117,74 @@ class StoredKeys:
             _id = doc.get("_id")
             if isinstance(_id, ObjectId) and (newest is None or _id > newest):
                 newest = _id
-        self.keys.add_array(np.frombuffer(batch, dtype=np.int64) if batch else np.empty(0, np.int64))
+        gen.keys.add_array(np.frombuffer(batch, dtype=np.int64) if batch else np.empty(0, np.int64))
         if newest is not None:
             since = ObjectId.from_datetime(newest.generation_time - REFRESH_OVERLAP)
-            self._since = since if self._since is None else max(self._since, since)
+            gen.since = since if gen.since is None else max(gen.since, since)
         return count
 
-    def open(self, collection) -> None:
-        """Register a user; the first one starts the loader/refresher thread."""
+    def open(self, connect) -> None:
+        """Register a user; the first one starts the loader/refresher thread, which calls
+        ``connect()`` for its own ``(client, collection)``."""
         with self._lock:
             self.users += 1
             if self._thread is not None:
                 return
-            self._collection = collection
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="healthcrawl-dedup-keys", daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(connect, self._gen),
+                                            name="healthcrawl-dedup-keys", daemon=True)
             self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, connect, gen: _Generation) -> None:
         from healthcrawl.storage import redact  # noqa: PLC0415
 
-        started, wall = time.monotonic(), datetime.now(timezone.utc)
+        client = None
         try:
-            count = self.read(self._collection, {})
-        except Exception as exc:  # noqa: BLE001 - without the pre-check every item is looked up
-            logger.warning("dedup pre-check off for this crawl: loading stored keys failed (%s: %s)",
-                           type(exc).__name__, redact(str(exc))[:200])
-            self.failed = True
-            return
-        # whatever was inserted while the scan ran is read by the first refresh
-        start_id = ObjectId.from_datetime(wall - REFRESH_OVERLAP)
-        self._since = start_id if self._since is None else min(self._since, start_id)
-        self.loaded = (count, time.monotonic() - started)
-        self.ready.set()
-        logger.info("dedup pre-check ready: keys of %d stored article(s) loaded in %.1fs", *self.loaded)
-        while not self._stop.wait(self.refresh_interval):
+            started, wall = time.monotonic(), datetime.now(timezone.utc)
             try:
-                self.refresh()
-                if self._failing:
-                    logger.info("dedup pre-check: refreshing stored keys works again")
-                self._failing = False
-            except Exception as exc:  # noqa: BLE001 - the lookups report the database's state
-                if not self._failing:
-                    logger.warning("dedup pre-check: refreshing stored keys failed (%s: %s); retrying",
-                                   type(exc).__name__, redact(str(exc))[:200])
-                self._failing = True
+                client, collection = connect()
+                count = self.read(collection, {}, gen)
+            except Exception as exc:  # noqa: BLE001 - without the pre-check every item is looked up
+                logger.warning("dedup pre-check off for this crawl: loading stored keys failed (%s: %s)",
+                               type(exc).__name__, redact(str(exc))[:200])
+                gen.failed = True
+                return
+            # whatever was inserted while the scan ran is read by the first refresh
+            start_id = ObjectId.from_datetime(wall - REFRESH_OVERLAP)
+            gen.since = start_id if gen.since is None else min(gen.since, start_id)
+            gen.loaded = (count, time.monotonic() - started)
+            gen.ready.set()
+            logger.info("dedup pre-check ready: keys of %d stored article(s) loaded in %.1fs", *gen.loaded)
+            failing = False
+            while not gen.stop.wait(self.refresh_interval):
+                try:
+                    self.refresh(collection, gen)
+                    if failing:
+                        logger.info("dedup pre-check: refreshing stored keys works again")
+                    failing = False
+                except Exception as exc:  # noqa: BLE001 - the lookups report the database's state
+                    if not failing:
+                        logger.warning("dedup pre-check: refreshing stored keys failed (%s: %s); retrying",
+                                       type(exc).__name__, redact(str(exc))[:200])
+                    failing = True
+        finally:
+            if client is not None:
+                client.close()
 
-    def refresh(self) -> int:
+    def refresh(self, collection, gen: _Generation | None = None) -> int:
         """Read the articles stored since the newest one read (with an overlap)."""
-        query = {} if self._since is None else {"_id": {"$gte": self._since}}
-        return self.read(self._collection, query)
+        gen = gen or self._gen
+        query = {} if gen.since is None else {"_id": {"$gte": gen.since}}
+        return self.read(collection, query, gen)
 
     def close(self) -> None:
-        """Unregister a user; the last one stops the thread and drops the keys (a later crawler
-        loads them again, through its own connection)."""
+        """Unregister a user; the last one stops the thread and drops its generation (a later
+        crawler starts a new one)."""
         with self._lock:
             self.users -= 1
             if self.users > 0 or self._thread is None:
                 return
-            self._stop.set()
-            thread, self._thread = self._thread, None
-            self.keys, self._since, self.loaded = KeySet(), None, None
-            self.ready = threading.Event()
+            self._gen.stop.set()
+            thread, self._thread, self._gen = self._thread, None, _Generation()
         thread.join(10)
 
 
@@ -219,7 +246,7 @@ class DedupPipeline:
         s = self.crawler.settings
         self.stored_keys = shared_stored_keys(storage.resolve_mongo_uri(s), s.get("MONGO_DATABASE", "healthcrawl"),
                                               self.refresh_interval)
-        self.stored_keys.open(self.collection)
+        self.stored_keys.open(self._connect)
 
     def _connect(self):
         from healthcrawl import storage  # noqa: PLC0415

@@ -408,3 +408,35 @@ def test_until_the_keys_are_loaded_every_item_is_looked_up(mongod, mongo_db):
     new = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
     run(pipeline.process_item(new))
     assert stats(crawler, lookups=True) == {"original": 1, "lookups": 1}
+
+
+def test_precheck_keeps_refreshing_when_the_first_crawler_closes(mongod, mongo_db):
+    """Crawlers of one process share the keys; the thread has its own connection, so the first
+    crawler's close (its client closed) does not stop the others' refreshes."""
+    import time
+
+    prepare(mongo_db)
+    first, _ = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
+    second, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
+    other = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4002.html", pair("F-r3")["a"], "cnii")
+    fpr = configured()
+    fp = fpr.fingerprint(other.body)
+    other.canonical_url, other.content_hash, other.dedup = other.url, fp.content_hash, fpr.dedup_field(fp, other.url)
+    reprint = item("https://www.chinanews.com.cn/gn/2026/11-13/3002.shtml", pair("F-r3")["b"], "chinanews")
+
+    async def go():
+        await first.open_spider()
+        await second.open_spider()
+        assert first.stored_keys is second.stored_keys
+        assert await asyncio.to_thread(second.stored_keys.ready.wait, 30)
+        await first.close_spider()
+        doc = to_document(other)
+        doc.pop("duplicate_of", None)
+        await asyncio.to_thread(mongo_db.articles.insert_one, doc)
+        await asyncio.sleep(0.8)
+        await second.process_item(reprint)
+        await second.close_spider()
+
+    run(go())
+    assert reprint.duplicate_of["canonical_url"] == other.canonical_url
+    assert stats(crawler, lookups=True)["lookups"] == 1
