@@ -310,18 +310,19 @@ class KeySet:
         with self._lock:
             return len(self._sorted) + len(self._recent)
 
-    def add(self, keys: Iterable[int]) -> None:
-        with self._lock:
-            self._recent.update(keys)
-            if len(self._recent) >= self.MERGE_AT:
-                self._merge()
-
     def add_array(self, keys: np.ndarray) -> None:
-        """Add many keys at once (int64 array): one sort, not a merge per batch."""
+        """Add keys (an int64 array): a large batch (the initial scan) is merged into the sorted
+        array at once, a small one (a refresh) goes to the recent set, merged when that grows —
+        so a refresh never re-sorts millions of keys."""
         if not len(keys):
             return
         with self._lock:
-            self._sorted = np.union1d(self._sorted, keys)
+            if len(keys) >= self.MERGE_AT:
+                self._sorted = np.union1d(self._sorted, keys)
+                return
+            self._recent.update(keys.tolist())
+            if len(self._recent) >= self.MERGE_AT:
+                self._merge()
 
     def _merge(self) -> None:
         fresh = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))

@@ -389,8 +389,9 @@ def test_key_set_answers_without_false_negatives():
     stored = rng.integers(-2**63, 2**63 - 1, size=30_000, dtype=np.int64)
     keys = KeySet()
     keys.MERGE_AT = 4096  # merged into the sorted array several times
-    for start in range(0, len(stored), 1000):
-        keys.add(int(k) for k in stored[start:start + 1000])
+    keys.add_array(stored[:10_000])  # one large batch: merged at once
+    for start in range(10_000, len(stored), 1000):
+        keys.add_array(stored[start:start + 1000])  # small ones: the recent set, then merged
     assert len(keys) == len(set(stored.tolist()))
     assert all(keys.contains_any([int(k)]) for k in stored[::97])
     absent = [int(k) for k in rng.integers(-2**63, 2**63 - 1, size=500, dtype=np.int64) if k not in set(stored.tolist())]
