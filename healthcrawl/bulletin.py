@@ -41,7 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from healthcrawl.export import as_beijing, atomic_write, day_argument, open_articles, window_filter

@@ -7,7 +7,6 @@ may start the embedded mongod once at start-up.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re

@@ -7,7 +7,6 @@ storage.write_records); the article texts are made up for the tests.
 from __future__ import annotations
 
 import argparse
-import io
 import zipfile
 from datetime import date, datetime
 from html.parser import HTMLParser

@@ -353,8 +353,6 @@ def test_precheck_off_looks_every_item_up(mongod, mongo_db):
 def test_precheck_sees_what_another_process_stores_while_it_runs(mongod, mongo_db):
     """Articles written by another crawler process after this one loaded its keys are read by
     the refresher (every HEALTHCRAWL_DEDUP_REFRESH seconds) and their reprints found."""
-    import time
-
     prepare(mongo_db)
     pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
     other = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4001.html", pair("E-r1")["a"], "cnii")
@@ -414,8 +412,6 @@ def test_until_the_keys_are_loaded_every_item_is_looked_up(mongod, mongo_db):
 def test_precheck_keeps_refreshing_when_the_first_crawler_closes(mongod, mongo_db):
     """Crawlers of one process share the keys; the thread has its own connection, so the first
     crawler's close (its client closed) does not stop the others' refreshes."""
-    import time
-
     prepare(mongo_db)
     first, _ = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
     second, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)

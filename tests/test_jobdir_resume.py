@@ -17,7 +17,6 @@ The last tests check the scheduler itself on a real Crawler (no crawl), and how 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
