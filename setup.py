@@ -13,6 +13,7 @@ setup(
     python_requires=">=3.10",
     packages=[
         "healthcrawl",
+        "healthcrawl.commands",
         "healthcrawl.data",
         "healthcrawl.demo",
         "healthcrawl.extensions",

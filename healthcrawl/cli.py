@@ -19,6 +19,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from healthcrawl.failure import run_failures
 from healthcrawl.project import project_settings as _project_settings
 
 SITE_KEYS = ("gmw", "chinanews", "ce", "cnii")
@@ -53,7 +54,8 @@ def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_arg
         process.crawl(crawler, **spider_args)
     process.start()
     results = [{"spider": c.spidercls.name, "stats": c.stats.get_stats() if c.stats else {}} for c in crawlers]
-    code = 1 if process.bootstrap_failed else 0
+    failed = any(run_failures(r["stats"]) for r in results)
+    code = 1 if process.bootstrap_failed or failed else 0
     return code, results
 
 

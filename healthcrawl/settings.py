@@ -12,6 +12,8 @@ BOT_NAME = "healthcrawl"
 
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+#: `scrapy crawl` exits 1 when the run failed (healthcrawl/failure.py)
+COMMANDS_MODULE = "healthcrawl.commands"
 
 # --- politeness ------------------------------------------------------------------------------
 USER_AGENT = "healthcrawl/0.1 (+health big-data and policy research bulletin; polite crawler)"
