@@ -13,14 +13,18 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
+import bson
 import pymongo
 from bson import json_util
 from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel, UpdateOne
-from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError
+from bson.errors import InvalidDocument
+from pymongo.errors import (AutoReconnect, ConnectionFailure, DocumentTooLarge, NetworkTimeout,
+                            ServerSelectionTimeoutError)
 
 from healthcrawl import mongod
+from healthcrawl import redact as _redact
 from healthcrawl.article import Article, to_document, to_utc
 from healthcrawl.segment import search_tokens
 from healthcrawl.urls import canonical_url
@@ -34,20 +38,34 @@ DROPPED = "dropped"
 #: ``DropItem.drop_reason`` set by pipelines/relevance.py on a not-relevant drop
 IRRELEVANT = "irrelevant"
 
+#: items the mongo pipeline could not store, with the reason and what it takes to fetch them again
+REJECTS = "rejects"
+
 #: MongoDB errors that mean "the server is away, try again later" (as opposed to a bad write).
 TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError)
+#: server error codes that belong to one document, not to the connection or the configuration:
+#: schema validation, document or index key too large, bad field names, a text-index language
+RECORD_ERROR_CODES = frozenset({121, 10334, 17419, 17420, 17280, 52, 55, 56, 17262, 16755, 17261})
+
+
+def record_specific(exc: BaseException) -> bool:
+    """Whether an exception from writing one record is about that record (reject it) rather than
+    about the database or the configuration (keep the record and fail the run)."""
+    if isinstance(exc, (InvalidDocument, DocumentTooLarge)):
+        return True
+    code = getattr(exc, "code", None)
+    if code in RECORD_ERROR_CODES:
+        return True
+    return code == 2 and "BSONObj size" in str(exc)  # an update that would make it > 16 MB
 
 
 class StorageError(RuntimeError):
     """Storage is required but not usable; the message is meant for the operator."""
 
 
-_CREDENTIALS = re.compile(r"(mongodb(?:\+srv)?://)([^@/\s]+)@")
-
-
 def redact(text: str) -> str:
-    """Hide the user:password part of any MongoDB URI inside ``text``."""
-    return _CREDENTIALS.sub(r"\1***:***@", str(text))
+    """Hide every secret of any URI inside ``text`` (alias of :func:`healthcrawl.redact.secrets`)."""
+    return _redact.secrets(text)
 
 
 def resolve_mongo_uri(settings: Any) -> str:
@@ -98,10 +116,47 @@ ARTICLE_INDEXES = [
 def ensure_indexes(db: pymongo.database.Database) -> None:
     db[ARTICLES].create_indexes(ARTICLE_INDEXES)
     db[CRAWL_RUNS].create_index([("spider", ASCENDING), ("start_time", DESCENDING)], name="spider_start")
+    db[REJECTS].create_index([("last_seen", DESCENDING)], name="last_seen")
 
 
 # --- write operations ----------------------------------------------------------------------------
-def article_record(item: Article, now: datetime | None = None) -> dict[str, Any]:
+#: the record kinds the writer knows, and the collection role each is written to
+RECORD_KINDS = {"article": ARTICLES, "also_at": ARTICLES, "dropped": DROPPED, "reject": REJECTS}
+#: records that stand for one item of the pipeline (a ``dropped`` record comes from a drop signal)
+ITEM_KINDS = ("article", "also_at", "reject")
+
+
+def _truncate(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at the last paragraph break in the final tenth if any."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", int(limit * 0.9), limit)
+    return text[:cut if cut > 0 else limit]
+
+
+def cap_document(doc: dict[str, Any], max_body_chars: int, max_bytes: int) -> dict[str, Any]:
+    """Keep a document under MongoDB's 16 MB limit: a body longer than ``max_body_chars`` is cut
+    (``body_truncated: true``, ``body_chars``: the full length) and its search tokens with it;
+    if the BSON encoding is still over ``max_bytes`` the body is halved until it fits. The
+    article is stored either way (the full text stays one click away at its URL)."""
+    body = doc.get("body") or ""
+    full = len(body)
+    if full > max_body_chars:
+        doc["body"] = _truncate(body, max_body_chars)
+    rough = sum(len(v) for v in (doc.get("body"), doc.get("title"), doc.get("search_body"),
+                                 doc.get("search_title")) if isinstance(v, str))
+    if rough * 3 > max_bytes // 2:  # only big documents pay for an exact size
+        while len(bson.encode(doc)) > max_bytes and len(doc["body"]) > 1000:
+            doc["body"] = _truncate(doc["body"], len(doc["body"]) // 2)
+            doc["search_body"] = search_tokens(doc["body"])
+    if len(doc.get("body") or "") < full:
+        doc["body_truncated"] = True
+        doc["body_chars"] = full
+    return doc
+
+
+def article_record(item: Article, now: datetime | None = None, *, max_body_chars: int = 500_000,
+                   max_bytes: int = 8 * 1024 * 1024) -> dict[str, Any]:
     """What the writer stores for one item: an upsert of the article, or a reprint note."""
     now = now or datetime.now(timezone.utc)
     if item.duplicate_of:
@@ -122,9 +177,51 @@ def article_record(item: Article, now: datetime | None = None) -> dict[str, Any]
         }
     doc = to_document(item)
     doc.pop("duplicate_of", None)
+    body = _truncate(item.body or "", max_body_chars)
     doc["search_title"] = search_tokens(item.title)
-    doc["search_body"] = search_tokens(item.body)
-    return {"kind": "article", "doc": doc, "seen": now}
+    doc["search_body"] = search_tokens(body)
+    return {"kind": "article", "doc": cap_document(doc, max_body_chars, max_bytes), "seen": now}
+
+
+def reject_record(record: dict[str, Any], reason: str, error: str,
+                  now: datetime | None = None) -> dict[str, Any]:
+    """A ``rejects`` entry for an item record the database refused: the URL and what it takes to
+    fetch it again (site, spider, job), the reason (an error code name) and the error (redacted)."""
+    if record["kind"] == "also_at":
+        entry = record["entry"]
+        doc = {"url": entry.get("url"), "canonical_url": entry.get("canonical_url"),
+               "site": entry.get("site"), "title": entry.get("title"),
+               "published_at": entry.get("published_at"), "reprint_of": record.get("original")}
+    else:
+        article = record["doc"]
+        crawl = article.get("crawl") or {}
+        doc = {"url": article.get("url"), "canonical_url": article.get("canonical_url"),
+               "site": article.get("site"), "title": str(article.get("title") or "")[:500],
+               "published_at": article.get("published_at"), "spider": crawl.get("spider"),
+               "job_id": crawl.get("job_id")}
+    doc.update(_id=doc["canonical_url"] or doc["url"], kind=record["kind"], reason=reason,
+               error=redact(error)[:500])
+    return {"kind": "reject", "doc": doc, "seen": now or datetime.now(timezone.utc)}
+
+
+def valid_record(obj: Any) -> bool:
+    """Whether a value read back from the spool is a record the writer can write."""
+    if not isinstance(obj, dict) or obj.get("kind") not in RECORD_KINDS or not isinstance(obj.get("seen"), datetime):
+        return False
+    if obj["kind"] == "also_at":
+        return isinstance(obj.get("original"), str) and isinstance(obj.get("entry"), dict) \
+            and isinstance(obj["entry"].get("canonical_url"), str)
+    doc = obj.get("doc")
+    if not isinstance(doc, dict):
+        return False
+    return isinstance(doc.get("canonical_url" if obj["kind"] == "article" else "_id"), str)
+
+
+def operations(record: dict[str, Any]) -> list[UpdateOne]:
+    """The idempotent operations of any record (see :func:`record_operations`)."""
+    if record["kind"] in ("dropped", "reject"):
+        return [dropped_operation(record)]
+    return record_operations(record)
 
 
 def record_operations(record: dict[str, Any]) -> list[UpdateOne]:
@@ -177,7 +274,8 @@ def dropped_record(item: Any, exception: BaseException,
 
 
 def dropped_operation(record: dict[str, Any]) -> UpdateOne:
-    """Idempotent upsert of a ``dropped`` record (``first_seen`` $min, ``last_seen`` $max)."""
+    """Idempotent upsert of a ``dropped`` or ``reject`` record keyed on its ``_id`` (``first_seen``
+    $min, ``last_seen`` $max)."""
     doc, seen = record["doc"], record["seen"]
     fields = {k: v for k, v in doc.items() if k != "_id"}
     return UpdateOne({"_id": doc["_id"]},
@@ -197,23 +295,68 @@ def write_records(collection: pymongo.collection.Collection, records: list[dict[
 
 
 # --- the spool: records waiting for the database -------------------------------------------------
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), or None if there is no such live process."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        if fields[0] == "Z":  # a zombie holds its pid but writes nothing
+            return None
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return 0.0  # alive, start unknown (no /proc): assume it is the owner
+
+
 class Spool:
     """Records that could not be written yet, one extended-JSON line each, under ``directory``.
 
     Writing a record twice is harmless (the operations are idempotent upserts keyed on the
     canonical URL), so replaying a spool after a crash can never create a second document.
+
+    File names: ``<database>.<pid>.<ms>.jsonl`` while a process writes it, renamed to
+    ``<database>.<pid>.<ms>.replaying-<pid2>`` by the process replaying it, and
+    ``….quarantine`` for lines that are not records. A file whose owning process is gone (its pid
+    is not running, or runs a process started after the file was last written) is a leftover that
+    the next run replays — also a ``replaying-`` file left by a replay that was killed.
     """
+
+    #: spool files of this process whose pipeline is still open (others of this pid are leftovers)
+    _open: set[str] = set()
 
     def __init__(self, directory: str | Path, database: str):
         self.directory = Path(directory)
         self.database = re.sub(r"[^A-Za-z0-9_.-]", "_", database)
-        self.path = self.directory / f"{self.database}.{os.getpid()}.{int(time.time() * 1000)}.jsonl"
+        self.path = self.directory / f"{self.database}.{os.getpid()}.{time.time_ns() // 1000}.jsonl"
+        Spool._open.add(self.path.name)
+
+    def close(self) -> None:
+        """This spool's pipeline is done: a file it leaves is a leftover for the next run."""
+        Spool._open.discard(self.path.name)
+
+    def check(self) -> None:
+        """Raise OSError unless records can be spooled here (checked at start-up)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        probe = self.directory / f".{self.path.name}.probe"
+        with probe.open("a", encoding="utf-8") as fh:
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
 
     def append(self, records: Iterable[dict[str, Any]]) -> int:
         self.directory.mkdir(parents=True, exist_ok=True)
         n = 0
         with self.path.open("a", encoding="utf-8") as fh:
-            for record in records:
+            for record in records:  # keys starting with "_" are the writer's own marks
+                record = {k: v for k, v in record.items() if not k.startswith("_")}
                 fh.write(json_util.dumps(record, json_options=json_util.RELAXED_JSON_OPTIONS) + "\n")
                 n += 1
             fh.flush()
@@ -223,11 +366,40 @@ class Spool:
     def discard_own(self) -> None:
         self.path.unlink(missing_ok=True)
 
+    @staticmethod
+    def _owner(path: Path) -> int | None:
+        """The pid that owns a spool file: the replaying process, else the writing one."""
+        suffix = path.suffix
+        try:
+            if suffix.startswith(".replaying-"):
+                return int(suffix[len(".replaying-"):])
+            return int(path.name.split(".")[-3])
+        except (ValueError, IndexError):
+            return None
+
+    @classmethod
+    def orphaned(cls, path: Path) -> bool:
+        """Whether nobody is writing or replaying ``path`` any more."""
+        pid = cls._owner(path)
+        if pid is None:
+            return True
+        if pid == os.getpid():  # this process: a pipeline still open here owns it, else nobody
+            return path.name not in cls._open and not path.suffix.startswith(".replaying-")
+        started = _process_start(pid)
+        if started is None:
+            return True
+        try:  # the pid was reused by a process started after the file was last touched
+            return started > path.stat().st_mtime + 1
+        except OSError:
+            return False
+
     def leftovers(self) -> list[Path]:
-        """Spool files of earlier runs (or other processes) for this database."""
+        """Spool files of earlier runs (or dead processes) for this database, oldest first."""
         if not self.directory.exists():
             return []
-        return sorted(p for p in self.directory.glob(f"{self.database}.*.jsonl") if p != self.path)
+        files = [p for p in self.directory.glob(f"{self.database}.*")
+                 if p != self.path and (p.suffix == ".jsonl" or p.suffix.startswith(".replaying-"))]
+        return sorted((p for p in files if self.orphaned(p)), key=lambda p: p.name)
 
     @staticmethod
     def claim(path: Path) -> Path | None:
@@ -240,15 +412,45 @@ class Spool:
         return claimed
 
     @staticmethod
-    def read(path: Path) -> list[dict[str, Any]]:
-        records = []
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                line = line.strip()
+    def release(claimed: Path) -> Path:
+        """Give a claimed file back (its replay could not finish): the next run takes it."""
+        back = claimed.with_suffix(".jsonl")
+        claimed.rename(back)
+        return back
+
+    @staticmethod
+    def read_batches(path: Path, size: int, quarantine: list[int] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The file's records, ``size`` at a time. A line that is not a record (corrupt bytes,
+        a line cut short by a crash, any other JSON) goes to ``<file>.quarantine`` with one
+        WARNING for the file; ``quarantine`` (a one-element list) receives their number."""
+        bad: list[bytes] = []
+        batch: list[dict[str, Any]] = []
+        with path.open("rb") as fh:
+            for raw in fh:
+                line = raw.strip()
                 if not line:
                     continue
                 try:
-                    records.append(json_util.loads(line, json_options=json_util.RELAXED_JSON_OPTIONS))
-                except ValueError:  # a line cut short by a crash mid-write
-                    logger.warning("spool %s: skipped a truncated line", path)
-        return records
+                    record = json_util.loads(line.decode("utf-8"), json_options=json_util.RELAXED_JSON_OPTIONS)
+                except (UnicodeDecodeError, ValueError, TypeError, RecursionError, bson.errors.BSONError):
+                    record = None
+                if not valid_record(record):
+                    bad.append(raw if raw.endswith(b"\n") else raw + b"\n")
+                    continue
+                batch.append(record)
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+        if bad:
+            target = path.with_suffix(".quarantine")
+            with target.open("ab") as out:
+                out.writelines(bad)
+            logger.warning("spool %s: %d line(s) that are not records moved to %s", path.name, len(bad), target.name)
+            if quarantine is not None:
+                quarantine[0] += len(bad)
+
+    @classmethod
+    def read(cls, path: Path) -> list[dict[str, Any]]:
+        return [r for batch in cls.read_batches(path, 10_000) for r in batch]

@@ -23,6 +23,16 @@
   These records ride in the same batches, so they are kept in memory and spooled like articles
   while the database is away; one lost anyway (a crash before the spool write) only costs a
   re-download of that page by the next crawl. Other drops (validation …) are not recorded.
+
+The storage invariant (README "Storage"): every item that reaches this pipeline ends in exactly
+one of *stored* (acknowledged by the database), *left in the spool* (fsynced on disk, written by
+the next run), or *rejected* (the database refused that document: a ``rejects`` record with its
+URL, reason and what it takes to fetch it again). At close ``queued == stored + left_in_spool +
+rejected`` is checked; a shortfall fails the run. Any error that is not a transient network error
+— a write-concern or permission problem, an unwritable spool, a crash of the writer thread —
+fails the run (:func:`healthcrawl.failure.fail_run`: one ERROR line, ``crawl_runs`` status
+``failed``, the alert, exit 1) while the records are kept in the spool and retried. Documents are
+capped below MongoDB's 16 MB limit (``MONGO_MAX_BODY_CHARS``, ``MONGO_MAX_DOCUMENT_BYTES``).
 """
 
 from __future__ import annotations
@@ -37,16 +47,31 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pymongo import WriteConcern
-from scrapy import signals
 from pymongo.errors import BulkWriteError
+from scrapy import signals
 
 from healthcrawl import storage
 from healthcrawl.article import Article
+from healthcrawl.failure import fail_run
 
 logger = logging.getLogger(__name__)
 
 STATS = "healthcrawl/mongo"
 _STOP = object()
+#: writer retries of the same records after a duplicate-key race before the record is rejected
+RACE_RETRIES = 5
+
+
+def _reason(exc: BaseException) -> str:
+    """A short name for why a write failed: the server's code name, else the exception's type."""
+    details = getattr(exc, "details", None) or {}
+    return str(details.get("codeName") or getattr(exc, "code", None) or type(exc).__name__)
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message`` of a database error, redacted and short (no full server reply)."""
+    text = str(exc).split(", full error:")[0]
+    return storage.redact(f"{type(exc).__name__}: {text}")[:300]
 
 
 class MongoPipeline:
@@ -54,13 +79,17 @@ class MongoPipeline:
         self.crawler = crawler
         s = crawler.settings
         self.database = s.get("MONGO_DATABASE", "healthcrawl")
-        self.collection_name = s.get("MONGO_COLLECTION", storage.ARTICLES)
-        self.dropped_name = s.get("MONGO_DROPPED_COLLECTION", storage.DROPPED)
+        self.names = {storage.ARTICLES: s.get("MONGO_COLLECTION", storage.ARTICLES),
+                      storage.DROPPED: s.get("MONGO_DROPPED_COLLECTION", storage.DROPPED),
+                      storage.REJECTS: s.get("MONGO_REJECTS_COLLECTION", storage.REJECTS)}
+        self.collection_name = self.names[storage.ARTICLES]
         self.batch_size = max(1, s.getint("MONGO_BATCH_SIZE", 100))
         self.flush_interval = s.getfloat("MONGO_FLUSH_INTERVAL", 2.0)
         self.connect_timeout = s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)
         self.close_timeout = s.getfloat("MONGO_CLOSE_TIMEOUT", 30.0)
         self.retry_interval = s.getfloat("MONGO_RETRY_INTERVAL", 1.0)
+        self.max_body_chars = s.getint("MONGO_MAX_BODY_CHARS", 500_000)
+        self.max_document_bytes = s.getint("MONGO_MAX_DOCUMENT_BYTES", 8 * 1024 * 1024)
         self.journal = s.getbool("MONGO_WRITE_JOURNAL", True)
         w = s.get("MONGO_WRITE_CONCERN", 1)
         self.write_w = int(w) if str(w).isdigit() else w
@@ -71,7 +100,16 @@ class MongoPipeline:
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self.client = None
+        self.collections: dict[str, Any] = {}
         self._accepting = False  # the writer thread takes records (between open and close)
+        # records not yet written (the database is away or refused the batch); ids of those
+        # fsynced in the spool; whether the last failure was permanent (no wait at close)
+        self._pending: list[dict] = []
+        self._batch: list[dict] = []
+        self._permanent: str | None = None
+        self._dead = False  # the writer thread stopped: items are spooled by process_item
+        self._replaying = False  # writing earlier runs' spools: counted apart from this run's items
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
@@ -84,27 +122,63 @@ class MongoPipeline:
         try:
             uri = await asyncio.to_thread(storage.resolve_mongo_uri, settings)
             self.client = await asyncio.to_thread(storage.connect, uri, self.connect_timeout)
+            await asyncio.to_thread(self._prepare, uri)
         except storage.StorageError as exc:
             logger.error("storage unavailable, stopping the crawl: %s", exc)
+            if self.client is not None:
+                self.client.close()
             raise
-        db = self.client[self.database]
-        # j=True: a write counts as done only once it is in the journal, so a database that is
-        # killed right after acknowledging a batch cannot lose it (w:1 alone can lose ~100 ms)
-        concern = WriteConcern(w=self.write_w, j=self.journal)
-        self.collection = db.get_collection(self.collection_name, write_concern=concern)
-        self.dropped = db.get_collection(self.dropped_name, write_concern=concern)
-        await asyncio.to_thread(storage.ensure_indexes, db)
-        logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.collection_name)
-        await asyncio.to_thread(self._replay_leftovers)
+        self._event_loop = asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._run, name="healthcrawl-mongo-writer", daemon=True)
         self._thread.start()
         self._accepting = True
 
+    def _prepare(self, uri: str) -> None:
+        """Indexes, a write-concern probe, a spool check, then the spools of earlier runs."""
+        db = self.client[self.database]
+        # j=True: a write counts as done only once it is in the journal, so a database that is
+        # killed right after acknowledging a batch cannot lose it (w:1 alone can lose ~100 ms)
+        concern = WriteConcern(w=self.write_w, j=self.journal)
+        self.collections = {role: db.get_collection(name, write_concern=concern)
+                            for role, name in self.names.items()}
+        self.collection = self.collections[storage.ARTICLES]
+        self.dropped = self.collections[storage.DROPPED]
+        try:
+            storage.ensure_indexes(db)
+            # a write that matches nothing: the server checks the write concern (w: 2 on a
+            # standalone server, an unknown tag, a user without write access) before anything
+            self.collections[storage.REJECTS].update_one({"_id": "\x00healthcrawl-write-probe"},
+                                                         {"$max": {"probe": 0}})
+        except storage.TRANSIENT_ERRORS as exc:
+            raise storage.StorageError(f"MongoDB at {storage.redact(uri)} went away: {_describe(exc)}") from None
+        except Exception as exc:  # noqa: BLE001 - any refusal here is a configuration problem
+            raise storage.StorageError(
+                f"MongoDB at {storage.redact(uri)} refuses writes with write concern "
+                f"w={self.write_w!r}, j={self.journal}: {_describe(exc)}") from None
+        try:
+            self.spool.check()
+        except OSError as exc:
+            raise storage.StorageError(f"the spool folder {self.spool.directory} (MONGO_SPOOL_DIR) "
+                                       f"is not usable: {exc.strerror or exc}") from None
+        logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.collection_name)
+        self._replay_leftovers()
+
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             raise TypeError(f"MongoPipeline stores Article items, got {type(item).__name__}")
-        self._queue.put(storage.article_record(item, datetime.now(timezone.utc)))
+        record = storage.article_record(item, datetime.now(timezone.utc), max_body_chars=self.max_body_chars,
+                                        max_bytes=self.max_document_bytes)
+        if record.get("doc", {}).get("body_truncated"):
+            logger.warning("article body of %d characters cut to %d to fit a MongoDB document: %s",
+                           record["doc"]["body_chars"], len(record["doc"]["body"]), item.url)
+            self._count("body_truncated")
         self._count("queued")
+        with self._lock:
+            dead = self._dead
+            if not dead:
+                self._queue.put(record)
+        if dead:  # the writer is gone: keep the item on disk for the next run
+            await asyncio.to_thread(self._salvage, [record])
         self._sync_stats()
         return item
 
@@ -114,21 +188,38 @@ class MongoPipeline:
             return
         record = storage.dropped_record(item, exception, datetime.now(timezone.utc))
         if record is not None:
-            self._queue.put(record)
+            with self._lock:
+                if not self._dead:
+                    self._queue.put(record)
 
     async def close_spider(self) -> None:
         self._accepting = False
         if self._thread is not None:
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
+            self._check_invariant()
+        self.spool.close()
         self._sync_stats()
         if self.client is not None:
             self.client.close()
 
+    def _check_invariant(self) -> None:
+        """queued == stored + left_in_spool + rejected, or the run fails (nothing goes unnoticed)."""
+        with self._lock:
+            c = Counter(self.counts)
+        accounted = c["stored"] + c["left_in_spool"] + c["rejected"]
+        if c["queued"] != accounted:
+            self._count("lost", c["queued"] - accounted)
+            self._sync_stats()
+            fail_run(self.crawler, "storage_shortfall",
+                     f"{c['queued']} item(s) queued for storage but {c['stored']} stored, "
+                     f"{c['left_in_spool']} left in the spool and {c['rejected']} rejected")
+
     # -- stats (counted in the writer thread, published on the reactor thread) ----------------------
     def _count(self, key: str, n: int = 1) -> None:
-        with self._lock:
-            self.counts[key] += n
+        if n:
+            with self._lock:
+                self.counts[key] += n
 
     def _sync_stats(self) -> None:
         with self._lock:
@@ -137,17 +228,82 @@ class MongoPipeline:
         for key, n in delta.items():
             self.crawler.stats.inc_value(f"{STATS}/{key}", n)
 
+    def _fail(self, cause: str, message: str) -> None:
+        """Fail the run (from the writer thread: at once, on the event loop's thread)."""
+        if self._event_loop is not None and threading.current_thread() is self._thread:
+            try:
+                self._event_loop.call_soon_threadsafe(fail_run, self.crawler, cause, message)
+                return
+            except RuntimeError:  # the loop is closed
+                pass
+        fail_run(self.crawler, cause, message)
+
+    @staticmethod
+    def _items(records: list[dict]) -> int:
+        return sum(r["kind"] in storage.ITEM_KINDS for r in records)
+
     # -- the writer thread -------------------------------------------------------------------------
     def _run(self) -> None:
-        batch: list[dict] = []
-        pending: list[dict] = []  # records the database has not taken yet (also in the spool)
+        try:
+            self._write_loop()
+        except BaseException as exc:  # noqa: BLE001 - a dead writer must never lose items silently
+            with self._lock:
+                self._dead = True
+                leftover = self._drain()
+            self._fail("storage_writer_died",
+                       f"the MongoDB writer thread stopped ({_describe(exc)}); this run's unwritten "
+                       f"items are kept in {self.spool.path} for the next run")
+            logger.debug("writer thread failure", exc_info=True)
+            self._salvage(self._pending + self._batch + leftover)
+            self._pending, self._batch = [], []
+
+    def _drain(self) -> list[dict]:
+        out = []
+        while True:
+            try:
+                obj = self._queue.get_nowait()
+            except queue.Empty:
+                return out
+            if obj is not _STOP:
+                out.append(obj)
+
+    def _salvage(self, records: list[dict]) -> None:
+        """Records this process will not write: into the spool (counted ``left_in_spool``)."""
+        self._spool_fresh(records)
+        self._left([r for r in records if r.get("_spooled")])
+
+    def _left(self, records: list[dict]) -> None:
+        """Records left in the spool for the next run: ``left_in_spool`` counts the items among
+        them (a term of the invariant), ``records_left_in_spool`` every record."""
+        self._count("left_in_spool", self._items(records))
+        self._count("records_left_in_spool", len(records))
+
+    def _spool_fresh(self, records: list[dict]) -> None:
+        """Append the records not in the spool yet (fsynced); a spool that fails fails the run."""
+        fresh = [r for r in records if not r.get("_spooled")]
+        if not fresh:
+            return
+        try:
+            self.spool.append(fresh)
+        except OSError as exc:
+            self._fail("spool_unwritable", f"cannot write the spool {self.spool.path} "
+                       f"({exc.strerror or exc}): {len(fresh)} record(s) kept in memory only")
+            self._count("spool_failed", len(fresh))
+            return
+        for r in fresh:
+            r["_spooled"] = True
+        self._count("spooled", len(fresh))
+
+    def _write_loop(self) -> None:
+        self._batch: list[dict] = []
+        pending = self._pending  # records the database has not taken yet (in the spool if it can be)
         batch_started = 0.0
         next_retry = 0.0
         backoff = self.retry_interval
         closing = False
         while not closing:
             wait = None
-            if batch:
+            if self._batch:
                 wait = max(0.0, batch_started + self.flush_interval - time.monotonic())
             if pending:
                 wait = min(wait if wait is not None else backoff, max(0.0, next_retry - time.monotonic()))
@@ -158,111 +314,211 @@ class MongoPipeline:
             if obj is _STOP:
                 closing = True
             elif obj is not None:
-                if not batch:
+                if not self._batch:
                     batch_started = time.monotonic()
-                batch.append(obj)  # an article, reprint note or dropped record, ready to write
-            due = batch and (len(batch) >= self.batch_size or closing
-                             or time.monotonic() - batch_started >= self.flush_interval)
+                self._batch.append(obj)  # an article, reprint note or dropped record, ready to write
+            due = self._batch and (len(self._batch) >= self.batch_size or closing
+                                   or time.monotonic() - batch_started >= self.flush_interval)
             if due:
+                batch, self._batch = self._batch, []
                 if pending:  # the database is away: queue behind what is waiting
-                    self._park(pending, batch)
-                elif not self._write(batch):
-                    self._park(pending, batch)
-                    next_retry = time.monotonic() + backoff
-                batch = []
+                    self._park(batch)
+                else:
+                    waiting = self._write(batch)
+                    if waiting:
+                        self._park(waiting)
+                        next_retry = time.monotonic() + backoff
             if pending and time.monotonic() >= next_retry:
-                if self._write_pending(pending):
+                if self._write_pending():
                     backoff = self.retry_interval
                 else:
                     backoff = min(backoff * 2, 10.0)
                     next_retry = time.monotonic() + backoff
-        self._final_flush(pending)
+        self._final_flush()
 
-    def _park(self, pending: list[dict], batch: list[dict]) -> None:
-        pending.extend(batch)
-        self.spool.append(batch)
-        self._count("spooled", len(batch))
+    def _park(self, records: list[dict]) -> None:
+        """Keep records for a later attempt: in memory, and fsynced in the spool."""
+        self._pending.extend(records)
+        self._spool_fresh(records)
 
-    def _write_pending(self, pending: list[dict]) -> bool:
+    def _write_pending(self) -> bool:
+        pending = self._pending
+        total = len(pending)
         for start in range(0, len(pending), self.batch_size):
-            if not self._write(pending[start:start + self.batch_size], retrying=True):
-                del pending[:start]
+            chunk = pending[start:start + self.batch_size]
+            waiting = self._write(chunk, retrying=True)
+            if waiting:
+                pending[:] = waiting + pending[start + len(chunk):]
+                self._spool_fresh(waiting)  # a record refused on this attempt: its rejects record
+                self._count("recovered", max(0, total - len(pending)))
                 return False
-        logger.warning("MongoDB is back: wrote %d record(s) kept while it was away", len(pending))
-        self._count("recovered", len(pending))
+        if self._permanent is None:
+            logger.warning("MongoDB is back: wrote %d record(s) kept while it was away", total)
+        self._count("recovered", total)
         pending.clear()
+        self._permanent = None
         self.spool.discard_own()
         return True
 
-    def _final_flush(self, pending: list[dict]) -> None:
+    def _final_flush(self) -> None:
         deadline = time.monotonic() + self.close_timeout
-        while pending and time.monotonic() < deadline:
-            if self._write_pending(pending):
+        while self._pending and time.monotonic() < deadline:
+            if self._write_pending():
                 return
+            if self._permanent:  # the same refusal again: waiting would change nothing
+                break
             time.sleep(min(self.retry_interval, max(0.0, deadline - time.monotonic())))
-        if pending:
-            logger.error("MongoDB still unreachable at close: %d record(s) kept in %s; "
-                         "they are written by the next run", len(pending), self.spool.path)
-            self._count("left_in_spool", len(pending))
+        if self._pending:
+            self._spool_fresh(self._pending)  # the spool failed earlier: one last try
+            kept = [r for r in self._pending if r.get("_spooled")]
+            logger.error("MongoDB %s at close: %d record(s) kept in %s; they are written by the next run",
+                         "still refuses the writes" if self._permanent else "still unreachable",
+                         len(kept), self.spool.path)
+            self._left(kept)
 
-    def _write(self, records: list[dict], retrying: bool = False) -> bool:
-        """Write records; False if the database is unreachable (the caller keeps them)."""
-        try:
-            self._bulk_write(records)
-        except storage.TRANSIENT_ERRORS as exc:
-            if not retrying:
-                logger.warning("MongoDB unreachable (%s): keeping %d record(s) in memory and in %s",
-                               storage.redact(type(exc).__name__), len(records), self.spool.path)
-            self._count("write_failed_transient")
-            return False
-        self._count("written", sum(r["kind"] == "article" for r in records))
-        self._count("also_at", sum(r["kind"] == "also_at" for r in records))
-        self._count("irrelevant_recorded", sum(r["kind"] == "dropped" for r in records))
-        self._count("bulk_writes")
-        return True
+    # -- writing -----------------------------------------------------------------------------------
+    def _write(self, records: list[dict], retrying: bool = False) -> list[dict]:
+        """Write records; returns those that must wait (the database is away, or refused the
+        batch for a reason that is not the record's own). Stored and rejected records are
+        counted here; a record the database refuses becomes a ``rejects`` record."""
+        groups: dict[str, list[dict]] = {}
+        for record in records:
+            groups.setdefault(storage.RECORD_KINDS[record["kind"]], []).append(record)
+        waiting: list[dict] = []
+        rejects: list[dict] = []
+        for role in (storage.ARTICLES, storage.DROPPED):
+            waiting += self._write_role(role, groups.get(role, []), rejects, retrying)
+        waiting += self._write_role(storage.REJECTS, groups.get(storage.REJECTS, []) + rejects, [], retrying)
+        if not waiting:
+            self._count("bulk_writes")
+        return waiting
 
-    def _bulk_write(self, records: list[dict]) -> None:
-        """The batch's articles and reprint notes, then its ``dropped`` records: one ordered
-        bulk_write each (see :meth:`_upsert`)."""
-        self._upsert(self.collection, [op for r in records if r["kind"] != "dropped"
-                                       for op in storage.record_operations(r)])
-        self._upsert(self.dropped, [storage.dropped_operation(r) for r in records if r["kind"] == "dropped"])
+    def _stored(self, records: list[dict]) -> None:
+        kinds = Counter(r["kind"] for r in records)
+        if self._replaying:  # an earlier run's items: not this run's to account for
+            self._count("replayed_from_spool", len(records))
+            self._count("replay_rejected", kinds["reject"])
+            return
+        self._count("written", kinds["article"])
+        self._count("also_at", kinds["also_at"])
+        self._count("irrelevant_recorded", kinds["dropped"])
+        self._count("stored", kinds["article"] + kinds["also_at"])
+        self._count("rejected", kinds["reject"])
 
-    def _upsert(self, collection, ops: list) -> None:
-        """One ordered bulk_write of upserts; a duplicate-key race (two writers upserting one new
-        document) is retried — the second upsert then updates — and any other bad operation is
-        logged, counted and skipped so the rest of the batch is still written."""
-        attempts = 0
-        while ops:
+    def _reject(self, record: dict, reason: str, error: str, rejects: list[dict]) -> None:
+        """The database refused this record itself: record why, keep going with the others."""
+        if record["kind"] in ("dropped", "reject"):  # bookkeeping records: counted, not kept
+            logger.error("MongoDB refused a %s record (%s): %s", record["kind"], reason, error)
+            self._count(f"{record['kind']}_record_refused")
+            return
+        url = (record.get("doc") or record.get("entry") or {}).get("url")
+        logger.warning("MongoDB refused the article %s (%s): %s; recorded in %s", url, reason, error,
+                       self.names[storage.REJECTS])
+        self._count(f"rejected_reason/{reason}")
+        rejects.append(storage.reject_record(record, reason, error))
+        if not self._replaying:
+            self._fail("storage_rejected", f"MongoDB refused article(s) of this run ({reason}: {error}); "
+                       f"see the {self.names[storage.REJECTS]} collection")
+
+    def _write_role(self, role: str, records: list[dict], rejects: list[dict], retrying: bool) -> list[dict]:
+        collection = self.collections[role]
+        races = 0
+        while records:
+            ops, owner = [], []
+            for i, record in enumerate(records):
+                for op in storage.operations(record):
+                    ops.append(op)
+                    owner.append(i)
             try:
                 collection.bulk_write(ops, ordered=True)
-                return
             except BulkWriteError as exc:
-                error = exc.details["writeErrors"][0]
-                index = error["index"]
-                if error.get("code") == 11000 and attempts < 5:
-                    attempts += 1
+                errors = exc.details.get("writeErrors") or []
+                if not errors:  # write-concern errors only: applied but not confirmed
+                    return self._refused(records, exc)
+                error = errors[0]
+                k = owner[error["index"]]
+                self._stored(records[:k])
+                if error.get("code") == 11000 and races < RACE_RETRIES:
+                    races += 1  # two writers upserting one new document: the retry updates it
                     self._count("upsert_race_retried")
-                    ops = ops[index:]
-                    continue
-                logger.error("MongoDB refused a write to %s (%s): %s", collection.name, error.get("code"),
-                             storage.redact(str(error.get("errmsg")))[:300])
-                self._count("write_error")
-                ops = ops[index + 1:]
+                else:
+                    self._reject(records[k], str(error.get("codeName") or error.get("code")),
+                                 storage.redact(str(error.get("errmsg")))[:300], rejects)
+                    k += 1
+                records = records[k:]
+            except storage.TRANSIENT_ERRORS as exc:
+                if not retrying:
+                    logger.warning("MongoDB unreachable (%s): keeping %d record(s) in memory and in %s",
+                                   type(exc).__name__, len(records), self.spool.path)
+                self._count("write_failed_transient")
+                return records
+            except Exception as exc:  # noqa: BLE001 - a refusal of the batch: find whose it is
+                return self._one_by_one(collection, records, exc, rejects)
+            else:
+                self._stored(records)
+                return []
+        return []
+
+    def _one_by_one(self, collection, records: list[dict], first: BaseException,
+                    rejects: list[dict]) -> list[dict]:
+        """The batch was refused as a whole: write its records one at a time; those refused for
+        a reason of their own are rejected, a refusal of everything keeps them all waiting."""
+        for i, record in enumerate(records):
+            try:
+                collection.bulk_write(storage.operations(record), ordered=True)
+            except storage.TRANSIENT_ERRORS:
+                self._count("write_failed_transient")
+                return records[i:]
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors") or []
+                if not errors:
+                    return self._refused(records[i:], exc)
+                self._reject(record, str(errors[0].get("codeName") or errors[0].get("code")),
+                             storage.redact(str(errors[0].get("errmsg")))[:300], rejects)
+            except Exception as exc:  # noqa: BLE001
+                if storage.record_specific(exc):
+                    self._reject(record, _reason(exc), _describe(exc), rejects)
+                else:
+                    return self._refused(records[i:], exc)
+            else:
+                self._stored([record])
+        return []
+
+    def _refused(self, records: list[dict], exc: BaseException) -> list[dict]:
+        """The database refuses writes for a reason no retry of ours fixes soon (write concern,
+        permissions, a server-side limit): the run fails loudly; the records wait in the spool and
+        are retried (the next run writes them once the cause is fixed)."""
+        cause = _describe(exc)
+        self._count("write_refused")
+        if self._permanent != cause:
+            self._permanent = cause
+            self._fail("storage_refused", f"MongoDB refuses writes: {cause}; {len(records)} record(s) "
+                       f"kept in {self.spool.path}")
+        return records
 
     def _replay_leftovers(self) -> None:
         """Write records spooled by earlier runs (idempotent: nothing is doubled)."""
-        for path in self.spool.leftovers():
-            claimed = storage.Spool.claim(path)
-            if claimed is None:
-                continue
-            records = storage.Spool.read(claimed)
-            try:
-                for start in range(0, len(records), self.batch_size):
-                    self._bulk_write(records[start:start + self.batch_size])
-            except storage.TRANSIENT_ERRORS:
-                claimed.rename(path)  # give it back for the next attempt
-                raise
-            claimed.unlink()
-            logger.warning("wrote %d record(s) left in %s by an earlier run", len(records), path.name)
-            self._count("replayed_from_spool", len(records))
+        self._replaying = True
+        try:
+            for path in self.spool.leftovers():
+                self._replay_file(path)
+        finally:
+            self._replaying = False
+
+    def _replay_file(self, path) -> None:
+        claimed = storage.Spool.claim(path)
+        if claimed is None:  # another process took it first
+            return
+        quarantined = [0]
+        written = 0
+        for batch in storage.Spool.read_batches(claimed, self.batch_size, quarantined):
+            waiting = self._write(batch)
+            if waiting:  # the database is away or refuses: give the file back for the next run
+                storage.Spool.release(claimed)
+                raise storage.StorageError(
+                    f"cannot write the {len(waiting)} record(s) left in {path.name} by an earlier "
+                    f"run: {self._permanent or 'MongoDB went away'}")
+            written += len(batch)
+        claimed.unlink()
+        self._count("spool_quarantined", quarantined[0])
+        logger.warning("wrote %d record(s) left in %s by an earlier run", written, path.name)

@@ -82,7 +82,7 @@ def test_thousand_items_in_batches_of_hundred_take_ten_round_trips(mongod, mongo
         # watch only the writer's client from here on (index creation is not an item write)
         pipeline.client._event_listeners = None
         listener_client = pymongo.MongoClient(mongod.uri, event_listeners=[listener], tz_aware=True)
-        pipeline.collection = listener_client[mongo_db.name]["articles"]
+        pipeline.collections[storage.ARTICLES] = listener_client[mongo_db.name]["articles"]
         for i in range(1000):
             await pipeline.process_item(make_article(i))
         await pipeline.close_spider()
@@ -253,7 +253,8 @@ def test_dropped_records_wait_in_the_spool_while_the_database_is_away(own_mongod
                                                 spider=None, exception=exc)
         await pipeline.close_spider()
     asyncio.run(go())
-    assert pipeline.crawler.stats.get_value("healthcrawl/mongo/left_in_spool") == 1
+    assert pipeline.crawler.stats.get_value("healthcrawl/mongo/records_left_in_spool") == 1
+    assert pipeline.crawler.stats.get_value("healthcrawl/mongo/left_in_spool") is None  # not an item
 
     own_mongod.start()
     run_items(make_pipeline(own_mongod.uri, "hc_dropped_spool", tmp_path), [])

@@ -13,6 +13,8 @@ are written into the same ``crawl_runs`` entry (``monitors``, ``alert``).
 | ``coverage/<field>`` | a field's coverage over the produced items is below its threshold | ``HEALTHCRAWL_MONITOR_MIN_COVERAGE`` |
 | ``error_rate`` | ERROR log lines per request above the maximum | ``HEALTHCRAWL_MONITOR_MAX_ERROR_RATE`` |
 | ``fallback_share`` | share of articles read by the generic fallback above the maximum | ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` |
+| ``run_failed`` | a component failed the run (healthcrawl/failure.py: storage refused, writer died, Redis gone …) | — |
+| ``storage`` | fewer items stored than queued for storage (left in the spool, rejected or lost); also fails the run | — |
 
 Alert: ``HEALTHCRAWL_ALERT_WEBHOOK`` (a WeCom group-robot or DingTalk custom-robot URL; it holds
 the robot's key, so it comes from the environment and is never logged — only its host is) gets a
@@ -41,7 +43,9 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
+from healthcrawl import redact
 from healthcrawl.extensions import runs
+from healthcrawl.failure import fail_run
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +127,17 @@ def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
     results.append(Result("error_rate", rate <= t.max_error_rate, rate, t.max_error_rate,
                           f"{errors.get('total', 0)} error(s) over {run.get('requests', 0)} request(s) "
                           f"= {rate:.1%} (maximum {t.max_error_rate:.1%})"))
+    failures = run.get("failures") or []
+    results.append(Result("run_failed", not failures, failures, [],
+                          "the run failed: " + ", ".join(failures) if failures else "no failure reported"))
+    accounting = run.get("storage")
+    if accounting:
+        shortfall = accounting["queued"] - accounting["stored"]
+        results.append(Result(
+            "storage", shortfall <= 0, accounting["stored"], accounting["queued"],
+            f"{accounting['stored']} of {accounting['queued']} item(s) queued for storage were stored"
+            + (f" ({accounting['left_in_spool']} left in the spool for the next run, "
+               f"{accounting['rejected']} rejected, {accounting['lost']} lost)" if shortfall > 0 else "")))
     fallback = run.get("fallback") or {}
     if fallback.get("total"):
         share = float(fallback.get("share", 0.0))
@@ -135,11 +150,8 @@ def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
 
 # --- the alert ---------------------------------------------------------------------------------
 def redact_webhook(url: str | None) -> str:
-    """Only scheme and host: a robot webhook's path/query hold its key."""
-    if not url:
-        return "-"
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or '?'}{':' + str(parts.port) if parts.port else ''}/…"
+    """Only scheme and host: a robot webhook's path/query hold its key (:func:`redact.webhook`)."""
+    return redact.webhook(url)
 
 
 def alert_body(title: str, lines: list[str], fmt: str = "text") -> dict[str, Any]:
@@ -165,24 +177,31 @@ def signed_url(url: str, secret: str | None, now_ms: int | None = None) -> str:
 
 def send_webhook(url: str, body: dict[str, Any], timeout: float = 10.0, secret: str | None = None) -> str | None:
     """POST the body; None on success, else a short error (never raises). Blocking: call it in
-    a thread from the reactor."""
+    a thread from the reactor. The error never holds the URL's key: the URL in it is written as
+    :func:`redact.webhook` shows it, and any other secret is hidden (:func:`redact.secrets`) —
+    a URL without a scheme (``qyapi.weixin.qq.com/…?key=…``) is refused by urllib with the
+    whole URL in its message."""
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(signed_url(url, secret), data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    target = url
     try:
+        target = signed_url(url, secret)
+        request = urllib.request.Request(target, data=data, method="POST",
+                                         headers={"Content-Type": "application/json; charset=utf-8"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             answer = response.read(65536)
     except urllib.error.HTTPError as exc:
         return f"HTTP {exc.code}"
-    except Exception as exc:  # noqa: BLE001 - network errors of every kind
-        reason = getattr(exc, "reason", exc)
-        return f"{type(exc).__name__}: {reason}"[:200]
+    except Exception as exc:  # noqa: BLE001 - network errors and refused URLs of every kind
+        reason = str(getattr(exc, "reason", exc))
+        for shown in (target, url):  # the signed URL first: it starts with the URL
+            reason = reason.replace(shown, redact.webhook(url))
+        return redact.secrets(f"{type(exc).__name__}: {reason}")[:200]
     try:
         parsed = json.loads(answer or b"{}")
     except ValueError:
         return None  # a receiver that does not answer JSON took it (2xx)
     if isinstance(parsed, dict) and parsed.get("errcode") not in (None, 0):
-        return f"errcode {parsed.get('errcode')}: {str(parsed.get('errmsg'))[:100]}"
+        return redact.secrets(f"errcode {parsed.get('errcode')}: {str(parsed.get('errmsg'))[:100]}")
     return None
 
 
@@ -239,6 +258,8 @@ class JobMonitor:
         stats.set_value(f"{STATS}/failed", len(failed))
         for r in failed:
             stats.inc_value(f"{STATS}/failed/{r.name}")
+            if r.name == "storage":  # items not stored: the run failed, whatever else went well
+                fail_run(self.crawler, "storage_shortfall", r.message)
         if not failed:
             logger.info("monitors: all %d check(s) passed", len(results))
             return

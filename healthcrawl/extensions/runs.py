@@ -20,6 +20,10 @@ could close stays visible as such); at ``spider_closed`` it is completed with:
 - ``errors`` {``total`` (ERROR/CRITICAL log lines), ``rate`` (total / requests),
   ``spider_exceptions``, ``downloader_exceptions``}, ``http_status``;
 - ``spider_stats`` (``healthcrawl/spider/*``), ``pipelines`` (``healthcrawl/<pipeline>/*``);
+- ``storage`` {``queued``, ``stored``, ``left_in_spool``, ``rejected``, ``lost``}: what became of
+  the items that reached the mongo pipeline (None when none did);
+- ``failures``: the causes the run was failed for (healthcrawl/failure.py), and then ``status:
+  "failed"`` instead of ``"closed"``;
 - ``monitors`` and ``alert``: filled by :mod:`healthcrawl.extensions.monitors` through the
   :data:`run_closed` signal before the document is written.
 
@@ -49,6 +53,7 @@ from scrapy import signals
 
 from healthcrawl import storage
 from healthcrawl.article import ARTICLE_FIELDS
+from healthcrawl.failure import run_failures
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +193,20 @@ def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> d
         "spider_stats": _sub(stats, "healthcrawl/spider/"),
         "pipelines": pipelines,
         "redis": _sub(stats, "healthcrawl/redis/") or None,
+        "storage": storage_accounting(stats),
+        "failures": run_failures(stats),
     }
+
+
+#: the terms of the mongo pipeline's storage invariant (queued == stored + left_in_spool + rejected)
+STORAGE_TERMS = ("queued", "stored", "left_in_spool", "rejected", "lost")
+
+
+def storage_accounting(stats: dict[str, Any]) -> dict[str, int] | None:
+    """What became of the items queued for storage (None when nothing reached the mongo pipeline)."""
+    if "healthcrawl/mongo/queued" not in stats:
+        return None
+    return {term: int(stats.get(f"healthcrawl/mongo/{term}", 0)) for term in STORAGE_TERMS}
 
 
 def code_path() -> str:
@@ -266,6 +284,9 @@ class RunRecorder:
             await self.crawler.signals.send_catch_log_async(run_closed, run=run, crawler=self.crawler)
         except Exception:  # noqa: BLE001
             logger.exception("crawl_runs: a run_closed handler failed")
+        # a monitor may have failed the run (a storage shortfall)
+        run["failures"] = run_failures(self.crawler.stats.get_stats())
+        run["status"] = "failed" if run["failures"] else "closed"
         if self.client is not None:
             try:
                 await asyncio.to_thread(self._write, run)
@@ -303,7 +324,7 @@ class RunRecorder:
         stats = self.crawler.stats.get_stats()
         run.update(summarize(stats, self.coverage))
         run.update({
-            "status": "closed",
+            "status": "failed" if run["failures"] else "closed",
             "finish_reason": reason,
             "end_time": end,
             "duration_s": round((end - run["start_time"]).total_seconds(), 3),
