@@ -37,9 +37,27 @@ What this module adds to scrapy-redis, and why:
   ``HEALTHCRAWL_REDIS_FRONTIER_TTL`` seconds without a heartbeat. A node started after all
   others have finished starts a new crawl of the window.
 
+- **Redis going away.** A Redis error of the connection kind (refused, reset, timed out, still
+  loading its data) starts an outage: one WARNING line ``Redis frontier unreachable at … holding
+  new requests, retrying for up to N s``; the node stops popping, keeps the requests its
+  in-flight pages find in memory (``…/held_requests``), and pings Redis with a doubling delay
+  (0.5 s up to 10 s). Redis back within ``HEALTHCRAWL_REDIS_RETRY_TIMEOUT`` seconds: one line
+  ``Redis frontier is back after N s``, the held requests go through the shared dupefilter into
+  the queue, the crawl goes on, nothing lost. Still away after that: the run fails
+  (:func:`healthcrawl.failure.fail_run`, cause ``redis_unavailable``, exit 1) and the spider
+  closes with that reason once its in-flight pages are done; the frontier's queue and dupefilter
+  stay in Redis, and the requests held in memory are written to
+  ``HEALTHCRAWL_REDIS_SPOOL_DIR`` (``<spider>-<frontier>-<node>.requests``), which the next run
+  of the same frontier from the same directory puts back into the queue before it starts.
+  Counters: ``healthcrawl/redis/outages``, ``…/retries``, ``…/outage_seconds``,
+  ``…/held_requests``, ``…/spooled``, ``…/spool_restored``.
+
 Limits: requests a node had popped but not finished when it was killed are lost (they are in the
 dupefilter, not in the queue); scrapy-redis talks to Redis synchronously on the reactor thread
-(sub-millisecond on a nearby Redis).
+(sub-millisecond on a nearby Redis; a Redis host that drops packets instead of refusing blocks
+the reactor up to ``REDIS_PARAMS``' socket timeouts on each ping). A request whose command
+reached Redis but whose answer was lost when the connection broke may be dropped (an ``SADD`` or a
+pop that executed without the client knowing).
 """
 
 from __future__ import annotations
@@ -47,6 +65,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import re
 import socket
 import time
@@ -56,6 +75,10 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.misc import load_object
+from scrapy.utils.request import request_from_dict
+
+from healthcrawl import redact
+from healthcrawl.failure import fail_run
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +87,24 @@ KEY_PREFIX = "healthcrawl"
 #: a worker whose last heartbeat is older than this is taken to be gone
 WORKER_TIMEOUT = 60.0
 HEARTBEAT_INTERVAL = 10.0
-
-_URL_CREDENTIALS = re.compile(r"(\w[\w+.-]*://)([^@/\s]*)@")
-
+#: first and longest wait between pings while Redis is away (s); the delay doubles in between
+RETRY_FIRST_DELAY = 0.5
+RETRY_MAX_DELAY = 10.0
+FAILURE_CAUSE = "redis_unavailable"
+#: pop the best request and remember it in the node's ``…:popped:<node>`` hash, atomically: a pop
+#: whose answer is lost (Redis stopped between running it and replying) can be put back
+POP_SCRIPT = """
+local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #r == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], 'data', r[1], 'score', r[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return r[1]
+"""
 
 def redact_url(url: str) -> str:
-    """``redis://:secret@host:6379/0`` → ``redis://***@host:6379/0`` (any scheme)."""
-    return _URL_CREDENTIALS.sub(r"\1***@", str(url))
+    """``redis://:secret@host:6379/0`` → ``redis://***@host:6379/0`` (alias of :func:`healthcrawl.redact.secrets`)."""
+    return redact.secrets(url)
 
 
 def redis_url(settings: Any) -> str | None:
@@ -127,9 +161,22 @@ class RedisFrontier:
 
 
 try:
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+    from redis.retry import Retry
+    from scrapy_redis.queue import PriorityQueue
     from scrapy_redis.scheduler import Scheduler as _RedisSchedulerBase
+
+    #: Redis is away (refused, reset, timed out, still loading: BusyLoadingError is a ConnectionError)
+    REDIS_AWAY: tuple[type[BaseException], ...] = (_RedisConnectionError, _RedisTimeoutError)
 except ImportError:  # the add-on above reports it when REDIS_URL is set
     _RedisSchedulerBase = object
+    REDIS_AWAY = ()
+
+
+def _brief(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {redact_url(str(exc))[:200]}"
 
 
 class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
@@ -150,11 +197,23 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
             raise RuntimeError(message) from None
         instance.crawler = crawler
         s = crawler.settings
-        instance.idle_close = s.getfloat("HEALTHCRAWL_REDIS_IDLE_CLOSE", 10.0)
-        instance.frontier_ttl = s.getint("HEALTHCRAWL_REDIS_FRONTIER_TTL", 2 * 86400)
+        instance.idle_close = s.getfloat("HEALTHCRAWL_REDIS_IDLE_CLOSE")
+        instance.frontier_ttl = s.getint("HEALTHCRAWL_REDIS_FRONTIER_TTL")
+        instance.retry_timeout = s.getfloat("HEALTHCRAWL_REDIS_RETRY_TIMEOUT")
+        instance.spool_dir = s.get("HEALTHCRAWL_REDIS_SPOOL_DIR")
         instance.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         instance._empty_since = None
         instance._heartbeat = None
+        # outage state: our own retry with backoff; redis-py's (10 tries per command, sleeping on
+        # the reactor thread) is cut to one immediate reconnect, which hides a stale pooled socket
+        instance.server.set_retry(Retry(NoBackoff(), 1))
+        instance._down_since = None   # monotonic time Redis went away, None while it answers
+        instance._delay = RETRY_FIRST_DELAY
+        instance._probe_call = None
+        instance._gave_up = False
+        instance._held = []           # (request, already in the dupefilter) found while away
+        instance._last_popped = None  # the encoded request of the last pop whose answer arrived
+        instance._pop = instance.server.register_script(POP_SCRIPT)
         crawler.signals.connect(instance.spider_idle, signal=signals.spider_idle)
         return instance
 
@@ -166,13 +225,16 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         self.queue_key = f"{base}:requests"
         self.dupefilter_key = f"{base}:dupefilter"
         self.workers_key = f"{base}:workers"
+        self.popped_key = f"{base}:popped:{self.worker_id}"
         self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
                                                  key=self.queue_key, serializer=self.serializer)
         self.df = load_object(self.dupefilter_cls)(
             self.server, key=self.dupefilter_key,
             debug=self.crawler.settings.getbool("DUPEFILTER_DEBUG"))
         self._beat()
+        self._restore_spool()
         others = self._live_workers() - {self.worker_id}
+        self._put_back_pops_of_gone_nodes(base, others)
         pending = len(self.queue)
         logger.info("shared frontier %s in Redis %s: %d request(s) queued, %d other node(s) active",
                     base, redact_url(redis_url(self.crawler.settings)), pending, len(others))
@@ -184,14 +246,181 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         self._heartbeat.start(HEARTBEAT_INTERVAL, now=False)
 
     def _beat(self) -> None:
+        if self._down_since is not None:
+            return  # the retry pings are on it
         try:
             pipe = self.server.pipeline(transaction=True)
             pipe.zadd(self.workers_key, {self.worker_id: time.time()})
             for key in (self.workers_key, self.queue_key, self.dupefilter_key):
                 pipe.expire(key, self.frontier_ttl)
             pipe.execute()
+        except REDIS_AWAY as exc:
+            if self._heartbeat is None:  # at open: the crawl has not started, fail it as before
+                raise
+            self._lost(exc)
         except Exception as exc:  # noqa: BLE001 - a missed heartbeat is not worth a crash
             logger.warning("Redis heartbeat failed: %s", redact_url(str(exc)))
+
+    # -- Redis going away --------------------------------------------------------------------------
+    def _lost(self, exc: BaseException) -> None:
+        """A Redis call failed for want of Redis: start (or continue) the outage."""
+        if self._down_since is not None or self._gave_up:
+            return
+        self._down_since = time.monotonic()
+        self._delay = RETRY_FIRST_DELAY
+        self.stats.inc_value(f"{STATS}/outages")
+        logger.warning("Redis frontier unreachable at %s (%s): holding new requests, retrying for up "
+                       "to %g s", redact_url(redis_url(self.crawler.settings)), _brief(exc),
+                       self.retry_timeout)
+        self._schedule_probe()
+
+    def _schedule_probe(self) -> None:
+        from twisted.internet import reactor
+
+        left = self.retry_timeout - (time.monotonic() - self._down_since)
+        delay = max(0.0, min(self._delay, left))
+        self._delay = min(self._delay * 2, RETRY_MAX_DELAY)
+        self._probe_call = reactor.callLater(delay, self._probe)
+
+    def _probe(self) -> None:
+        self._probe_call = None
+        if self._down_since is None or self._gave_up:
+            return
+        try:
+            self.server.ping()
+        except REDIS_AWAY as exc:
+            self.stats.inc_value(f"{STATS}/retries")
+            if time.monotonic() - self._down_since >= self.retry_timeout:
+                self._give_up(exc)
+            else:
+                self._schedule_probe()
+            return
+        except Exception as exc:  # noqa: BLE001 - e.g. a Redis that now refuses our password
+            self._give_up(exc)
+            return
+        away = time.monotonic() - self._down_since
+        self._down_since = None
+        self.stats.inc_value(f"{STATS}/outage_seconds", round(away, 1))
+        held = len(self._held)
+        try:
+            self._put_back_lost_pop(self.popped_key, self._last_popped)
+        except REDIS_AWAY as exc:
+            self._lost(exc)
+            return
+        self._flush_held()
+        if self._down_since is None:
+            logger.warning("Redis frontier is back after %.0f s: %d request(s) held meanwhile queued",
+                           away, held)
+            self._beat()
+
+    def _hold(self, request, seen: bool) -> None:
+        self._held.append((request, seen))
+        self.stats.inc_value(f"{STATS}/held_requests")
+
+    def _flush_held(self) -> None:
+        """Queue the held requests (stops, keeping the rest, if Redis goes away again)."""
+        while self._held and self._down_since is None:
+            request, seen = self._held[0]
+            try:
+                if seen or request.dont_filter or not self.df.request_seen(request):
+                    seen = True
+                    self._held[0] = (request, True)
+                    self.stats.inc_value("scheduler/enqueued/redis")
+                    self.queue.push(request)
+                else:
+                    self.df.log(request, self.spider)
+                    self.stats.inc_value(f"{STATS}/filtered_shared")
+            except REDIS_AWAY as exc:
+                self._lost(exc)
+                return
+            self._held.pop(0)
+
+    def _give_up(self, exc: BaseException) -> None:
+        self._gave_up = True
+        away = time.monotonic() - self._down_since
+        self.stats.inc_value(f"{STATS}/outage_seconds", round(away, 1))
+        fail_run(self.crawler, FAILURE_CAUSE,
+                 f"Redis frontier at {redact_url(redis_url(self.crawler.settings))} unreachable for "
+                 f"{away:.0f} s (HEALTHCRAWL_REDIS_RETRY_TIMEOUT {self.retry_timeout:g} s; {_brief(exc)}): "
+                 f"closing the spider; the frontier's queue stays in Redis for the next run, the "
+                 f"requests found meanwhile go to {self.spool_dir}")
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=FAILURE_CAUSE))
+
+    def _put_back_lost_pop(self, popped_key: str, received: bytes | None) -> bool:
+        """Put back the request a node's last pop removed if its answer never reached the node."""
+        popped = self.server.hgetall(popped_key)
+        data = popped.get(b"data")
+        self.server.delete(popped_key)
+        if data is None or data == received:
+            return False
+        self.server.execute_command("ZADD", self.queue_key, popped.get(b"score", b"0"), data)
+        self.stats.inc_value(f"{STATS}/pop_put_back")
+        logger.info("put back a request popped from the frontier whose answer was lost (%s)", popped_key)
+        return True
+
+    def _put_back_pops_of_gone_nodes(self, base: str, live: set[str]) -> None:
+        """A node killed outright may have lost the answer of its last pop: put that request back
+        (fetched twice at worst, stored once)."""
+        prefix = f"{base}:popped:"
+        for key in self.server.scan_iter(match=f"{prefix}*", count=100):
+            worker = (key.decode() if isinstance(key, bytes) else key)[len(prefix):]
+            if worker != self.worker_id and worker not in live:
+                self._put_back_lost_pop(key, None)
+
+    # -- the spool: requests found while Redis was away, for the next run -------------------------
+    def _spool_pattern(self) -> str:
+        return f"{self.spider.name}-{self.frontier}-"
+
+    def _write_spool(self) -> None:
+        from pathlib import Path
+
+        node = re.sub(r"[^A-Za-z0-9_.-]", "_", self.worker_id)
+        path = Path(self.spool_dir) / f"{self._spool_pattern()}{node}.requests"
+        records = [(request.to_dict(spider=self.spider), seen) for request, seen in self._held]
+        spool = {"worker": self.worker_id, "last_popped": self._last_popped, "requests": records}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(spool, protocol=4))
+            os.replace(tmp, path)
+        except OSError as exc:
+            fail_run(self.crawler, "redis_spool_failed",
+                     f"could not save {len(records)} request(s) found while Redis was unreachable "
+                     f"to {path}: {exc}; they are lost for the next run")
+            return
+        self.stats.set_value(f"{STATS}/spooled", len(records))
+        logger.warning("saved %d request(s) found while Redis was unreachable to %s: the next run of "
+                       "frontier %s from this directory queues them", len(records), path, self.frontier)
+
+    def _restore_spool(self) -> None:
+        from pathlib import Path
+
+        folder = Path(self.spool_dir)
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob(f"{self._spool_pattern()}*.requests")):
+            try:
+                spool = pickle.loads(path.read_bytes())
+                records = spool["requests"]
+            except Exception as exc:  # noqa: BLE001 - a torn file is reported, not fatal
+                logger.error("could not read the Redis spool %s (%s): kept for inspection", path, exc)
+                continue
+            # that node is gone: its last pop goes back if its answer was lost, it is no worker
+            self._put_back_lost_pop(f"{self.queue_key.rsplit(':', 1)[0]}:popped:{spool['worker']}",
+                                    spool["last_popped"])
+            self.server.zrem(self.workers_key, spool["worker"])
+            queued = 0
+            for data, seen in records:
+                request = request_from_dict(data, spider=self.spider)
+                if seen or request.dont_filter or not self.df.request_seen(request):
+                    self.queue.push(request)
+                    queued += 1
+            path.unlink()
+            self.stats.inc_value(f"{STATS}/spool_restored", queued)
+            logger.info("queued %d of %d request(s) saved in %s when Redis was unreachable",
+                        queued, len(records), path)
 
     def _live_workers(self) -> set[str]:
         self.server.zremrangebyscore(self.workers_key, "-inf", time.time() - WORKER_TIMEOUT)
@@ -200,7 +429,16 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
     # -- idle close --------------------------------------------------------------------------------
     def spider_idle(self, spider) -> None:
         """Keep the spider open until the shared queue has been empty for ``idle_close`` s."""
-        if len(self.queue):
+        if self._gave_up:
+            return
+        if self._down_since is not None:
+            raise DontCloseSpider("waiting for Redis")
+        try:
+            pending = len(self.queue)
+        except REDIS_AWAY as exc:
+            self._lost(exc)
+            raise DontCloseSpider("waiting for Redis") from None
+        if pending:
             self._empty_since = None
             return  # the engine pulls on its next heartbeat
         now = time.monotonic()
@@ -214,16 +452,49 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
 
     # -- queue (scrapy-redis's, without the stats' deprecated spider argument) ---------------------
     def enqueue_request(self, request):
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            self.stats.inc_value(f"{STATS}/filtered_shared")
-            return False
-        self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
+        if self._down_since is not None or self._gave_up:
+            self._hold(request, False)
+            return True
+        seen = False
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                self.stats.inc_value(f"{STATS}/filtered_shared")
+                return False
+            seen = True  # in the dupefilter now: pushed without filtering if the push fails
+            self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+        except REDIS_AWAY as exc:
+            self._lost(exc)
+            self._hold(request, seen)
         return True
 
+    def has_pending_requests(self) -> bool:
+        if self._gave_up:
+            return False
+        if self._down_since is not None:
+            return True  # keeps the engine (and its heartbeat) going while we wait for Redis
+        try:
+            return len(self.queue) > 0
+        except REDIS_AWAY as exc:
+            self._lost(exc)
+            return True
+
     def next_request(self):
-        request = self.queue.pop(0)
+        if self._down_since is not None or self._gave_up:
+            return None
+        try:
+            if isinstance(self.queue, PriorityQueue):
+                data = self._pop(keys=[self.queue_key, self.popped_key], args=[self.frontier_ttl])
+                request = None
+                if data is not None:
+                    self._last_popped = data
+                    request = self.queue._decode_request(data)
+            else:
+                request = self.queue.pop(0)
+        except REDIS_AWAY as exc:
+            self._lost(exc)
+            return None
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
             self._empty_since = None
@@ -240,7 +511,14 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         """
         if self._heartbeat is not None and self._heartbeat.running:
             self._heartbeat.stop()
+        if self._probe_call is not None and self._probe_call.active():
+            self._probe_call.cancel()
         if not hasattr(self, "queue_key"):  # never opened
+            return
+        if self._down_since is not None or self._gave_up:
+            self._write_spool()
+            logger.info("frontier %s kept in Redis for the next run (close reason %s)",
+                        self.queue_key.rsplit(":", 1)[0], reason)
             return
         found_key = f"{self.queue_key.rsplit(':', 1)[0]}:found"
         try:
@@ -248,9 +526,10 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
             pipe.incrby(found_key, int(self.stats.get_value("healthcrawl/spider/articles", 0)))
             pipe.expire(found_key, self.frontier_ttl)
             pipe.zrem(self.workers_key, self.worker_id)
+            pipe.delete(self.popped_key)
             pipe.zremrangebyscore(self.workers_key, "-inf", time.time() - WORKER_TIMEOUT)
             pipe.zcard(self.workers_key)
-            total, _, _, _, remaining = pipe.execute()
+            total, _, _, _, _, remaining = pipe.execute()
             last = remaining == 0
             self.stats.set_value(f"{STATS}/last_node", int(last))
             self.stats.set_value(f"{STATS}/frontier_found", int(total))
