@@ -215,4 +215,11 @@ HEALTHCRAWL_REDIS_IDLE_CLOSE = float(os.environ.get("HEALTHCRAWL_REDIS_IDLE_CLOS
 HEALTHCRAWL_REDIS_FRONTIER = os.environ.get("HEALTHCRAWL_REDIS_FRONTIER") or None
 #: frontier keys of an unfinished crawl expire after this long without a node (s)
 HEALTHCRAWL_REDIS_FRONTIER_TTL = 2 * 86400
+# -- services that go away (issue 11: healthcrawl/distributed.py) --
+#: Redis away mid-crawl: retry (backoff 0.5 s doubling to 10 s) this long (s), then fail the run
+#: (finish reason and cause ``redis_unavailable``, exit 1); the frontier stays in Redis
+HEALTHCRAWL_REDIS_RETRY_TIMEOUT = float(os.environ.get("HEALTHCRAWL_REDIS_RETRY_TIMEOUT", "300"))
+#: requests found while Redis was away, saved when the run gives up; the next run of the same
+#: frontier from the same directory queues them
+HEALTHCRAWL_REDIS_SPOOL_DIR = os.environ.get("HEALTHCRAWL_REDIS_SPOOL_DIR", "var/redis-spool")
 # ==== end of operations =========================================================================
