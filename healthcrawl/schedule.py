@@ -19,7 +19,14 @@ deployment: run it under systemd/supervisor) that, every ``--interval`` seconds:
 Skipped, missed and failed runs are logged, written to ``crawl_runs`` as ``kind: "schedule"``
 entries (so ``healthcrawl runs`` shows them) and alerted through ``HEALTHCRAWL_ALERT_WEBHOOK``
 (``alert_on`` in the file chooses which). ``healthcrawl schedule check`` validates a file and
-prints the next fire times; ``run --once`` makes one pass (for a system cron or a test).
+prints the next fire times; ``run --once`` makes one pass (for a system cron or a test) and exits
+1 when a run of that pass failed.
+
+A file is refused with one line naming the job and key (exit 2) when a value has the wrong type
+(``misfire_grace = "fifteen minutes"``, ``args`` not a table, ``enabled = "false"`` as a string),
+a key is unknown, or a cron expression is invalid or never fires (``0 6 30 2 *``). Within a pass,
+an error in one job (or one watched scrapyd job) is that job's ``failed`` event: the other jobs
+still run and the state still advances, so the same fire times are not looked at again.
 
 Why a process rather than crontab lines: "never twice at once" and "a missed or failed run is
 visible" need state (what was scheduled, what scrapyd says about it, when the last pass was);
@@ -51,6 +58,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
+from healthcrawl import redact
 from healthcrawl.project import project_settings
 
 logger = logging.getLogger("healthcrawl.schedule")
@@ -103,6 +111,17 @@ def valid_cron(expr: str) -> bool:
     return len(expr.split()) == 5 and croniter.is_valid(expr)
 
 
+def cron_fires(expr: str) -> bool:
+    """False for a valid expression that names no date (``0 6 30 2 *``: 30 February)."""
+    from croniter import CroniterBadDateError, croniter
+
+    try:
+        croniter(expr, datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:
+        return False
+    return True
+
+
 def fire_times(expr: str, after: datetime, until: datetime, tz: ZoneInfo) -> list[datetime]:
     """Fire times t with ``after < t <= until`` (aware datetimes, in ``tz``)."""
     from croniter import croniter
@@ -125,18 +144,61 @@ def _check_secret(where: str, key: str, value: Any) -> None:
                             f"in the scrapyd host's environment instead")
 
 
+_TYPE_NAMES = {str: "a string", bool: "true or false", dict: "a table", list: "an array",
+               float: "a number"}
+_TOP_KEYS = ("project", "timezone", "misfire_grace", "alert_on", "scrapyd", "jobs")
+_JOB_KEYS = ("name", "spider", "cron", "args", "settings", "all_nodes", "enabled")
+
+
+def _typed(where: str, key: str, value: Any, kind: type) -> Any:
+    """``value`` if it is of ``kind`` (numbers: int or float, never a boolean), else a one-line
+    :class:`ScheduleError` naming the key, what it must be and what it is."""
+    if kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise ScheduleError(f"{where}: {key!r} must be {_TYPE_NAMES[kind]}, not {value!r}"
+                            + (" (write it without quotes)" if kind in (bool, float) and isinstance(value, str)
+                               else ""))
+    return value
+
+
+def _unknown_keys(where: str, raw: dict, known: tuple[str, ...]) -> None:
+    unknown = sorted(set(map(str, raw)) - set(known))
+    if unknown:
+        raise ScheduleError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} "
+                            f"(known: {', '.join(known)})")
+
+
+def _table_of_scalars(where: str, key: str, raw: dict) -> dict[str, str]:
+    table = _typed(where, key, raw.get(key, {}), dict)
+    out = {}
+    for k, v in table.items():
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise ScheduleError(f"{where}: {key}.{k} must be a string or a number, not {v!r}")
+        out[str(k)] = str(v)
+    return out
+
+
 def parse_schedule(data: dict[str, Any], source: str = "schedule") -> Schedule:
     if not isinstance(data, dict):
         raise ScheduleError(f"{source}: expected a table/object at the top")
-    tzname = data.get("timezone", DEFAULT_TIMEZONE)
+    _unknown_keys(source, data, _TOP_KEYS)
+    tzname = _typed(source, "timezone", data.get("timezone", DEFAULT_TIMEZONE), str)
     try:
         ZoneInfo(tzname)
     except Exception:  # noqa: BLE001
         raise ScheduleError(f"{source}: unknown timezone {tzname!r}") from None
-    alert_on = tuple(data.get("alert_on", EVENTS))
-    unknown = set(alert_on) - set(EVENTS)
+    alert_on = _typed(source, "alert_on", data.get("alert_on", list(EVENTS)), list)
+    unknown = {str(a) for a in alert_on} - set(EVENTS)
     if unknown:
         raise ScheduleError(f"{source}: alert_on knows {', '.join(EVENTS)}, not {', '.join(sorted(unknown))}")
+    alert_on = tuple(alert_on)
+    misfire_grace = float(_typed(source, "misfire_grace", data.get("misfire_grace", 900), float))
+    if misfire_grace < 0:
+        raise ScheduleError(f"{source}: 'misfire_grace' must be a number of seconds >= 0, not {misfire_grace:g}")
+    project = _typed(source, "project", data.get("project", "healthcrawl"), str)
     raw_jobs = data.get("jobs") or []
     if not isinstance(raw_jobs, list) or not raw_jobs:
         raise ScheduleError(f"{source}: no [[jobs]] entries")
@@ -146,32 +208,42 @@ def parse_schedule(data: dict[str, Any], source: str = "schedule") -> Schedule:
         where = f"{source}: job {i}"
         if not isinstance(raw, dict) or not raw.get("spider") or not raw.get("cron"):
             raise ScheduleError(f"{where}: needs 'spider' and 'cron'")
+        _unknown_keys(where, raw, _JOB_KEYS)
+        for key in ("name", "spider", "cron"):
+            if key in raw:
+                _typed(where, key, raw[key], str)
         name = str(raw.get("name") or raw["spider"])
+        where = f"{where} ({name})"
         if name in names:
             raise ScheduleError(f"{where}: the name {name!r} is used twice")
         names.add(name)
         cron = " ".join(str(raw["cron"]).split())
         if not valid_cron(cron):
-            raise ScheduleError(f"{where} ({name}): invalid cron expression {cron!r} "
+            raise ScheduleError(f"{where}: invalid cron expression {cron!r} "
                                 f"(five fields: minute hour day-of-month month day-of-week)")
-        args = {str(k): str(v) for k, v in (raw.get("args") or {}).items()}
-        settings = {str(k): str(v) for k, v in (raw.get("settings") or {}).items()}
+        if not cron_fires(cron):
+            raise ScheduleError(f"{where}: the cron expression {cron!r} never fires (no such date)")
+        args = _table_of_scalars(where, "args", raw)
+        settings = _table_of_scalars(where, "settings", raw)
+        all_nodes = _typed(where, "all_nodes", raw.get("all_nodes", False), bool)
+        enabled = _typed(where, "enabled", raw.get("enabled", True), bool)
         for key, value in args.items():
             if key.startswith("_") or key in ("project", "spider", "setting", "jobid"):
-                raise ScheduleError(f"{where} ({name}): {key!r} is reserved by scrapyd")
-            _check_secret(f"{where} ({name}) args", key, value)
+                raise ScheduleError(f"{where}: {key!r} is reserved by scrapyd")
+            _check_secret(f"{where} args", key, value)
         for key, value in settings.items():
-            _check_secret(f"{where} ({name}) settings", key, value)
-        jobs.append(Job(name=name, spider=str(raw["spider"]), cron=cron, args=args, settings=settings,
-                        all_nodes=bool(raw.get("all_nodes", False)), enabled=bool(raw.get("enabled", True))))
+            _check_secret(f"{where} settings", key, value)
+        jobs.append(Job(name=name, spider=raw["spider"], cron=cron, args=args, settings=settings,
+                        all_nodes=all_nodes, enabled=enabled))
     scrapyd = data.get("scrapyd") or []
     if isinstance(scrapyd, str):
         scrapyd = [scrapyd]
+    _typed(source, "scrapyd", scrapyd, list)
     for url in scrapyd:
+        _typed(source, "scrapyd", url, str)
         _check_secret(f"{source}: scrapyd", "scrapyd", url)
-    return Schedule(jobs=jobs, project=str(data.get("project", "healthcrawl")), timezone=tzname,
-                    misfire_grace=float(data.get("misfire_grace", 900)), alert_on=alert_on,
-                    scrapyd=list(scrapyd))
+    return Schedule(jobs=jobs, project=project, timezone=tzname, misfire_grace=misfire_grace,
+                    alert_on=alert_on, scrapyd=list(scrapyd))
 
 
 def load_schedule(path: str | Path) -> Schedule:
@@ -207,7 +279,8 @@ class ScrapydError(RuntimeError):
 
 
 def redact_url(url: str) -> str:
-    return re.sub(r"(\w+://)[^/@\s]*@", r"\1***@", url)
+    """Alias of :func:`healthcrawl.redact.secrets`."""
+    return redact.secrets(url)
 
 
 class ScrapydClient:
@@ -256,7 +329,10 @@ class ScrapydClient:
         params = [("project", project), ("spider", spider)]
         params += [("setting", f"{k}={v}") for k, v in (settings or {}).items()]
         params += list((args or {}).items())
-        return self._call("schedule.json", params, post=True)["jobid"]
+        job_id = self._call("schedule.json", params, post=True).get("jobid")
+        if not job_id:
+            raise ScrapydError(f"scrapyd {redact_url(self.url)} schedule.json: answered ok without a job id")
+        return str(job_id)
 
 
 # --- where events go -----------------------------------------------------------------------------
@@ -396,36 +472,50 @@ class Scheduler:
                         logger.warning("schedule: %s", exc)
             return jobs_by_node
 
-        if self.state["watch"]:
-            out += self._check_watched(now, listings())
-        for job in self.schedule.jobs:
-            if not job.enabled:
-                continue
-            fires = fire_times(job.cron, last, now, self.schedule.tz)
-            if not fires:
-                continue
-            latest = fires[-1]
-            passed_over = fires[:-1]
-            late = (now - latest).total_seconds() > self.schedule.misfire_grace
-            if late:
-                passed_over = fires
-            if passed_over:
-                first, final = passed_over[0], passed_over[-1]
-                span = (f"{first.strftime('%Y-%m-%d %H:%M')}" if first == final else
-                        f"{first.strftime('%Y-%m-%d %H:%M')} .. {final.strftime('%Y-%m-%d %H:%M')}")
-                out.append(self.event("missed", job, job.spider,
-                                      f"{len(passed_over)} run(s) due {span} not started: the scheduler "
-                                      f"was not running then (misfire grace {self.schedule.misfire_grace:g} s)",
-                                      final, now))
-            if late:
-                continue
-            out += self._launch(job, latest, now, listings())
-        self.state["last_tick"] = _iso(now)
-        self._save_state()
+        try:
+            if self.state["watch"]:
+                out += self._check_watched(now, listings())
+            for job in self.schedule.jobs:
+                if not job.enabled:
+                    continue
+                try:
+                    out += self._due(job, last, now, listings)
+                except Exception as exc:  # noqa: BLE001 - one job's error must not stop the others
+                    logger.debug("schedule: job %s failed", job.name, exc_info=True)
+                    out.append(self.event("failed", job, job.spider, f"scheduler error in this job's pass: "
+                                          f"{type(exc).__name__}: {redact_url(str(exc))[:300]}", None, now))
+        finally:
+            # the pass happened: fire times up to now are not looked at again, whatever failed
+            self.state["last_tick"] = _iso(now)
+            self._save_state()
         return out
 
+    def _due(self, job: Job, last: datetime, now: datetime,
+             listings: Callable[[], dict[int, dict[str, list[dict]]]]) -> list[dict[str, Any]]:
+        """One job's part of a pass: its missed fire times, and its launch if one is due."""
+        out: list[dict[str, Any]] = []
+        fires = fire_times(job.cron, last, now, self.schedule.tz)
+        if not fires:
+            return out
+        latest = fires[-1]
+        passed_over = fires[:-1]
+        late = (now - latest).total_seconds() > self.schedule.misfire_grace
+        if late:
+            passed_over = fires
+        if passed_over:
+            first, final = passed_over[0], passed_over[-1]
+            span = (f"{first.strftime('%Y-%m-%d %H:%M')}" if first == final else
+                    f"{first.strftime('%Y-%m-%d %H:%M')} .. {final.strftime('%Y-%m-%d %H:%M')}")
+            out.append(self.event("missed", job, job.spider,
+                                  f"{len(passed_over)} run(s) due {span} not started: the scheduler "
+                                  f"was not running then (misfire grace {self.schedule.misfire_grace:g} s)",
+                                  final, now))
+        if late:
+            return out
+        return out + self._launch(job, latest, now, listings())
+
     def _active(self, spider: str, listing: dict[int, dict[str, list[dict]]]) -> list[str]:
-        return [f"{j['id']} ({state} on node {i + 1})" for i, jobs in listing.items()
+        return [f"{j.get('id')} ({state} on node {i + 1})" for i, jobs in listing.items()
                 for state in ("pending", "running") for j in jobs.get(state, []) if j.get("spider") == spider]
 
     def _launch(self, job: Job, fire: datetime, now: datetime,
@@ -468,40 +558,49 @@ class Scheduler:
         keep = []
         jobs = {j.name: j for j in self.schedule.jobs}
         for w in self.state["watch"]:
-            node = listing.get(w.get("node", 0))
-            if node is None:  # that scrapyd did not answer: look again next pass
+            try:
+                self._check_one(w, now, listing, jobs, out, keep)
+            except Exception as exc:  # noqa: BLE001 - one bad entry must not stop the others
+                logger.error("schedule: could not check job %s (%s): %s: %s; looking again next pass",
+                             w.get("job_id"), w.get("spider"), type(exc).__name__, exc)
                 keep.append(w)
-                continue
-            state = next((s for s in ("pending", "running", "finished")
-                          if any(j["id"] == w["job_id"] for j in node.get(s, []))), None)
-            if state in ("pending", "running"):
-                w["seen"] = state
-                keep.append(w)
-                continue
-            scheduled_at = _parse(w.get("scheduled_at")) or now
-            if state is None and (now - scheduled_at).total_seconds() < 60:
-                keep.append(w)  # not listed yet (scrapyd's poller): give it a moment
-                continue
-            run = self.store.find_run(w["job_id"]) if self.store is not None else False
-            job = jobs.get(w["name"])
-            fire = _parse(w.get("fire"))
-            if run is False:
-                logger.info("schedule: job %s (%s) ended; its run record could not be checked "
-                            "(no database)", w["job_id"], w["spider"])
-            elif run is None:
-                why = ("scrapyd lists it as finished" if state == "finished"
-                       else "scrapyd no longer lists it (restarted?)")
-                out.append(self.event("failed", job, w["spider"], f"job {w['job_id']} ended without a "
-                                      f"crawl_runs record ({why}): it failed before its first request "
-                                      f"— see its scrapyd log", fire, now, job_id=w["job_id"]))
-            elif run.get("status") != "closed":
-                out.append(self.event("failed", job, w["spider"], f"job {w['job_id']} ended without "
-                                      f"closing (killed or crashed): see its scrapyd log", fire, now,
-                                      job_id=w["job_id"]))
-            else:
-                logger.info("schedule: job %s (%s) closed: %s", w["job_id"], w["spider"], run.get("finish_reason"))
         self.state["watch"] = keep
         return out
+
+    def _check_one(self, w: dict[str, Any], now: datetime, listing: dict[int, dict[str, list[dict]]],
+                   jobs: dict[str, Job], out: list[dict[str, Any]], keep: list[dict[str, Any]]) -> None:
+        node = listing.get(w.get("node", 0))
+        if node is None:  # that scrapyd did not answer: look again next pass
+            keep.append(w)
+            return
+        state = next((s for s in ("pending", "running", "finished")
+                      if any(j.get("id") == w["job_id"] for j in node.get(s, []))), None)
+        if state in ("pending", "running"):
+            w["seen"] = state
+            keep.append(w)
+            return
+        scheduled_at = _parse(w.get("scheduled_at")) or now
+        if state is None and (now - scheduled_at).total_seconds() < 60:
+            keep.append(w)  # not listed yet (scrapyd's poller): give it a moment
+            return
+        run = self.store.find_run(w["job_id"]) if self.store is not None else False
+        job = jobs.get(w["name"])
+        fire = _parse(w.get("fire"))
+        if run is False:
+            logger.info("schedule: job %s (%s) ended; its run record could not be checked "
+                        "(no database)", w["job_id"], w["spider"])
+        elif run is None:
+            why = ("scrapyd lists it as finished" if state == "finished"
+                   else "scrapyd no longer lists it (restarted?)")
+            out.append(self.event("failed", job, w["spider"], f"job {w['job_id']} ended without a "
+                                  f"crawl_runs record ({why}): it failed before its first request "
+                                  f"— see its scrapyd log", fire, now, job_id=w["job_id"]))
+        elif run.get("status") != "closed":
+            out.append(self.event("failed", job, w["spider"], f"job {w['job_id']} ended without "
+                                  f"closing (killed or crashed): see its scrapyd log", fire, now,
+                                  job_id=w["job_id"]))
+        else:
+            logger.info("schedule: job %s (%s) closed: %s", w["job_id"], w["spider"], run.get("finish_reason"))
 
     # -- the loop -------------------------------------------------------------------------------
     def run_forever(self, interval: float = 30.0, stop: threading.Event | None = None) -> None:
@@ -555,6 +654,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     store = RunStore(settings)
     scheduler = Scheduler(schedule, [ScrapydClient(u) for u in urls], args.state, store,
                           _settings_alert(settings))
+    failed = 0
     try:
         if args.once:
             for entry in scheduler.tick():
@@ -562,10 +662,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
                     print(f"scheduled {entry['spider']} as job {entry['job_id']}")
                 else:
                     print(f"{entry['event']} {entry['spider']}: {entry['reason']}")
+                    failed += entry.get("event") == "failed"
         else:
             scheduler.run_forever(args.interval)
     finally:
         store.close()
+    if failed:
+        print(f"healthcrawl schedule: {failed} run(s) failed in this pass", file=sys.stderr)
+        return 1
     return 0
 
 
