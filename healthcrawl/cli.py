@@ -19,6 +19,9 @@ import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from healthcrawl.arguments import (ArgumentError, Parser, check_database, check_spider_arguments, database_name,
+                                   fail, log_level)
 from healthcrawl.failure import run_failures
 from healthcrawl.project import project_settings as _project_settings
 
@@ -28,14 +31,13 @@ DEMO_SINCE, DEMO_UNTIL = "2026-11-09", "2026-11-15"
 DEMO_DATABASE = "healthcrawl_demo"
 
 
-
-
 # --- crawling ------------------------------------------------------------------------------------
 def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_args: dict[str, str]) -> tuple[int, list[dict]]:
     """Run spiders in one process; returns (exit code, per-spider stats)."""
     from scrapy.crawler import CrawlerProcess
 
     from healthcrawl import storage
+    from healthcrawl.redact import secrets
 
     settings = _project_settings(settings_overrides)
     # resolve the database once, before the crawlers start: one clear failure, not one per site
@@ -43,7 +45,7 @@ def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_arg
         uri = storage.resolve_mongo_uri(settings)
         storage.connect(uri, settings.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)).close()
     except storage.StorageError as exc:
-        print(f"healthcrawl: storage unavailable: {exc}", file=sys.stderr)
+        print(f"healthcrawl: storage unavailable: {secrets(exc)}", file=sys.stderr)
         return 1, []
     settings.set("MONGO_URI", uri, priority="cmdline")
     process = CrawlerProcess(settings)
@@ -106,7 +108,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"healthcrawl demo: replaying {archive} (week {DEMO_SINCE} .. {DEMO_UNTIL}) "
           f"into MongoDB database {args.database!r}")
     code, results = run_crawl(list(SITE_KEYS), overrides, {"since": DEMO_SINCE, "until": DEMO_UNTIL})
-    summarise(results)
+    if results:
+        summarise(results)
     if code == 0:
         _print_store_summary(args.database, DEMO_SINCE, DEMO_UNTIL)
         code = _demo_bulletin(args.database, Path(args.out))
@@ -117,17 +120,31 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     spiders = args.sites or list(SITE_KEYS)
     unknown = sorted(set(spiders) - set(SITE_KEYS))
     if unknown:
-        print(f"healthcrawl crawl: unknown site(s) {', '.join(unknown)}; known: {', '.join(SITE_KEYS)}",
-              file=sys.stderr)
-        return 2
-    spider_args = {k: v for k, v in (("since", args.since), ("until", args.until),
-                                     ("urls", args.urls), ("channels", args.channels)) if v}
+        return fail("healthcrawl crawl", f"unknown site(s) {', '.join(unknown)}; known: {', '.join(SITE_KEYS)}")
     overrides = {"LOG_LEVEL": args.log_level}
     if args.database:
         overrides["MONGO_DATABASE"] = args.database
+    spider_args = {k: v for k, v in (("since", args.since), ("until", args.until),
+                                     ("urls", args.urls), ("channels", args.channels)) if v is not None}
+    # every argument is checked before the database is touched or a spider starts
+    try:
+        check_spider_args(spiders, spider_args, _project_settings(overrides))
+    except ArgumentError as exc:
+        return fail("healthcrawl crawl", exc)
     code, results = run_crawl(spiders, overrides, spider_args)
-    summarise(results)
+    if results:
+        summarise(results)
     return code
+
+
+def check_spider_args(spiders: list[str], spider_args: dict[str, str], settings) -> None:
+    """The crawl's database name and each spider's arguments (:class:`ArgumentError`)."""
+    from scrapy.spiderloader import get_spider_loader
+
+    check_database(settings.get("MONGO_DATABASE"))
+    loader = get_spider_loader(settings)
+    for name in spiders:
+        check_spider_arguments(loader.load(name), name="--{}", **spider_args)
 
 
 def _demo_bulletin(database: str, out: Path) -> int:
@@ -215,8 +232,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     try:
         score_lines(sys.stdin, sys.stdout, scorer=scorer_from_settings(_project_settings()))
     except ValueError as exc:
-        print(f"healthcrawl score: {exc}", file=sys.stderr)
-        return 2
+        return fail("healthcrawl score", exc)
     return 0
 
 
@@ -224,12 +240,16 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     from healthcrawl import storage
     from healthcrawl.relevance import rescore, scorer_from_settings
 
+    from healthcrawl.redact import secrets
+
     settings = _project_settings({"MONGO_DATABASE": args.database} if args.database else None)
     try:
+        check_database(settings.get("MONGO_DATABASE"))
         client = storage.connect(storage.resolve_mongo_uri(settings))
+    except ArgumentError as exc:
+        return fail("healthcrawl rescore", exc)
     except storage.StorageError as exc:
-        print(f"healthcrawl rescore: {exc}", file=sys.stderr)
-        return 2
+        return fail("healthcrawl rescore", secrets(exc))
     counts = rescore(client[settings.get("MONGO_DATABASE")][storage.ARTICLES],
                      scorer=scorer_from_settings(settings))
     print(json.dumps(counts, ensure_ascii=False))
@@ -238,14 +258,13 @@ def cmd_rescore(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="healthcrawl", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="healthcrawl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="crawl the bundled offline archive into the embedded MongoDB")
-    p.add_argument("--database", default=DEMO_DATABASE)
+    p.add_argument("--database", default=DEMO_DATABASE, type=database_name)
     p.add_argument("--out", default="var/demo", help="folder for the demo week's bulletin")
-    p.add_argument("--log-level", default="WARNING")
+    p.add_argument("--log-level", default="WARNING", type=log_level)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("crawl", help="crawl the live sites")
@@ -254,8 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until")
     p.add_argument("--urls")
     p.add_argument("--channels")
-    p.add_argument("--database")
-    p.add_argument("--log-level", default="INFO")
+    p.add_argument("--database", type=database_name)
+    p.add_argument("--log-level", default="INFO", type=log_level)
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("mongo", help="manage the embedded mongod")
@@ -283,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score JSON lines {title, text} from stdin")
     p.set_defaults(func=cmd_score)
     p = sub.add_parser("rescore", help="re-score stored articles after a lexicon change")
-    p.add_argument("--database")
+    p.add_argument("--database", type=database_name)
     p.set_defaults(func=cmd_rescore)
     return parser
 

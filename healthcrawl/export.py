@@ -32,6 +32,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
+from healthcrawl.arguments import ArgumentError, Parser, check_database, database_name, fail
 from healthcrawl.article import ARTICLE_FIELDS, BEIJING
 from healthcrawl.dates import day_end, day_start, parse_day
 from healthcrawl.project import project_settings
@@ -300,27 +301,30 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--all", dest="include_all", action="store_true",
                    help="every stored article, not only the relevant ones")
     p.add_argument("--out", default="-", metavar="PATH", help="output file (default: stdout)")
-    p.add_argument("--database", help="MongoDB database (default: the MONGO_DATABASE setting)")
+    p.add_argument("--database", type=database_name, help="MongoDB database (default: the MONGO_DATABASE setting)")
     return p
 
 
 def main(args: argparse.Namespace | list[str] | None = None) -> int:
     """``healthcrawl export``: 0 on success (also when nothing matched), 2 on a usage/storage error."""
     if not isinstance(args, argparse.Namespace):
-        args = configure_parser(argparse.ArgumentParser(prog="healthcrawl export")).parse_args(args)
-    from healthcrawl.storage import StorageError, redact
+        args = configure_parser(Parser(prog="healthcrawl export")).parse_args(args)
+    from healthcrawl.redact import secrets
+    from healthcrawl.storage import StorageError
 
+    settings = project_settings()
     try:
-        client, collection = open_articles(project_settings(), args.database)
+        check_database(args.database or settings.get("MONGO_DATABASE") or "healthcrawl")
+        client, collection = open_articles(settings, args.database)
+    except ArgumentError as exc:
+        return fail("healthcrawl export", exc)
     except StorageError as exc:
-        print(f"healthcrawl export: {redact(str(exc))}", file=sys.stderr)
-        return 2
+        return fail("healthcrawl export", secrets(exc))
     try:
         result = export(collection, args.since, args.until, args.fmt,
                         None if args.out in (None, "-") else Path(args.out), args.include_all)
     except (ValueError, OSError) as exc:
-        print(f"healthcrawl export: {exc}", file=sys.stderr)
-        return 2
+        return fail("healthcrawl export", secrets(exc))
     finally:
         client.close()
     what = "article(s)" if args.include_all else "relevant article(s)"

@@ -392,7 +392,8 @@ def scorer_from_settings(settings: Any) -> Scorer:
 def score_lines(in_stream: IO[str], out_stream: IO[str], scorer: Scorer | None = None) -> int:
     """Read JSON lines ``{"title", "text"}`` (``body`` accepted for ``text``), write each back
     with ``relevant``, ``score`` and ``matched`` added. Returns the number of lines written.
-    Blank lines are skipped; a line that is not a JSON object raises ValueError naming it."""
+    Blank lines are skipped; a line that is not a JSON object, or whose ``title``/``text``/``body``
+    is neither a string nor null, raises ValueError naming it."""
     scorer = scorer or Scorer()
     written = 0
     for number, line in enumerate(in_stream, 1):
@@ -404,6 +405,9 @@ def score_lines(in_stream: IO[str], out_stream: IO[str], scorer: Scorer | None =
             raise ValueError(f"line {number}: not JSON ({exc})") from None
         if not isinstance(record, dict):
             raise ValueError(f"line {number}: expected a JSON object")
+        for field in ("title", "text", "body"):
+            if record.get(field) is not None and not isinstance(record[field], str):
+                raise ValueError(f"line {number}: {field!r} must be a string, not {type(record[field]).__name__}")
         text = record.get("text")
         if text is None:
             text = record.get("body") or ""

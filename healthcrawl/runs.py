@@ -16,7 +16,10 @@ crawls, and different channel selections, are separate kinds). Flags:
 | ``skipped`` / ``missed`` / ``failed`` | scheduler events (``kind: "schedule"``) |
 
 Comparative flags need at least ``MIN_BASELINE`` (2) earlier successful runs. The command
-always exits 0; ``--json`` prints one JSON document for machines.
+exits 0 whatever is flagged (2 for a refused argument or an unusable database); ``--json``
+prints one JSON document for machines. Stored strings are printed as :func:`healthcrawl.redact.shown`
+makes them: secrets hidden (an entry written before a redaction existed shows none either) and
+control characters escaped (a job id holding terminal escape sequences cannot clear the screen).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+from healthcrawl import redact
+from healthcrawl.arguments import ArgumentError, Parser, check_database, database_name, fail, positive_int
 from healthcrawl.article import BEIJING
 
 BASELINE = 5
@@ -151,41 +156,49 @@ def _cov(run: dict[str, Any]) -> str:
     return "/".join(f"{100 * coverage.get(f, 0):.0f}" for f in ("title", "published_at", "body"))
 
 
+def _line(out, text: str) -> None:
+    """One output line, as :func:`redact.shown` makes it (stored strings are in it)."""
+    out.write(redact.shown(text) + "\n")
+
+
 def render_text(analysed: dict[str, list[dict]], out=sys.stdout) -> None:
     if not analysed:
-        print("no runs recorded in crawl_runs", file=out)
+        _line(out, "no runs recorded in crawl_runs")
         return
     header = (f"  {'start (Beijing)':<17} {'job':<12} {'reason':<12} {'found':>6} {'stored':>6} "
               f"{'drop':>5} {'fallback':>8} {'errors':>6}  {'cov t/p/b':<11} flags")
     for spider, entries in analysed.items():
         flagged = sum(1 for e in entries if e["flags"])
-        print(f"{spider}: {len(entries)} run(s), {flagged} flagged", file=out)
-        print(header, file=out)
+        _line(out, f"{spider}: {len(entries)} run(s), {flagged} flagged")
+        _line(out, header)
         for entry in entries:
             run, flags = entry["run"], entry["flags"]
             job = str(run.get("job_id") or "-")[:12]
             if run.get("kind") == "schedule":
-                print(f"  {_time(run.get('start_time')):<17} {job:<12} {'(schedule)':<12} "
-                      f"{run.get('event', ''):>6}  {run.get('reason', '')}", file=out)
+                _line(out, f"  {_time(run.get('start_time')):<17} {job:<12} {'(schedule)':<12} "
+                      f"{run.get('event', ''):>6}  {run.get('reason', '')}")
                 continue
             items = run.get("items") or {}
             share = (run.get("fallback") or {}).get("share")
             codes = ",".join(f["code"] for f in flags) or "-"
-            print(f"  {_time(run.get('start_time')):<17} {job:<12} {str(run.get('finish_reason') or run.get('status')):<12} "
+            _line(out, f"  {_time(run.get('start_time')):<17} {job:<12} {str(run.get('finish_reason') or run.get('status')):<12} "
                   f"{items.get('found', 0):>6} {items.get('stored', 0):>6} {items.get('dropped', 0):>5} "
                   f"{'-' if share is None else f'{100 * share:.0f}%':>8} {(run.get('errors') or {}).get('total', 0):>6}  "
-                  f"{_cov(run):<11} {codes}", file=out)
+                  f"{_cov(run):<11} {codes}")
             for f in flags:
-                print(f"      ! {f['code']}: {f['message']}", file=out)
+                _line(out, f"      ! {f['code']}: {f['message']}")
 
 
 def _jsonable(value: Any) -> Any:
+    """A stored value as JSON shows it (datetimes ISO 8601, strings without secrets)."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value.isoformat()
+    if isinstance(value, str):
+        return redact.secrets(value)
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {redact.secrets(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
@@ -194,8 +207,8 @@ def _jsonable(value: Any) -> Any:
 def render_json(analysed: dict[str, list[dict]], out=sys.stdout) -> None:
     doc = {spider: [{**_jsonable(e["run"]), "flags": e["flags"]} for e in entries]
            for spider, entries in analysed.items()}
-    json.dump(doc, out, ensure_ascii=False, indent=1)
-    out.write("\n")
+    # control characters escaped: json leaves DEL, C1 controls and bidi overrides raw
+    out.write(redact.json_safe(json.dumps(doc, ensure_ascii=False, indent=1, default=str)) + "\n")
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -205,10 +218,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     settings = project_settings({"MONGO_DATABASE": args.database} if args.database else None)
     try:
+        check_database(settings.get("MONGO_DATABASE"))
         client = storage.connect(storage.resolve_mongo_uri(settings))
+    except ArgumentError as exc:
+        return fail("healthcrawl runs", exc)
     except storage.StorageError as exc:
-        print(f"healthcrawl runs: {exc}", file=sys.stderr)
-        return 2
+        return fail("healthcrawl runs", redact.secrets(exc))
     try:
         collection = client[settings.get("MONGO_DATABASE")][storage.CRAWL_RUNS]
         analysed = analyse(load_runs(collection, args.spider, args.limit, args.baseline), args.limit, args.baseline)
@@ -222,10 +237,10 @@ def add_runs_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("runs", help="recent crawl runs per spider, anomalies flagged",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--spider", help="only this spider")
-    p.add_argument("--limit", type=int, default=10, help="runs shown per spider (default 10)")
-    p.add_argument("--baseline", type=int, default=BASELINE,
+    p.add_argument("--limit", type=positive_int, default=10, help="runs shown per spider (default 10)")
+    p.add_argument("--baseline", type=positive_int, default=BASELINE,
                    help=f"successful earlier runs whose median is the baseline (default {BASELINE})")
-    p.add_argument("--database", help="MongoDB database (default MONGO_DATABASE)")
+    p.add_argument("--database", type=database_name, help="MongoDB database (default MONGO_DATABASE)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=cmd_runs)
     return p
@@ -234,7 +249,7 @@ def add_runs_parser(subparsers) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry point (``python -m healthcrawl.runs``), the same as the
     ``healthcrawl`` subcommand."""
-    parser = argparse.ArgumentParser(prog="healthcrawl")
+    parser = Parser(prog="healthcrawl")
     sub = parser.add_subparsers(dest="command", required=True)
     add_runs_parser(sub)
     args = parser.parse_args(["runs", *(sys.argv[1:] if argv is None else argv)])
