@@ -4,12 +4,20 @@ Used when ``MONGO_URI`` is unset: data under ``./var/mongo`` (``HEALTHCRAWL_MONG
 to 127.0.0.1 on ``HEALTHCRAWL_MONGO_PORT``, reused when already running (a state file beside
 the data records its pid and port). ``healthcrawl mongo start|stop|status`` manages it; tests use
 :class:`MongodServer` directly with a temporary dbpath and a free port.
+
+The state file is only a hint: before ``stop`` or ``status`` trust (or signal) the pid it names,
+``/proc/<pid>/cmdline`` must show a ``mongod`` with this ``--dbpath`` and ``--port``. A pid reused
+by another process (the machine rebooted, the mongod died long ago) is never signalled: ``stop``
+and ``status`` say so in one line (exit 2) and ``start`` starts a new mongod. A mongod started by
+this very process is its child: ``stop`` waits for it through its ``Popen`` (so it is reaped,
+not left a zombie that looks alive), and zombies never count as running.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import platform
 import signal
@@ -22,9 +30,17 @@ from pathlib import Path
 
 STATE_FILE = "healthcrawl-mongod.json"
 
+logger = logging.getLogger(__name__)
+#: mongods started by this process, by pid: stopping one waits through its Popen (reaps it)
+_children: dict[int, subprocess.Popen] = {}
+
 
 class EmbeddedMongoError(RuntimeError):
     """The embedded mongod cannot be used here; the message says what to do instead."""
+
+
+class NotOurProcess(EmbeddedMongoError):
+    """The state file names a live process that is not the embedded mongod: left alone."""
 
 
 def mongod_binary() -> Path:
@@ -63,13 +79,54 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def pid_alive(pid: int) -> bool:
+    """A process with this pid exists and has not exited (a zombie has)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def describe_process(pid: int) -> str:
+    """``pid 123 (sleep 300)``, for messages."""
+    argv = _cmdline(pid)
+    shown = " ".join([Path(argv[0]).name, *argv[1:]]) if argv else "command line unknown"
+    return f"pid {pid} ({shown[:80]})"
+
+
+def is_mongod_of(pid: int, dbpath: Path | str, port: int) -> bool:
+    """The process ``pid`` is a mongod serving ``dbpath`` on ``port`` (its command line says so)."""
+    argv = _cmdline(pid)
+    if not argv or Path(argv[0]).name != "mongod":
+        return False
+    options = {}
+    for i, arg in enumerate(argv[1:], 1):
+        if arg.startswith("--") and "=" in arg:
+            key, value = arg.split("=", 1)
+            options[key] = value
+        elif arg.startswith("--") and i + 1 < len(argv):
+            options[arg] = argv[i + 1]
+    if options.get("--port") != str(port) or "--dbpath" not in options:
+        return False
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        cwd = "/"
+    return (Path(cwd) / options["--dbpath"]).resolve() == Path(dbpath).resolve()
 
 
 @dataclass
@@ -101,6 +158,7 @@ class MongodServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
         self.pid = self._proc.pid
+        _children[self.pid] = self._proc
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -115,17 +173,26 @@ class MongodServer:
         raise EmbeddedMongoError(f"mongod did not listen on 127.0.0.1:{self.port} within {timeout:.0f}s")
 
     def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM (SIGKILL after ``timeout``) and wait until the process is gone.
+
+        Only a mongod this object or this process started, or one whose command line shows this
+        dbpath and port, is signalled; another live process under that pid raises
+        :class:`NotOurProcess`."""
         pid = self.pid
         if pid is None:
             return
+        proc = self._proc or _children.get(pid)
+        if proc is None and pid_alive(pid) and not is_mongod_of(pid, self.dbpath, self.port):
+            raise NotOurProcess(f"{describe_process(pid)} is not the mongod of {self.dbpath} on port "
+                                f"{self.port}: not signalled")
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._proc is not None:
-                if self._proc.poll() is not None:
+            if proc is not None:
+                if proc.poll() is not None:  # reaped
                     break
             elif not pid_alive(pid):
                 break
@@ -135,8 +202,9 @@ class MongodServer:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            if self._proc is not None:
-                self._proc.wait(5)
+            if proc is not None:
+                proc.wait(5)
+        _children.pop(pid, None)
         self.pid = None
         self._proc = None
         self.state_path.unlink(missing_ok=True)
@@ -147,6 +215,7 @@ class MongodServer:
             os.kill(self.pid, signal.SIGKILL)
             if self._proc is not None:
                 self._proc.wait(10)
+            _children.pop(self.pid, None)
         self.pid = None
         self._proc = None
 
@@ -160,12 +229,35 @@ def _state(dbpath: Path) -> dict | None:
         return None
 
 
-def status(dbpath: Path) -> MongodServer | None:
-    """The running embedded mongod for ``dbpath``, or None."""
+def _lookup(dbpath: Path) -> tuple[MongodServer | None, str | None]:
+    """(the running embedded mongod of ``dbpath`` or None, the one-line reason when the state
+    file names a live process that is not that mongod)."""
     state = _state(dbpath)
-    if state and pid_alive(state["pid"]) and port_open(state["port"]):
-        return MongodServer(dbpath=dbpath, port=state["port"], pid=state["pid"])
-    return None
+    if not state:
+        return None, None
+    try:
+        pid, port = int(state["pid"]), int(state["port"])
+    except (KeyError, TypeError, ValueError):
+        return None, None  # not a state file of ours: nothing to trust
+    if not pid_alive(pid):
+        return None, None
+    if not is_mongod_of(pid, dbpath, port):
+        return None, (f"{dbpath / STATE_FILE} names {describe_process(pid)}, which is not the "
+                      f"mongod of {dbpath} on port {port}: not signalled")
+    if not port_open(port):
+        return None, None
+    server = MongodServer(dbpath=dbpath, port=port, pid=pid)
+    server._proc = _children.get(pid)
+    return server, None
+
+
+def status(dbpath: Path) -> MongodServer | None:
+    """The running embedded mongod for ``dbpath``, or None; :class:`NotOurProcess` when the
+    state file names a live process that is not that mongod."""
+    server, other = _lookup(Path(dbpath).resolve())
+    if other:
+        raise NotOurProcess(f"{other}; mongod is not running")
+    return server
 
 
 _start_lock = threading.Lock()
@@ -181,9 +273,11 @@ def ensure_running(dbpath: Path | str, port: int) -> MongodServer:
     dbpath.mkdir(parents=True, exist_ok=True)
     with _start_lock, open(dbpath / "healthcrawl-start.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        running = status(dbpath)
+        running, other = _lookup(dbpath)
         if running:
             return running
+        if other:
+            logger.warning("%s; starting a new mongod", other)
         if port_open(port):
             raise EmbeddedMongoError(f"port 127.0.0.1:{port} is taken by another process: set "
                                      f"HEALTHCRAWL_MONGO_PORT to a free port or MONGO_URI to that server")
@@ -191,8 +285,15 @@ def ensure_running(dbpath: Path | str, port: int) -> MongodServer:
 
 
 def stop(dbpath: Path | str) -> bool:
-    running = status(Path(dbpath).resolve())
+    """Stop the embedded mongod of ``dbpath``: True if it ran, False if it did not;
+    :class:`NotOurProcess` (and the stale state file removed) if the state file names another
+    process, which is not signalled."""
+    dbpath = Path(dbpath).resolve()
+    running, other = _lookup(dbpath)
     if running is None:
+        if other:
+            (dbpath / STATE_FILE).unlink(missing_ok=True)
+            raise NotOurProcess(f"{other}; stale state file removed")
         return False
     running.stop()
     return True
