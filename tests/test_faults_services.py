@@ -201,3 +201,176 @@ def test_redis_away_past_the_budget_fails_the_run_and_the_next_run_completes_the
     assert list(spool.glob("*.requests")) == []
     assert_stored_exactly_once(mongo_db.articles, wanted)
     print(f"first run stored {stored_first}/{len(wanted)}, {spooled} request(s) spooled, redis stats {run['redis']}")
+
+
+# --- healthcrawl schedule -----------------------------------------------------------------------------
+def schedule_cmd(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "healthcrawl.schedule", *args], cwd=ROOT, env=env or crawl_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("never.toml", '[[jobs]]\nspider = "gmw"\ncron = "0 6 30 2 *"\n',
+     "job 1 (gmw): the cron expression '0 6 30 2 *' never fires (no such date)"),
+    ("grace.toml", 'misfire_grace = "fifteen minutes"\n[[jobs]]\nspider = "gmw"\ncron = "0 6 * * *"\n',
+     "'misfire_grace' must be a number, not 'fifteen minutes' (write it without quotes)"),
+    ("args.toml", '[[jobs]]\nspider = "gmw"\ncron = "0 6 * * *"\nargs = "since=2d"\n',
+     "job 1 (gmw): 'args' must be a table, not 'since=2d'"),
+    ("enabled.json", json.dumps({"jobs": [{"spider": "gmw", "cron": "0 6 * * *", "enabled": "false"}]}),
+     "job 1 (gmw): 'enabled' must be true or false, not 'false' (write it without quotes)"),
+], ids=["never-fires", "misfire-grace-text", "args-not-a-table", "enabled-as-string"])
+def test_schedule_check_refuses_a_never_firing_cron_and_mistyped_values_in_one_line(tmp_path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text)
+    result = schedule_cmd("check", "--file", str(path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"healthcrawl schedule: {path}: {message}"]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+class PickyScrapyd:
+    """A scrapyd stand-in whose schedule.json answers ``ok`` without a job id for one spider
+    (a proxy or a scrapyd-compatible server gone wrong); the other spiders are scheduled."""
+
+    def __init__(self, broken_spider: str):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import threading
+        import urllib.parse
+
+        self.scheduled: list[str] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, doc: dict) -> None:
+                data = json.dumps(doc).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802 - listjobs.json
+                self._answer({"status": "ok", "pending": [], "running": [], "finished": []})
+
+            def do_POST(self):  # noqa: N802 - schedule.json
+                params = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                spider = params["spider"][0]
+                if spider == broken_spider:
+                    self._answer({"status": "ok", "node_name": "picky"})
+                    return
+                stub.scheduled.append(spider)
+                self._answer({"status": "ok", "jobid": f"job-{spider}"})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "PickyScrapyd":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_schedule_one_jobs_error_does_not_stop_the_pass_and_run_once_exits_1(mongod, mongo_db, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"jobs": [{"name": "ce-now", "spider": "ce", "cron": "* * * * *"},
+                                         {"name": "gmw-now", "spider": "gmw", "cron": "* * * * *"}]}))
+    state = tmp_path / "state.json"
+    before = datetime.now(timezone.utc) - timedelta(seconds=61)
+    state.write_text(json.dumps({"last_tick": before.isoformat(), "watch": []}))
+    env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db.name)
+    with PickyScrapyd("ce") as scrapyd:
+        result = schedule_cmd("run", "--once", "--file", str(path), "--scrapyd", scrapyd.url, "--state", str(state),
+                              env=env)
+    assert result.returncode == 1, result.stderr
+    assert "failed ce: could not schedule: scrapyd" in result.stdout
+    assert "schedule.json: answered ok without a job id" in result.stdout
+    assert "scheduled gmw as job job-gmw" in result.stdout  # the job after the failing one ran
+    assert scrapyd.scheduled == ["gmw"]
+    assert result.stderr.count("ERROR: schedule: FAILED ce (ce-now)") == 1
+    assert "healthcrawl schedule: 1 run(s) failed in this pass" in result.stderr
+    assert "Traceback" not in result.stderr
+    saved = json.loads(state.read_text())
+    assert datetime.fromisoformat(saved["last_tick"]) > before  # the state advanced
+    assert [w["job_id"] for w in saved["watch"]] == ["job-gmw"]
+    event = mongo_db.crawl_runs.find_one({"kind": "schedule"})
+    assert (event["event"], event["spider"], event["schedule_name"]) == ("failed", "ce", "ce-now")
+
+
+def test_schedule_an_error_inside_one_jobs_pass_is_its_failed_event_and_the_state_advances(tmp_path, monkeypatch):
+    """Any exception in one job's part of a pass (here a cron library failure, forced with a
+    monkeypatch: the file check refuses the crons that fail for real) is that job's failed event."""
+    from datetime import datetime, timedelta, timezone
+
+    from healthcrawl import schedule as sched
+
+    real = sched.fire_times
+
+    def fire_times(expr, *args):
+        if expr == "*/1 * * * *":
+            raise RuntimeError("croniter broke")
+        return real(expr, *args)
+
+    monkeypatch.setattr(sched, "fire_times", fire_times)
+    plan = sched.parse_schedule({"jobs": [{"name": "broken", "spider": "ce", "cron": "*/1 * * * *"},
+                                          {"name": "fine", "spider": "gmw", "cron": "* * * * *"}]})
+    with PickyScrapyd("none") as scrapyd:
+        scheduler = sched.Scheduler(plan, [sched.ScrapydClient(scrapyd.url)], tmp_path / "state.json")
+        now = datetime.now(timezone.utc)
+        scheduler.tick(now - timedelta(seconds=61))
+        out = scheduler.tick(now)
+    assert [(e["event"], e["spider"]) for e in out] == [("failed", "ce"), ("scheduled", "gmw")]
+    assert out[0]["reason"] == "scheduler error in this job's pass: RuntimeError: croniter broke"
+    assert json.loads((tmp_path / "state.json").read_text())["last_tick"] == now.isoformat()
+
+
+# --- healthcrawl mongo stop|status ---------------------------------------------------------------------
+def mongo_cmd(action: str, dbpath: Path, port: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HEALTHCRAWL_MONGO_DBPATH": str(dbpath), "HEALTHCRAWL_MONGO_PORT": str(port)}
+    return subprocess.run([sys.executable, "-m", "healthcrawl.cli", "mongo", action], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_mongo_stop_and_status_never_signal_a_process_that_is_not_their_mongod(tmp_path):
+    dbpath = tmp_path / "db"
+    dbpath.mkdir()
+    port = free_port()
+    other = subprocess.Popen(["sleep", "300"])  # the pid a stale state file names after a reboot
+    try:
+        (dbpath / "healthcrawl-mongod.json").write_text(json.dumps({"pid": other.pid, "port": port}))
+        status = mongo_cmd("status", dbpath, port)
+        assert status.returncode == 2
+        assert status.stderr.splitlines() == [
+            f"healthcrawl mongo: {dbpath}/healthcrawl-mongod.json names pid {other.pid} (sleep 300), which is not "
+            f"the mongod of {dbpath} on port {port}: not signalled; mongod is not running"]
+        stop = mongo_cmd("stop", dbpath, port)
+        assert stop.returncode == 2
+        assert stop.stderr.splitlines() == [
+            f"healthcrawl mongo: {dbpath}/healthcrawl-mongod.json names pid {other.pid} (sleep 300), which is not "
+            f"the mongod of {dbpath} on port {port}: not signalled; stale state file removed"]
+        assert other.poll() is None  # still running: neither command signalled it
+        assert not (dbpath / "healthcrawl-mongod.json").exists()
+        assert mongo_cmd("status", dbpath, port).returncode == 3  # plainly not running now
+    finally:
+        other.kill()
+        other.wait(10)
+
+
+def test_mongo_stop_of_a_mongod_started_by_the_same_process_reaps_it(tmp_path):
+    from healthcrawl import mongod
+
+    server = mongod.ensure_running(tmp_path / "db", free_port())
+    pid = server.pid
+    assert mongod.is_mongod_of(pid, tmp_path / "db", server.port)
+    assert mongod.stop(tmp_path / "db") is True
+    # gone and reaped: no zombie left in the process table
+    assert not Path(f"/proc/{pid}").exists()
+    assert mongod.status(tmp_path / "db") is None
