@@ -9,10 +9,42 @@ timezone-aware Beijing time.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 
 from healthcrawl.article import BEIJING, to_beijing
+
+logger = logging.getLogger(__name__)
+
+#: Years a page date may have; anything else is a broken or hostile value, not a date.
+YEARS = range(1900, 2200)
+#: Unreadable date strings seen while :func:`collect_problems` is active: (text, reason).
+_PROBLEMS: ContextVar[list[tuple[str, str]] | None] = ContextVar("date_problems", default=None)
+_SPACES = re.compile(r"[\s\u3000\xa0]+")
+
+
+@contextmanager
+def collect_problems() -> Iterator[list[tuple[str, str]]]:
+    """Collect the date strings that could not be read (instead of raising) while parsing one
+    page, so the caller can log them with the page's URL and count them."""
+    problems: list[tuple[str, str]] = []
+    token = _PROBLEMS.set(problems)
+    try:
+        yield problems
+    finally:
+        _PROBLEMS.reset(token)
+
+
+def _problem(text: str, reason: str) -> None:
+    problems = _PROBLEMS.get()
+    if problems is None:
+        logger.debug("unreadable date %r (%s)", text[:80], reason)
+    else:
+        problems.append((text[:80], reason))
 
 # Full dates: 2024-05-20 03:15[:21][.0], 2024/5/20, 2024.05.20, 2024年5月20日 3:15
 _FULL = re.compile(
@@ -48,7 +80,8 @@ def find_datetime(text: str | None, year: int | None = None) -> datetime | None:
     """The first date (and time) in ``text``, Beijing time; ``year`` completes "M-D HH:MM"."""
     if not text:
         return None
-    text = text.replace("\u3000", " ").replace("\xa0", " ")
+    # one space per run: the patterns' optional spaces then cannot backtrack over long runs
+    text = _SPACES.sub(" ", text)
     for m in _FULL.finditer(text):
         dt = _build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"])
         if dt:
@@ -72,14 +105,23 @@ def parse_loose(text: str) -> datetime | None:
     text = text.strip()
     if not text or len(text) > 80 or not re.search(r"\d", text):
         return None
-    dt = dateparser.parse(
-        text,
-        languages=["zh", "en"],
-        # a year must be on the page: dateparser would otherwise fill in the current one
-        settings={"TIMEZONE": "Asia/Shanghai", "RETURN_AS_TIMEZONE_AWARE": True,
-                  "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]},
-    )
-    return to_beijing(dt) if dt else None
+    try:
+        dt = dateparser.parse(
+            text,
+            languages=["zh", "en"],
+            # a year must be on the page: dateparser would otherwise fill in the current one
+            settings={"TIMEZONE": "Asia/Shanghai", "RETURN_AS_TIMEZONE_AWARE": True,
+                      "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]},
+        )
+        if dt is None:
+            return None
+        if dt.year not in YEARS:
+            _problem(text, f"year {dt.year} out of range")
+            return None
+        return to_beijing(dt)
+    except Exception as exc:  # noqa: BLE001 - dateparser raises OverflowError, ValueError … on odd input
+        _problem(text, f"{type(exc).__name__}: {exc}")
+        return None
 
 
 def date_from_url(url: str) -> datetime | None:

@@ -20,13 +20,16 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from healthcrawl import dates
+from healthcrawl.arguments import check_spider_arguments
 from healthcrawl.article import Article, to_beijing
 from healthcrawl.extractors.base import Extracted, SiteExtractor
 from healthcrawl.sites import site_name
@@ -47,6 +50,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, *args: Any, since: str | None = None, until: str | None = None,
                  urls: str | None = None, channels: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        check_spider_arguments(type(self), since=since, until=until, urls=urls, channels=channels)
         self.window_explicit = since is not None or until is not None
         today = datetime.now(dates.BEIJING).date()
         until_day = dates.parse_day(until) if until else today
@@ -79,6 +83,7 @@ class NewsSpider(scrapy.Spider):
             spider.since = dates.day_start(spider.until.date()) - timedelta(days=days - 1)
         spider.max_list_pages = crawler.settings.getint("HEALTHCRAWL_MAX_LIST_PAGES", 30)
         spider.max_article_pages = crawler.settings.getint("HEALTHCRAWL_MAX_ARTICLE_PAGES", 20)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     # -- helpers -------------------------------------------------------------------------------
@@ -87,6 +92,26 @@ class NewsSpider(scrapy.Spider):
 
     def in_window(self, when: datetime | None) -> bool:
         return when is None or (self.since <= when <= self.until)
+
+    def report_problems(self, url: str, unreadable_dates: list[tuple[str, str]],
+                        problems: Iterable[tuple[str, str]] = ()) -> None:
+        """One warning line and a counter for each unreadable date string and each list entry
+        skipped (``list_entry_skipped``) or read without a field (``list_field_ignored``)."""
+        for text, reason in unreadable_dates:
+            self.logger.warning("%s: unreadable date %r on %s (%s)", self.name, text, url, reason)
+            self.inc("unreadable_date")
+        for kind, what in problems:
+            self.logger.warning("%s: list %s: %s (%s)", self.name, kind.replace("_", " "), url, what)
+            self.inc(f"list_{kind}")
+
+    def is_offsite(self, url: str) -> bool:
+        """Whether Scrapy's OffsiteMiddleware would drop a request for ``url`` (silently, without
+        calling its errback): its host is outside ``allowed_domains``."""
+        domains = [d for d in getattr(self, "allowed_domains", None) or [] if d]
+        if not domains:
+            return False
+        host = (urlsplit(url).hostname or "").lower()
+        return not any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
 
     @property
     def check_window(self) -> bool:
@@ -149,7 +174,9 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("list page is not text: %s", response.url)
             self.inc("list_not_text")
             return
-        page = self.extractor.parse_list(response)
+        with dates.collect_problems() as unreadable:
+            page = self.extractor.parse_list(response)
+        self.report_problems(response.url, unreadable, page.problems)
         channel = response.meta.get("channel")
         self.inc("list_pages")
         if not page.entries:
@@ -186,17 +213,47 @@ class NewsSpider(scrapy.Spider):
                                 response.status)
             self.inc(f"skipped/{reason}")
             return
-        extracted = self.extractor.extract(response)
+        with dates.collect_problems() as unreadable:
+            extracted = self.extractor.extract(response)
+        self.report_problems(response.url, unreadable)
         pages: list[Extracted] = response.meta.get("pages", []) + [extracted]
         first_url = response.meta.get("first_url", response.url)
         if extracted.next_page and len(pages) < self.max_article_pages:
             next_url = response.urljoin(extracted.next_page)
+            meta = {**response.meta, "pages": pages, "first_url": first_url}
+            if next_url != response.url and self.is_offsite(next_url):
+                yield from self.keep_earlier_pages(next_url, "offsite", meta)
+                return
             if next_url != response.url:
-                yield scrapy.Request(next_url, callback=self.parse_article,
-                                     meta={**response.meta, "pages": pages, "first_url": first_url},
+                # a duplicate is dropped by the scheduler without the errback: request_dropped
+                yield scrapy.Request(next_url, callback=self.parse_article, meta=meta,
                                      errback=self.page_failed)
                 return
         yield from self.finish_article(first_url, pages, response.meta)
+
+    def request_dropped(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        """A later page of a multi-page article filtered by the scheduler (a duplicate): the
+        errback is not called, so the earlier pages come back through a ``data:`` request that
+        needs no download."""
+        if request.callback != self.parse_article or "pages" not in request.meta:
+            return
+        self.crawler.engine.crawl(scrapy.Request(
+            "data:text/plain,", callback=self.dropped_page, dont_filter=True,
+            meta={**request.meta, "dropped_url": request.url, "allow_offsite": True,
+                  "dont_obey_robotstxt": True}))
+
+    def dropped_page(self, response: Response) -> Iterable[Article]:
+        meta = dict(response.meta)
+        yield from self.keep_earlier_pages(meta.pop("dropped_url"), "duplicate", meta)
+
+    def keep_earlier_pages(self, url: str, why: str, meta: dict) -> Iterable[Article]:
+        """The next page of a multi-page article will not be fetched (``why``: offsite or a
+        duplicate): the article is made of the pages already read, counted and logged."""
+        self.logger.warning("%s: article page %s filtered (%s); keeping %d earlier page(s) of %s",
+                            self.name, url, why, len(meta["pages"]), meta["first_url"])
+        self.inc("article_page_filtered")
+        self.inc(f"article_page_filtered/{why}")
+        yield from self.finish_article(meta["first_url"], meta["pages"], meta)
 
     def page_failed(self, failure) -> Iterable[Article]:
         """A later page of a multi-page article failed: keep what the earlier pages gave."""

@@ -34,11 +34,14 @@ _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _EDITOR_ROLES = r"(?:责编|责任编辑|值班编辑|编辑|审校|校对|审核|编审|初审|复审|终审|监制|校审)"
 _OPEN = r"[\[【(（]"
 _CLOSE = r"[\]】)）]"
-_EDITOR_TAG = rf"{_OPEN}\s*{_EDITOR_ROLES}\s*[:：]\s*([^\]】)）]{{1,40}}?)\s*{_CLOSE}"
+_EDITOR_NAME = r"([^\]】)）]{1,40}?)"
+_EDITOR_TAG = rf"{_OPEN}\s*{_EDITOR_ROLES}\s*[:：]\s*{_EDITOR_NAME}\s*{_CLOSE}"
 
 #: whole paragraphs that are not article text: (what, pattern)
 PARAGRAPH_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("editor_line", re.compile(rf"^(?:{_EDITOR_TAG}\s*)+$")),
+    # atomic/possessive: a tag ends at its first closing bracket, so nothing is lost, and a line
+    # of many tags followed by text fails at once instead of trying every split of its spaces
+    ("editor_line", re.compile(rf"^(?:(?>{_EDITOR_TAG})\s*+)+$")),
     ("editor_line", re.compile(rf"^{_EDITOR_ROLES}\s*[:：]\s*(\S.{{0,30}})$")),
     ("end_mark", re.compile(r"^[(（]\s*完\s*[)）]$")),
     ("more_link", re.compile(r"^更多(?:精彩)?(?:内容|资讯|新闻|报道|精彩)[^。！？]{0,20}?"
@@ -48,15 +51,26 @@ PARAGRAPH_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("share_text", re.compile(r"^(?:微信|手机|用手机)?扫一扫\s*[:：，,]?\s*(?:分享|在手机|手机|打开|关注|下载|用手机|"
                               r"二维码|左侧|右侧|上方|下方)[^。！？]{0,40}$")),
     ("share_text", re.compile(r"^分享到\s*[:：]?[^。！？]{0,40}$")),
-    ("page_tools", re.compile(r"^(?:[\[【]?\s*(?:打印|关闭|关闭窗口|收藏|纠错|我要纠错|返回顶部|打印本页|字号[:：]?\s*[大中小\s]*)\s*[\]】]?\s*)+$")),
+    # longest words first inside an atomic group (see editor_line)
+    ("page_tools", re.compile(r"^(?:(?>[\[【]?\s*(?:打印本页|打印|关闭窗口|关闭|收藏|我要纠错|纠错|返回顶部|"
+                              r"字号[:：]?\s*[大中小\s]*)\s*[\]】]?\s*))++$")),
 )
 
-#: furniture stuck to the end of a text paragraph (stripped repeatedly): (what, pattern)
-TAIL_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("editor_line", re.compile(rf"\s*{_EDITOR_TAG}\s*$")),
-    ("end_mark", re.compile(r"\s*[(（]\s*完\s*[)）]\s*$")),
-    ("page_tools", re.compile(r"\s*[\[【]\s*(?:打印|关闭|关闭窗口|收藏|纠错|我要纠错)\s*[\]】]\s*$")),
+#: furniture stuck to the end of a text paragraph (a run of them is stripped): (what, pattern)
+TAIL_RULES: tuple[tuple[str, str], ...] = (
+    ("editor_line", _EDITOR_TAG),
+    ("end_mark", r"[(（]\s*完\s*[)）]"),
+    ("page_tools", r"[\[【]\s*(?:打印|关闭|关闭窗口|收藏|纠错|我要纠错)\s*[\]】]"),
 )
+#: one piece of furniture; the run of them ending a paragraph (atomic pieces: each ends where
+#: its own pattern says, so a run is read left to right without backtracking)
+_TAIL_PIECE = re.compile(r"\s*(?:" + "|".join(f"(?P<{what}>{pattern})" for what, pattern in TAIL_RULES) + ")")
+_TAIL_RUN = re.compile(r"(?:(?>\s*(?:" + "|".join(pattern.replace(_EDITOR_NAME, _EDITOR_NAME[1:-1])
+                                                    for _, pattern in TAIL_RULES) + r")))+\s*$")
+_EDITOR_TAG_RE = re.compile(_EDITOR_TAG)
+#: characters searched for furniture at the end of a paragraph, per step (the longest piece,
+#: an editor tag with a 40-character name, is about 50)
+TAIL_WINDOW = 512
 
 _LABELS = {
     "source": re.compile(r"^(?:来源|稿源|出处)\s*[:：]\s*"),
@@ -85,18 +99,23 @@ def clean_paragraph(text: str, counts: Counter) -> tuple[str, str | None]:
             counts[what] += 1
             return "", (_editor_name(match) if what == "editor_line" else None)
     editor = None
-    changed = True
-    while changed and text:
-        changed = False
-        for what, pattern in TAIL_RULES:
-            match = pattern.search(text)
-            if match:
-                if what == "editor_line" and editor is None:
-                    editor = _editor_name(match)
-                counts[what] += 1
-                text = text[: match.start()].rstrip()
-                changed = True
-    return text, editor
+    end = len(text)
+    while end:
+        # the run of furniture ending the paragraph, searched in its last TAIL_WINDOW characters
+        # only: a paragraph ending in thousands of marks costs a few short searches per window,
+        # not one search of the whole paragraph per mark
+        run = _TAIL_RUN.search(text, max(0, end - TAIL_WINDOW), end)
+        if not run:
+            break
+        for piece in reversed(list(_TAIL_PIECE.finditer(text, run.start(), end))):
+            what = piece.lastgroup
+            if what == "editor_line" and editor is None:
+                editor = clean_inline(_EDITOR_TAG_RE.fullmatch(piece[what])[1])
+            counts[what] += 1
+        end = run.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+    return text[:end], editor
 
 
 def clean_body(body: str | None) -> tuple[str, Counter, str | None]:

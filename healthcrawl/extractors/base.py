@@ -16,6 +16,8 @@ which template, selector or fallback produced what.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, ClassVar
@@ -60,6 +62,25 @@ class ListEntry:
 class ListPage:
     entries: list[ListEntry] = field(default_factory=list)
     next_page: str | None = None
+    #: entries that could not be read, or read only in part: (kind, description) with kind
+    #: ``entry_skipped`` (the entry is lost) or ``field_ignored`` (kept without that field);
+    #: the spider logs and counts each one
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    def skip(self, where: str, why: str) -> None:
+        self.problems.append(("entry_skipped", f"{where}: {why}"))
+
+    def ignore(self, where: str, why: str) -> None:
+        self.problems.append(("field_ignored", f"{where}: {why}"))
+
+
+@contextmanager
+def one_entry(page: ListPage, where: str) -> Iterator[None]:
+    """Read one list entry: whatever it raises costs that entry only (recorded on ``page``)."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - a hostile entry must not lose the list page
+        page.skip(where, f"{type(exc).__name__}: {exc}"[:200])
 
 
 @dataclass
@@ -254,47 +275,90 @@ def meta_keywords(response: TextResponse) -> list[str]:
 _DATE_SHAPE = re.compile(r"\d{1,4}\s*[-./年月]\s*\d{1,2}")
 
 
+#: sibling nodes read on each side of a list link when looking for its date
+SIBLING_REACH = 6
+
+
+def _sibling_texts(element: Any, following: bool) -> Iterator[str]:
+    """Texts of the nodes beside ``element``, nearest first (text nodes and elements alike),
+    skipping links, scripts and comments."""
+    if following:
+        yield element.tail or ""
+        node = element.getnext()
+        while node is not None:
+            if isinstance(node.tag, str) and node.tag not in ("a", "script"):
+                yield node.xpath("string(.)")
+            yield node.tail or ""
+            node = node.getnext()
+    else:
+        node = element.getprevious()
+        while node is not None:
+            yield node.tail or ""
+            if isinstance(node.tag, str) and node.tag not in ("a", "script"):
+                yield node.xpath("string(.)")
+            node = node.getprevious()
+        parent = element.getparent()
+        yield (parent.text or "") if parent is not None else ""
+
+
 def sibling_datetime(anchor: Selector, year: int | None = None) -> datetime | None:
-    """The date a list prints beside a link (``<li><a>…</a><span>2026-11-10 07:44</span></li>``)."""
-    for axis in ("following-sibling", "preceding-sibling"):
-        for node in anchor.xpath(f"{axis}::node()[not(self::a) and not(self::script)]"):
-            text = squash(node.xpath("string(.)").get())
-            if text and _DATE_SHAPE.search(text):
+    """The date a list prints beside a link (``<li><a>…</a><span>2026-11-10 07:44</span></li>``).
+
+    Only the :data:`SIBLING_REACH` nearest non-blank nodes on each side are read (following ones
+    first): a list of thousands of sibling links costs the same per link as a short one.
+    """
+    element = anchor.root
+    if not hasattr(element, "getnext"):
+        return None
+    for following in (True, False):
+        seen = 0
+        for text in _sibling_texts(element, following):
+            text = squash(text)
+            if not text:
+                continue
+            seen += 1
+            if _DATE_SHAPE.search(text):
                 when = dates.find_datetime(text, year)
                 if when:
                     return when
+            if seen >= SIBLING_REACH:
+                break
     return None
 
 
 def link_entries(response: TextResponse, anchors: Selector | list, accept: Callable[[str], bool],
-                 channel: str | None = None) -> list[ListEntry]:
-    """One ListEntry per distinct article link (page order) among ``anchors``.
+                 channel: str | None = None, next_page: str | None = None) -> ListPage:
+    """A list page of the distinct article links (page order) among ``anchors``.
 
     ``accept`` gets the absolute URL and says whether it is an article. The date is the one
     printed beside the link, else the date in the URL; a link listed twice (headline and list)
-    keeps the better title and date.
+    keeps the better title and date. A link that cannot be read costs that link only
+    (``ListPage.problems``).
     """
+    page = ListPage(next_page=next_page)
     entries: dict[str, ListEntry] = {}
     dated_beside: set[str] = set()
-    for anchor in anchors:
-        href = (anchor.attrib.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            continue
-        url = urljoin(response.url, href)
-        if not accept(url):
-            continue
-        title = squash(anchor.attrib.get("title")) or squash(anchor.xpath("string(.)").get()) or None
-        when = sibling_datetime(anchor)
-        entry = entries.get(url)
-        if entry is None:
-            entries[url] = ListEntry(url, when or dates.date_from_url(url), title, channel)
-        else:
-            entry.title = entry.title or title
-            if when and url not in dated_beside:
-                entry.published_at = when
-        if when:
-            dated_beside.add(url)
-    return list(entries.values())
+    for number, anchor in enumerate(anchors, 1):
+        with one_entry(page, f"link {number}"):
+            href = (anchor.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            url = urljoin(response.url, href)
+            if not accept(url):
+                continue
+            title = squash(anchor.attrib.get("title")) or squash(anchor.xpath("string(.)").get()) or None
+            when = sibling_datetime(anchor)
+            entry = entries.get(url)
+            if entry is None:
+                entries[url] = ListEntry(url, when or dates.date_from_url(url), title, channel)
+            else:
+                entry.title = entry.title or title
+                if when and url not in dated_beside:
+                    entry.published_at = when
+            if when:
+                dated_beside.add(url)
+    page.entries = list(entries.values())
+    return page
 
 
 _TRS_PAGER = re.compile(

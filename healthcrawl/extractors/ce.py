@@ -102,8 +102,8 @@ class CeExtractor(SiteExtractor):
 
     def parse_list(self, response: TextResponse) -> ListPage:
         """Any link of article shape (both URL forms); TRS pager script, else a "下一页" link."""
-        return ListPage(entries=link_entries(response, response.css("a[href]"), is_article_url),
-                        next_page=trs_next_page(response) or next_link(response))
+        return link_entries(response, response.css("a[href]"), is_article_url,
+                            next_page=trs_next_page(response) or next_link(response))
 
 
 EXTRACTOR = CeExtractor()

@@ -33,7 +33,7 @@ from scrapy.http import Response, TextResponse
 from healthcrawl import dates
 from healthcrawl.article import to_beijing
 from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         labelled, pager_next, recent_datetime, squash, strip_label,
+                                         labelled, one_entry, pager_next, recent_datetime, squash, strip_label,
                                          tidy_fallback)
 from healthcrawl.extractors.generic import FALLBACK
 from healthcrawl.urls import canonical_url
@@ -65,9 +65,10 @@ def rss_datetime(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return to_beijing(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError):
+        when = to_beijing(parsedate_to_datetime(text))
+    except (TypeError, ValueError, IndexError, OverflowError):  # not RFC 822, or year 1 - 8 h
         return dates.find_datetime(text)
+    return when if when.year in dates.YEARS else dates.find_datetime(text)
 
 
 class ChinanewsTemplate(CssTemplate):
@@ -131,24 +132,26 @@ class ChinanewsExtractor(SiteExtractor):
     def parse_list(self, response: TextResponse) -> ListPage:
         """Rolling list / per-day archive (``.content_list li``), or the RSS feed."""
         if response.url.endswith(".xml") or response.body.lstrip()[:5] in (b"<?xml", b"<rss "):
-            return ListPage(entries=self.feed_entries(response))
+            return self.feed_entries(response)
         archive = _ARCHIVE_PATH.match(urlsplit(response.url).path)
         year = int(archive[1]) if archive else None
         now = self.now()
-        entries = []
-        for item in response.css(".content_list li"):
-            anchor = item.css(".dd_bt a[href]")
-            if not anchor:
-                continue  # separator rows
-            url = canonical_url(urljoin(response.url, anchor[0].attrib["href"].strip()))
-            shown = squash(" ".join(item.css(".dd_time ::text").getall()))
-            when = recent_datetime(shown, now, year) or dates.date_from_url(url)
-            entries.append(ListEntry(
-                url, when, squash(anchor[0].xpath("string(.)").get()) or None,
-                strip_label(" ".join(item.css(".dd_lm ::text").getall()))))
+        page = ListPage()
+        for number, item in enumerate(response.css(".content_list li"), 1):
+            with one_entry(page, f"entry {number}"):
+                anchor = item.css(".dd_bt a[href]")
+                if not anchor:
+                    continue  # separator rows
+                url = canonical_url(urljoin(response.url, anchor[0].attrib["href"].strip()))
+                shown = squash(" ".join(item.css(".dd_time ::text").getall()))
+                when = recent_datetime(shown, now, year) or dates.date_from_url(url)
+                page.entries.append(ListEntry(
+                    url, when, squash(anchor[0].xpath("string(.)").get()) or None,
+                    strip_label(" ".join(item.css(".dd_lm ::text").getall()))))
         following = pager_next(response, response.css("div.pagebox a[href], #pagebox a[href]"),
                                self._list_page_of(response.url))
-        return ListPage(entries=entries, next_page=canonical_url(following) if following else None)
+        page.next_page = canonical_url(following) if following else None
+        return page
 
     @staticmethod
     def _list_page_of(list_url: str) -> Callable[[str], int | None]:
@@ -163,20 +166,21 @@ class ChinanewsExtractor(SiteExtractor):
         return page_of
 
     @staticmethod
-    def feed_entries(response: TextResponse) -> list[ListEntry]:
+    def feed_entries(response: TextResponse) -> ListPage:
         # parsed as XML whatever the Content-Type: an HTML parser would empty the <link> elements
         feed = Selector(text=response.text, type="xml")
-        entries = []
-        for item in feed.xpath("//*[local-name()='item']"):
-            link = squash(item.xpath("string(*[local-name()='link'])").get())
-            if not link:
-                continue
-            entries.append(ListEntry(
-                canonical_url(urljoin(response.url, link)),
-                rss_datetime(item.xpath("string(*[local-name()='pubDate'])").get()),
-                squash(item.xpath("string(*[local-name()='title'])").get()) or None,
-                squash(item.xpath("string(*[local-name()='category'])").get()) or None))
-        return entries
+        page = ListPage()
+        for number, item in enumerate(feed.xpath("//*[local-name()='item']"), 1):
+            with one_entry(page, f"item {number}"):
+                link = squash(item.xpath("string(*[local-name()='link'])").get())
+                if not link:
+                    continue
+                page.entries.append(ListEntry(
+                    canonical_url(urljoin(response.url, link)),
+                    rss_datetime(item.xpath("string(*[local-name()='pubDate'])").get()),
+                    squash(item.xpath("string(*[local-name()='title'])").get()) or None,
+                    squash(item.xpath("string(*[local-name()='category'])").get()) or None))
+        return page
 
 
 EXTRACTOR = ChinanewsExtractor()

@@ -26,7 +26,7 @@ from scrapy.http import Response, TextResponse
 
 from healthcrawl import dates
 from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         editor_on_page, link_entries, next_link, squash,
+                                         editor_on_page, link_entries, next_link, one_entry, squash,
                                          trs_next_page)
 from healthcrawl.sites import EPAPER_HOST, EPAPER_NAME
 
@@ -140,8 +140,8 @@ class CniiExtractor(SiteExtractor):
         if is_json(response):
             return self.parse_issue(response)
         anchors = response.css("div.mainNews li a[href]")
-        return ListPage(entries=link_entries(response, anchors, is_article_url),
-                        next_page=trs_next_page(response) or next_link(response))
+        return link_entries(response, anchors, is_article_url,
+                            next_page=trs_next_page(response) or next_link(response))
 
     def parse_issue(self, response: TextResponse) -> ListPage:
         """An e-paper issue's ``data.json``: ``[{"pageNo", "pageName"?, "onePageArticleList":
@@ -151,30 +151,109 @@ class CniiExtractor(SiteExtractor):
         the date comes from the path; the channel is the article's column, else "第PP版".
         A dict wrapping the list (``{"data": [...]}``) is accepted too. Anything that is not
         JSON (e.g. the host's JavaScript challenge) yields an empty page, which the spider logs.
+
+        A malformed entry costs that entry only (``ListPage.problems``): a page or an article
+        that is not an object, an ``articleHref`` that is not a string, or a value nested deeper
+        than :data:`MAX_JSON_DEPTH` is skipped; a title or column of the wrong type is ignored
+        (the article page has its own).
         """
-        try:
-            data = json.loads(response.text)
-        except ValueError:
-            return ListPage()
+        page = ListPage()
+        data = load_json(response.text, page)
+        if data is None:
+            return page
         if isinstance(data, dict):
             data = next((v for v in data.values() if isinstance(v, list)), [])
         issue_day = dates.date_from_url(response.url)
-        entries: list[ListEntry] = []
-        for page in data if isinstance(data, list) else []:
-            if not isinstance(page, dict):
+        for page_no, paper_page in enumerate(data if isinstance(data, list) else [], 1):
+            where = f"page {page_no}"
+            if not isinstance(paper_page, dict):
+                page.skip(where, f"not an object ({_kind(paper_page)})")
                 continue
-            for article in page.get("onePageArticleList") or []:
-                href = squash(article.get("articleHref"))
-                if not href:
-                    continue
-                url = urljoin(response.url, href)
-                entries.append(ListEntry(
-                    url=url,
-                    published_at=dates.date_from_url(url) or issue_day,
-                    title=squash(article.get("mainTitle")) or None,
-                    channel=squash(article.get("articleColumn")) or page_channel(page.get("pageNo")),
-                ))
-        return ListPage(entries=entries)
+            articles = paper_page.get("onePageArticleList")
+            if articles is None:
+                continue
+            if not isinstance(articles, list):
+                page.skip(where, f"onePageArticleList is not a list ({_kind(articles)})")
+                continue
+            for number, article in enumerate(articles, 1):
+                with one_entry(page, f"{where} article {number}"):
+                    entry = self._issue_entry(response.url, issue_day, paper_page, article,
+                                              f"{where} article {number}", page)
+                    if entry is not None:
+                        page.entries.append(entry)
+        return page
+
+    @staticmethod
+    def _issue_entry(issue_url: str, issue_day: Any, paper_page: dict, article: Any, where: str,
+                     page: ListPage) -> ListEntry | None:
+        if not isinstance(article, dict):
+            page.skip(where, f"not an object ({_kind(article)})")
+            return None
+        href = article.get("articleHref")
+        if href is None or href == "":
+            return None  # an advertisement box: no article behind it
+        if not isinstance(href, str):
+            page.skip(where, f"articleHref is not a string ({_kind(href)})")
+            return None
+        href = squash(href)
+        if not href:
+            return None
+        url = urljoin(issue_url, href)
+        texts = {}
+        for name in ("mainTitle", "articleColumn"):
+            value = article.get(name)
+            if value is not None and not isinstance(value, str):
+                page.ignore(f"{where} ({url})", f"{name} is not a string ({_kind(value)})")
+                value = None
+            texts[name] = squash(value) or None
+        return ListEntry(
+            url=url,
+            published_at=dates.date_from_url(url) or issue_day,
+            title=texts["mainTitle"],
+            channel=texts["articleColumn"] or page_channel(paper_page.get("pageNo")),
+        )
+
+
+#: data.json is three levels deep; anything nested deeper than this is not an entry
+MAX_JSON_DEPTH = 16
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__ if not isinstance(value, (list, dict)) else (
+        f"{type(value).__name__} of {len(value)}")
+
+
+def load_json(text: str, page: ListPage) -> Any:
+    """The JSON value of ``text`` (None when it is not JSON). Arrays and objects nested deeper
+    than :data:`MAX_JSON_DEPTH` (which would exhaust the parser's recursion) are replaced by
+    ``null`` and recorded on ``page``, so the rest of the document is still read (the entry
+    holding such a value is then skipped or loses that field, and is counted as such)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        pass
+    except ValueError:
+        return None
+    pieces, last, depth, cut_from = [], 0, 0, None
+    for token in _JSON_TOKEN.finditer(text):
+        char = token[0]
+        if char in "[{":
+            depth += 1
+            if depth == MAX_JSON_DEPTH + 1 and cut_from is None:
+                cut_from = token.start()
+        elif char in "]}":
+            if depth == MAX_JSON_DEPTH + 1 and cut_from is not None:
+                pieces.append(text[last:cut_from] + "null")
+                last, cut_from = token.end(), None
+                page.ignore(f"offset {cut_from}", f"a value nested deeper than {MAX_JSON_DEPTH} levels, "
+                                                   "read as null")
+            depth -= 1
+    pieces.append(text[last:])
+    try:
+        return json.loads("".join(pieces))
+    except (ValueError, RecursionError):
+        return None
 
 
 def is_json(response: TextResponse) -> bool:

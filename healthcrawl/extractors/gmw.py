@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
@@ -38,7 +39,8 @@ from scrapy.http import TextResponse
 
 from healthcrawl import dates
 from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         link_entries, pager_next, squash, tidy_fallback)
+                                         link_entries, one_entry, pager_next, squash,
+                                         tidy_fallback)
 from healthcrawl.extractors.generic import FALLBACK
 
 #: First pages of articles: https://{sub}.gmw.cn/YYYY-MM/DD/content_<id>.htm
@@ -47,8 +49,10 @@ _ARTICLE_PATH = re.compile(r"^/\d{4}-\d{2}/\d{2}/content_\d+\.htm$")
 _CONTENT = re.compile(r"/content_(\d+)(?:_(\d+))?\.htm$")
 #: Channel list pages: node_<id>.htm, node_<id>_<n>.htm
 _NODE = re.compile(r"/node_(\d+)(?:_(\d+))?\.htm$")
-_ENPPROPERTY = re.compile(r"<!--\s*enpproperty(.*?)/enpproperty\s*-->", re.S)
-_ENP_FIELD = re.compile(r"<(\w+)>(.*?)</\1>", re.S)
+_ENP_START = re.compile(r"<!--\s*enpproperty")
+_ENP_END = re.compile(r"/enpproperty\s*-->")
+_ENP_OPEN = re.compile(r"<(\w+)>")
+_ENP_CLOSE = re.compile(r"</(\w+)>")
 _KEYWORD_SEP = re.compile(r"[,，;；、\s]+")
 #: (item, link, date) selectors of the list markups: channel (node) lists, commentary lists
 _LIST_MARKUPS = ((".channel-newsGroup li", ".channel-newsTitle a", ".channel-newsTime"),
@@ -63,11 +67,42 @@ def is_article_url(url: str) -> bool:
 
 
 def enpproperty(response: TextResponse) -> dict[str, str]:
-    """The fields of the hidden ``<!--enpproperty <date>…</date>…/enpproperty-->`` comment."""
-    m = _ENPPROPERTY.search(response.text)
-    if not m:
+    """The fields of the hidden ``<!--enpproperty <date>…</date>…/enpproperty-->`` comment.
+
+    Read in time linear in the page: the comment is the text from the first opening to the
+    first closing after it, and each ``<name>`` field runs to the first ``</name>`` after it
+    (found by bisection among the closing tags), so pages of many unclosed comments or fields
+    cost no more than their size.
+    """
+    text = response.text
+    start = _ENP_START.search(text)
+    if not start:
         return {}
-    return {name: squash(html.unescape(value)) for name, value in _ENP_FIELD.findall(m[1])}
+    end = _ENP_END.search(text, start.end())
+    if not end:
+        return {}
+    return {name: squash(html.unescape(value))
+            for name, value in _fields(text[start.end():end.start()]).items()}
+
+
+def _fields(body: str) -> dict[str, str]:
+    """``<name>value</name>`` pairs, left to right, as ``re.findall(r"<(\\w+)>(.*?)</\\1>")``
+    would give them (the last of a repeated name wins)."""
+    closes: dict[str, list[int]] = {}
+    for m in _ENP_CLOSE.finditer(body):
+        closes.setdefault(m[1], []).append(m.start())
+    fields: dict[str, str] = {}
+    pos = 0
+    for m in _ENP_OPEN.finditer(body):
+        if m.start() < pos:
+            continue
+        ends = closes.get(m[1])
+        i = bisect_left(ends, m.end()) if ends else 0
+        if not ends or i == len(ends):
+            continue
+        fields[m[1]] = body[m.end():ends[i]]
+        pos = ends[i] + len(m[1]) + 3
+    return fields
 
 
 def put_enpproperty(response: TextResponse, result: Extracted) -> None:
@@ -179,15 +214,19 @@ class GmwExtractor(SiteExtractor):
         """Node and commentary lists (paged node_<id>_<n>.htm); channel homes (every article link)."""
         path = urlsplit(response.url).path
         if path in ("", "/") or path.endswith(("/index.htm", "/index.html")):
-            return ListPage(entries=link_entries(response, response.css("a[href]"), is_article_url))
+            return link_entries(response, response.css("a[href]"), is_article_url)
+        page = ListPage()
         entries: dict[str, ListEntry] = {}
         for items_css, link_css, time_css in _LIST_MARKUPS:
-            for item in response.css(items_css):
-                entry = self._entry(response, item, link_css, time_css)
-                if entry and entry.url not in entries:
-                    entries[entry.url] = entry
-        return ListPage(entries=list(entries.values()),
-                        next_page=next_node_page(response.url) if entries else None)
+            for number, item in enumerate(response.css(items_css), 1):
+                with one_entry(page, f"{items_css} {number}"):
+                    entry = self._entry(response, item, link_css, time_css)
+                    if entry and entry.url not in entries:
+                        entries[entry.url] = entry
+        page.entries = list(entries.values())
+        # a page whose every entry failed still has a next page: one bad page must not end paging
+        page.next_page = next_node_page(response.url) if entries or page.problems else None
+        return page
 
     @staticmethod
     def _entry(response: TextResponse, item: Selector, link_css: str, time_css: str) -> ListEntry | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -24,12 +25,21 @@ _TYPES = {".htm": "text/html", ".html": "text/html", ".shtml": "text/html",
           ".json": "application/json", ".xml": "application/xml", ".txt": "text/plain"}
 
 
+#: a host name as a mirror folder: DNS labels (letters, digits, hyphens, underscores) or an IPv4
+#: address; "..", ".", empty labels, slashes, NUL and anything else cannot name a folder
+_HOST = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*")
+
+
 def mirror_path(root: Path, url: str) -> Path | None:
-    """Where ``url`` lives in a mirror tree (None for URLs that cannot be mapped safely)."""
+    """Where ``url`` lives in a mirror tree (None for URLs that cannot be mapped safely: a host
+    or a path that would leave the tree)."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "http://[::1" …
+        return None
     path = unquote(parts.path or "/")
-    if not host or ".." in path.split("/"):
+    if not _HOST.fullmatch(host) or ".." in path.split("/") or "\0" in path:
         return None
     if path.endswith("/"):
         path += "index.html"
@@ -55,11 +65,15 @@ class ReplayMiddleware:
         return cls(crawler, replay, record)
 
     def process_request(self, request: Request) -> Response | None:
-        if self.replay_dir is None:
-            return None
+        if self.replay_dir is None or not request.url.startswith(("http://", "https://")):
+            return None  # recording, or a data: request (the spider's own, needs no network)
         path = mirror_path(self.replay_dir, request.url)
         stats = self.crawler.stats
-        if path is None or not path.is_file():
+        if path is None:
+            logger.warning("replay: refused %s (its host or path would leave the mirror)", request.url)
+            stats.inc_value(f"{STATS}/refused")
+            return Response(url=request.url, status=404, body=b"", request=request)
+        if not path.is_file():
             stats.inc_value(f"{STATS}/missing")
             return Response(url=request.url, status=404, body=b"", request=request)
         body = path.read_bytes()
@@ -70,10 +84,26 @@ class ReplayMiddleware:
         return cls(url=request.url, status=200, headers=headers, body=body, request=request)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if self.record_dir is not None and self.replay_dir is None and response.status == 200:
-            path = mirror_path(self.record_dir, response.url)
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(response.body)
-                self.crawler.stats.inc_value(f"{STATS}/recorded")
+        if self.record_dir is not None and self.replay_dir is None and response.status == 200 \
+                and response.url.startswith(("http://", "https://")):
+            self.record(response)
         return response
+
+    def record(self, response: Response) -> None:
+        """Save a response into the record tree; a response that cannot be saved (a path that
+        is both a file and a folder, a name too long, NUL …) is logged and counted, and still
+        goes on to be parsed."""
+        stats = self.crawler.stats
+        path = mirror_path(self.record_dir, response.url)
+        try:
+            if path is None:
+                raise ValueError("the URL names no file inside the record folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(response.body)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            logger.warning("record: could not save %s (%s: %s); the page is parsed all the same",
+                           response.url, type(exc).__name__, reason)
+            stats.inc_value(f"{STATS}/record_failed")
+            return
+        stats.inc_value(f"{STATS}/recorded")
