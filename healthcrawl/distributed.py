@@ -52,12 +52,18 @@ What this module adds to scrapy-redis, and why:
   Counters: ``healthcrawl/redis/outages``, ``…/retries``, ``…/outage_seconds``,
   ``…/held_requests``, ``…/spooled``, ``…/spool_restored``.
 
-Limits: requests a node had popped but not finished when it was killed are lost (they are in the
-dupefilter, not in the queue); scrapy-redis talks to Redis synchronously on the reactor thread
-(sub-millisecond on a nearby Redis; a Redis host that drops packets instead of refusing blocks
-the reactor up to ``REDIS_PARAMS``' socket timeouts on each ping). A request whose command
-reached Redis but whose answer was lost when the connection broke may be dropped (an ``SADD`` or a
-pop that executed without the client knowing).
+- **A pop whose answer is lost.** Popping runs one Lua script that also records the popped
+  request in ``…:popped:<node>``: when Redis stops between running a pop and sending its answer,
+  the node puts that request back once Redis is back (``…/pop_put_back``); the next run does it
+  for a node that gave up (its spool file names its last received pop) and for a node gone
+  without a trace (killed): its last popped request is put back, fetched twice at worst, stored
+  once.
+
+Limits: a killed node's other in-flight requests (popped before its last pop, not finished) are
+lost: they are in the dupefilter, not in the queue. scrapy-redis talks to Redis synchronously on
+the reactor thread (sub-millisecond on a nearby Redis; a Redis host that drops packets instead of
+refusing them blocks the reactor up to ``REDIS_PARAMS``' socket timeouts on each ping). An
+``SADD`` of the dupefilter that ran in Redis but whose answer was lost drops that one request.
 """
 
 from __future__ import annotations

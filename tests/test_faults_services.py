@@ -203,6 +203,48 @@ def test_redis_away_past_the_budget_fails_the_run_and_the_next_run_completes_the
     print(f"first run stored {stored_first}/{len(wanted)}, {spooled} request(s) spooled, redis stats {run['redis']}")
 
 
+def test_redis_a_pop_whose_answer_was_lost_is_put_back_when_redis_is_back(durable_redis, tmp_path, caplog):
+    """The pop that ran in Redis while the connection broke (its answer never arrived) is found
+    in the node's ``…:popped:<node>`` hash and put back once Redis answers again (a real
+    redis-server; the lost answer is the pop run without reading its result)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from scrapy import Request, Spider
+    from scrapy.utils.test import get_crawler
+
+    from healthcrawl.distributed import RedisScheduler
+
+    crawler = get_crawler(Spider, {"REDIS_URL": durable_redis.url, "HEALTHCRAWL_REDIS_FRONTIER": "pop-test",
+                                   "HEALTHCRAWL_REDIS_SPOOL_DIR": str(tmp_path / "spool"),
+                                   "HEALTHCRAWL_REDIS_IDLE_CLOSE": 1, "HEALTHCRAWL_REDIS_FRONTIER_TTL": 600,
+                                   "HEALTHCRAWL_REDIS_RETRY_TIMEOUT": 60,
+                                   "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+                                   "SCHEDULER_SERIALIZER": "scrapy_redis.picklecompat",
+                                   "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter"})
+    crawler.spider = Spider("t")
+    crawler.stats.open_spider()
+    scheduler = RedisScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    try:
+        for i in range(3):
+            scheduler.enqueue_request(Request(f"https://example.cn/{i}.htm"))
+        assert scheduler.next_request().url == "https://example.cn/0.htm"
+        scheduler._pop(keys=[scheduler.queue_key, scheduler.popped_key], args=[600])  # the answer is lost
+        scheduler._lost(RedisConnectionError("Connection reset by peer"))
+        assert len(scheduler.queue) == 1 and scheduler.next_request() is None  # away: nothing popped
+        with caplog.at_level("INFO", logger="healthcrawl.distributed"):
+            scheduler._probe()  # Redis answers again
+        assert len(scheduler.queue) == 2
+        assert [r.url for r in (scheduler.next_request(), scheduler.next_request())] == [
+            "https://example.cn/1.htm", "https://example.cn/2.htm"]
+        assert crawler.stats.get_value("healthcrawl/redis/pop_put_back") == 1
+        assert crawler.stats.get_value("healthcrawl/redis/outages") == 1
+        messages = [r.getMessage() for r in caplog.records]
+        assert sum("put back a request popped from the frontier" in m for m in messages) == 1
+        assert sum(m.startswith("Redis frontier is back after") for m in messages) == 1
+    finally:
+        scheduler.close("finished")
+
+
 # --- healthcrawl schedule -----------------------------------------------------------------------------
 def schedule_cmd(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "healthcrawl.schedule", *args], cwd=ROOT, env=env or crawl_env(),
