@@ -45,7 +45,15 @@ REJECTS = "rejects"
 TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError)
 #: server error codes that belong to one document, not to the connection or the configuration:
 #: schema validation, document or index key too large, bad field names, a text-index language
-RECORD_ERROR_CODES = frozenset({121, 10334, 17419, 17420, 17280, 52, 55, 56, 17262, 16755, 17261})
+RECORD_ERROR_CODES = {121: "DocumentValidationFailure", 10334: "BSONObjectTooLarge", 17419: "DocumentTooLarge",
+                      17420: "DocumentTooLarge", 17280: "KeyTooLong", 52: "DollarPrefixedFieldName",
+                      55: "InvalidDBRef", 56: "EmptyFieldName", 17262: "TextIndexLanguage",
+                      17261: "TextIndexLanguage", 16755: "CannotExtractGeoKeys"}
+
+
+def error_name(code: Any, code_name: str | None = None) -> str:
+    """A readable name for a server error code (write errors carry only the number)."""
+    return str(code_name or RECORD_ERROR_CODES.get(code) or code)
 
 
 def record_specific(exc: BaseException) -> bool:
@@ -97,6 +105,51 @@ def connect(uri: str, timeout: float = 5.0, **kwargs: Any) -> pymongo.MongoClien
         raise StorageError(f"MongoDB at {redact(uri)} is unreachable: "
                            f"{redact(type(exc).__name__ + ': ' + detail)[:300]}") from None
     return client
+
+
+def mongo_pipeline_enabled(settings: Any) -> bool:
+    """Whether a crawl with these settings stores articles (pipelines/mongo.py is on)."""
+    from scrapy.utils.conf import build_component_list
+
+    pipelines = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
+    return any(str(getattr(p, "__name__", p)).endswith("MongoPipeline") for p in pipelines)
+
+
+def write_concern(settings: Any) -> pymongo.WriteConcern:
+    """The write concern of article writes: ``MONGO_WRITE_CONCERN`` (1, 2, "majority" …),
+    journaled unless ``MONGO_WRITE_JOURNAL`` is off."""
+    w = settings.get("MONGO_WRITE_CONCERN", 1)
+    return pymongo.WriteConcern(w=int(w) if str(w).isdigit() else w, j=settings.getbool("MONGO_WRITE_JOURNAL", True))
+
+
+def check_writes(db: pymongo.database.Database, concern: pymongo.WriteConcern, uri: str) -> None:
+    """A write that matches nothing: the server checks the write concern (w: 2 on a standalone
+    server, an unknown tag) and the user's right to write before anything else. StorageError
+    with a readable, redacted message if it refuses."""
+    try:
+        db.get_collection(REJECTS, write_concern=concern).update_one(
+            {"_id": "\x00healthcrawl-write-probe"}, {"$max": {"probe": 0}})
+    except TRANSIENT_ERRORS as exc:
+        raise StorageError(f"MongoDB at {redact(uri)} went away: {type(exc).__name__}") from None
+    except Exception as exc:  # noqa: BLE001 - any refusal here is a configuration problem
+        detail = str(exc).split(", full error:")[0]
+        raise StorageError(f"MongoDB at {redact(uri)} refuses writes with write concern "
+                           f"w={concern.document.get('w', 1)!r}, j={concern.document.get('j', False)}: "
+                           f"{redact(type(exc).__name__ + ': ' + detail)[:300]}") from None
+
+
+def preflight(settings: Any) -> str:
+    """Everything storage needs, checked before a crawl starts: the database answers, accepts
+    writes with the configured write concern, and the spool folder is usable. Returns the URI;
+    raises StorageError with one readable line."""
+    uri = resolve_mongo_uri(settings)
+    client = connect(uri, settings.getfloat("MONGO_CONNECT_TIMEOUT", 5.0))
+    try:
+        check_writes(client[settings.get("MONGO_DATABASE", "healthcrawl")], write_concern(settings), uri)
+    finally:
+        client.close()
+    Spool(settings.get("MONGO_SPOOL_DIR", "var/spool"), "preflight").check(close=True)
+    return uri
 
 
 # --- indexes -------------------------------------------------------------------------------------
@@ -341,15 +394,22 @@ class Spool:
         """This spool's pipeline is done: a file it leaves is a leftover for the next run."""
         Spool._open.discard(self.path.name)
 
-    def check(self) -> None:
-        """Raise OSError unless records can be spooled here (checked at start-up)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        probe = self.directory / f".{self.path.name}.probe"
-        with probe.open("a", encoding="utf-8") as fh:
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        probe.unlink()
+    def check(self, close: bool = False) -> None:
+        """StorageError unless records can be spooled here (checked at start-up)."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            probe = self.directory / f".{self.path.name}.probe"
+            with probe.open("a", encoding="utf-8") as fh:
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            probe.unlink()
+        except OSError as exc:
+            raise StorageError(f"the spool folder {self.directory} (MONGO_SPOOL_DIR) is not usable: "
+                               f"{exc.strerror or exc}") from None
+        finally:
+            if close:
+                self.close()
 
     def append(self, records: Iterable[dict[str, Any]]) -> int:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -364,7 +424,13 @@ class Spool:
         return n
 
     def discard_own(self) -> None:
-        self.path.unlink(missing_ok=True)
+        """Remove this process's spool file: everything in it is written."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except NotADirectoryError:  # the folder is gone, and the file with it
+            pass
+        except OSError as exc:  # left behind: a later replay rewrites it, which changes nothing
+            logger.warning("could not remove the written spool %s: %s", self.path, exc.strerror or exc)
 
     @staticmethod
     def _owner(path: Path) -> int | None:

@@ -46,7 +46,6 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
-from pymongo import WriteConcern
 from pymongo.errors import BulkWriteError
 from scrapy import signals
 
@@ -65,7 +64,8 @@ RACE_RETRIES = 5
 def _reason(exc: BaseException) -> str:
     """A short name for why a write failed: the server's code name, else the exception's type."""
     details = getattr(exc, "details", None) or {}
-    return str(details.get("codeName") or getattr(exc, "code", None) or type(exc).__name__)
+    code = getattr(exc, "code", None)
+    return storage.error_name(code, details.get("codeName")) if code is not None else type(exc).__name__
 
 
 def _describe(exc: BaseException) -> str:
@@ -90,9 +90,6 @@ class MongoPipeline:
         self.retry_interval = s.getfloat("MONGO_RETRY_INTERVAL", 1.0)
         self.max_body_chars = s.getint("MONGO_MAX_BODY_CHARS", 500_000)
         self.max_document_bytes = s.getint("MONGO_MAX_DOCUMENT_BYTES", 8 * 1024 * 1024)
-        self.journal = s.getbool("MONGO_WRITE_JOURNAL", True)
-        w = s.get("MONGO_WRITE_CONCERN", 1)
-        self.write_w = int(w) if str(w).isdigit() else w
         self.spool = storage.Spool(s.get("MONGO_SPOOL_DIR", "var/spool"), self.database)
         self.counts: Counter[str] = Counter()
         self._synced: Counter[str] = Counter()
@@ -134,32 +131,21 @@ class MongoPipeline:
         self._accepting = True
 
     def _prepare(self, uri: str) -> None:
-        """Indexes, a write-concern probe, a spool check, then the spools of earlier runs."""
+        """Indexes, the write-concern probe, the spool check, then the spools of earlier runs."""
         db = self.client[self.database]
         # j=True: a write counts as done only once it is in the journal, so a database that is
         # killed right after acknowledging a batch cannot lose it (w:1 alone can lose ~100 ms)
-        concern = WriteConcern(w=self.write_w, j=self.journal)
+        concern = storage.write_concern(self.crawler.settings)
         self.collections = {role: db.get_collection(name, write_concern=concern)
                             for role, name in self.names.items()}
         self.collection = self.collections[storage.ARTICLES]
         self.dropped = self.collections[storage.DROPPED]
+        storage.check_writes(db, concern, uri)
         try:
             storage.ensure_indexes(db)
-            # a write that matches nothing: the server checks the write concern (w: 2 on a
-            # standalone server, an unknown tag, a user without write access) before anything
-            self.collections[storage.REJECTS].update_one({"_id": "\x00healthcrawl-write-probe"},
-                                                         {"$max": {"probe": 0}})
         except storage.TRANSIENT_ERRORS as exc:
             raise storage.StorageError(f"MongoDB at {storage.redact(uri)} went away: {_describe(exc)}") from None
-        except Exception as exc:  # noqa: BLE001 - any refusal here is a configuration problem
-            raise storage.StorageError(
-                f"MongoDB at {storage.redact(uri)} refuses writes with write concern "
-                f"w={self.write_w!r}, j={self.journal}: {_describe(exc)}") from None
-        try:
-            self.spool.check()
-        except OSError as exc:
-            raise storage.StorageError(f"the spool folder {self.spool.directory} (MONGO_SPOOL_DIR) "
-                                       f"is not usable: {exc.strerror or exc}") from None
+        self.spool.check()
         logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.collection_name)
         self._replay_leftovers()
 
@@ -319,15 +305,15 @@ class MongoPipeline:
                 self._batch.append(obj)  # an article, reprint note or dropped record, ready to write
             due = self._batch and (len(self._batch) >= self.batch_size or closing
                                    or time.monotonic() - batch_started >= self.flush_interval)
-            if due:
-                batch, self._batch = self._batch, []
+            if due:  # (the batch stays in self._batch until it is handled: a crash salvages it)
                 if pending:  # the database is away: queue behind what is waiting
-                    self._park(batch)
+                    self._park(self._batch)
                 else:
-                    waiting = self._write(batch)
+                    waiting = self._write(self._batch)
                     if waiting:
                         self._park(waiting)
                         next_retry = time.monotonic() + backoff
+                self._batch = []
             if pending and time.monotonic() >= next_retry:
                 if self._write_pending():
                     backoff = self.retry_interval
@@ -442,7 +428,7 @@ class MongoPipeline:
                     races += 1  # two writers upserting one new document: the retry updates it
                     self._count("upsert_race_retried")
                 else:
-                    self._reject(records[k], str(error.get("codeName") or error.get("code")),
+                    self._reject(records[k], storage.error_name(error.get("code"), error.get("codeName")),
                                  storage.redact(str(error.get("errmsg")))[:300], rejects)
                     k += 1
                 records = records[k:]
@@ -473,7 +459,7 @@ class MongoPipeline:
                 errors = exc.details.get("writeErrors") or []
                 if not errors:
                     return self._refused(records[i:], exc)
-                self._reject(record, str(errors[0].get("codeName") or errors[0].get("code")),
+                self._reject(record, storage.error_name(errors[0].get("code"), errors[0].get("codeName")),
                              storage.redact(str(errors[0].get("errmsg")))[:300], rejects)
             except Exception as exc:  # noqa: BLE001
                 if storage.record_specific(exc):
