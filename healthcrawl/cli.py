@@ -40,10 +40,10 @@ def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_arg
     from healthcrawl.redact import secrets
 
     settings = _project_settings(settings_overrides)
-    # resolve the database once, before the crawlers start: one clear failure, not one per site
+    # check storage once, before the crawlers start (the database answers and accepts writes with
+    # the configured write concern, the spool folder is usable): one clear failure, not one per site
     try:
-        uri = storage.resolve_mongo_uri(settings)
-        storage.connect(uri, settings.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)).close()
+        uri = storage.preflight(settings)
     except storage.StorageError as exc:
         print(f"healthcrawl: storage unavailable: {secrets(exc)}", file=sys.stderr)
         return 1, []
