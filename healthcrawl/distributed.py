@@ -397,8 +397,12 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
                      f"to {path}: {exc}; they are lost for the next run")
             return
         self.stats.set_value(f"{STATS}/spooled", len(records))
-        logger.warning("saved %d request(s) found while Redis was unreachable to %s: the next run of "
-                       "frontier %s from this directory queues them", len(records), path, self.frontier)
+        if records:
+            logger.warning("saved %d request(s) found while Redis was unreachable to %s: the next run "
+                           "of frontier %s from this directory queues them", len(records), path, self.frontier)
+        else:
+            logger.info("no request found while Redis was unreachable; %s keeps this node's last pop "
+                        "for the next run of frontier %s", path, self.frontier)
 
     def _restore_spool(self) -> None:
         from pathlib import Path
