@@ -106,17 +106,17 @@ def run_pipelines(ctx: Context, items: list) -> dict:
     lock = threading.Lock()
     mongo = next((p for name, p in pipelines if name == "mongo"), None)
     if mongo is not None:
-        original_write = mongo._bulk_write
+        original_write = mongo._write
 
-        def timed_write(records):
+        def timed_write(records, retrying=False):
             started = time.perf_counter()
             try:
-                return original_write(records)
+                return original_write(records, retrying)
             finally:
                 with lock:
                     writer_ms.append(1000 * (time.perf_counter() - started))
 
-        mongo._bulk_write = timed_write
+        mongo._write = timed_write
 
     # CPU time besides wall-clock time: this machine is a shared VM whose CPU is at times given
     # to other machines (steal); a thread's CPU time does not count those pauses. The dedup

@@ -247,12 +247,8 @@ class RunRecorder:
     def stores_articles(self) -> bool:
         """Whether this crawl uses MongoDB at all: an extraction-only crawl (mongo pipeline off,
         no MONGO_URI) must not start the embedded database just to record its run."""
-        from scrapy.utils.conf import build_component_list
-
         s = self.crawler.settings
-        pipelines = build_component_list(s.getwithbase("ITEM_PIPELINES"))
-        uses_mongo = any(str(getattr(p, "__name__", p)).endswith("MongoPipeline") for p in pipelines)
-        return uses_mongo or bool(s.get("MONGO_URI") or os.environ.get("MONGO_URI"))
+        return storage.mongo_pipeline_enabled(s) or bool(s.get("MONGO_URI") or os.environ.get("MONGO_URI"))
 
     async def spider_opened(self, spider) -> None:
         self.start_time = utcnow()

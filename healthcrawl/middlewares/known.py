@@ -54,6 +54,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.conf import build_component_list
 
+from healthcrawl import storage
 from healthcrawl.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def _has_pipeline(settings: Any, suffix: str) -> bool:
 
 def stores_articles(settings: Any) -> bool:
     """Whether the crawl writes articles to MongoDB (a ``…MongoPipeline`` is enabled)."""
-    return _has_pipeline(settings, "MongoPipeline")
+    return storage.mongo_pipeline_enabled(settings)
 
 
 def drops_irrelevant(settings: Any) -> bool:
