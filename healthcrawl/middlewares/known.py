@@ -128,7 +128,6 @@ class SkipKnownMiddleware:
         """The articles collection, connected on first use (in a worker thread)."""
         with self._lock:
             if self.collection is None:
-                from healthcrawl import storage  # noqa: PLC0415 - may start the embedded mongod
 
                 s = self.crawler.settings
                 uri = storage.resolve_mongo_uri(s)
