@@ -128,7 +128,6 @@ class SkipKnownMiddleware:
         """The articles collection, connected on first use (in a worker thread)."""
         with self._lock:
             if self.collection is None:
-
                 s = self.crawler.settings
                 uri = storage.resolve_mongo_uri(s)
                 client = storage.connect(uri, timeout=s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0))
