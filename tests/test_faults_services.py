@@ -89,7 +89,7 @@ def corpus(tmp_path_factory):
 
 
 def start_crawl(mirror: Path, redis_url: str, uri: str, database: str, log: Path, retry_timeout: float,
-                spool: Path, job: str) -> subprocess.Popen:
+                spool: Path, job: str, latency: float = 0.05) -> subprocess.Popen:
     middlewares = {**project_settings.DOWNLOADER_MIDDLEWARES, "tests.servers.SlowDownloads": 900}
     args = ["gmw", "-a", f"since={WINDOW[0]}", "-a", f"until={WINDOW[1]}", "-a", f"_job={job}",
             "-s", f"HEALTHCRAWL_REPLAY_DIR={mirror}", "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1",
@@ -100,7 +100,7 @@ def start_crawl(mirror: Path, redis_url: str, uri: str, database: str, log: Path
             "-s", f"DOWNLOADER_MIDDLEWARES={json.dumps(middlewares)}"]
     with log.open("w") as out:
         return subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT,
-                                env=crawl_env(MONGO_URI=uri, HC_TEST_LATENCY="0.05"),
+                                env=crawl_env(MONGO_URI=uri, HC_TEST_LATENCY=str(latency)),
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -122,11 +122,16 @@ def finish(proc: subprocess.Popen, log: Path, timeout: float = 240) -> str:
     return log.read_text()
 
 
-def stop_mid_crawl(server: DurableRedis, proc: subprocess.Popen, log: Path, articles) -> None:
-    """Stop redis-server once the crawl has stored a few articles and still has a queue."""
+def stop_mid_crawl(server: DurableRedis, proc: subprocess.Popen, log: Path, articles, early: bool = False) -> None:
+    """Stop redis-server once the crawl has stored a few articles and still has a queue, or
+    (``early``) as soon as the first requests are in the frontier: the list pages then in flight
+    (slow downloads) answer while Redis is away, so the article requests they find are held."""
     queue = redis.Redis.from_url(server.url)
-    wait_until(proc, log, lambda: articles.count_documents({}) >= 5 and queue.zcard(f"{FRONTIER}:requests") >= 5,
-               "a crawl with a queue")
+    if early:
+        wait_until(proc, log, lambda: queue.scard(f"{FRONTIER}:dupefilter") >= 1, "a frontier")
+    else:
+        wait_until(proc, log, lambda: articles.count_documents({}) >= 5 and queue.zcard(f"{FRONTIER}:requests") >= 5,
+                   "a crawl with a queue")
     queue.close()
     server.stop()
 
@@ -138,8 +143,9 @@ def lines(log: str, text: str) -> list[str]:
 def test_redis_back_within_the_retry_budget_loses_nothing(durable_redis, mongod, mongo_db, corpus, tmp_path):
     log = tmp_path / "crawl.log"
     mirror, wanted = corpus
-    proc = start_crawl(mirror, durable_redis.url, mongod.uri, mongo_db.name, log, 120, tmp_path / "spool", "back")
-    stop_mid_crawl(durable_redis, proc, log, mongo_db.articles)
+    proc = start_crawl(mirror, durable_redis.url, mongod.uri, mongo_db.name, log, 120, tmp_path / "spool", "back",
+                       latency=0.3)
+    stop_mid_crawl(durable_redis, proc, log, mongo_db.articles, early=True)
     wait_until(proc, log, lambda: "Redis frontier unreachable" in log.read_text(), "the outage line")
     time.sleep(1.5)  # a few retries
     durable_redis.start()
@@ -155,18 +161,22 @@ def test_redis_back_within_the_retry_budget_loses_nothing(durable_redis, mongod,
     run = mongo_db.crawl_runs.find_one({"job_id": "back", "kind": "crawl"})
     assert run["finish_reason"] == "finished"
     assert run["redis"]["outages"] == 1 and run["redis"]["retries"] >= 1
+    held = run["redis"]["held_requests"]  # found by the pages in flight while Redis was away
+    assert held > 0 and f"{held} request(s) held meanwhile queued" in back[0]
     # nothing lost, nothing doubled
     assert_stored_exactly_once(mongo_db.articles, wanted)
     assert not list((tmp_path / "spool").glob("*")) if (tmp_path / "spool").exists() else True
 
 
+@pytest.mark.parametrize("early", [False, True], ids=["mid-crawl", "list-pages-in-flight"])
 def test_redis_away_past_the_budget_fails_the_run_and_the_next_run_completes_the_set(
-        durable_redis, mongod, mongo_db, corpus, tmp_path):
+        durable_redis, mongod, mongo_db, corpus, tmp_path, early):
     spool = tmp_path / "spool"
     log = tmp_path / "first.log"
     mirror, wanted = corpus
-    proc = start_crawl(mirror, durable_redis.url, mongod.uri, mongo_db.name, log, 2, spool, "first")
-    stop_mid_crawl(durable_redis, proc, log, mongo_db.articles)
+    proc = start_crawl(mirror, durable_redis.url, mongod.uri, mongo_db.name, log, 2, spool, "first",
+                       latency=0.3 if early else 0.05)
+    stop_mid_crawl(durable_redis, proc, log, mongo_db.articles, early=early)
     text = finish(proc, log)
 
     assert proc.returncode == 1, text[-3000:]
@@ -190,6 +200,8 @@ def test_redis_away_past_the_budget_fails_the_run_and_the_next_run_completes_the
     client.close()
     spooled = run["redis"]["spooled"]
     assert len(list(spool.glob("*.requests"))) == 1
+    if early:  # the article requests the list pages in flight found are in the spool
+        assert spooled > 0 and lines(text, f"saved {spooled} request(s) found while Redis was unreachable")
 
     # the next run of the same frontier completes the set: every article once
     log2 = tmp_path / "second.log"
