@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from healthcrawl.arguments import database_name
 from healthcrawl.export import as_beijing, atomic_write, day_argument, open_articles, window_filter
 from healthcrawl.project import project_settings
 from healthcrawl.sites import SITES
@@ -635,7 +636,7 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--issue-date", type=day_argument, metavar="YYYY-MM-DD",
                    help="date in the header (default: --until)")
     p.add_argument("--centre", help="centre name in the header (default: setting HEALTHCRAWL_BULLETIN_CENTRE)")
-    p.add_argument("--database", help="MongoDB database (default: the MONGO_DATABASE setting)")
+    p.add_argument("--database", type=database_name, help="MongoDB database (default: the MONGO_DATABASE setting)")
     return p
 
 

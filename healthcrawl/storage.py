@@ -94,9 +94,13 @@ def resolve_mongo_uri(settings: Any) -> str:
 
 def connect(uri: str, timeout: float = 5.0, **kwargs: Any) -> pymongo.MongoClient:
     """A client that has answered a ping, or a StorageError with a redacted message."""
-    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=int(timeout * 1000),
-                                 connectTimeoutMS=int(timeout * 1000), tz_aware=True,
-                                 appname="healthcrawl", **kwargs)
+    try:
+        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=int(timeout * 1000),
+                                     connectTimeoutMS=int(timeout * 1000), tz_aware=True,
+                                     appname="healthcrawl", **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a URI pymongo cannot read (bad option, unescaped "/")
+        raise StorageError(f"MONGO_URI {redact(uri)} is not a usable MongoDB URI: "
+                           f"{redact(type(exc).__name__ + ': ' + str(exc))[:300]}") from None
     try:
         client.admin.command("ping")
     except Exception as exc:  # noqa: BLE001 - any failure here is a start-up failure

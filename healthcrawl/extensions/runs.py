@@ -54,6 +54,7 @@ from scrapy import signals
 from healthcrawl import storage
 from healthcrawl.article import ARTICLE_FIELDS
 from healthcrawl.failure import run_failures
+from healthcrawl.redact import secrets
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def spider_arguments(spider: Any) -> dict[str, Any]:
     return {
         "since": since.date().isoformat() if isinstance(since, datetime) else None,
         "until": until.date().isoformat() if isinstance(until, datetime) else None,
-        "urls": list(getattr(spider, "direct_urls", None) or []),
+        "urls": [secrets(u) for u in getattr(spider, "direct_urls", None) or []],
         "channels": list(getattr(spider, "selected_channels", None) or []),
         "window_explicit": bool(getattr(spider, "window_explicit", False)),
     }
