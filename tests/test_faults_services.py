@@ -16,21 +16,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pymongo
 import pytest
 import redis
 
 from healthcrawl import settings as project_settings
 from healthcrawl.mongod import free_port, port_open
-from tests.servers import ROOT, crawl_env, require_binary, scrapy_crawl
-
+from tests.servers import ROOT, crawl_env, require_binary
 from tests.test_resilience import WINDOW, assert_stored_exactly_once, gmw_urls
 
 FRONTIER = f"healthcrawl:gmw:{WINDOW[0].replace('-', '')}-{WINDOW[1].replace('-', '')}"
@@ -287,10 +288,6 @@ class PickyScrapyd:
     (a proxy or a scrapyd-compatible server gone wrong); the other spiders are scheduled."""
 
     def __init__(self, broken_spider: str):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        import threading
-        import urllib.parse
-
         self.scheduled: list[str] = []
         stub = self
 
@@ -332,8 +329,6 @@ class PickyScrapyd:
 
 
 def test_schedule_one_jobs_error_does_not_stop_the_pass_and_run_once_exits_1(mongod, mongo_db, tmp_path):
-    from datetime import datetime, timedelta, timezone
-
     path = tmp_path / "s.json"
     path.write_text(json.dumps({"jobs": [{"name": "ce-now", "spider": "ce", "cron": "* * * * *"},
                                          {"name": "gmw-now", "spider": "gmw", "cron": "* * * * *"}]}))
@@ -362,8 +357,6 @@ def test_schedule_one_jobs_error_does_not_stop_the_pass_and_run_once_exits_1(mon
 def test_schedule_an_error_inside_one_jobs_pass_is_its_failed_event_and_the_state_advances(tmp_path, monkeypatch):
     """Any exception in one job's part of a pass (here a cron library failure, forced with a
     monkeypatch: the file check refuses the crons that fail for real) is that job's failed event."""
-    from datetime import datetime, timedelta, timezone
-
     from healthcrawl import schedule as sched
 
     real = sched.fire_times
