@@ -4,7 +4,8 @@
   file, stopped by pid and started again on the same port and data): back within
   ``HEALTHCRAWL_REDIS_RETRY_TIMEOUT``, the crawl goes on and stores every article once; away
   longer, the run fails (``redis_unavailable``, exit 1), the frontier stays in Redis and a second
-  run completes the set.
+  run completes the set (the requests found while Redis was away are held, then queued or
+  spooled). A pop whose answer was lost when Redis stopped is put back.
 - ``healthcrawl schedule``: a cron that never fires and mistyped values are refused by ``check``;
   one job's error does not stop the other jobs of the pass; ``run --once`` exits 1 when a run
   failed.
