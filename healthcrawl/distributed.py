@@ -50,7 +50,10 @@ What this module adds to scrapy-redis, and why:
   ``HEALTHCRAWL_REDIS_SPOOL_DIR`` (``<spider>-<frontier>-<node>.requests``), which the next run
   of the same frontier from the same directory puts back into the queue before it starts.
   Counters: ``healthcrawl/redis/outages``, ``…/retries``, ``…/outage_seconds``,
-  ``…/held_requests``, ``…/spooled``, ``…/spool_restored``.
+  ``…/held_requests``, ``…/spooled``, ``…/spool_restored``. Redis back *without* the frontier
+  (restarted without persistence, flushed) fails the run too (cause ``redis_frontier_lost``): the
+  node goes on with what it holds, but the queue is gone and only a new run of the window
+  completes it.
 
 - **A pop whose answer is lost.** Popping runs one Lua script that also records the popped
   request in ``…:popped:<node>``: when Redis stops between running a pop and sending its answer,
@@ -219,6 +222,7 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         instance._gave_up = False
         instance._held = []           # (request, already in the dupefilter) found while away
         instance._last_popped = None  # the encoded request of the last pop whose answer arrived
+        instance._df_written = False  # this node has put a fingerprint in the shared dupefilter
         instance._pop = instance.server.register_script(POP_SCRIPT)
         crawler.signals.connect(instance.spider_idle, signal=signals.spider_idle)
         return instance
@@ -309,6 +313,13 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         self.stats.inc_value(f"{STATS}/outage_seconds", round(away, 1))
         held = len(self._held)
         try:
+            if self._df_written and not self.server.exists(self.dupefilter_key):
+                # the frontier existed (this node wrote it) and is gone: Redis lost its data
+                fail_run(self.crawler, "redis_frontier_lost",
+                         f"Redis at {redact_url(redis_url(self.crawler.settings))} came back without the "
+                         f"frontier {self.queue_key.rsplit(':', 1)[0]} (restarted without persistence, "
+                         f"or flushed): the requests queued there are lost; this node goes on with what it "
+                         f"holds, run the window again to complete it")
             self._put_back_lost_pop(self.popped_key, self._last_popped)
         except REDIS_AWAY as exc:
             self._lost(exc)
@@ -471,6 +482,7 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
                 self.df.log(request, self.spider)
                 self.stats.inc_value(f"{STATS}/filtered_shared")
                 return False
+            self._df_written = self._df_written or not request.dont_filter
             seen = True  # in the dupefilter now: pushed without filtering if the push fails
             self.stats.inc_value("scheduler/enqueued/redis")
             self.queue.push(request)

@@ -72,6 +72,14 @@ class DurableRedis:
             self.proc.wait(30)
         self.proc = None
 
+    def wipe(self) -> None:
+        """Lose the data (as a Redis restarted without persistence)."""
+        import shutil
+
+        for path in self.directory.iterdir():
+            if path.name != "redis.log":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+
 
 @pytest.fixture
 def durable_redis(tmp_path):
@@ -215,6 +223,26 @@ def test_redis_away_past_the_budget_fails_the_run_and_the_next_run_completes_the
     assert list(spool.glob("*.requests")) == []
     assert_stored_exactly_once(mongo_db.articles, wanted)
     print(f"first run stored {stored_first}/{len(wanted)}, {spooled} request(s) spooled, redis stats {run['redis']}")
+
+
+def test_redis_back_without_its_data_fails_the_run_loudly(durable_redis, mongod, mongo_db, corpus, tmp_path):
+    mirror, wanted = corpus
+    log = tmp_path / "crawl.log"
+    proc = start_crawl(mirror, durable_redis.url, mongod.uri, mongo_db.name, log, 120, tmp_path / "spool", "wiped")
+    stop_mid_crawl(durable_redis, proc, log, mongo_db.articles)
+    wait_until(proc, log, lambda: "Redis frontier unreachable" in log.read_text(), "the outage line")
+    durable_redis.wipe()
+    durable_redis.start()
+    text = finish(proc, log)
+
+    assert proc.returncode == 1, text[-3000:]
+    lost = lines(text, "ERROR: run failed (redis_frontier_lost): Redis at redis://127.0.0.1:")
+    assert len(lost) == 1 and "came back without the frontier" in lost[0], lost
+    assert len(lines(text, "Redis frontier is back after")) == 1
+    assert "Traceback" not in text
+    run = mongo_db.crawl_runs.find_one({"job_id": "wiped", "kind": "crawl"})
+    assert run["redis"]["outages"] == 1
+    assert mongo_db.articles.count_documents({}) < len(wanted)  # the queue was lost: said, not hidden
 
 
 def test_redis_a_pop_whose_answer_was_lost_is_put_back_when_redis_is_back(durable_redis, tmp_path, caplog):
