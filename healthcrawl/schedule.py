@@ -150,6 +150,14 @@ _TOP_KEYS = ("project", "timezone", "misfire_grace", "alert_on", "scrapyd", "job
 _JOB_KEYS = ("name", "spider", "cron", "args", "settings", "all_nodes", "enabled")
 
 
+def _shown(value: Any) -> str:
+    """A wrong value as the error shows it: scalars quoted (secrets hidden), tables and arrays
+    by their kind only (they may hold anything)."""
+    if isinstance(value, (dict, list)):
+        return _TYPE_NAMES[type(value)]
+    return redact.secrets(repr(value))[:80]
+
+
 def _typed(where: str, key: str, value: Any, kind: type) -> Any:
     """``value`` if it is of ``kind`` (numbers: int or float, never a boolean), else a one-line
     :class:`ScheduleError` naming the key, what it must be and what it is."""
@@ -158,7 +166,7 @@ def _typed(where: str, key: str, value: Any, kind: type) -> Any:
     else:
         ok = isinstance(value, kind)
     if not ok:
-        raise ScheduleError(f"{where}: {key!r} must be {_TYPE_NAMES[kind]}, not {value!r}"
+        raise ScheduleError(f"{where}: {key!r} must be {_TYPE_NAMES[kind]}, not {_shown(value)}"
                             + (" (write it without quotes)" if kind in (bool, float) and isinstance(value, str)
                                else ""))
     return value
@@ -176,7 +184,7 @@ def _table_of_scalars(where: str, key: str, raw: dict) -> dict[str, str]:
     out = {}
     for k, v in table.items():
         if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-            raise ScheduleError(f"{where}: {key}.{k} must be a string or a number, not {v!r}")
+            raise ScheduleError(f"{where}: {key}.{k} must be a string or a number, not {_shown(v)}")
         out[str(k)] = str(v)
     return out
 
