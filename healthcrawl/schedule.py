@@ -418,6 +418,7 @@ class Scheduler:
         self.alert = alert
         self.state = self._load_state()
         self.host = socket.gethostname()
+        self._listing_errors: list[str] = []  # why scrapyd nodes did not list their jobs this pass
 
     # -- state ----------------------------------------------------------------------------------
     def _load_state(self) -> dict[str, Any]:
@@ -473,11 +474,13 @@ class Scheduler:
             nonlocal jobs_by_node
             if jobs_by_node is None:
                 jobs_by_node = {}
+                self._listing_errors = []
                 for i, client in enumerate(self.clients):
                     try:
                         jobs_by_node[i] = client.listjobs(self.schedule.project)
                     except ScrapydError as exc:
                         logger.warning("schedule: %s", exc)
+                        self._listing_errors.append(str(exc))
             return jobs_by_node
 
         try:
@@ -529,8 +532,9 @@ class Scheduler:
     def _launch(self, job: Job, fire: datetime, now: datetime,
                 listing: dict[int, dict[str, list[dict]]]) -> list[dict[str, Any]]:
         if not listing:
-            return [self.event("failed", job, job.spider, "no scrapyd node answered listjobs.json: "
-                               "run not scheduled", fire, now)]
+            why = "; ".join(self._listing_errors)
+            return [self.event("failed", job, job.spider, "no scrapyd node answered listjobs.json"
+                               + (f" ({why})" if why else "") + ": run not scheduled", fire, now)]
         active = self._active(job.spider, listing)
         listed = {a.split(" ", 1)[0] for a in active}
         # jobs this scheduler started that scrapyd does not list as ended yet (or whose node is

@@ -450,3 +450,30 @@ def test_mongo_stop_of_a_mongod_started_by_the_same_process_reaps_it(tmp_path):
     # gone and reaped: no zombie left in the process table
     assert not Path(f"/proc/{pid}").exists()
     assert mongod.status(tmp_path / "db") is None
+
+
+def test_schedule_run_once_against_a_real_scrapyd_exits_1_when_its_run_failed(mongod, mongo_db, tmp_path):
+    """A real scrapyd (basic auth) where the project was never deployed: the due run cannot be
+    started, the pass says why in one line, records it, and exits 1 (a system cron sees it)."""
+    from tests.servers import ScrapydServer
+
+    scrapyd = ScrapydServer(tmp_path / "scrapyd", "ops", "Sd-pass-not-in-logs").start()
+    try:
+        path = tmp_path / "s.toml"
+        path.write_text('[[jobs]]\nname = "gmw-now"\nspider = "gmw"\ncron = "* * * * *"\n')
+        state = tmp_path / "state.json"
+        before = datetime.now(timezone.utc) - timedelta(seconds=61)
+        state.write_text(json.dumps({"last_tick": before.isoformat(), "watch": []}))
+        env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db.name, SCRAPYD_USERNAME="ops",
+                        SCRAPYD_PASSWORD="Sd-pass-not-in-logs")
+        result = schedule_cmd("run", "--once", "--file", str(path), "--scrapyd", scrapyd.url, "--state", str(state),
+                              env=env)
+    finally:
+        scrapyd.stop()
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = [line for line in result.stdout.splitlines() if line.startswith("failed gmw: ")]
+    assert len(failed) == 1 and "listjobs.json: project 'healthcrawl' not found" in failed[0], result.stdout
+    assert result.stderr.count("ERROR: schedule: FAILED gmw (gmw-now)") == 1
+    assert "Sd-pass-not-in-logs" not in result.stdout + result.stderr
+    assert datetime.fromisoformat(json.loads(state.read_text())["last_tick"]) > before
+    assert mongo_db.crawl_runs.count_documents({"kind": "schedule", "event": "failed", "spider": "gmw"}) == 1
