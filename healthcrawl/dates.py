@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from healthcrawl.article import BEIJING, to_beijing
 
@@ -100,11 +101,21 @@ def find_datetime(text: str | None, year: int | None = None) -> datetime | None:
 
 def parse_loose(text: str) -> datetime | None:
     """dateparser for what the patterns miss ("2024年5月20日上午9时" …); the year must be given."""
-    import dateparser  # imported lazily: it is slow to import and rarely needed
-
     text = text.strip()
     if not text or len(text) > 80 or not re.search(r"\d", text):
         return None
+    when, problem = _parse_loose(text)
+    if problem:
+        _problem(text, problem)
+    return when
+
+
+@lru_cache(maxsize=4096)
+def _parse_loose(text: str) -> tuple[datetime | None, str | None]:
+    """(datetime or None, why the text is unreadable or None); cached: a list page prints the
+    same strings ("11-10") on every line, and dateparser takes about a millisecond each."""
+    import dateparser  # imported lazily: it is slow to import and rarely needed
+
     try:
         dt = dateparser.parse(
             text,
@@ -114,14 +125,12 @@ def parse_loose(text: str) -> datetime | None:
                       "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]},
         )
         if dt is None:
-            return None
+            return None, None
         if dt.year not in YEARS:
-            _problem(text, f"year {dt.year} out of range")
-            return None
-        return to_beijing(dt)
+            return None, f"year {dt.year} out of range"
+        return to_beijing(dt), None
     except Exception as exc:  # noqa: BLE001 - dateparser raises OverflowError, ValueError … on odd input
-        _problem(text, f"{type(exc).__name__}: {exc}")
-        return None
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def date_from_url(url: str) -> datetime | None:

@@ -37,6 +37,8 @@ from healthcrawl.sites import site_name
 STATS = "healthcrawl/spider"
 #: request meta: Scrapy's "Gave up retrying" line at DEBUG — the errbacks log the failure once
 QUIET_RETRIES = {"give_up_log_level": logging.DEBUG}
+#: problems of one list page logged one per line; the rest in one line (all are counted)
+PROBLEM_LINES = 5
 #: words for download failures whose exception has no message
 _FAILURE_TEXT = {"ResponseDataLossError": "the connection closed before the whole page arrived"}
 
@@ -100,8 +102,13 @@ class NewsSpider(scrapy.Spider):
         for text, reason in unreadable_dates:
             self.logger.warning("%s: unreadable date %r on %s (%s)", self.name, text, url, reason)
             self.inc("unreadable_date")
-        for kind, what in problems:
+        problems = list(problems)
+        for kind, what in problems[:PROBLEM_LINES]:
             self.logger.warning("%s: list %s: %s (%s)", self.name, kind.replace("_", " "), url, what)
+        if len(problems) > PROBLEM_LINES:
+            self.logger.warning("%s: list entries skipped or read in part: %s (%d more)", self.name, url,
+                                len(problems) - PROBLEM_LINES)
+        for kind, _ in problems:
             self.inc(f"list_{kind}")
 
     def is_offsite(self, url: str) -> bool:

@@ -74,6 +74,38 @@ class ListPage:
         self.problems.append(("field_ignored", f"{where}: {why}"))
 
 
+def items_in(response: TextResponse, container_class: str, tag: str = "li") -> list[Selector]:
+    """What the CSS ``.<container_class> <tag>`` selects, in document order, read in time linear
+    in the page: the containers are found in one pass, and the items of each outermost one in
+    one walk of it (the CSS form reads the page once per container, and a hostile page can nest
+    a thousand of them)."""
+    has_class = f"contains(concat(' ', normalize-space(@class), ' '), ' {container_class} ')"
+    containers = response.selector.root.xpath(f"//*[{has_class}]")
+    inside = set(containers)
+    items: list[Selector] = []
+    for container in containers:
+        if any(above in inside for above in container.iterancestors()):
+            continue  # a nested container: its items are among the outer one's
+        items.extend(Selector(root=item, type="html") for item in container.iter(tag) if item is not container)
+    return items
+
+
+def outermost(items: Any, page: ListPage, what: str) -> list[Selector]:
+    """The list items (``<li>`` …) that are not inside another item; each nested one is skipped
+    and recorded on ``page``. Reading an item reads everything inside it, so a page of items
+    nested a thousand deep would otherwise be read a thousand times over."""
+    elements = {item.root for item in items}
+    out = []
+    for number, item in enumerate(items, 1):
+        tag = getattr(item.root, "tag", None)
+        holder = next(item.root.iterancestors(tag), None) if isinstance(tag, str) else None
+        if holder is not None and holder in elements:
+            page.skip(f"{what} {number}", "nested inside another entry")
+        else:
+            out.append(item)
+    return out
+
+
 @contextmanager
 def one_entry(page: ListPage, where: str) -> Iterator[None]:
     """Read one list entry: whatever it raises costs that entry only (recorded on ``page``)."""
@@ -236,11 +268,56 @@ def split_editor(paragraphs: list[str], tail: int = 3) -> tuple[list[str], str |
     return out, editor
 
 
+_LABEL_COLON = re.compile(r"(?:责任编辑|责编)\s*[:：]")
+_LABEL_END = re.compile(r"(?:责任编辑|责编)\s*$")
+#: text nodes read after a credit's label for the name ("责任编辑：<span>王宁</span>")
+CREDIT_REACH = 8
+
+
+def body_texts(response: TextResponse) -> list[tuple[str, Any]]:
+    """(text, element holding it) for every text node of ``<body>`` outside scripts and styles,
+    in document order, in one walk of the tree (an XPath ``ancestor::`` test per text node costs
+    the depth of the page for each node)."""
+    root = response.selector.root
+    body = root.find("body") if hasattr(root, "find") else None
+    if body is None:
+        return []
+    out: list[tuple[str, Any]] = []
+    stack: list[tuple[Any, bool]] = [(body, False)]
+    while stack:  # depth first, each element twice: its text on the way in, its tail on the way out
+        element, leaving = stack.pop()
+        if leaving:
+            if element is not body and element.tail:
+                out.append((element.tail, element.getparent()))
+            continue
+        if isinstance(element.tag, str) and element.tag not in ("script", "style") and element.text:
+            out.append((element.text, element))
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+    return out
+
+
 def editor_on_page(response: TextResponse) -> str | None:
-    """An editor credit ("责任编辑：王宁") printed anywhere outside scripts, e.g. below the body."""
-    for node in response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"
-                               "[contains(., '责任编辑') or contains(., '责编')]/.."):
-        m = _EDITOR_ANYWHERE.search(squash(node.xpath("string(.)").get()))
+    """An editor credit ("责任编辑：王宁") printed anywhere outside scripts, e.g. below the body.
+
+    The credit is read from the text node holding the label and the few text nodes after it
+    inside the same element (:data:`CREDIT_REACH`), not from the whole element: on a page of
+    thousands of nested elements each mentioning 责编, that would read the page once per mention.
+    """
+    texts = body_texts(response)
+    for i, (text, parent) in enumerate(texts):
+        if "责任编辑" not in text and "责编" not in text:
+            continue
+        if not _LABEL_COLON.search(text):  # "责任编辑" alone: the colon must open the next text
+            following = texts[i + 1][0] if i + 1 < len(texts) else ""
+            if not (_LABEL_END.search(text) and following.lstrip().startswith((":", "："))):
+                continue
+        joined = [text]
+        for following, holder in texts[i + 1:i + 1 + CREDIT_REACH]:
+            if holder is not parent and parent not in holder.iterancestors():
+                break
+            joined.append(following)
+        m = _EDITOR_ANYWHERE.search(squash("".join(joined)))
         if m:
             return m["name"]
     return None
@@ -275,27 +352,28 @@ def meta_keywords(response: TextResponse) -> list[str]:
 _DATE_SHAPE = re.compile(r"\d{1,4}\s*[-./年月]\s*\d{1,2}")
 
 
-#: sibling nodes read on each side of a list link when looking for its date
-SIBLING_REACH = 6
+#: nodes (text nodes and elements) read on each side of a list link when looking for its date
+SIBLING_REACH = 12
 
 
 def _sibling_texts(element: Any, following: bool) -> Iterator[str]:
-    """Texts of the nodes beside ``element``, nearest first (text nodes and elements alike),
-    skipping links, scripts and comments."""
+    """Texts of the nodes beside ``element``, nearest first (text nodes and elements alike);
+    links, scripts and comments give an empty text."""
+    def text_of(node: Any) -> str:
+        return node.xpath("string(.)") if isinstance(node.tag, str) and node.tag not in ("a", "script") else ""
+
     if following:
         yield element.tail or ""
         node = element.getnext()
         while node is not None:
-            if isinstance(node.tag, str) and node.tag not in ("a", "script"):
-                yield node.xpath("string(.)")
+            yield text_of(node)
             yield node.tail or ""
             node = node.getnext()
     else:
         node = element.getprevious()
         while node is not None:
             yield node.tail or ""
-            if isinstance(node.tag, str) and node.tag not in ("a", "script"):
-                yield node.xpath("string(.)")
+            yield text_of(node)
             node = node.getprevious()
         parent = element.getparent()
         yield (parent.text or "") if parent is not None else ""
@@ -304,25 +382,19 @@ def _sibling_texts(element: Any, following: bool) -> Iterator[str]:
 def sibling_datetime(anchor: Selector, year: int | None = None) -> datetime | None:
     """The date a list prints beside a link (``<li><a>…</a><span>2026-11-10 07:44</span></li>``).
 
-    Only the :data:`SIBLING_REACH` nearest non-blank nodes on each side are read (following ones
-    first): a list of thousands of sibling links costs the same per link as a short one.
+    Only the :data:`SIBLING_REACH` nearest nodes on each side are read (following ones first):
+    a list of thousands of sibling links costs the same per link as a short one.
     """
     element = anchor.root
     if not hasattr(element, "getnext"):
         return None
     for following in (True, False):
-        seen = 0
-        for text in _sibling_texts(element, following):
+        for _, text in zip(range(SIBLING_REACH), _sibling_texts(element, following)):
             text = squash(text)
-            if not text:
-                continue
-            seen += 1
-            if _DATE_SHAPE.search(text):
+            if text and _DATE_SHAPE.search(text):
                 when = dates.find_datetime(text, year)
                 if when:
                     return when
-            if seen >= SIBLING_REACH:
-                break
     return None
 
 

@@ -33,7 +33,8 @@ from scrapy.http import Response, TextResponse
 from healthcrawl import dates
 from healthcrawl.article import to_beijing
 from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         labelled, one_entry, pager_next, recent_datetime, squash, strip_label,
+                                         items_in, labelled, one_entry, outermost,
+                                         pager_next, recent_datetime, squash, strip_label,
                                          tidy_fallback)
 from healthcrawl.extractors.generic import FALLBACK
 from healthcrawl.urls import canonical_url
@@ -137,7 +138,7 @@ class ChinanewsExtractor(SiteExtractor):
         year = int(archive[1]) if archive else None
         now = self.now()
         page = ListPage()
-        for number, item in enumerate(response.css(".content_list li"), 1):
+        for number, item in enumerate(outermost(items_in(response, "content_list"), page, "entry"), 1):
             with one_entry(page, f"entry {number}"):
                 anchor = item.css(".dd_bt a[href]")
                 if not anchor:

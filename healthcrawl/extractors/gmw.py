@@ -39,7 +39,8 @@ from scrapy.http import TextResponse
 
 from healthcrawl import dates
 from healthcrawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         link_entries, one_entry, pager_next, squash,
+                                         items_in, link_entries, one_entry, outermost,
+                                         pager_next, squash,
                                          tidy_fallback)
 from healthcrawl.extractors.generic import FALLBACK
 
@@ -54,9 +55,10 @@ _ENP_END = re.compile(r"/enpproperty\s*-->")
 _ENP_OPEN = re.compile(r"<(\w+)>")
 _ENP_CLOSE = re.compile(r"</(\w+)>")
 _KEYWORD_SEP = re.compile(r"[,，;；、\s]+")
-#: (item, link, date) selectors of the list markups: channel (node) lists, commentary lists
-_LIST_MARKUPS = ((".channel-newsGroup li", ".channel-newsTitle a", ".channel-newsTime"),
-                 (".content_left_main li", ".main_title a", "[class*=time]"))
+#: (class of the container of the <li> items, link, date) selectors of the list markups: channel
+#: (node) lists, commentary lists
+_LIST_MARKUPS = (("channel-newsGroup", ".channel-newsTitle a", ".channel-newsTime"),
+                 ("content_left_main", ".main_title a", "[class*=time]"))
 
 
 def is_article_url(url: str) -> bool:
@@ -217,9 +219,10 @@ class GmwExtractor(SiteExtractor):
             return link_entries(response, response.css("a[href]"), is_article_url)
         page = ListPage()
         entries: dict[str, ListEntry] = {}
-        for items_css, link_css, time_css in _LIST_MARKUPS:
-            for number, item in enumerate(response.css(items_css), 1):
-                with one_entry(page, f"{items_css} {number}"):
+        for container, link_css, time_css in _LIST_MARKUPS:
+            where = f".{container} li"
+            for number, item in enumerate(outermost(items_in(response, container), page, where), 1):
+                with one_entry(page, f"{where} {number}"):
                     entry = self._entry(response, item, link_css, time_css)
                     if entry and entry.url not in entries:
                         entries[entry.url] = entry
