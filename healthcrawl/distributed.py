@@ -421,27 +421,37 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         folder = Path(self.spool_dir)
         if not folder.is_dir():
             return
-        for path in sorted(folder.glob(f"{self._spool_pattern()}*.requests")):
+        for found in sorted(folder.glob(f"{self._spool_pattern()}*.requests")):
+            # claimed by a rename: of two nodes starting together from this directory, one takes it
+            path = found.with_name(f"{found.name}.{os.getpid()}.claimed")
+            try:
+                os.rename(found, path)
+            except FileNotFoundError:
+                continue
             try:
                 spool = pickle.loads(path.read_bytes())
                 records = spool["requests"]
             except Exception as exc:  # noqa: BLE001 - a torn file is reported, not fatal
                 logger.error("could not read the Redis spool %s (%s): kept for inspection", path, exc)
                 continue
-            # that node is gone: its last pop goes back if its answer was lost, it is no worker
-            self._put_back_lost_pop(f"{self.queue_key.rsplit(':', 1)[0]}:popped:{spool['worker']}",
-                                    spool["last_popped"])
-            self.server.zrem(self.workers_key, spool["worker"])
             queued = 0
-            for data, seen in records:
-                request = request_from_dict(data, spider=self.spider)
-                if seen or request.dont_filter or not self.df.request_seen(request):
-                    self.queue.push(request)
-                    queued += 1
+            try:
+                # that node is gone: its last pop goes back if its answer was lost, it is no worker
+                self._put_back_lost_pop(f"{self.queue_key.rsplit(':', 1)[0]}:popped:{spool['worker']}",
+                                        spool["last_popped"])
+                self.server.zrem(self.workers_key, spool["worker"])
+                for data, seen in records:
+                    request = request_from_dict(data, spider=self.spider)
+                    if seen or request.dont_filter or not self.df.request_seen(request):
+                        self.queue.push(request)
+                        queued += 1
+            except BaseException:
+                os.rename(path, found)  # the next run tries again (a request queued twice is
+                raise                   # fetched twice at worst, stored once)
             path.unlink()
             self.stats.inc_value(f"{STATS}/spool_restored", queued)
             logger.info("queued %d of %d request(s) saved in %s when Redis was unreachable",
-                        queued, len(records), path)
+                        queued, len(records), found)
 
     def _live_workers(self) -> set[str]:
         self.server.zremrangebyscore(self.workers_key, "-inf", time.time() - WORKER_TIMEOUT)
