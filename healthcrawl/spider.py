@@ -38,7 +38,7 @@ STATS = "healthcrawl/spider"
 #: request meta: Scrapy's "Gave up retrying" line at DEBUG — the errbacks log the failure once
 QUIET_RETRIES = {"give_up_log_level": logging.DEBUG}
 #: problems of one list page logged one per line; the rest in one line (all are counted)
-PROBLEM_LINES = 5
+PROBLEM_LINES = 10
 #: words for download failures whose exception has no message
 _FAILURE_TEXT = {"ResponseDataLossError": "the connection closed before the whole page arrived"}
 

@@ -245,9 +245,9 @@ def load_json(text: str, page: ListPage) -> Any:
         elif char in "]}":
             if depth == MAX_JSON_DEPTH + 1 and cut_from is not None:
                 pieces.append(text[last:cut_from] + "null")
-                last, cut_from = token.end(), None
                 page.ignore(f"offset {cut_from}", f"a value nested deeper than {MAX_JSON_DEPTH} levels, "
                                                    "read as null")
+                last, cut_from = token.end(), None
             depth -= 1
     pieces.append(text[last:])
     try:
