@@ -29,6 +29,9 @@ The cases (``--only`` takes their names):
   without a name (the editor credit is looked for on the whole page);
 - ``gmw-list-nested``, ``chinanews-list-nested``: list items nested 1,500 deep;
 - ``gmw-article-nested``: an article body of 1,500 nested ``<div>`` with text;
+  ``chinanews-article-nested``: the same of ``<div><p>…（完）</p>`` in a chinanews body;
+- ``ce-fallback-nested``, ``ce-fallback-links``: pages for the generic fallback (trafilatura)
+  with 2,000 nested ``<div>`` or 4,000 links in the text;
 - ``chinanews-list-many``: 6,000 entries on one rolling-list page;
 - ``gmw-article-huge-text``: one 1 MB text node as the article body;
 - ``ce-article-comments``: 10,000 comments inside a ``<br>``-split body;
@@ -154,6 +157,14 @@ def cn_item(i: int) -> str:
             f'<div class="dd_time">11-10 09:30</div></li>')
 
 
+def cn_article(body: str) -> str:
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{TITLE}-中新网</title></head><body>
+<div id="BaiduSpider" style="display:none"><span id="pubtime_baidu">2026-11-10 09:30:00</span>
+<span id="source_baidu">来源：中国新闻网</span><span id="editor_baidu">责任编辑：王宁</span></div>
+<h1 class="content_left_title">{TITLE}</h1><div class="content_left_time">2026-11-10 09:30:00　来源：中国新闻网</div>
+<div class="left_zw">{body}</div><div class="left_name"><span>【编辑:王宁】</span></div></body></html>"""
+
+
 def issue(pages: list) -> str:
     return json.dumps(pages, ensure_ascii=False)
 
@@ -179,7 +190,8 @@ URLS = {"gmw-article": "https://health.gmw.cn/2026-11/10/content_39700001.htm",
         "ce-new": "https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_5123456.shtml",
         "cnii-list": "https://www.cnii.com.cn/gxyw/",
         "cnii-issue": "https://rmydb.cnii.com.cn/html/2026/20261110/data.json",
-        "chinanews-list": "https://www.chinanews.com.cn/scroll-news/news1.html"}
+        "chinanews-list": "https://www.chinanews.com.cn/scroll-news/news1.html",
+        "chinanews-article": "https://www.chinanews.com.cn/jk/2026/11-10/10500001.shtml"}
 
 
 @dataclass
@@ -253,6 +265,15 @@ def _cases(scale: float) -> list[Case]:
         Case("gmw-article-nested", "gmw", "article", URLS["gmw-article"],
              lambda: gmw_article(paragraphs(5) + f"<div>{TEXT}" * n(1500) + "</div>" * n(1500)),
              lambda k: gmw_article(paragraphs(k))),
+        Case("chinanews-article-nested", "chinanews", "article", URLS["chinanews-article"],
+             lambda: cn_article(paragraphs(5) + f"<div><p>{TEXT}（完）</p>" * n(1500) + "</div>" * n(1500)),
+             lambda k: cn_article(paragraphs(k))),
+        Case("ce-fallback-nested", "ce", "article", URLS["ce-new"],
+             lambda: ce_new("", paragraphs(5) + f"<div>{TEXT}" * n(2000) + "</div>" * n(2000)),
+             lambda k: ce_new("", paragraphs(k))),
+        Case("ce-fallback-links", "ce", "article", URLS["ce-new"],
+             lambda: ce_new("", paragraphs(5) + "".join(f'<a href="/x{i}.htm">{TEXT}</a>' for i in range(n(4000)))),
+             lambda k: ce_new("", paragraphs(k))),
         Case("chinanews-list-many", "chinanews", "list", URLS["chinanews-list"],
              lambda: cn_list("\n".join(cn_item(i) for i in range(n(6000)))),
              lambda k: cn_list("\n".join(cn_item(i) for i in range(k)))),
