@@ -2,8 +2,12 @@
 
 ``HEALTHCRAWL_REPLAY_DIR``: every request is answered from the mirror (the stored bytes are the
 body; a URL ending in ``/`` maps to ``index.html``; query strings are ignored); a missing file is
-a 404. Nothing touches the network. ``HEALTHCRAWL_RECORD_DIR``: every downloaded response is
-written into the same layout, so a crawl recorded online can be replayed later.
+a 404. Nothing touches the network. A URL whose host is not a host name (``..``, ``.``, empty
+labels, ``%2F`` …) or whose path leaves the tree is refused (404, ``healthcrawl/replay/refused``,
+one warning). ``HEALTHCRAWL_RECORD_DIR``: every downloaded response is written into the same
+layout, so a crawl recorded online can be replayed later; a response that cannot be saved (a path
+that is both a file and a folder, a name too long, NUL) is logged and counted
+(``healthcrawl/replay/record_failed``) and parsed all the same.
 """
 
 from __future__ import annotations
@@ -65,8 +69,8 @@ class ReplayMiddleware:
         return cls(crawler, replay, record)
 
     def process_request(self, request: Request) -> Response | None:
-        if self.replay_dir is None or not request.url.startswith(("http://", "https://")):
-            return None  # recording, or a data: request (the spider's own, needs no network)
+        if self.replay_dir is None or request.url.startswith("data:"):
+            return None  # recording, or a data: request (the spider's own: no network, no file)
         path = mirror_path(self.replay_dir, request.url)
         stats = self.crawler.stats
         if path is None:
