@@ -111,14 +111,21 @@ class NewsSpider(scrapy.Spider):
         for kind, _ in problems:
             self.inc(f"list_{kind}")
 
-    def is_offsite(self, url: str) -> bool:
-        """Whether Scrapy's OffsiteMiddleware would drop a request for ``url`` (silently, without
-        calling its errback): its host is outside ``allowed_domains``."""
-        domains = [d for d in getattr(self, "allowed_domains", None) or [] if d]
-        if not domains:
-            return False
+    def would_be_dropped(self, url: str, depth: int) -> str | None:
+        """Why Scrapy would drop a request for ``url`` at ``depth`` silently, without calling its
+        errback (None when it would not): ``offsite`` (OffsiteMiddleware: the host is outside
+        ``allowed_domains``), ``url_too_long`` (UrlLengthMiddleware, ``URLLENGTH_LIMIT``),
+        ``too_deep`` (DepthMiddleware, ``DEPTH_LIMIT``)."""
+        settings = self.crawler.settings
+        domains = [d.lower() for d in getattr(self, "allowed_domains", None) or [] if d]
         host = (urlsplit(url).hostname or "").lower()
-        return not any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
+        if domains and not any(host == d or host.endswith("." + d) for d in domains):
+            return "offsite"
+        if 0 < settings.getint("URLLENGTH_LIMIT") < len(url):
+            return "url_too_long"
+        if 0 < settings.getint("DEPTH_LIMIT") < depth:
+            return "too_deep"
+        return None
 
     @property
     def check_window(self) -> bool:
@@ -228,8 +235,9 @@ class NewsSpider(scrapy.Spider):
         if extracted.next_page and len(pages) < self.max_article_pages:
             next_url = response.urljoin(extracted.next_page)
             meta = {**response.meta, "pages": pages, "first_url": first_url}
-            if next_url != response.url and self.is_offsite(next_url):
-                yield from self.keep_earlier_pages(next_url, "offsite", meta)
+            dropped = self.would_be_dropped(next_url, response.meta.get("depth", 0) + 1)
+            if next_url != response.url and dropped:
+                yield from self.keep_earlier_pages(next_url, dropped, meta)
                 return
             if next_url != response.url:
                 # a duplicate is dropped by the scheduler without the errback: request_dropped
@@ -254,8 +262,9 @@ class NewsSpider(scrapy.Spider):
         yield from self.keep_earlier_pages(meta.pop("dropped_url"), "duplicate", meta)
 
     def keep_earlier_pages(self, url: str, why: str, meta: dict) -> Iterable[Article]:
-        """The next page of a multi-page article will not be fetched (``why``: offsite or a
-        duplicate): the article is made of the pages already read, counted and logged."""
+        """The next page of a multi-page article will not be fetched (``why``: offsite,
+        url_too_long, too_deep, duplicate): the article is made of the pages already read,
+        counted and logged."""
         self.logger.warning("%s: article page %s filtered (%s); keeping %d earlier page(s) of %s",
                             self.name, url, why, len(meta["pages"]), meta["first_url"])
         self.inc("article_page_filtered")

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pymongo
@@ -139,6 +140,21 @@ def test_next_page_filtered_as_duplicate_keeps_the_pages_already_read(crawls):
     lines = crawl.lines(r"WARNING: gmw: article page " + re.escape(site.TWO_PAGES.page2_url())
                         + r" filtered \(duplicate\); keeping 1 earlier page\(s\) of " + re.escape(kept["url"]))
     assert len(lines) == 1, crawl.log[-3000:]
+
+
+def test_next_page_dropped_for_its_length_keeps_the_pages_already_read(caplog):
+    # Scrapy's UrlLengthMiddleware drops a request over URLLENGTH_LIMIT (2083) without its errback
+    article = replace(site.GOOD_1, next_page=site.GOOD_1.page2_url() + "?p=" + "x" * 2100)
+    spider = GmwSpider.from_crawler(get_crawler(GmwSpider), since="2026-11-09", until="2026-11-15")
+    response = make_response(article.url, site.gmw_article(article).encode(), HTML)
+    response = response.replace(request=Request(article.url, meta={"channel": "health", "depth": 1}))
+    with caplog.at_level(logging.WARNING):
+        [item] = list(spider.parse_article(response))
+    assert item.url == article.url and item.crawl["pages"] == 1
+    assert item.body.startswith(site.TEXTS[article.id][0])
+    assert spider.crawler.stats.get_value("healthcrawl/spider/article_page_filtered/url_too_long") == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        f"gmw: article page {article.next_page} filtered (url_too_long); keeping 1 earlier page(s) of {article.url}"]
 
 
 # -- the e-paper's data.json ------------------------------------------------------------------------
