@@ -205,3 +205,74 @@ def build_mirror(root: Path) -> Path:
     for (href, title), texts in zip(EPAPER_GOOD, EPAPER_TEXTS):
         put(EPAPER_BASE + href, epaper_article(title, texts))
     return root
+
+
+# --- a local site for record mode ------------------------------------------------------------------
+class LocalSite:
+    """gmw article pages on a free 127.0.0.1 port (a thread per connection), started and stopped
+    by the test: ``pages`` maps a path to its HTML; anything else is a 404."""
+
+    def __init__(self, pages: dict[str, str]):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: PLC0415
+        import threading  # noqa: PLC0415
+
+        served = {path: html.encode("utf-8") for path, html in pages.items()}
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = served.get(self.path.split("?", 1)[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="input-site", daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> "LocalSite":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(10)
+
+
+#: paths of the local site: a page, a page "inside" it (its path needs the first as a folder),
+#: and a page whose file name is too long for the file system
+RECORD_PAGES = {
+    "/2026-11/12/content_39800001.htm": GOOD_1,
+    "/2026-11/12/content_39800001.htm/content_39800003.htm": OFFSITE,
+    "/2026-11/12/content_" + "9" * 300 + "_39800005.htm": GOOD_2,
+}
+
+
+def record_pages() -> dict[str, str]:
+    from dataclasses import replace  # noqa: PLC0415
+
+    return {path: gmw_article(replace(article, next_page=None)) for path, article in RECORD_PAGES.items()}
+
+
+from healthcrawl.extractors.gmw import EXTRACTOR as GMW_EXTRACTOR  # noqa: E402
+from healthcrawl.spider import NewsSpider  # noqa: E402
+
+
+class LocalGmwSpider(NewsSpider):
+    """The gmw extractor over the local site (``-a urls=…``); ``allowed_domains`` 127.0.0.1.
+    Crawl with ``-s SPIDER_MODULES=spiders,tests.input_site``."""
+
+    name = "input_local"
+    site = "gmw"
+    allowed_domains = ["127.0.0.1"]
+    extractor = GMW_EXTRACTOR
+    channels = {"local": []}

@@ -250,6 +250,39 @@ def test_list_entry_that_raises_costs_that_entry_only(caplog):
 
 
 # -- record and replay ------------------------------------------------------------------------------
+def test_a_crawl_in_record_mode_stores_pages_it_cannot_save(mongod, tmp_path):
+    record = tmp_path / "rec"
+    with site.LocalSite(site.record_pages()) as local:
+        urls = [local.base + path for path in site.RECORD_PAGES]
+        env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "HEALTHCRAWL_REPLAY_DIR",
+                                                                "MONGO_DATABASE", "HEALTHCRAWL_SKIP_KNOWN")}
+        env.update(HEALTHCRAWL_EMBEDDED_MONGO="0", MONGO_URI=mongod.uri)
+        database = f"hc_faults_record_{os.getpid()}"
+        stats_file = tmp_path / "stats.json"
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "input_local", "-a", "urls=" + ",".join(urls),
+             "-s", "SPIDER_MODULES=spiders,tests.input_site", "-s", f"HEALTHCRAWL_RECORD_DIR={record}",
+             "-s", f"MONGO_DATABASE={database}", "-s", f"MONGO_SPOOL_DIR={tmp_path / 'spool'}",
+             "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
+             "-s", "STATS_CLASS=tests.hostile.JsonStatsCollector", "-s", f"HOSTILE_STATS_FILE={stats_file}"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    docs = {d["url"]: d for d in client[database].articles.find({})}
+    client.drop_database(database)
+    client.close()
+    # every page is stored once, saved or not
+    assert sorted(docs) == sorted(urls), result.stderr[-3000:]
+    for url, article in zip(urls, site.RECORD_PAGES.values()):
+        assert docs[url]["title"] == article.title
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    # the too-long name, and whichever of the page and the page "inside" it came second
+    assert stats["healthcrawl/replay/record_failed"] == 2 and stats["healthcrawl/replay/recorded"] == 1
+    failed = [line for line in result.stderr.splitlines() if "WARNING: record: could not save" in line]
+    assert len(failed) == 2 and any(urls[2] in line and "File name too long" in line for line in failed)
+    assert all(line.endswith("; the page is parsed all the same") for line in failed)
+
+
 @pytest.mark.parametrize("url, reason", [
     ("https://health.gmw.cn/2026-11/10/index.htm/page.htm", "NotADirectoryError|FileExistsError"),
     ("https://health.gmw.cn/" + "长" * 120 + ".htm", "OSError: File name too long"),
