@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -54,12 +54,14 @@ class Article:
     relevance: dict[str, Any] | None = None
     #: sha1 of the normalised body; the same text at another URL is a duplicate
     content_hash: str | None = None
-    #: reprints of this article elsewhere: [{"url", "site", "site_name", "published_at"}]
+    #: the story's other copies (reprints elsewhere), written by storage (healthcrawl/stories.py):
+    #: [{"url", "canonical_url", "site", "site_name", "title", "published_at", "reason", "similarity"}]
     also_at: list[dict[str, Any]] = field(default_factory=list)
-    #: set on a reprint/duplicate: {"canonical_url" of the original, "reason", "similarity"};
-    #: such an item is not stored as a document but appended to the original's ``also_at``
+    #: set only by whoever already knows an item is a copy (imported data): {"canonical_url" of
+    #: the original, "reason", "similarity"}; the item joins the original's story as a copy.
+    #: Crawled items never carry it: storage decides (healthcrawl/stories.py)
     duplicate_of: dict[str, Any] | None = None
-    #: near-duplicate keys for reprint lookups across runs (MinHash LSH band keys etc.)
+    #: the MinHash fingerprint of the body: {"params", "minhash"} (healthcrawl/dedup.py)
     dedup: dict[str, Any] = field(default_factory=dict)
     #: crawl metadata: spider, job_id, template, date_source, fields (how each was extracted),
     #: pages (multi-page articles), first_seen/last_seen (set by the mongo pipeline)
@@ -70,7 +72,7 @@ class Article:
 ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 
 #: Fields the mongo pipeline manages itself; never overwritten from an item.
-STORAGE_MANAGED = ("first_seen", "last_seen", "also_at")
+STORAGE_MANAGED = ("first_seen", "last_seen", "also_at", "story", "rank", "copies")
 
 
 def to_beijing(dt: datetime) -> datetime:

@@ -40,7 +40,7 @@ from healthcrawl.project import project_settings
 FORMATS = ("csv", "jsonl")
 
 #: Fields of a stored document that are MongoDB plumbing, not data: never exported.
-INTERNAL_FIELDS = ("_id", "search_title", "search_body", "dedup")
+INTERNAL_FIELDS = ("_id", "search_title", "search_body", "dedup", "story", "rank", "copies")
 
 #: Relevance categories that get a CSV column each (``relevance.matched.<category>``).
 MATCHED_CATEGORIES = ("health", "digital", "policy")

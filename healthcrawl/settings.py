@@ -141,13 +141,9 @@ HEALTHCRAWL_DEDUP_NUM_PERM = 128
 HEALTHCRAWL_DEDUP_SHINGLE = 5
 #: LSH bands (rows per band = NUM_PERM // BANDS); 42 x 3 finds 94% of pairs at J=0.4, 99.6% at 0.5
 HEALTHCRAWL_DEDUP_BANDS = 42
-#: stored candidates read per item at most (bounds the lookup whatever the data)
-HEALTHCRAWL_DEDUP_MAX_CANDIDATES = 50
-#: skip the MongoDB lookup of an item none of whose keys a stored article has (the stored
-#: dedup.keys are held in memory, ~35 MB per 100,000 articles) ...
-HEALTHCRAWL_DEDUP_PRECHECK = True
-#: ... and re-read the articles stored since (by any process) every this many seconds
-HEALTHCRAWL_DEDUP_REFRESH = 2.0
+#: how long a copy waits for another copy of its story that is still being decided (healthcrawl/
+#: stories.py) before deciding that one itself (its crawler stopped while claiming)
+HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT = 10.0
 
 #: relevance (pipelines/relevance.py, healthcrawl/relevance.py): relevant = health AND (digital OR
 #: policy) AND NOT markets; see README.md ("Processing") for the rule, the lexicon format and P/R figures

@@ -23,7 +23,8 @@ from bson.errors import InvalidDocument
 from pymongo.errors import (AutoReconnect, ConnectionFailure, DocumentTooLarge, NetworkTimeout,
                             ServerSelectionTimeoutError)
 
-from healthcrawl import mongod
+from healthcrawl import mongod, stories
+from healthcrawl.dedup import Fingerprinter
 from healthcrawl import redact as _redact
 from healthcrawl.article import Article, to_document, to_utc
 from healthcrawl.segment import search_tokens
@@ -164,14 +165,21 @@ ARTICLE_INDEXES = [
     IndexModel([("relevance.score", DESCENDING)], name="relevance_score"),
     IndexModel([("relevance.relevant", ASCENDING), ("published_at", DESCENDING)], name="relevant_published_at"),
     IndexModel([("content_hash", ASCENDING)], name="content_hash"),
-    IndexModel([("dedup.keys", ASCENDING)], name="dedup_keys"),
+    # one document per story (healthcrawl/stories.py); partial: documents written before stories
+    # have no story until ensure_indexes has migrated them
+    IndexModel([("story", ASCENDING)], unique=True, name="story_unique",
+               partialFilterExpression={"story": {"$type": "string"}}),
     IndexModel([("search_title", TEXT), ("search_body", TEXT)], name="search_text",
                weights={"search_title": 5, "search_body": 1}, default_language="none"),
 ]
 
 
 def ensure_indexes(db: pymongo.database.Database) -> None:
+    """Indexes of every collection the crawler writes (idempotent, quick when they exist), and the
+    one-time migration of documents written before stories (:func:`stories.migrate`)."""
     db[ARTICLES].create_indexes(ARTICLE_INDEXES)
+    stories.ensure_indexes(db)
+    stories.migrate(db, db[ARTICLES])
     db[CRAWL_RUNS].create_index([("spider", ASCENDING), ("start_time", DESCENDING)], name="spider_start")
     db[REJECTS].create_index([("last_seen", DESCENDING)], name="last_seen")
 
@@ -282,29 +290,20 @@ def operations(record: dict[str, Any]) -> list[UpdateOne]:
 
 
 def record_operations(record: dict[str, Any]) -> list[UpdateOne]:
-    """Idempotent operations for a record: replaying one twice changes nothing more."""
+    """Idempotent operations for a record: replaying one twice changes nothing more.
+
+    An article record is written into its story's document (:func:`stories.story_operation`,
+    one atomic pipeline update, upserted) under the decision the writer took for it
+    (``record["_decision"]``; without one the article is a story of its own). A reprint note (an
+    item that named its original itself, ``duplicate_of``) joins the copies of the story holding
+    that original, if it is stored."""
     seen = record["seen"]
     if record["kind"] == "also_at":
-        entry = record["entry"]
-        return [
-            # drop an older note for the same reprint URL, then add the current one; the
-            # original may not be written yet (another crawler's or process's batch), so the
-            # note upserts a stub that the original's own upsert completes
-            UpdateOne({"canonical_url": record["original"]},
-                      {"$pull": {"also_at": {"canonical_url": entry["canonical_url"]}}}),
-            UpdateOne({"canonical_url": record["original"]},
-                      {"$push": {"also_at": entry}, "$max": {"last_seen": seen},
-                       "$setOnInsert": {"stub": True}},
-                      upsert=True),
-        ]
+        entry = dict(record["entry"], reason=record["entry"].get("reason") or "reprint")
+        return [UpdateOne(*stories.legacy_note_operation(record["original"], entry, seen))]
     doc = record["doc"]
-    fields = {k: v for k, v in doc.items() if k not in ("first_seen", "last_seen", "also_at", "_id")}
-    return [UpdateOne(
-        {"canonical_url": doc["canonical_url"]},
-        {"$set": fields, "$min": {"first_seen": seen}, "$max": {"last_seen": seen},
-         "$setOnInsert": {"also_at": []}, "$unset": {"stub": ""}},
-        upsert=True,
-    )]
+    decision = record.get("_decision") or stories.Decision(doc["canonical_url"], None, "original")
+    return [UpdateOne(*stories.story_operation(doc, decision, seen), upsert=True)]
 
 
 def dropped_record(item: Any, exception: BaseException,
@@ -341,7 +340,13 @@ def dropped_operation(record: dict[str, Any]) -> UpdateOne:
 
 
 def write_records(collection: pymongo.collection.Collection, records: list[dict[str, Any]]):
-    """One ordered bulk_write (one round trip for up to 100,000 operations)."""
+    """Write article records as the mongo pipeline does (each article's story decided first,
+    then one ordered bulk_write); for tests and tools."""
+    articles = [r for r in records if r["kind"] == "article"]
+    if articles:
+        decisions = stories.Stories(collection.database, Fingerprinter()).resolve_many([r["doc"] for r in articles])
+        for record, decision in zip(articles, decisions):
+            record["_decision"] = decision
     ops: list[UpdateOne] = []
     for record in records:
         if record["kind"] != "dropped":  # dropped records belong to the DROPPED collection

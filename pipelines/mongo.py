@@ -49,8 +49,9 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 from scrapy import signals
 
-from healthcrawl import storage
+from healthcrawl import stories, storage
 from healthcrawl.article import Article
+from healthcrawl.dedup import fingerprinter_from_settings
 from healthcrawl.failure import fail_run
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ class MongoPipeline:
         self.collection = self.collections[storage.ARTICLES]
         self.dropped = self.collections[storage.DROPPED]
         storage.check_writes(db, concern, uri)
+        self.stories = stories.Stories(db, fingerprinter_from_settings(self.crawler.settings),
+                                       self.crawler.settings.getfloat("HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT", 10.0))
         try:
             storage.ensure_indexes(db)
         except storage.TRANSIENT_ERRORS as exc:
@@ -211,8 +214,9 @@ class MongoPipeline:
         with self._lock:
             delta = self.counts - self._synced
             self._synced = Counter(self.counts)
-        for key, n in delta.items():
-            self.crawler.stats.inc_value(f"{STATS}/{key}", n)
+        for key, n in delta.items():  # "dedup:<reason>": the story decisions, with the dedup stats
+            name = f"healthcrawl/dedup/{key[6:]}" if key.startswith("dedup:") else f"{STATS}/{key}"
+            self.crawler.stats.inc_value(name, n)
 
     def _fail(self, cause: str, message: str) -> None:
         """Fail the run (from the writer thread: at once, on the event loop's thread)."""
@@ -385,8 +389,9 @@ class MongoPipeline:
             self._count("replayed_from_spool", len(records))
             self._count("replay_rejected", kinds["reject"])
             return
-        self._count("written", kinds["article"])
-        self._count("also_at", kinds["also_at"])
+        copies = sum(1 for r in records if r["kind"] == "article" and r.get("_decision") and r["_decision"].parent)
+        self._count("written", kinds["article"] - copies)  # story documents (a copy of its own story)
+        self._count("also_at", kinds["also_at"] + copies)  # copies of another story
         self._count("irrelevant_recorded", kinds["dropped"])
         self._count("stored", kinds["article"] + kinds["also_at"])
         self._count("rejected", kinds["reject"])
@@ -406,8 +411,28 @@ class MongoPipeline:
             self._fail("storage_rejected", f"MongoDB refused article(s) of this run ({reason}: {error}); "
                        f"see the {self.names[storage.REJECTS]} collection")
 
+    def _decide(self, records: list[dict]) -> None:
+        """Each article's story, decided in MongoDB before it is written (healthcrawl/stories.py)."""
+        undecided = [r for r in records if r["kind"] == "article" and "_decision" not in r]
+        if not undecided:
+            return
+        for record, decision in zip(undecided, self.stories.resolve_many([r["doc"] for r in undecided])):
+            record["_decision"] = decision
+            self._count(f"dedup:{decision.reason}")
+
     def _write_role(self, role: str, records: list[dict], rejects: list[dict], retrying: bool) -> list[dict]:
         collection = self.collections[role]
+        if role == storage.ARTICLES and records:
+            try:
+                self._decide(records)
+            except storage.TRANSIENT_ERRORS as exc:
+                if not retrying:
+                    logger.warning("MongoDB unreachable (%s): keeping %d record(s) in memory and in %s",
+                                   type(exc).__name__, len(records), self.spool.path)
+                self._count("write_failed_transient")
+                return records
+            except Exception as exc:  # noqa: BLE001 - the decision cannot be taken: keep them all
+                return self._refused(records, exc)
         races = 0
         while records:
             ops, owner = [], []

@@ -12,7 +12,7 @@ import pytest
 
 from healthcrawl import export as export_mod
 from healthcrawl import storage
-from healthcrawl.article import BEIJING
+from healthcrawl.article import BEIJING, SCHEMA_VERSION
 from healthcrawl.export import CSV_COLUMNS, INTERNAL_FIELDS, add_export_parser, export
 from healthcrawl.project import project_settings
 from tests.factories import make_article
@@ -117,7 +117,7 @@ def test_jsonl(articles, tmp_path):
     assert doc["relevance"]["matched"]["health"] == ["医院", "卫生健康"]
     assert doc["top_keywords"] == ["医疗", "数据", "互认"]
     assert doc["crawl"]["template"] == "gmw-2018"
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == SCHEMA_VERSION
     [entry] = doc["also_at"]
     assert entry["url"] == articles.articles["reprint"].url
     assert entry["published_at"] == "2026-11-11T08:00:00+08:00"

@@ -14,6 +14,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from healthcrawl import storage
+from healthcrawl.article import SCHEMA_VERSION
 from healthcrawl.mongod import MongodServer, free_port
 from healthcrawl.relevance import default_lexicon
 from pipelines.mongo import MongoPipeline
@@ -62,7 +63,7 @@ def test_same_article_twice_is_one_document(mongod, mongo_db, tmp_path):
     assert docs[0]["first_seen"] == first["first_seen"]
     assert docs[0]["last_seen"] > first["last_seen"]
     assert docs[0]["title"] == "改过的标题"
-    assert docs[0]["schema_version"] == 1
+    assert docs[0]["schema_version"] == SCHEMA_VERSION
 
 
 def test_published_at_is_stored_as_utc(mongod, mongo_db, tmp_path):

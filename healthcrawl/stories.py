@@ -1,0 +1,336 @@
+"""Which story an article belongs to, decided in MongoDB: the same answer in every process.
+
+An article may be published by several sites (a reprint, or the same text at another URL). Each
+of them is a **copy**; the copies of one story make one document in ``articles``. Whether a copy
+is a new story or joins one is decided here, by the mongo pipeline's writer thread, before the
+copy's document is written — never against an in-memory picture of what other processes did.
+
+Two collections hold the decision (both small documents, both written before the article):
+
+- ``dedup_copies`` — one entry per copy, ``_id`` = canonical URL: its fingerprint (``content_hash``,
+  ``minhash``, ``params``), ``published_at``, and once decided ``parent`` (the copy it was found to
+  duplicate, or ``null``), ``reason``, ``similarity`` and ``state: "settled"`` (``"claiming"``
+  while it is being decided).
+- ``dedup_claims`` — one entry per lookup key (the MinHash LSH band keys and the content key of
+  :class:`healthcrawl.dedup.Fingerprinter`), ``_id`` = the key, ``url`` = the first copy that
+  claimed it. The unique ``_id`` makes every key have exactly one owner, whichever process asks.
+
+**The protocol** for a copy C (:meth:`Stories.resolve`):
+
+1. C's fingerprint is written to ``dedup_copies`` (``state: "claiming"``).
+2. C claims its keys **in ascending order**, with ordered inserts. Every key it inserts is its own.
+   At a key already owned by another copy O, C reads O's fingerprint (written before O claimed
+   anything) and compares: the same content hash (``content``) or an estimated Jaccard
+   similarity ≥ the threshold (``reprint``) makes O C's parent, and C stops claiming. A key owned
+   by a copy that is not similar (an LSH collision) is passed over.
+3. C is settled: ``parent`` = O (or ``null``: C is the root of a new story).
+4. C's story is the root of its parent chain. A copy still ``claiming`` on that chain is waited
+   for, at most ``HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT`` seconds; after that (its process died while
+   claiming) C finishes that copy's claims on its behalf — the same keys, in the same order,
+   against the same owners, so the same decision as its own process would have made.
+
+**Why this is race-free.** Two copies C and D that are similar and share LSH keys meet at the
+smallest key they share, s: whichever inserts s first owns it, the other loses it and — being
+similar — takes the owner as parent. So one of the two always finds the other, however their
+steps interleave across processes (no "both think they are the original"). And the parent links
+never form a cycle: if C→D (C lost s₁ to D and stopped there) and D→C (D lost s₂ to C and
+stopped there), C claimed s₂ before stopping at s₁, so s₂ < s₁; D claimed s₁ before stopping
+at s₂, so s₁ < s₂ — a contradiction; the same argument around any longer cycle gives
+s₁ < s₂ < … < s₁. The parent links therefore form trees, each tree is a story, and its root
+names it (``articles.story``). Nothing depends on timing, batches or refresh intervals, and
+nothing is held in memory between items: a crawler's start-up does not read history at all.
+
+**Which copy is the document**: the copy with the earliest ``published_at`` (a copy without a
+date counts as the latest), ties broken by the smaller canonical URL — whatever the arrival
+order. Each copy's write is one atomic update of its story's document
+(:func:`story_operation`): it adds the copy to ``copies`` and, when it ranks before the
+document's current copy, replaces the document's article fields with its own. The other copies
+are in ``also_at`` (``copies`` minus the document's own). A copy that arrives later but was
+published earlier therefore corrects the document; nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from pymongo import UpdateOne, WriteConcern
+from pymongo.errors import BulkWriteError
+
+from healthcrawl.dedup import Fingerprinter
+
+logger = logging.getLogger(__name__)
+
+COPIES = "dedup_copies"
+CLAIMS = "dedup_claims"
+#: rank of a copy without a date: after every dated copy
+NO_DATE = "9999"
+#: fields of a story document that belong to the story, not to the copy shown as its document
+STORY_FIELDS = ("_id", "story", "copies", "first_seen", "last_seen", "bulletin")
+
+
+@dataclass(frozen=True)
+class Decision:
+    story: str  # canonical URL of the story's root copy
+    parent: str | None  # the copy this one duplicates, None for a root
+    reason: str  # "original" | "reprint" | "content" | "known"
+    similarity: float | None = None
+
+
+def rank(published_at: datetime | None, canonical_url: str) -> str:
+    """Sort key of a copy: earliest ``published_at`` (UTC) first, then the canonical URL."""
+    if published_at is None:
+        return f"{NO_DATE}|{canonical_url}"
+    if published_at.tzinfo is not None:
+        published_at = published_at.astimezone(timezone.utc)
+    return f"{published_at.strftime('%Y-%m-%dT%H:%M:%S')}|{canonical_url}"
+
+
+def copy_entry(doc: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """A copy as listed in its story's ``copies`` (and ``also_at`` when not the document)."""
+    return {"url": doc.get("url"), "canonical_url": doc["canonical_url"], "site": doc.get("site"),
+            "site_name": doc.get("site_name"), "title": doc.get("title"),
+            "published_at": doc.get("published_at"), "reason": decision.reason,
+            "similarity": decision.similarity}
+
+
+def story_operation(doc: dict[str, Any], decision: Decision, seen: datetime) -> tuple[dict, list[dict]]:
+    """(filter, pipeline update) writing one copy into its story's document, atomically and
+    idempotently (writing it twice changes nothing but ``last_seen``). Upsert it."""
+    url = doc["canonical_url"]
+    mine = rank(doc.get("published_at"), url)
+    fields = {k: v for k, v in doc.items() if k not in STORY_FIELDS and k not in ("also_at", "rank")}
+    fields.update(story=decision.story, rank=mine)
+    entry = copy_entry(doc, decision)
+    keep = {name: f"${name}" for name in STORY_FIELDS}
+    pipeline = [
+        # this copy becomes (or stays) the document: the story is new, it is the document's own
+        # copy (a re-crawl), or it ranks before the document's copy
+        {"$set": {"_hc_take": {"$or": [{"$eq": [{"$ifNull": ["$rank", None]}, None]},
+                                      {"$eq": ["$canonical_url", url]},
+                                      {"$lt": [{"$literal": mine}, "$rank"]}]}}},
+        {"$replaceWith": {"$cond": ["$_hc_take", {"$mergeObjects": [keep, {"$literal": fields}]}, "$$ROOT"]}},
+        {"$set": {
+            "copies": {"$concatArrays": [
+                {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
+                [{"$literal": entry}]]},
+            "first_seen": {"$min": [{"$ifNull": ["$first_seen", {"$literal": seen}]}, {"$literal": seen}]},
+            "last_seen": {"$max": [{"$ifNull": ["$last_seen", {"$literal": seen}]}, {"$literal": seen}]},
+        }},
+        {"$set": {"also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
+        {"$unset": "_hc_take"},
+    ]
+    # "$type" lets the planner use the partial unique index on story (an equality alone does not)
+    return {"story": {"$eq": decision.story, "$type": "string"}}, pipeline
+
+
+def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) -> tuple[dict, list[dict]]:
+    """(filter, update) for a reprint note of the old format (a spool written before stories): the
+    entry joins the copies of the story that holds ``original``; no upsert."""
+    url = entry["canonical_url"]
+    return ({"$or": [{"canonical_url": original}, {"copies.canonical_url": original}]}, [
+        {"$set": {
+            "copies": {"$concatArrays": [
+                {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
+                [{"$literal": entry}]]},
+            "last_seen": {"$max": ["$last_seen", {"$literal": seen}]},
+        }},
+        {"$set": {"also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
+    ])
+
+
+class Stories:
+    """The story decisions of one database (see the module doc). Blocking: the writer thread's."""
+
+    def __init__(self, db, fingerprinter: Fingerprinter, settle_timeout: float = 30.0):
+        # claims and fingerprints need no journal flush of their own: the article write that
+        # follows them is journaled, and a journal flush makes every earlier write durable
+        fast = WriteConcern(w=1)
+        self.copies = db.get_collection(COPIES, write_concern=fast)
+        self.claims = db.get_collection(CLAIMS, write_concern=fast)
+        self.fingerprinter = fingerprinter
+        self.settle_timeout = settle_timeout
+
+    # -- copies ------------------------------------------------------------------------------
+    def resolve(self, doc: dict[str, Any]) -> Decision:
+        """The decision for one article document (``canonical_url``, ``content_hash``, ``dedup``)."""
+        return self.resolve_many([doc])[0]
+
+    def resolve_many(self, docs: list[dict[str, Any]]) -> list[Decision]:
+        """The decisions for a batch of article documents, in order. Round trips: one to find the
+        copies seen before, one to record the new copies' fingerprints, one claim insert per new
+        copy (more only at a key another copy owns), one to settle them, and a parent-chain read
+        for the copies that duplicate another."""
+        fpr = self.fingerprinter
+        urls = [d["canonical_url"] for d in docs]
+        known = {c["_id"]: c for c in self.copies.find(
+            {"_id": {"$in": urls}}, {"state": 1, "parent": 1, "similarity": 1, "content_hash": 1})}
+        fresh: dict[str, dict[str, Any]] = {}
+        for doc in docs:
+            entry = known.get(doc["canonical_url"])
+            if not (entry and entry.get("state") == "settled" and entry.get("content_hash") == doc.get("content_hash")):
+                fresh[doc["canonical_url"]] = doc  # new, or its text changed: decided again
+        if fresh:
+            now = datetime.now(timezone.utc)
+            self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": {
+                "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
+                "params": fpr.params, "published_at": doc.get("published_at"), "state": "claiming",
+                "parent": None, "updated": now}}, upsert=True) for url, doc in fresh.items()], ordered=False)
+            settled = {}
+            for url, doc in fresh.items():
+                minhash = (doc.get("dedup") or {}).get("minhash")
+                signature = fpr.signature_from_field({"params": fpr.params, "minhash": minhash})
+                settled[url] = self._decided(url, doc.get("content_hash"), signature)
+            self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": entry}) for url, entry in settled.items()],
+                                   ordered=False)
+        decisions = []
+        for url in urls:
+            if url in fresh:
+                entry = settled[url]
+                decisions.append(Decision(self._root(url, entry), entry["parent"], entry["reason"], entry["similarity"]))
+            else:
+                entry = known[url]
+                decisions.append(Decision(self._root(url, entry), entry.get("parent"), "known", entry.get("similarity")))
+        return decisions
+
+    def _decided(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:
+        """Claim the copy's keys: what to settle it with."""
+        parent, reason, similarity = self._claim(url, self._keys(content_hash, signature), content_hash, signature)
+        return {"state": "settled", "parent": parent, "reason": reason, "similarity": similarity}
+
+    def _decide(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:
+        """Claim the copy's keys, settle it, and return what was settled."""
+        settled = self._decided(url, content_hash, signature)
+        self.copies.update_one({"_id": url}, {"$set": settled})
+        return settled
+
+    def _keys(self, content_hash: str | None, signature: np.ndarray | None) -> list[int]:
+        """The copy's claim keys in ascending order: its LSH band keys and its content key."""
+        keys = set(self.fingerprinter.band_keys(signature)) if signature is not None else set()
+        if content_hash:
+            keys.add(self.fingerprinter.content_key(content_hash))
+        return sorted(keys)
+
+    def _claim(self, url: str, keys: list[int], content_hash: str | None,
+               signature: np.ndarray | None) -> tuple[str | None, str, float | None]:
+        """Claim keys in ascending order; the first owner found similar is the parent."""
+        i = 0
+        compared: set[str] = set()
+        while i < len(keys):
+            try:
+                self.claims.insert_many([{"_id": k, "url": url} for k in keys[i:]], ordered=True)
+                return None, "original", None
+            except BulkWriteError as exc:
+                error = (exc.details.get("writeErrors") or [{}])[0]
+                if error.get("code") != 11000:
+                    raise
+                i += error["index"]
+            owner = self.claims.find_one({"_id": keys[i]}, {"url": 1})
+            i += 1
+            other = owner and owner.get("url")
+            if not other or other == url or other in compared:
+                continue  # my own claim (an earlier attempt), or a copy already found dissimilar
+            compared.add(other)
+            found = self._compare(other, content_hash, signature)
+            if found:
+                return other, *found
+        return None, "original", None
+
+    def _compare(self, other: str, content_hash: str | None,
+                 signature: np.ndarray | None) -> tuple[str, float] | None:
+        theirs = self.copies.find_one({"_id": other}, {"content_hash": 1, "minhash": 1, "params": 1})
+        if not theirs:
+            return None
+        if content_hash and theirs.get("content_hash") == content_hash:
+            return "content", 1.0
+        their_sig = self.fingerprinter.signature_from_field(theirs)
+        if signature is None or their_sig is None:
+            return None
+        similarity = self.fingerprinter.similarity(signature, their_sig)
+        if self.fingerprinter.is_reprint(similarity):
+            return "reprint", round(similarity, 4)
+        return None
+
+    def _root(self, url: str, entry: dict[str, Any]) -> str:
+        """The root of a copy's parent chain, waiting for copies on it that are still claiming."""
+        seen = {url}
+        current, parent = url, entry.get("parent")
+        while parent:
+            if parent in seen:  # impossible by construction (see the module doc); never loop
+                logger.error("dedup: a cycle of parents at %s", parent)
+                return current
+            seen.add(parent)
+            current, parent = parent, self._settled(parent).get("parent")
+        return current
+
+    def _settled(self, url: str) -> dict[str, Any]:
+        """A copy's entry once settled: waited for, or decided here if its process is gone."""
+        fields = {"state": 1, "parent": 1, "content_hash": 1, "minhash": 1, "params": 1}
+        deadline = time.monotonic() + self.settle_timeout
+        node = self.copies.find_one({"_id": url}, fields) or {}
+        while node.get("state") == "claiming":
+            if time.monotonic() > deadline:
+                logger.warning("dedup: %s was left undecided (its crawler stopped while claiming): "
+                               "deciding it here", url)
+                return self._decide(url, node.get("content_hash"), self.fingerprinter.signature_from_field(node))
+            time.sleep(0.02)
+            node = self.copies.find_one({"_id": url}, fields) or {}
+        return node
+
+
+def ensure_indexes(db) -> None:
+    """``dedup_claims`` and ``dedup_copies`` are keyed on ``_id``; nothing else is needed."""
+    db[COPIES].create_index("parent", name="parent")
+
+
+META = "healthcrawl_meta"
+
+
+def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
+    """Once per database: documents written before stories (no ``story``) become stories of their
+    own — ``story`` and ``rank`` set, ``copies`` = the document's copy and its ``also_at`` (a
+    ``stub`` keeps only its notes), ``dedup.keys`` dropped — and their fingerprints and claims are
+    recorded so that new copies find them. Idempotent (two processes may run it at once); a
+    marker in ``healthcrawl_meta`` keeps later start-ups from scanning. Returns the documents
+    migrated."""
+    meta = db[META]
+    if meta.find_one({"_id": "stories"}):
+        return 0
+    resolver = Stories(db, fingerprinter or Fingerprinter())
+    fpr = resolver.fingerprinter
+    migrated = 0
+    for doc in articles.find({"story": {"$exists": False}}):
+        url = doc["canonical_url"]
+        own = Decision(url, None, "original")
+        copies = [] if doc.get("stub") else [copy_entry(doc, own)]
+        copies += [dict(e, reason=e.get("reason") or "reprint") for e in doc.get("also_at") or []
+                   if e.get("canonical_url") != url]
+        articles.update_one({"_id": doc["_id"]}, {
+            "$set": {"story": url, "rank": rank(doc.get("published_at"), url), "copies": copies,
+                     "also_at": copies[1:] if copies and copies[0]["canonical_url"] == url else copies},
+            "$unset": {"dedup.keys": "", "stub": ""}})
+        migrated += 1
+        signature = fpr.signature_from_field(doc.get("dedup"))
+        if doc.get("stub"):
+            continue
+        resolver.copies.update_one({"_id": url}, {"$setOnInsert": {
+            "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
+            "params": fpr.params, "published_at": doc.get("published_at"), "state": "settled",
+            "parent": None, "reason": "original", "similarity": None}}, upsert=True)
+        keys = resolver._keys(doc.get("content_hash"), signature)
+        if keys:
+            try:
+                resolver.claims.insert_many([{"_id": k, "url": url} for k in keys], ordered=False)
+            except BulkWriteError:
+                pass  # keys another stored article claimed first
+    if "dedup_keys" in articles.index_information():
+        articles.drop_index("dedup_keys")
+    meta.update_one({"_id": "stories"}, {"$set": {"migrated": migrated, "at": datetime.now(timezone.utc)}},
+                    upsert=True)
+    if migrated:
+        logger.warning("dedup: %d stored article(s) of the earlier format migrated to stories", migrated)
+    return migrated
