@@ -375,3 +375,17 @@ def test_the_storage_monitor_fails_a_run_that_stored_less_than_it_queued():
     assert result.message == "7 of 10 item(s) queued for storage were stored (3 left in the spool for the next run, 0 rejected, 0 lost)"
     run["storage"].update(stored=10, left_in_spool=0)
     assert {r.name: r for r in evaluate(run, Thresholds())}["storage"].passed
+
+
+# --- a MONGO_URI pymongo cannot read --------------------------------------------------------------
+def test_an_unreadable_mongo_uri_is_one_line_without_its_password(tmp_path):
+    # an unescaped "/" in the password: pymongo refuses the URI before connecting
+    result = subprocess.run([sys.executable, "-m", "healthcrawl.cli", "crawl", "gmw",
+                             "--urls", "https://digital.gmw.cn/2026-11/10/content_1.htm"],
+                            cwd=ROOT, env=crawl_env(MONGO_URI="mongodb://crawler:pa/ss-S3CRET@127.0.0.1:1/",
+                                                    MONGO_SPOOL_DIR=str(tmp_path / "spool")),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "is not a usable MongoDB URI" in lines[0], result.stderr[-2000:]
+    assert "S3CRET" not in result.stderr + result.stdout and "Traceback" not in result.stderr
