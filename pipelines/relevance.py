@@ -1,7 +1,8 @@
 """RelevancePipeline: score every new article against the lexicon, drop the irrelevant ones.
 
-- Items with ``duplicate_of`` set pass through unscored (they become an ``also_at`` entry of
-  their original, which was scored itself) — counted ``healthcrawl/relevance/duplicate_skipped``.
+- Items with ``duplicate_of`` set (imported copies that name their original; crawled items never
+  do) pass through unscored — counted ``healthcrawl/relevance/duplicate_skipped``. Every crawled
+  copy of a story is scored: a reprint has its original's text, so it scores the same.
 - Otherwise ``relevance = {"score", "relevant", "matched", "scores", "lexicon_version"}`` and
   ``top_keywords`` are set by :class:`healthcrawl.relevance.Scorer` (the same code as
   ``healthcrawl score`` / ``rescore``), counted ``relevant`` or ``irrelevant``.

@@ -9,10 +9,10 @@ other output of the list page (the next list page, items) passes unchanged.
 
 A URL is *known* when
 
-- a document with that ``canonical_url`` is stored and is not a ``stub`` (a stub is only a
-  placeholder holding reprint notes for an original that was never written), or
-- it is a reprint already recorded in an original's ``also_at[].canonical_url`` (a reprint is
-  not a document of its own; fetching it again would only re-add the same note), or
+- a document with that ``canonical_url`` is stored (the copy a story's document shows; a
+  ``stub`` of the schema-1 format, a placeholder for an original never written, does not count), or
+- it is another copy of a stored story, in its ``also_at[].canonical_url`` (fetching it again
+  would only rewrite the same copy), or
 - the relevance pipeline dropped it as not relevant and the ``dropped`` collection
   (``MONGO_DROPPED_COLLECTION``, written by the mongo pipeline, ``_id`` = canonical URL) holds it
   with the **current** lexicon version (``scorer_from_settings(settings).lexicon.version``): a
