@@ -4,10 +4,10 @@ A dedicated run in this process: items are made from the generated corpus's page
 extractors and ``NewsSpider.finish_article`` (not timed), then passed one at a time through the
 project's ITEM_PIPELINES (clean → validate → dedup → relevance → mongo, built from the project
 settings as Scrapy builds them) against a real mongod, each ``process_item`` timed (awaited when
-it is a coroutine: the dedup pipeline's MongoDB lookup in its worker thread is included). The
-mongo pipeline's ``process_item`` builds the document (jieba search tokens included) and queues
-it; its writer thread writes the batches concurrently, as in a crawl (its time per
-``bulk_write`` is printed too, for information). Baseline, same run: Scrapy's own time per page
+it is a coroutine). The dedup pipeline only fingerprints; the mongo pipeline's ``process_item``
+builds the document (jieba search tokens included) and queues it; its writer thread decides each
+batch's stories in MongoDB (healthcrawl/stories.py) and writes the batches concurrently, as in a
+crawl (its time per batch, decisions included, is printed too, for information). Baseline, same run: Scrapy's own time per page
 in ``scrapy bench`` (1 / its pages per second). Goal: total p95 ≤ 10 ms.
 
     python bench/pipeline_cost.py [--workdir DIR]       (BENCH_PIPELINE_ITEMS=2600 items)
@@ -119,23 +119,7 @@ def run_pipelines(ctx: Context, items: list) -> dict:
         mongo._write = timed_write
 
     # CPU time besides wall-clock time: this machine is a shared VM whose CPU is at times given
-    # to other machines (steal); a thread's CPU time does not count those pauses. The dedup
-    # lookup's worker thread is timed too (its CPU is part of the item's cost).
-    lookup_cpu = [0.0]
-    lookup_wall: list[float] = []  # the lookup's own wall time in its worker thread (query + matching)
-    dedup = next((p for name, p in pipelines if name == "dedup"), None)
-    if dedup is not None:
-        original_lookup = dedup._lookup
-
-        def timed_lookup(*args):
-            started, started_wall = time.thread_time(), time.perf_counter()
-            try:
-                return original_lookup(*args)
-            finally:
-                lookup_cpu[0] += time.thread_time() - started
-                lookup_wall.append(1000 * (time.perf_counter() - started_wall))
-
-        dedup._lookup = timed_lookup
+    # to other machines (steal); a thread's CPU time does not count those pauses.
 
     timings: dict[str, list[float]] = {name: [] for name, _ in pipelines}
     cpu: dict[str, list[float]] = {name: [] for name, _ in pipelines}
@@ -157,7 +141,6 @@ def run_pipelines(ctx: Context, items: list) -> dict:
         for item in items:
             total = cpu_total = 0.0
             for name, pipeline in pipelines:
-                lookup_cpu[0] = 0.0
                 started, started_cpu = time.perf_counter(), time.thread_time()
                 try:
                     await call(lambda: pipeline.process_item(item))  # noqa: B023
@@ -166,7 +149,7 @@ def run_pipelines(ctx: Context, items: list) -> dict:
                     break
                 finally:
                     elapsed = 1000 * (time.perf_counter() - started)
-                    used = 1000 * (time.thread_time() - started_cpu + lookup_cpu[0])
+                    used = 1000 * (time.thread_time() - started_cpu)
                     timings[name].append(elapsed)
                     cpu[name].append(used)
                     total += elapsed
@@ -188,7 +171,7 @@ def run_pipelines(ctx: Context, items: list) -> dict:
     finally:
         storage.search_tokens = original_tokens
     return {"timings": timings, "totals": totals, "cpu": cpu, "cpu_totals": cpu_totals,
-            "writer": writer_ms, "lookup_wall": lookup_wall, "dropped": dropped,
+            "writer": writer_ms, "dropped": dropped,
             "stats": crawler.stats.get_stats(), "steal": steal_share(counters, cpu_times())}
 
 
@@ -208,18 +191,13 @@ def measure(ctx: Context, limit: int = ITEMS) -> str:
     log(f"pipeline cost: dropped {result['dropped']}; dedup "
         f"{ {k[17:]: v for k, v in result['stats'].items() if k.startswith('healthcrawl/dedup/')} }; "
         f"CPU steal by other machines during the run {100 * result['steal']:.0f} %")
-    log(f"pipeline cost: CPU time per item (reactor thread + dedup lookup thread), p50/p95 ms: "
+    log(f"pipeline cost: CPU time per item (reactor thread), p50/p95 ms: "
         f"total {percentile(cpu_totals, 50):.2f}/{percentile(cpu_totals, 95):.2f}; {', '.join(cpu_parts)}")
-    lookup = result["lookup_wall"]
-    log(f"pipeline cost: the dedup lookup's own wall time in its worker thread (MongoDB query and "
-        f"matching), p50/p95/p99 ms: {percentile(lookup, 50):.2f}/{percentile(lookup, 95):.2f}/"
-        f"{percentile(lookup, 99):.2f}; the rest of dedup's wall time is the fingerprint and the "
-        f"hand-over to and from that thread")
     return (f"pipeline cost per item: total p50 {p50:.2f} ms, p95 {p95:.2f} ms "
             f"(CPU time p50 {percentile(cpu_totals, 50):.2f}, p95 {percentile(cpu_totals, 95):.2f} ms) "
             f"= {p95 / page_ms:.2f} x Scrapy's own {page_ms:.1f} ms per page (scrapy bench); "
             f"p50/p95 ms: {', '.join(parts)}; mongo writer thread {percentile(writer, 50):.1f}/"
-            f"{percentile(writer, 95):.1f} per bulk_write ({len(writer)} batches); {len(items)} items, "
+            f"{percentile(writer, 95):.1f} per batch, story decisions included ({len(writer)} batches); {len(items)} items, "
             f"{100 * result['steal']:.0f} % CPU steal"
             f"{'' if SEARCH_TOKENS == 'on' else f', search tokens {SEARCH_TOKENS} (analysis only)'} "
             f"(goal: total p95 <= {GOAL_MS:g} ms) {verdict(p95 <= GOAL_MS)}")
