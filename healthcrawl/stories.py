@@ -77,8 +77,9 @@ STORY_FIELDS = ("_id", "story", "copies", "first_seen", "last_seen", "bulletin")
 class Decision:
     story: str  # canonical URL of the story's root copy
     parent: str | None  # the copy this one duplicates, None for a root
-    reason: str  # "original" | "reprint" | "content" | "known"
+    reason: str  # how the copy was found: "original" | "reprint" | "content"
     similarity: float | None = None
+    known: bool = False  # decided before (a re-crawl of the same URL and text)
 
 
 def rank(published_at: datetime | None, canonical_url: str) -> str:
@@ -168,7 +169,7 @@ class Stories:
         fpr = self.fingerprinter
         urls = [d["canonical_url"] for d in docs]
         known = {c["_id"]: c for c in self.copies.find(
-            {"_id": {"$in": urls}}, {"state": 1, "parent": 1, "similarity": 1, "content_hash": 1})}
+            {"_id": {"$in": urls}}, {"state": 1, "parent": 1, "reason": 1, "similarity": 1, "content_hash": 1})}
         fresh: dict[str, dict[str, Any]] = {}
         for doc in docs:
             entry = known.get(doc["canonical_url"])
@@ -194,7 +195,8 @@ class Stories:
                 decisions.append(Decision(self._root(url, entry), entry["parent"], entry["reason"], entry["similarity"]))
             else:
                 entry = known[url]
-                decisions.append(Decision(self._root(url, entry), entry.get("parent"), "known", entry.get("similarity")))
+                decisions.append(Decision(self._root(url, entry), entry.get("parent"),
+                                          entry.get("reason") or "original", entry.get("similarity"), known=True))
         return decisions
 
     def _decided(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:

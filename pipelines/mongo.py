@@ -418,7 +418,7 @@ class MongoPipeline:
             return
         for record, decision in zip(undecided, self.stories.resolve_many([r["doc"] for r in undecided])):
             record["_decision"] = decision
-            self._count(f"dedup:{decision.reason}")
+            self._count(f"dedup:{'known' if decision.known else decision.reason}")
 
     def _write_role(self, role: str, records: list[dict], rejects: list[dict], retrying: bool) -> list[dict]:
         collection = self.collections[role]
