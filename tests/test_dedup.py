@@ -1,26 +1,28 @@
-"""Dedup: fingerprints, the labelled pair set at the configured thresholds, and the pipeline
-against a real mongod (an earlier run's documents, this run's in-memory originals)."""
+"""Dedup: fingerprints (pure), the labelled pair set at the configured thresholds, and the stored
+path against a real mongod — the story decision of :mod:`healthcrawl.stories`, taken by the mongo
+pipeline's writer (the dedup pipeline only fingerprints)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import pymongo
 import pytest
 import scrapy
 from datasketch import MinHash
 from scrapy.utils.test import get_crawler
 
 from healthcrawl import settings as project_settings
-from healthcrawl.article import BEIJING, Article, to_document
-from healthcrawl.dedup import (Fingerprinter, RunIndex, content_hash, jaccard, normalise,
-                               shingle_hashes)
+from healthcrawl import storage, stories
+from healthcrawl.article import BEIJING, Article
+from healthcrawl.dedup import Fingerprinter, content_hash, fingerprinter_from_settings, jaccard, normalise, shingle_hashes
+from healthcrawl.project import project_settings as scrapy_project_settings
 from pipelines.dedup import DedupPipeline
+from pipelines.mongo import MongoPipeline
 
 PAIRS = [json.loads(line) for line in
          (Path(__file__).parent / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines()
@@ -28,7 +30,7 @@ PAIRS = [json.loads(line) for line in
 
 
 def configured() -> Fingerprinter:
-    """The fingerprinter exactly as settings.py configures the pipeline."""
+    """The fingerprinter exactly as settings.py configures the pipelines."""
     return Fingerprinter(threshold=project_settings.HEALTHCRAWL_DEDUP_THRESHOLD,
                          num_perm=project_settings.HEALTHCRAWL_DEDUP_NUM_PERM,
                          shingle=project_settings.HEALTHCRAWL_DEDUP_SHINGLE,
@@ -61,26 +63,35 @@ def test_shingles_and_signature_match_datasketch():
     assert len(shingle_hashes("医保", 5)) == 1
 
 
-def test_fingerprint_is_deterministic_and_stored_form_round_trips():
+def _params(fpr: Fingerprinter) -> dict:
+    return dict(threshold=fpr.threshold, num_perm=fpr.num_perm, shingle=fpr.shingle, bands=fpr.bands)
+
+
+def test_fingerprint_is_deterministic_and_stored_form_is_params_and_minhash():
     fpr = configured()
     body = pair("B-r1")["a"]["body"]
     one, two = fpr.fingerprint(body), Fingerprinter(**_params(fpr)).fingerprint(body)
-    assert one.content_hash == two.content_hash
+    assert one.content_hash == two.content_hash == content_hash(body)
     assert one.bands == two.bands and len(one.bands) == fpr.bands
-    assert all(-(2 ** 63) <= key < 2 ** 63 for key in one.bands)  # BSON int64
-    field = fpr.dedup_field(one, "https://example.org/a")
-    assert set(field) == {"params", "keys", "minhash"}
-    assert field["keys"] == one.bands + [fpr.content_key(one.content_hash), fpr.url_key("https://example.org/a")]
+    assert all(-(2 ** 63) <= key < 2 ** 63 for key in one.bands)  # BSON int64 (claim _ids)
+    assert fpr.content_key(one.content_hash) not in one.bands
+    field = fpr.dedup_field(one)
+    assert set(field) == {"params", "minhash"}  # no keys any more: claims live in dedup_claims
+    assert field["params"] == "k5-p128-b42x3-s1-affine32"
     assert isinstance(field["minhash"], str) and len(base64.b64decode(field["minhash"])) == 4 * fpr.num_perm
     json.dumps(field)  # survives a JSON feed export / the spool
     assert np.array_equal(fpr.signature_from_field(field), one.signature)
     other = Fingerprinter(threshold=fpr.threshold, num_perm=64, shingle=fpr.shingle, bands=16)
-    assert other.signature_from_field(field) is None  # other parameters: not comparable
+    assert other.signature_from_field(field) is None  # other parameters: never compared
+    assert fpr.signature_from_field({**field, "minhash": "not base64!"}) is None
     assert fpr.dedup_field(fpr.fingerprint("")) == {}
 
 
-def _params(fpr: Fingerprinter) -> dict:
-    return dict(threshold=fpr.threshold, num_perm=fpr.num_perm, shingle=fpr.shingle, bands=fpr.bands)
+def test_settings_build_the_configured_fingerprinter():
+    fpr = fingerprinter_from_settings(scrapy_project_settings())
+    assert _params(fpr) == _params(configured())
+    with pytest.raises(ValueError):
+        Fingerprinter(threshold=0)
 
 
 def test_pair_set_is_big_enough_and_covers_both_classes():
@@ -95,17 +106,16 @@ def test_pair_set_is_big_enough_and_covers_both_classes():
 
 
 @pytest.mark.parametrize("p", PAIRS, ids=[p["id"] for p in PAIRS])
-def test_every_labelled_pair_is_classified_right_at_the_configured_thresholds(p):
+def test_every_labelled_pair_is_classified_right_by_the_fingerprinter(p):
+    """What the claims decide, in pure form: a pair is merged when the two copies share a claim
+    key (an LSH band key or the content key) and are the same text or similar enough."""
     fpr = configured()
-    index = RunIndex(fpr)
-    index.add("https://example.org/a", fpr.fingerprint(p["a"]["body"]))
-    match = index.find(fpr.fingerprint(p["b"]["body"]), exclude_url="https://example.org/b")
-    if p["label"] == "reprint":
-        assert match is not None, f"{p['id']} ({p['kind']}): reprint not found"
-        assert match.canonical_url == "https://example.org/a"
-        assert match.reason in ("content", "reprint")
-    else:
-        assert match is None, f"{p['id']} ({p['kind']}): distinct stories merged ({match})"
+    a, b = fpr.fingerprint(p["a"]["body"]), fpr.fingerprint(p["b"]["body"])
+    keys_a = set(a.bands) | {fpr.content_key(a.content_hash)}
+    keys_b = set(b.bands) | {fpr.content_key(b.content_hash)}
+    merged = bool(keys_a & keys_b) and (a.content_hash == b.content_hash
+                                        or fpr.is_reprint(fpr.similarity(a.signature, b.signature)))
+    assert merged == (p["label"] == "reprint"), (p["id"], p["kind"], fpr.similarity(a.signature, b.signature))
 
 
 def test_class_margins_around_the_threshold():
@@ -116,324 +126,170 @@ def test_class_margins_around_the_threshold():
     assert max(distinct) + 0.08 < fpr.threshold < min(reprints) - 0.08
 
 
-# --- the pipeline against MongoDB ----------------------------------------------------------------
+# --- the stored path: healthcrawl.stories against MongoDB ----------------------------------------
+def doc_for(url: str, side: dict, site: str = "gmw", hour: int = 9) -> dict:
+    """The article document the mongo pipeline hands to Stories (fingerprinted like the pipeline)."""
+    fpr = configured()
+    fp = fpr.fingerprint(side["body"])
+    return {"url": url, "canonical_url": url, "site": site, "title": side["title"], "body": side["body"],
+            "published_at": datetime(2026, 11, 10, hour, tzinfo=timezone.utc),
+            "content_hash": fp.content_hash, "dedup": fpr.dedup_field(fp)}
+
+
+@pytest.mark.parametrize("p", PAIRS, ids=[p["id"] for p in PAIRS])
+def test_every_labelled_pair_is_classified_right_in_mongodb(p, mongo_db):
+    """The same pairs through the claims in MongoDB: the second copy of a reprint pair takes the
+    first as its parent (same story), a distinct pair makes two stories."""
+    resolver = stories.Stories(mongo_db, configured())
+    a = resolver.resolve(doc_for("https://news.gmw.cn/2026-11/10/content_1.htm", p["a"]))
+    b = resolver.resolve(doc_for("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_2.shtml", p["b"], "ce"))
+    assert (a.parent, a.reason, a.story) == (None, "original", "https://news.gmw.cn/2026-11/10/content_1.htm")
+    if p["label"] == "reprint":
+        assert b.parent == b.story == "https://news.gmw.cn/2026-11/10/content_1.htm", (p["id"], p["kind"])
+        assert b.reason == ("content" if content_hash(p["a"]["body"]) == content_hash(p["b"]["body"]) else "reprint")
+    else:
+        assert (b.parent, b.reason, b.story) == (None, "original", "https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_2.shtml"), \
+            (p["id"], p["kind"], b)
+
+
+# --- the pipelines (dedup fingerprints, the mongo writer decides) against MongoDB ---------------------
 class PlainSpider(scrapy.Spider):
     name = "plain"
 
 
-def make_pipeline(mongod, db, **settings):
+def crawl_run(mongod, db, tmp_path, articles: list[Article], **settings) -> dict:
+    """One crawl's processing of ``articles``: DedupPipeline then MongoPipeline (its writer decides
+    each article's story in MongoDB and writes it). Returns the dedup and mongo stats."""
     crawler = get_crawler(PlainSpider, {"MONGO_URI": mongod.uri, "MONGO_DATABASE": db.name,
-                                        "HEALTHCRAWL_EMBEDDED_MONGO": False, **settings})
+                                        "HEALTHCRAWL_EMBEDDED_MONGO": False,
+                                        "MONGO_SPOOL_DIR": str(tmp_path / "spool"), **settings})
     crawler.spider = crawler._create_spider()
-    pipeline = DedupPipeline.from_crawler(crawler)
-    return pipeline, crawler
-
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-def item(url: str, side: dict, site: str = "gmw") -> Article:
-    return Article(url=url, site=site, site_name="光明网", title=side["title"], body=side["body"],
-                   published_at=datetime(2026, 11, 10, 9, 0, tzinfo=BEIJING))
-
-
-def prepare(db) -> None:
-    """The indexes the mongo pipeline creates for dedup (see README.md ("Processing"))."""
-    db.articles.create_index("canonical_url", unique=True)
-    db.articles.create_index("dedup.keys")
-
-
-def store_previous_run(mongod, db, articles: list[Article]) -> None:
-    """An earlier crawl: dedup fills the fields, the mongo pipeline stores to_document(item)."""
-    prepare(db)
-    pipeline, _ = make_pipeline(mongod, db)
+    dedup, mongo = DedupPipeline.from_crawler(crawler), MongoPipeline.from_crawler(crawler)
 
     async def go():
-        await pipeline.open_spider()
-        for a in articles:
-            await pipeline.process_item(a)
-        await pipeline.close_spider()
-
-    run(go())
-    for a in articles:
-        assert a.duplicate_of is None
-        doc = to_document(a)
-        doc.pop("duplicate_of", None)
-        db.articles.insert_one(doc)
-
-
-def process_all(pipeline, articles, ready: bool = False):
-    """Open, process ``articles`` in order, close; with ``ready``, once the pre-check's keys are
-    loaded (else as a crawl does: its first items may be looked up while they load)."""
-    async def go():
-        await pipeline.open_spider()
-        if ready:
-            assert await asyncio.to_thread(pipeline.stored_keys.ready.wait, 30)
+        await mongo.open_spider()
         try:
             for a in articles:
-                await pipeline.process_item(a)
+                await mongo.process_item(dedup.process_item(a))
         finally:
-            await pipeline.close_spider()
+            await mongo.close_spider()
 
-    run(go())
-
-
-def stats(crawler, lookups: bool = False) -> dict:
-    """The dedup counters: the outcomes (and, with ``lookups``, the pre-check's counters too)."""
-    return {k.split("/", 2)[2]: v for k, v in crawler.stats.get_stats().items()
-            if k.startswith("healthcrawl/dedup/")
-            and (lookups or k.split("/", 2)[2] not in ("lookups", "lookup_skipped"))}
+    asyncio.run(go())
+    return {k.split("/", 1)[1]: v for k, v in crawler.stats.get_stats().items()
+            if k.startswith(("healthcrawl/dedup/", "healthcrawl/mongo/written", "healthcrawl/mongo/also_at"))}
 
 
-def test_previous_run_original_found_as_content_duplicate_and_reprint(mongod, mongo_db):
-    original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("A-r1")["a"])
-    store_previous_run(mongod, mongo_db, [original])
+def item(url: str, side: dict, site: str = "gmw", hour: int = 9) -> Article:
+    return Article(url=url, site=site, site_name={"gmw": "光明网", "ce": "中国经济网", "chinanews": "中国新闻网",
+                                                  "cnii": "人民邮电报"}[site],
+                   title=side["title"], body=side["body"], published_at=datetime(2026, 11, 10, hour, tzinfo=BEIJING))
+
+
+def test_the_dedup_pipeline_only_fingerprints(mongod, mongo_db, tmp_path):
+    crawler = get_crawler(PlainSpider, {})
+    pipeline = DedupPipeline.from_crawler(crawler)
+    a = pipeline.process_item(item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss#top", pair("A-r1")["a"]))
+    empty = pipeline.process_item(item("https://news.gmw.cn/2026-11/10/content_2.htm", {"title": "图片", "body": "。"}))
+    assert a.canonical_url == "https://news.gmw.cn/2026-11/10/content_1.htm"
+    assert a.content_hash == content_hash(a.body)
+    assert set(a.dedup) == {"params", "minhash"} and a.duplicate_of is None
+    assert empty.dedup == {} and empty.content_hash is None
+    assert crawler.stats.get_value("healthcrawl/dedup/fingerprinted") == 1
+    assert crawler.stats.get_value("healthcrawl/dedup/empty_body") == 1
+
+
+def test_previous_run_original_found_as_content_duplicate_and_reprint(mongod, mongo_db, tmp_path):
+    original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("A-r1")["a"], hour=9)
+    assert crawl_run(mongod, mongo_db, tmp_path, [original]) == {
+        "dedup/fingerprinted": 1, "dedup/original": 1, "mongo/written": 1}
     stored = mongo_db.articles.find_one({"canonical_url": original.canonical_url})
-    assert len(stored["dedup"]["keys"]) == project_settings.HEALTHCRAWL_DEDUP_BANDS + 2
-    assert stored["content_hash"] == original.content_hash
+    assert set(stored["dedup"]) == {"params", "minhash"}  # the fingerprint field's shape
+    assert stored["content_hash"] == original.content_hash and stored["story"] == original.canonical_url
+    assert stored["schema_version"] == 2
 
-    pipeline, crawler = make_pipeline(mongod, mongo_db)
-    same_text = item("http://www.chinanews.com/gn/2026/11-10/1001.shtml", pair("A-r1")["b"], "chinanews")
-    reprint = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_1002.shtml", pair("A-r3")["b"], "ce")
-    distinct = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
-    process_all(pipeline, [same_text, reprint, distinct])
+    # a later run (another process, the first one long gone): nothing in memory, all in MongoDB
+    same_text = item("http://www.chinanews.com/gn/2026/11-10/1001.shtml", pair("A-r1")["b"], "chinanews", hour=11)
+    reprint = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_1002.shtml", pair("A-r3")["b"], "ce", hour=12)
+    distinct = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"], hour=10)
+    assert crawl_run(mongod, mongo_db, tmp_path, [same_text, reprint, distinct]) == {
+        "dedup/fingerprinted": 3, "dedup/content": 1, "dedup/reprint": 1, "dedup/original": 1,
+        "mongo/written": 1, "mongo/also_at": 2}
 
     assert same_text.canonical_url == "https://www.chinanews.com.cn/gn/2026/11-10/1001.shtml"
-    assert same_text.duplicate_of == {"canonical_url": original.canonical_url, "reason": "content",
-                                      "similarity": 1.0}
-    assert reprint.duplicate_of["canonical_url"] == original.canonical_url
-    assert reprint.duplicate_of["reason"] == "reprint"
-    assert 0.6 < reprint.duplicate_of["similarity"] < 1.0
-    assert distinct.duplicate_of is None
-    assert stats(crawler) == {"content": 1, "reprint": 1, "original": 1}
+    assert mongo_db.articles.count_documents({}) == 2
+    doc = mongo_db.articles.find_one({"story": original.canonical_url})
+    assert doc["canonical_url"] == original.canonical_url  # the earliest copy is the document
+    also = {e["canonical_url"]: e for e in doc["also_at"]}
+    assert set(also) == {same_text.canonical_url, reprint.canonical_url}
+    assert (also[same_text.canonical_url]["reason"], also[same_text.canonical_url]["similarity"]) == ("content", 1.0)
+    assert also[reprint.canonical_url]["reason"] == "reprint"
+    assert 0.6 < also[reprint.canonical_url]["similarity"] < 1.0
+    assert also[reprint.canonical_url]["site"] == "ce" and also[reprint.canonical_url]["url"] == reprint.url
+    assert also[reprint.canonical_url]["published_at"] == datetime(2026, 11, 10, 4, tzinfo=timezone.utc)
+    assert {c["canonical_url"] for c in doc["copies"]} == {original.canonical_url, *also}
+    other = mongo_db.articles.find_one({"canonical_url": distinct.canonical_url})
+    assert other["story"] == distinct.canonical_url and other["also_at"] == []
 
 
-def test_distinct_same_event_stories_are_not_merged(mongod, mongo_db):
-    stories = [p for p in PAIRS if p["label"] == "distinct" and p["kind"].startswith(("same_event", "same_release"))]
-    assert len(stories) >= 5
-    store_previous_run(mongod, mongo_db, [item(f"https://news.gmw.cn/2026-11/10/content_{i}.htm", p["a"])
-                                          for i, p in enumerate(stories) if p["a"]["body"] not in
-                                          [q["a"]["body"] for q in stories[:i]]])
-    pipeline, crawler = make_pipeline(mongod, mongo_db)
-    others = [item(f"https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261111_{i}.shtml", p["b"], "ce")
-              for i, p in enumerate(stories)]
-    process_all(pipeline, others)
-    assert all(o.duplicate_of is None for o in others)
-    assert stats(crawler) == {"original": len(others)}
+def test_a_reprint_published_earlier_becomes_the_document(mongod, mongo_db, tmp_path):
+    """The copy stored first is not the document when another copy was published earlier."""
+    first = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("B-r1")["a"], hour=15)
+    crawl_run(mongod, mongo_db, tmp_path, [first])
+    earlier = item("https://www.chinanews.com.cn/jk/2026/11-10/1002.shtml", pair("B-r1")["b"], "chinanews", hour=8)
+    crawl_run(mongod, mongo_db, tmp_path, [earlier])
+    docs = list(mongo_db.articles.find({}))
+    assert len(docs) == 1
+    assert docs[0]["canonical_url"] == earlier.canonical_url and docs[0]["title"] == earlier.title
+    assert docs[0]["story"] == first.canonical_url  # the story keeps its root's name
+    assert [e["canonical_url"] for e in docs[0]["also_at"]] == [first.canonical_url]
 
 
-def test_same_url_again_is_not_a_duplicate_of_itself(mongod, mongo_db):
+def test_distinct_same_event_stories_are_not_merged(mongod, mongo_db, tmp_path):
+    cases = [p for p in PAIRS if p["label"] == "distinct" and p["kind"].startswith(("same_event", "same_release"))]
+    assert len(cases) >= 5
+    firsts = {p["a"]["body"]: p["a"] for p in cases}  # a few pairs share their first text
+    crawl_run(mongod, mongo_db, tmp_path, [item(f"https://news.gmw.cn/2026-11/10/content_{i}.htm", a)
+                                           for i, a in enumerate(firsts.values())])
+    others = [item(f"https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261111_{i}.shtml", p["b"], "ce") for i, p in enumerate(cases)]
+    stats = crawl_run(mongod, mongo_db, tmp_path, others)
+    assert stats["dedup/original"] == len(others) and "dedup/reprint" not in stats and "dedup/content" not in stats
+    assert mongo_db.articles.count_documents({}) == len(firsts) + len(others)
+    assert mongo_db.articles.count_documents({"also_at.0": {"$exists": True}}) == 0
+
+
+def test_a_re_crawl_of_the_same_url_is_known_and_stays_one_document(mongod, mongo_db, tmp_path):
     original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("B-r1")["a"])
-    store_previous_run(mongod, mongo_db, [original])
-    pipeline, crawler = make_pipeline(mongod, mongo_db)
-    again = item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss", pair("B-r2")["b"])
+    crawl_run(mongod, mongo_db, tmp_path, [original])
+    before = mongo_db.articles.find_one({})
+    again = item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss", pair("B-r1")["a"])
     twice = item("https://news.gmw.cn/2026-11/10/content_1.htm#top", pair("B-r1")["a"])
-    process_all(pipeline, [again, twice])
-    assert again.duplicate_of is None and twice.duplicate_of is None
-    assert stats(crawler) == {"url_seen_before": 2}
+    stats = crawl_run(mongod, mongo_db, tmp_path, [again, twice], MONGO_BATCH_SIZE=1)
+    assert stats == {"dedup/fingerprinted": 2, "dedup/known": 2, "mongo/written": 2}
+    docs = list(mongo_db.articles.find({}))
+    assert len(docs) == 1 and docs[0]["also_at"] == [] and len(docs[0]["copies"]) == 1
+    assert docs[0]["first_seen"] == before["first_seen"] and docs[0]["last_seen"] > before["last_seen"]
+    assert mongo_db[stories.COPIES].count_documents({}) == 1
 
 
-def test_within_one_run_originals_are_found_before_they_are_stored(mongod, mongo_db):
-    prepare(mongo_db)
-    pipeline, crawler = make_pipeline(mongod, mongo_db)
-    first = item("https://health.gmw.cn/2026-11/12/content_9.htm", pair("D-r1")["a"])
-    reprint = item("https://www.chinanews.com.cn/jk/2026/11-12/2001.shtml", pair("D-r1")["b"], "chinanews")
-    copy = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261112_2002.shtml", pair("D-r3")["b"], "ce")
-    other = item("https://www.cnii.com.cn/rmydb/202611/t20261112_2003.html", pair("D-d1")["b"], "cnii")
-    process_all(pipeline, [first, reprint, copy, other])
-    assert first.duplicate_of is None and other.duplicate_of is None
-    assert reprint.duplicate_of["canonical_url"] == first.canonical_url
-    assert reprint.duplicate_of["reason"] == "reprint"
-    assert copy.duplicate_of["reason"] == "content"
-    assert stats(crawler) == {"original": 2, "reprint": 1, "content": 1}
+@pytest.mark.parametrize("batch", [1, 100])
+def test_copies_of_one_run_are_found_before_they_are_stored(mongod, mongo_db, tmp_path, batch):
+    """Within a run (one batch, or one item per batch): the claims are written before the
+    articles, so the second copy finds the first whether or not its document is written."""
+    first = item("https://health.gmw.cn/2026-11/12/content_9.htm", pair("D-r1")["a"], hour=9)
+    reprint = item("https://www.chinanews.com.cn/jk/2026/11-12/2001.shtml", pair("D-r1")["b"], "chinanews", hour=10)
+    copy = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261112_2002.shtml", pair("D-r1")["a"], "ce", hour=11)
+    other = item("https://www.cnii.com.cn/rmydb/202611/t20261112_2003.html", pair("D-d1")["b"], "cnii", hour=12)
+    stats = crawl_run(mongod, mongo_db, tmp_path, [first, reprint, copy, other], MONGO_BATCH_SIZE=batch)
+    assert stats["dedup/original"] == 2 and stats["dedup/reprint"] + stats.get("dedup/content", 0) == 2
+    assert (stats["mongo/written"], stats["mongo/also_at"]) == (2, 2)
+    doc = mongo_db.articles.find_one({"canonical_url": first.canonical_url})
+    assert {e["canonical_url"] for e in doc["also_at"]} == {reprint.canonical_url, copy.canonical_url}
+    assert mongo_db.articles.count_documents({}) == 2
 
 
-def test_concurrent_items_of_one_run_see_each_other(mongod, mongo_db):
-    prepare(mongo_db)
-    pipeline, _ = make_pipeline(mongod, mongo_db)
-    a = item("https://digital.gmw.cn/2026-11/13/content_5.htm", pair("F-r3")["a"])
-    b = item("https://www.chinanews.com.cn/gn/2026/11-13/3001.shtml", pair("F-r3")["b"], "chinanews")
-
-    async def go():
-        await pipeline.open_spider()
-        await asyncio.gather(pipeline.process_item(a), pipeline.process_item(b))
-        await pipeline.close_spider()
-
-    run(go())
-    assert [x.duplicate_of is None for x in (a, b)].count(True) == 1
-
-
-def test_lookup_failure_falls_back_to_this_run(mongod, mongo_db):
-    prepare(mongo_db)
-    # without the pre-check every item is looked up (with it, an empty database is never asked)
-    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_PRECHECK=False)
-    a = item("https://digital.gmw.cn/2026-11/13/content_5.htm", pair("E-r1")["a"])
-    b = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4001.html", pair("E-r1")["b"], "cnii")
-
-    class Broken:
-        def find(self, *args, **kwargs):
-            raise pymongo.errors.AutoReconnect("connection reset")
-
-    async def go():
-        await pipeline.open_spider()
-        pipeline.collection = Broken()
-        await pipeline.process_item(a)
-        await pipeline.process_item(b)
-        await pipeline.close_spider()
-
-    run(go())
-    assert b.duplicate_of["canonical_url"] == a.canonical_url
-    assert stats(crawler)["lookup_failed"] == 2
-
-
-def test_unreachable_database_fails_loudly(mongo_db):
-    from healthcrawl.mongod import free_port
-    from healthcrawl.storage import StorageError
-
-    crawler = get_crawler(PlainSpider, {"MONGO_URI": f"mongodb://127.0.0.1:{free_port()}",
-                                        "MONGO_CONNECT_TIMEOUT": 0.5})
-    crawler.spider = crawler._create_spider()
-    pipeline = DedupPipeline.from_crawler(crawler)
-    with pytest.raises(StorageError):
-        run(pipeline.open_spider())
-
-
-def test_candidate_lookup_is_bounded(mongod, mongo_db):
-    """Many stored near-copies: at most HEALTHCRAWL_DEDUP_MAX_CANDIDATES are read, and the
-    URL identity and content hash are still recognised beyond that bound."""
-    prepare(mongo_db)
-    fpr = configured()
-    base = pair("G-r1")["a"]
-    docs = []
-    for i in range(12):
-        a = item(f"https://www.cnii.com.cn/yw/202611/t20261114_{i}.html", {**base, "body": base["body"] + f"第{i}版。"})
-        a.canonical_url = a.url
-        fp = fpr.fingerprint(a.body)
-        a.content_hash, a.dedup = fp.content_hash, fpr.dedup_field(fp, a.canonical_url)
-        docs.append(to_document(a))
-    mongo_db.articles.insert_many(docs)
-    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_MAX_CANDIDATES=3)
-    again = item("https://www.cnii.com.cn/yw/202611/t20261114_11.html", {**base, "body": base["body"] + "第11版。"})
-    exact = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261114_99.shtml", {**base, "body": base["body"] + "第7版。"})
-    process_all(pipeline, [again, exact])
-    assert again.duplicate_of is None
-    assert exact.duplicate_of["reason"] == "content"
-    assert exact.duplicate_of["canonical_url"] == "https://www.cnii.com.cn/yw/202611/t20261114_7.html"
-    assert stats(crawler) == {"url_seen_before": 1, "content": 1}
-
-
-# --- the pre-check: stored keys in memory ----------------------------------------------------------
-def test_precheck_skips_the_lookup_only_when_no_stored_article_can_match(mongod, mongo_db):
-    original = item("https://news.gmw.cn/2026-11/10/content_1.htm", pair("A-r1")["a"])
-    store_previous_run(mongod, mongo_db, [original])
-    pipeline, crawler = make_pipeline(mongod, mongo_db)
-    new = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
-    reprint = item("https://www.ce.cn/xwzx/gnsz/gdxw/202611/t20261110_1002.shtml", pair("A-r3")["b"], "ce")
-    same_url = item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss", pair("B-r2")["b"])
-    process_all(pipeline, [new, reprint, same_url], ready=True)
-    assert pipeline.stored_keys is None  # released at close
-    assert new.duplicate_of is None
-    assert reprint.duplicate_of["canonical_url"] == original.canonical_url
-    assert same_url.duplicate_of is None
-    # the new story is never looked up; the reprint's bands are stored: looked up; the stored URL
-    # is known in this process already (the earlier run's index), so it needs no lookup either
-    assert stats(crawler, lookups=True) == {"original": 1, "reprint": 1, "url_seen_before": 1,
-                                            "lookups": 1, "lookup_skipped": 1}
-
-
-def test_precheck_off_looks_every_item_up(mongod, mongo_db):
-    prepare(mongo_db)
-    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_PRECHECK=False)
-    process_all(pipeline, [item(f"https://health.gmw.cn/2026-11/11/content_{i}.htm", pair(p)["a"])
-                           for i, p in enumerate(("A-d1", "B-r1", "D-r1"))])
-    assert stats(crawler, lookups=True) == {"original": 3, "lookups": 3}
-
-
-def test_precheck_sees_what_another_process_stores_while_it_runs(mongod, mongo_db):
-    """Articles written by another crawler process after this one loaded its keys are read by
-    the refresher (every HEALTHCRAWL_DEDUP_REFRESH seconds) and their reprints found."""
-    prepare(mongo_db)
-    pipeline, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
-    other = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4001.html", pair("E-r1")["a"], "cnii")
-    other_fingerprinter = configured()
-    fp = other_fingerprinter.fingerprint(other.body)
-    other.canonical_url, other.content_hash = other.url, fp.content_hash
-    other.dedup = other_fingerprinter.dedup_field(fp, other.url)
-    reprint = item("https://digital.gmw.cn/2026-11/13/content_5.htm", pair("E-r1")["b"])
-
-    async def go():
-        await pipeline.open_spider()
-        try:
-            assert await asyncio.to_thread(pipeline.stored_keys.ready.wait, 30)
-            assert len(pipeline.stored_keys.keys) == 0  # nothing stored when it opened
-            doc = to_document(other)
-            doc.pop("duplicate_of", None)
-            await asyncio.to_thread(mongo_db.articles.insert_one, doc)  # "another process"
-            await asyncio.sleep(0.8)
-            await pipeline.process_item(reprint)
-        finally:
-            await pipeline.close_spider()
-
-    run(go())
-    assert reprint.duplicate_of["canonical_url"] == other.canonical_url
-    assert stats(crawler, lookups=True)["lookups"] == 1
-
-
-def test_key_set_answers_without_false_negatives():
-    from healthcrawl.dedup import KeySet
-
-    rng = np.random.default_rng(5)
-    stored = rng.integers(-2**63, 2**63 - 1, size=30_000, dtype=np.int64)
-    keys = KeySet()
-    keys.MERGE_AT = 4096  # merged into the sorted array several times
-    keys.add_array(stored[:10_000])  # one large batch: merged at once
-    for start in range(10_000, len(stored), 1000):
-        keys.add_array(stored[start:start + 1000])  # small ones: the recent set, then merged
-    assert len(keys) == len(set(stored.tolist()))
-    assert all(keys.contains_any([int(k)]) for k in stored[::97])
-    absent = [int(k) for k in rng.integers(-2**63, 2**63 - 1, size=500, dtype=np.int64) if k not in set(stored.tolist())]
-    assert not any(keys.contains_any([k]) for k in absent)
-    assert keys.contains_any([absent[0], int(stored[-1])]) and not keys.contains_any([])
-
-
-def test_until_the_keys_are_loaded_every_item_is_looked_up(mongod, mongo_db):
-    from pipelines.dedup import StoredKeys
-
-    prepare(mongo_db)
-    pipeline, crawler = make_pipeline(mongod, mongo_db)
-    pipeline.stored_keys = StoredKeys(refresh_interval=60)  # never opened: never ready
-    pipeline.collection = mongo_db.articles
-    new = item("https://health.gmw.cn/2026-11/11/content_3.htm", pair("A-d1")["b"])
-    run(pipeline.process_item(new))
-    assert stats(crawler, lookups=True) == {"original": 1, "lookups": 1}
-
-
-def test_precheck_keeps_refreshing_when_the_first_crawler_closes(mongod, mongo_db):
-    """Crawlers of one process share the keys; the thread has its own connection, so the first
-    crawler's close (its client closed) does not stop the others' refreshes."""
-    prepare(mongo_db)
-    first, _ = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
-    second, crawler = make_pipeline(mongod, mongo_db, HEALTHCRAWL_DEDUP_REFRESH=0.2)
-    other = item("https://www.cnii.com.cn/rmydb/202611/t20261113_4002.html", pair("F-r3")["a"], "cnii")
-    fpr = configured()
-    fp = fpr.fingerprint(other.body)
-    other.canonical_url, other.content_hash, other.dedup = other.url, fp.content_hash, fpr.dedup_field(fp, other.url)
-    reprint = item("https://www.chinanews.com.cn/gn/2026/11-13/3002.shtml", pair("F-r3")["b"], "chinanews")
-
-    async def go():
-        await first.open_spider()
-        await second.open_spider()
-        assert first.stored_keys is second.stored_keys
-        assert await asyncio.to_thread(second.stored_keys.ready.wait, 30)
-        await first.close_spider()
-        doc = to_document(other)
-        doc.pop("duplicate_of", None)
-        await asyncio.to_thread(mongo_db.articles.insert_one, doc)
-        await asyncio.sleep(0.8)
-        await second.process_item(reprint)
-        await second.close_spider()
-
-    run(go())
-    assert reprint.duplicate_of["canonical_url"] == other.canonical_url
-    assert stats(crawler, lookups=True)["lookups"] == 1
+def test_an_empty_body_is_a_story_of_its_own(mongod, mongo_db, tmp_path):
+    a = item("https://news.gmw.cn/2026-11/10/content_7.htm", {"title": "图集：智慧医院", "body": "。"})
+    b = item("https://news.gmw.cn/2026-11/10/content_8.htm", {"title": "图集：互联网医院", "body": "！"})
+    stats = crawl_run(mongod, mongo_db, tmp_path, [a, b])
+    assert stats["dedup/empty_body"] == 2 and stats["dedup/original"] == 2
+    assert mongo_db.articles.count_documents({}) == 2
