@@ -136,3 +136,56 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
     assert PASSWORD not in logs
     assert PASSWORD not in json.dumps(run, default=str)
     assert f"Process started: project='healthcrawl' spider='gmw' job='{job_id}'" in logs
+
+
+def deploy(server: ScrapydServer, tmp_path, version: str) -> None:
+    """Build the egg from a copy of the project and upload it with scrapyd-deploy."""
+    project = project_copy(tmp_path / "project")
+    with (project / "scrapy.cfg").open("a") as cfg:
+        cfg.write(f"\n[deploy:hctest]\nurl = {server.url}\nproject = healthcrawl\n"
+                  "username = ${SCRAPYD_USERNAME}\npassword = ${SCRAPYD_PASSWORD}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY")}
+    env.update({"SCRAPYD_USERNAME": USERNAME, "SCRAPYD_PASSWORD": PASSWORD})
+    egg = tmp_path / "healthcrawl.egg"
+    for args in (["--build-egg", str(egg)], ["hctest", "--egg", str(egg), "--version", version]):
+        done = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), *args], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_four_spiders_scheduled_at_once_store_each_story_once(scrapyd, tmp_path, mongod, mongo_db_name):
+    """Issue 12's case: the four spiders scheduled together over the demo week (scrapyd runs
+    max_proc = 2 of them at a time; the reprint pair's two sites first, so they overlap) give the
+    database one process gives: every relevant story of the week once (24 documents), the
+    ce/chinanews reprint pair one document — the copy published first — with the other in also_at."""
+    deploy(scrapyd, tmp_path, "r1")
+    jobs = [scrapyd.call("schedule.json", [("project", "healthcrawl"), ("spider", spider),
+                                           ("since", WEEK[0]), ("until", WEEK[1]),
+                                           ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}")], post=True)["jobid"]
+            for spider in ("chinanews", "ce", "gmw", "cnii")]
+    finished = [wait_finished(scrapyd, job) for job in jobs]
+    assert sorted(f["spider"] for f in finished) == EXPECTED_SPIDERS
+
+    manifest = json.loads((ARCHIVE.parent / "manifest.json").read_text(encoding="utf-8"))
+    wanted = [a for a in manifest["articles"] if a["expected_in_bulletin"]]
+    reprints = [a for a in wanted if a["flags"]["reprint_of"]]
+    assert (len(wanted), len(reprints)) == (25, 1)
+    reprint, original = reprints[0]["url"], reprints[0]["flags"]["reprint_of"]
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    try:
+        db = client[mongo_db_name]
+        docs = list(db.articles.find({}, {"url": 1, "story": 1, "also_at": 1, "published_at": 1}))
+        runs = list(db.crawl_runs.find({}, {"job_id": 1, "spider": 1, "status": 1, "start_time": 1, "end_time": 1}))
+    finally:
+        client.drop_database(mongo_db_name)
+        client.close()
+    logs = scrapyd.all_logs()
+    assert sorted(r["job_id"] for r in runs) == sorted(jobs) and {r["status"] for r in runs} == {"closed"}, logs[-4000:]
+    pair = [r for r in runs if r["spider"] in ("chinanews", "ce")]
+    assert max(r["start_time"] for r in pair) < min(r["end_time"] for r in pair)  # the pair's crawls overlapped
+    assert len(docs) == 24, [d["url"] for d in docs]
+    assert {d["url"] for d in docs} == {a["url"] for a in wanted} - {reprint}
+    with_copies = [d for d in docs if d["also_at"]]
+    assert len(with_copies) == 1 and with_copies[0]["url"] == original  # published at 10:42, the reprint at 15:06
+    assert [(e["url"], e["site"]) for e in with_copies[0]["also_at"]] == [(reprint, "ce")]
+    assert len({d["story"] for d in docs}) == 24

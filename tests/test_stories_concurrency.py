@@ -1,0 +1,306 @@
+"""One story, many processes at once: the decision in MongoDB holds whatever the interleaving.
+
+- 2, 4 and 8 OS processes (a spawned pool, each with its own MongoClient and its own
+  ``MongoPipeline`` writer and ``Stories``), each storing one copy of the same story — the
+  original, reprints (edited texts, Jaccard well above the threshold) and exact copies at other
+  URLs — at the same moment (a common start time), 20 repetitions each with other interleavings
+  (random start delays and random pauses before every database call of the protocol, injected by
+  a ``Stories`` subclass; a random choice of copies and of which copy was published first). Every
+  repetition ends with exactly one document, every other copy in its ``also_at``, ``copies``
+  complete, no stub, and the document is the earliest-published copy.
+- Two ``scrapy crawl`` processes of different spiders over the demo archive started together, then
+  a re-crawl: each article is stored once, the ce/chinanews reprint pair is one document.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pymongo
+import pytest
+
+from healthcrawl import storage, stories
+from healthcrawl.article import BEIJING, Article
+from healthcrawl.dedup import Fingerprinter, jaccard
+
+ROOT = Path(__file__).resolve().parents[1]
+PAIRS = {p["id"]: p for p in (json.loads(line) for line in
+         (ROOT / "tests" / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())}
+REPETITIONS = 20
+POOL = 8
+#: longest random pause before one database call of the protocol (seconds), drawn per process:
+#: none (the tightest contention) to several round trips
+PAUSES = (0.0, 0.001, 0.004, 0.01)
+#: longest random delay of a process's start after the common start time (seconds)
+MAX_START_DELAY = 0.015
+
+
+# --- the copies of one story ------------------------------------------------------------------
+def story_texts() -> list[tuple[str, str, str]]:
+    """(kind, url, body) of eight copies of one story: the original, two exact copies at other
+    URLs and five reprints with the edits reprinting sites make."""
+    base = PAIRS["A-r1"]["a"]["body"]
+    paragraphs = base.split("\n")
+    edits = [
+        base + "\n（责任编辑：王雪）",
+        "\n".join(paragraphs[:-1]),  # last paragraph cut
+        base.replace("新华社北京11月10日电（记者 林晓）", "中国经济网北京11月10日讯"),
+        base.replace("医院", "医疗机构", 2) + "\n来源：新华社",
+        "本报综合消息\n" + "\n".join(paragraphs[1:]) + "\n" + paragraphs[0],
+    ]
+    copies = [("original", "https://www.chinanews.com.cn/jk/2026/11-10/1052318.shtml", base),
+              ("exact", "https://health.gmw.cn/2026-11/10/content_37000001.htm", base),
+              ("exact", "https://www.cnii.com.cn/yw/202611/t20261110_623001.html", base)]
+    copies += [("reprint", url, body) for url, body in zip(
+        ["https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_39045127.shtml",
+         "https://digital.gmw.cn/2026-11/10/content_39614299.htm",
+         "https://www.chinanews.com.cn/gn/2026/11-10/1052399.shtml",
+         "https://tech.gmw.cn/2026-11/10/content_39614300.htm",
+         "https://rmydb.cnii.com.cn/html/2026/20261110/20261110_003/20261110_003_01_4001.html"], edits)]
+    return copies
+
+
+def test_the_copies_are_one_story_by_the_labelled_pairs_measure():
+    fpr = Fingerprinter()
+    texts = story_texts()
+    assert len({url for _, url, _ in texts}) == POOL
+    for i, (_, _, a) in enumerate(texts):
+        for _, _, b in texts[i + 1:]:
+            assert jaccard(a, b, fpr.shingle) > 0.6  # well above the 0.4 threshold
+
+
+def make_copies(rng: random.Random, n: int) -> dict[str, Article]:
+    """n copies of the story, chosen at random, with random dates: usually distinct, sometimes a
+    tie (broken by the canonical URL), sometimes no date (ranks last)."""
+    fpr = Fingerprinter()
+    chosen = rng.sample(story_texts(), n)
+    day = datetime(2026, 11, 10, 8, tzinfo=BEIJING)
+    slots = rng.sample(range(12), n)
+    out = {}
+    for i, (kind, url, body) in enumerate(chosen):
+        roll = rng.random()
+        when = None if roll < 0.1 else day + timedelta(hours=slots[0] if roll < 0.25 else slots[i])
+        fp = fpr.fingerprint(body)
+        out[url] = Article(url=url, canonical_url=url, site=url.split("/")[2], site_name=kind,
+                           title=f"{kind} {i}", body=body, published_at=when, content_hash=fp.content_hash,
+                           dedup=fpr.dedup_field(fp))
+    return out
+
+
+def expected_document(copies: dict[str, Article]) -> str:
+    """The copy published first (UTC); ties by the smaller canonical URL; no date ranks last."""
+    def key(url):
+        when = copies[url].published_at
+        return (when is None, when.astimezone(timezone.utc) if when else None, url)
+    return min(copies, key=key)
+
+
+# --- the worker processes -------------------------------------------------------------------------
+_client = None
+
+
+def _init_worker(uri: str) -> None:
+    global _client
+    _client = pymongo.MongoClient(uri, tz_aware=True, appname="stories-concurrency")
+
+
+class Jittery:
+    """A collection whose every call waits a random moment first (the interleavings)."""
+
+    CALLS = ("find", "find_one", "insert_many", "insert_one", "bulk_write", "update_one")
+
+    def __init__(self, target, rng: random.Random, pause: float):
+        self._target, self._rng, self._pause = target, rng, pause
+
+    def __getattr__(self, name):
+        attr = getattr(self._target, name)
+        if name not in self.CALLS:
+            return attr
+
+        def call(*args, **kwargs):
+            time.sleep(self._rng.uniform(0, self._pause))
+            return attr(*args, **kwargs)
+        return call
+
+
+class JitteryStories(stories.Stories):
+    """Stories with random pauses between the protocol's steps (before each database call)."""
+
+    def __init__(self, db, fingerprinter, settle_timeout, rng: random.Random, pause: float):
+        super().__init__(db, fingerprinter, settle_timeout)
+        self.copies = Jittery(self.copies, rng, pause)
+        self.claims = Jittery(self.claims, rng, pause)
+
+
+def store_copy(task: dict) -> dict:
+    """One crawler process's writer storing one copy at ``start_at`` (+ a random delay)."""
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.mongo import MongoPipeline
+
+    rng = random.Random(task["seed"])
+    crawler = get_crawler(Spider, {"MONGO_URI": task["uri"], "MONGO_DATABASE": task["database"],
+                                   "HEALTHCRAWL_EMBEDDED_MONGO": False, "MONGO_SPOOL_DIR": task["spool"]})
+    pipeline = MongoPipeline.from_crawler(crawler)
+    pipeline.client = _client
+    pipeline._prepare(task["uri"])  # indexes, write probe, spool check: as a crawl opens
+    pipeline.stories = JitteryStories(_client[task["database"]], pipeline.stories.fingerprinter,
+                                      pipeline.stories.settle_timeout, rng, task["pause"])
+    articles = pipeline.collections[storage.ARTICLES]
+    pipeline.collections[storage.ARTICLES] = Jittery(articles, rng, task["pause"])
+    time.sleep(max(0.0, task["start_at"] - time.time()) + rng.uniform(0, MAX_START_DELAY))
+    record = task["record"]
+    began = time.time()
+    waiting = pipeline._write([record])
+    decision = record.get("_decision")
+    return {"pid": os.getpid(), "waiting": len(waiting), "counts": dict(pipeline.counts),
+            "began": began, "ended": time.time(),
+            "story": decision and decision.story, "parent": decision and decision.parent,
+            "reason": decision and decision.reason, "url": record["doc"]["canonical_url"]}
+
+
+@pytest.fixture(scope="module")
+def pool(mongod):
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(POOL, initializer=_init_worker, initargs=(mongod.uri,)) as p:
+        p.map(time.sleep, [0.0] * POOL, chunksize=1)  # started and imported before the clock runs
+        yield p
+
+
+def check_one_story(db, copies: dict[str, Article], results: list[dict], context: str) -> dict:
+    docs = list(db[storage.ARTICLES].find({}))
+    assert len(docs) == 1, (context, [(d["canonical_url"], d.get("story"), [e["canonical_url"] for e in d.get("also_at", [])])
+                                      for d in docs], results)
+    doc = docs[0]
+    document = expected_document(copies)
+    assert doc["canonical_url"] == document, (context, results)
+    assert (doc["title"], doc["body"]) == (copies[document].title, copies[document].body), context
+    also = [e["canonical_url"] for e in doc["also_at"]]
+    assert sorted(also) == sorted(set(copies) - {document}), (context, also)
+    assert sorted(c["canonical_url"] for c in doc["copies"]) == sorted(copies), context
+    for e in doc["also_at"]:
+        a = copies[e["canonical_url"]]
+        assert (e["url"], e["site"], e["title"]) == (a.url, a.site, a.title), context
+        assert e["published_at"] == (a.published_at.astimezone(timezone.utc) if a.published_at else None), context
+        assert e["reason"] in ("original", "reprint", "content"), context
+    assert "stub" not in doc and db[storage.ARTICLES].count_documents({"stub": {"$exists": True}}) == 0
+    entries = {c["_id"]: c for c in db[stories.COPIES].find({})}
+    assert set(entries) == set(copies) and {c["state"] for c in entries.values()} == {"settled"}, context
+    roots = [u for u, c in entries.items() if c["parent"] is None]
+    assert roots == [doc["story"]], (context, roots)
+    assert {r["story"] for r in results} == {doc["story"]}, (context, results)  # every process agreed
+    for url in entries:  # parent links: a tree, no cycle
+        seen, c = {url}, entries[url]
+        while c["parent"]:
+            assert c["parent"] not in seen, (context, "cycle", url)
+            seen.add(c["parent"])
+            c = entries[c["parent"]]
+    for r in results:
+        assert r["waiting"] == 0 and r["counts"].get("stored") == 1 and not r["counts"].get("rejected"), (context, r)
+    return doc
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_n_processes_storing_copies_of_one_story_at_once_make_one_document(pool, mongod, tmp_path, n):
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    races, pids, together, spans = 0, set(), 0, []
+    try:
+        for rep in range(REPETITIONS):
+            seed = 1000 * n + rep
+            rng = random.Random(seed)
+            copies = make_copies(rng, n)
+            database = f"hc_conc_{uuid.uuid4().hex[:8]}"
+            storage.ensure_indexes(client[database])  # the database exists (a crawler opened it before)
+            start_at = time.time() + 0.2
+            tasks = [{"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
+                      "record": storage.article_record(a), "start_at": start_at, "seed": seed * 100 + i, "pause": rng.choice(PAUSES)}
+                     for i, a in enumerate(copies.values())]
+            results = pool.map(store_copy, tasks, chunksize=1)
+            try:
+                check_one_story(client[database], copies, results, f"n={n} repetition {rep} seed {seed}")
+            finally:
+                client.drop_database(database)
+            races += sum(r["counts"].get("upsert_race_retried", 0) for r in results)
+            # all n writers inside the protocol at one moment (the latest start before the first end)
+            together += max(r["began"] for r in results) < min(r["ended"] for r in results)
+            spans.append(max(r["ended"] for r in results) - min(r["began"] for r in results))
+            pids.update(r["pid"] for r in results)
+    finally:
+        client.close()
+    assert len(pids) >= n  # the copies were stored by n different processes at least
+    assert together >= 1, "the processes never overlapped: the machine is too loaded for this test to mean anything"
+    print(f"n={n}: {REPETITIONS} repetitions, all {n} writers at once in {together}, "
+          f"{races} upsert race(s) retried, median span {sorted(spans)[len(spans) // 2] * 1000:.0f} ms")
+
+
+# --- two crawls at once, then a re-crawl ----------------------------------------------------------
+ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
+MANIFEST = ROOT / "healthcrawl" / "demo" / "manifest.json"
+WEEK = ("2026-11-09", "2026-11-15")
+
+
+def crawl_env(uri: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MONGO_URI", "REDIS_URL", "HEALTHCRAWL_ALERT_WEBHOOK", "HEALTHCRAWL_REDIS_FRONTIER")}
+    env.update({"HEALTHCRAWL_EMBEDDED_MONGO": "0", "MONGO_URI": uri})
+    return env
+
+
+def start_crawl(spider: str, uri: str, database: str, spool: Path, *extra: str) -> subprocess.Popen:
+    args = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}",
+            "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}", "-s", f"MONGO_DATABASE={database}",
+            "-s", f"MONGO_SPOOL_DIR={spool}", "-s", "LOG_LEVEL=INFO", *extra]
+    return subprocess.Popen(args, cwd=ROOT, env=crawl_env(uri), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def run_together(spiders: list[str], uri: str, database: str, spool: Path, *extra: str) -> None:
+    procs = [start_crawl(s, uri, database, spool, *extra) for s in spiders]
+    for spider, proc in zip(spiders, procs):
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, (spider, err[-3000:])
+
+
+def snapshot(db) -> dict[str, dict]:
+    """Each document by canonical URL, without what a re-crawl may change (when it was seen, by
+    which job, search tokens), copies in URL order."""
+    out = {}
+    for d in db.articles.find({}, {"_id": 0, "last_seen": 0, "crawl": 0, "search_title": 0, "search_body": 0}):
+        for name in ("copies", "also_at"):
+            d[name] = sorted(d[name], key=lambda e: e["canonical_url"])
+        out[d["canonical_url"]] = d
+    return out
+
+
+@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
+def test_two_overlapping_crawls_and_a_re_crawl_store_each_article_once(mongod, mongo_db, tmp_path):
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    sites = ["chinanews", "ce"]  # the reprint pair's two sites, crawled at the same time
+    wanted = [a for a in manifest["articles"] if a["site"] in sites and a["expected_in_bulletin"]]
+    pairs = [(a["flags"]["reprint_of"], a["url"]) for a in wanted if a["flags"]["reprint_of"]]
+    assert len(pairs) == 1
+    original, reprint = pairs[0]
+
+    run_together(sites, mongod.uri, mongo_db.name, tmp_path / "spool")
+    first = snapshot(mongo_db)
+    assert set(first) == {a["url"] for a in wanted} - {reprint}
+    doc = first[original]
+    assert [e["url"] for e in doc["also_at"]] == [reprint] and doc["story"] in (original, reprint)
+    assert doc["also_at"][0]["site"] == "ce" and doc["also_at"][0]["reason"] in ("reprint", "content")
+    assert [e["url"] for d in first.values() for e in d["also_at"]] == [reprint]
+
+    # a re-crawl of both (the known-URL skip off: every article is fetched and written again)
+    run_together(sites, mongod.uri, mongo_db.name, tmp_path / "spool", "-s", "HEALTHCRAWL_SKIP_KNOWN=0")
+    assert snapshot(mongo_db) == first
+    runs = list(mongo_db.crawl_runs.find({}, {"spider": 1, "stats": 1, "items": 1}))
+    assert len(runs) == 4
