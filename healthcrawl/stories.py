@@ -23,7 +23,9 @@ Two collections hold the decision (both small documents, both written before the
    anything) and compares: the same content hash (``content``) or an estimated Jaccard
    similarity ≥ the threshold (``reprint``) makes O C's parent, and C stops claiming. A key owned
    by a copy that is not similar (an LSH collision) is passed over.
-3. C is settled: ``parent`` = O (or ``null``: C is the root of a new story).
+3. C is settled: ``parent`` = O (or ``null``: C is the root of a new story). A settled copy is
+   never decided again — a re-crawl keeps its story, also when its text changed (a correction):
+   each copy claims its keys once, which the argument below needs.
 4. C's story is the root of its parent chain. A copy still ``claiming`` on that chain is waited
    for, at most ``HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT`` seconds; after that (its process died while
    claiming) C finishes that copy's claims on its behalf — the same keys, in the same order,
@@ -173,8 +175,11 @@ class Stories:
         fresh: dict[str, dict[str, Any]] = {}
         for doc in docs:
             entry = known.get(doc["canonical_url"])
-            if not (entry and entry.get("state") == "settled" and entry.get("content_hash") == doc.get("content_hash")):
-                fresh[doc["canonical_url"]] = doc  # new, or its text changed: decided again
+            # a settled copy is never decided again, even when its text changed (a correction): a
+            # second claim pass of one URL could make a cycle of parents, and a copy must stay in
+            # the one story that lists it
+            if not (entry and entry.get("state") == "settled"):
+                fresh[doc["canonical_url"]] = doc
         if fresh:
             now = datetime.now(timezone.utc)
             self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": {
@@ -294,31 +299,32 @@ META = "healthcrawl_meta"
 
 def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
     """Once per database: documents written before stories (no ``story``) become stories of their
-    own — ``story`` and ``rank`` set, ``copies`` = the document's copy and its ``also_at`` (a
-    ``stub`` keeps only its notes), ``dedup.keys`` dropped — and their fingerprints and claims are
-    recorded so that new copies find them. Idempotent (two processes may run it at once); a
-    marker in ``healthcrawl_meta`` keeps later start-ups from scanning. Returns the documents
-    migrated."""
+    own — ``story`` and ``rank`` set, ``copies`` = the document's copy and its ``also_at``,
+    ``dedup.keys`` dropped — and their fingerprints and claims are recorded so that new copies
+    find them. A ``stub`` (a placeholder holding reprint notes for an original that was never
+    stored: no title, no body, never shown by the bulletin or the exports) is deleted: its
+    original and reprints are then unknown, so the next crawl of their window fetches and
+    stores them as a story. Idempotent (two processes may run it at once); a marker in
+    ``healthcrawl_meta`` keeps later start-ups from scanning. Returns the documents migrated."""
     meta = db[META]
     if meta.find_one({"_id": "stories"}):
         return 0
     resolver = Stories(db, fingerprinter or Fingerprinter())
     fpr = resolver.fingerprinter
     migrated = 0
+    stubs = articles.delete_many({"story": {"$exists": False}, "stub": True}).deleted_count
     for doc in articles.find({"story": {"$exists": False}}):
         url = doc["canonical_url"]
         own = Decision(url, None, "original")
-        copies = [] if doc.get("stub") else [copy_entry(doc, own)]
+        copies = [copy_entry(doc, own)]
         copies += [dict(e, reason=e.get("reason") or "reprint") for e in doc.get("also_at") or []
                    if e.get("canonical_url") != url]
         articles.update_one({"_id": doc["_id"]}, {
             "$set": {"story": url, "rank": rank(doc.get("published_at"), url), "copies": copies,
-                     "also_at": copies[1:] if copies and copies[0]["canonical_url"] == url else copies},
-            "$unset": {"dedup.keys": "", "stub": ""}})
+                     "also_at": copies[1:]},
+            "$unset": {"dedup.keys": ""}})
         migrated += 1
         signature = fpr.signature_from_field(doc.get("dedup"))
-        if doc.get("stub"):
-            continue
         resolver.copies.update_one({"_id": url}, {"$setOnInsert": {
             "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
             "params": fpr.params, "published_at": doc.get("published_at"), "state": "settled",
@@ -333,6 +339,7 @@ def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
         articles.drop_index("dedup_keys")
     meta.update_one({"_id": "stories"}, {"$set": {"migrated": migrated, "at": datetime.now(timezone.utc)}},
                     upsert=True)
-    if migrated:
-        logger.warning("dedup: %d stored article(s) of the earlier format migrated to stories", migrated)
+    if migrated or stubs:
+        logger.warning("dedup: %d stored article(s) of the earlier format migrated to stories, %d stub(s) "
+                       "of never-stored originals deleted", migrated, stubs)
     return migrated

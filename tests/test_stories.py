@@ -186,8 +186,6 @@ def test_a_corrected_original_re_crawled_stays_one_story(mongo_db):
     check_story(mongo_db, {ORIGINAL: corrected, REPRINT: reprint}, ORIGINAL)
 
 
-@pytest.mark.xfail(strict=True, reason="BUGS12.md B2: a copy whose text changed is decided again and "
-                                       "becomes a story of its own while its old story still lists it")
 def test_a_copy_re_crawled_with_another_text_is_in_one_place_only(mongo_db):
     original = article(ORIGINAL, PAIRS["A-r1"]["a"]["body"], DAY.replace(hour=9))
     reprint = article(REPRINT, PAIRS["A-r3"]["b"]["body"], DAY.replace(hour=12))
