@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pymongo
@@ -32,17 +33,23 @@ def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_
 
     wanted = [a for a in MANIFEST["articles"] if a["expected_in_bulletin"]]
     pairs = [(a["flags"]["reprint_of"], a["url"]) for a in wanted if a["flags"]["reprint_of"]]
-    client = pymongo.MongoClient(mongod.uri)
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
     coll = client[mongo_db_name].articles
-    stored = {d["url"] for d in coll.find({"stub": {"$ne": True}}, {"url": 1})}
-    # each reprint pair is one document (whichever copy was crawled first) listing the other
-    # in also_at; every other relevant story of the week is one document
+    stored = {d["url"] for d in coll.find({}, {"url": 1})}
+    assert coll.count_documents({"stub": {"$exists": True}}) == 0
+    # each reprint pair is one document — the copy published first — listing the other in
+    # also_at (with its site, date and how it was found: first, or as a reprint); every other
+    # relevant story of the week is one document
+    published = {a["url"]: a["published_at"] for a in MANIFEST["articles"]}
+    sites = {a["url"]: a["site"] for a in MANIFEST["articles"]}
     reprints = set()
     for first, second in pairs:
-        kept = first if first in stored else second
-        other = second if kept == first else first
+        kept, other = sorted((first, second), key=lambda u: datetime.fromisoformat(published[u]))
         assert other not in stored
-        assert [x["url"] for x in coll.find_one({"url": kept})["also_at"]] == [other]
+        also = coll.find_one({"url": kept})["also_at"]
+        assert [(x["url"], x["site"]) for x in also] == [(other, sites[other])]
+        assert also[0]["published_at"] == datetime.fromisoformat(published[other]).astimezone(timezone.utc)
+        assert also[0]["reason"] in ("original", "reprint", "content")  # how it was found: first or not
         reprints.add(other)
     assert stored == {a["url"] for a in wanted} - reprints
 

@@ -79,13 +79,16 @@ def run_output(mw, outputs) -> list[str]:
 
 @pytest.fixture
 def stored_db(mongo_db):
+    original = "https://news.gmw.cn/2026-11/09/content_9.htm"
+    others = [{"canonical_url": "https://www.cnii.com.cn/yw/202611/t20261109_1.html"}, {"canonical_url": REPRINT}]
     mongo_db.articles.insert_many([
-        {"canonical_url": STORED, "title": "已存", "also_at": []},
-        # a stub: reprint notes for an original that was never written
+        # stories (healthcrawl/stories.py): the document shows one copy, the others are in also_at
+        {"canonical_url": STORED, "story": STORED, "title": "已存", "copies": [{"canonical_url": STORED}],
+         "also_at": []},
+        # a schema-1 stub (a database not migrated yet): reprint notes for an original never written
         {"canonical_url": STUB, "stub": True, "also_at": [{"canonical_url": REPRINT_IN_STUB}]},
-        {"canonical_url": "https://news.gmw.cn/2026-11/09/content_9.htm", "title": "原稿",
-         "also_at": [{"canonical_url": "https://www.cnii.com.cn/yw/202611/t20261109_1.html"},
-                     {"canonical_url": REPRINT}]},
+        {"canonical_url": original, "story": others[1]["canonical_url"], "title": "原稿",
+         "copies": [{"canonical_url": original}, *others], "also_at": others},
     ])
     return mongo_db
 
