@@ -173,8 +173,6 @@ def test_copies_in_one_batch_are_one_story(mongo_db):
     assert [r["_decision"].reason for r in records][0] == "original"
 
 
-@pytest.mark.xfail(strict=True, reason="BUGS12.md B1: a copy whose text changed is decided again; "
-                                       "its parent chain can become a cycle (E11000, the article rejected)")
 def test_a_corrected_original_re_crawled_stays_one_story(mongo_db):
     """A reprint copied the corrected text; then the original is re-crawled with its correction."""
     p = PAIRS["A-r3"]
@@ -338,8 +336,6 @@ def test_migration_makes_stories_of_schema1_documents(schema1_db, caplog):
     assert db.articles.count_documents({}) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUGS12.md B3: a migrated stub is an empty document that counts "
-                                       "as stored; its original, crawled later, is rejected (E11000)")
 def test_migration_of_a_stub_leaves_no_stub_and_no_empty_document(schema1_db):
     db = schema1_db
     reprint_url = "https://www.cnii.com.cn/yw/202611/t20261110_9.html"
