@@ -35,14 +35,17 @@ def relevance(score: float, relevant: bool = True) -> dict:
 
 
 def store(collection, *articles) -> None:
-    """Write articles (and reprint notes, for articles with duplicate_of) like the mongo pipeline."""
+    """Write articles like the mongo pipeline (storage decides each one's story). A reprint here
+    names its original itself (``duplicate_of``, the path of imported data: crawled items are
+    decided by their fingerprints, see tests/test_stories.py), since the made-up bodies of
+    tests/factories.py are all near-copies of one text."""
     storage.write_records(collection, [storage.article_record(a) for a in articles])
 
 
 def reprint_of(original, i: int, **overrides):
     url = f"https://www.chinanews.com.cn/jk/2026/11-12/{10400000 + i}.shtml"
     values = dict(url=url, canonical_url=url, site="chinanews", site_name="中国新闻网", channel="jk",
-                  duplicate_of={"canonical_url": original.canonical_url, "reason": "content_hash",
+                  duplicate_of={"canonical_url": original.canonical_url, "reason": "content",
                                 "similarity": 1.0})
     values.update(overrides)
     return make_article(i, **values)

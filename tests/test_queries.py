@@ -20,7 +20,10 @@ from bson import json_util
 
 from healthcrawl import storage
 from healthcrawl.article import BEIJING
+from healthcrawl.dedup import Fingerprinter
 from tests.factories import make_article
+
+FINGERPRINTER = Fingerprinter()
 
 DOC = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -219,6 +222,13 @@ def title(key: str) -> str:
     return ARTICLES[key]["title"]
 
 
+def fingerprinted(article):
+    """An article as the dedup pipeline leaves it (content hash and MinHash fingerprint set)."""
+    fp = FINGERPRINTER.fingerprint(article.body)
+    article.content_hash, article.dedup = fp.content_hash, FINGERPRINTER.dedup_field(fp)
+    return article
+
+
 @pytest.fixture
 def db(mongo_db):
     storage.ensure_indexes(mongo_db)
@@ -226,14 +236,15 @@ def db(mongo_db):
     for i, (key, values) in enumerate(ARTICLES.items()):
         values = dict(values)
         lag = values.pop("lag")
-        article = make_article(i, canonical_url=values["url"], **values)
+        article = fingerprinted(make_article(i, canonical_url=values["url"], **values))
         records.append(storage.article_record(article, now=(values["published_at"] + lag).astimezone(timezone.utc)))
     for n, (original, url, site, name) in enumerate(REPRINTS):
-        reprint = make_article(100 + n, url=url, canonical_url=url, site=site, site_name=name,
-                               title=title(original), published_at=ARTICLES[original]["published_at"] + timedelta(hours=4),
-                               duplicate_of={"canonical_url": ARTICLES[original]["url"], "reason": "near_duplicate",
-                                             "similarity": 0.93})
-        records.append(storage.article_record(reprint, now=datetime(2026, 11, 15, tzinfo=timezone.utc)))
+        # the same text at another site, four hours later: storage finds it (healthcrawl/stories.py)
+        reprint = fingerprinted(make_article(100 + n, url=url, canonical_url=url, site=site, site_name=name,
+                                             title=title(original), body=ARTICLES[original]["body"],
+                                             published_at=ARTICLES[original]["published_at"] + timedelta(hours=4)))
+        # seen after every original (a story's first_seen is its first copy's: BUGS12.md B4)
+        records.append(storage.article_record(reprint, now=datetime(2026, 11, 18, tzinfo=timezone.utc)))
     storage.write_records(mongo_db[storage.ARTICLES], records)
     return mongo_db
 
