@@ -45,44 +45,53 @@ MAX_START_DELAY = 0.015
 
 
 # --- the copies of one story ------------------------------------------------------------------
-def story_texts() -> list[tuple[str, str, str]]:
-    """(kind, url, body) of eight copies of one story: the original, two exact copies at other
-    URLs and five reprints with the edits reprinting sites make."""
-    base = PAIRS["A-r1"]["a"]["body"]
+def story_texts(base_id: str = "A-r1", tag: str = "") -> list[tuple[str, str, str]]:
+    """(kind, url, body) of eight copies of one story (the first text of a labelled pair): the
+    original, two exact copies at other URLs and five reprints with the edits reprinting sites
+    make (editor's line, last paragraph cut, another dateline, a source line, paragraphs moved)."""
+    base = PAIRS[base_id]["a"]["body"]
     paragraphs = base.split("\n")
     edits = [
         base + "\n（责任编辑：王雪）",
-        "\n".join(paragraphs[:-1]),  # last paragraph cut
-        base.replace("新华社北京11月10日电（记者 林晓）", "中国经济网北京11月10日讯"),
+        "\n".join(paragraphs[:-1]),
+        "本报综合消息 " + base[12:],
         base.replace("医院", "医疗机构", 2) + "\n来源：新华社",
-        "本报综合消息\n" + "\n".join(paragraphs[1:]) + "\n" + paragraphs[0],
+        "\n".join(paragraphs[1:] + paragraphs[:1]),
     ]
-    copies = [("original", "https://www.chinanews.com.cn/jk/2026/11-10/1052318.shtml", base),
-              ("exact", "https://health.gmw.cn/2026-11/10/content_37000001.htm", base),
-              ("exact", "https://www.cnii.com.cn/yw/202611/t20261110_623001.html", base)]
+    copies = [("original", f"https://www.chinanews.com.cn/jk/2026/11-10/1052318{tag}.shtml", base),
+              ("exact", f"https://health.gmw.cn/2026-11/10/content_37000001{tag}.htm", base),
+              ("exact", f"https://www.cnii.com.cn/yw/202611/t20261110_623001{tag}.html", base)]
     copies += [("reprint", url, body) for url, body in zip(
-        ["https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_39045127.shtml",
-         "https://digital.gmw.cn/2026-11/10/content_39614299.htm",
-         "https://www.chinanews.com.cn/gn/2026/11-10/1052399.shtml",
-         "https://tech.gmw.cn/2026-11/10/content_39614300.htm",
-         "https://rmydb.cnii.com.cn/html/2026/20261110/20261110_003/20261110_003_01_4001.html"], edits)]
+        [f"https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_39045127{tag}.shtml",
+         f"https://digital.gmw.cn/2026-11/10/content_39614299{tag}.htm",
+         f"https://www.chinanews.com.cn/gn/2026/11-10/1052399{tag}.shtml",
+         f"https://tech.gmw.cn/2026-11/10/content_39614300{tag}.htm",
+         f"https://rmydb.cnii.com.cn/html/2026/20261110/20261110_003/20261110_003_01_4001{tag}.html"], edits)]
     return copies
+
+
+BASES = ("A-r1", "B-r1", "D-r1")
+OWN = ("C-r1", "E-r1", "F-r1", "G-r1")
 
 
 def test_the_copies_are_one_story_by_the_labelled_pairs_measure():
     fpr = Fingerprinter()
-    texts = story_texts()
-    assert len({url for _, url, _ in texts}) == POOL
-    for i, (_, _, a) in enumerate(texts):
-        for _, _, b in texts[i + 1:]:
-            assert jaccard(a, b, fpr.shingle) > 0.6  # well above the 0.4 threshold
+    for base in BASES:
+        texts = story_texts(base)
+        assert len({url for _, url, _ in texts}) == POOL
+        for i, (_, _, a) in enumerate(texts):
+            for _, _, b in texts[i + 1:]:
+                assert jaccard(a, b, fpr.shingle) > 0.6  # well above the 0.4 threshold
+    for i, a in enumerate(BASES + OWN):  # and the stories are distinct from each other
+        for b in (BASES + OWN)[i + 1:]:
+            assert jaccard(PAIRS[a]["a"]["body"], PAIRS[b]["a"]["body"], fpr.shingle) < 0.1
 
 
-def make_copies(rng: random.Random, n: int) -> dict[str, Article]:
+def make_copies(rng: random.Random, n: int, base: str = "A-r1", tag: str = "") -> dict[str, Article]:
     """n copies of the story, chosen at random, with random dates: usually distinct, sometimes a
     tie (broken by the canonical URL), sometimes no date (ranks last)."""
     fpr = Fingerprinter()
-    chosen = rng.sample(story_texts(), n)
+    chosen = rng.sample(story_texts(base, tag), n)
     day = datetime(2026, 11, 10, 8, tzinfo=BEIJING)
     slots = rng.sample(range(12), n)
     out = {}
@@ -141,6 +150,24 @@ class JitteryStories(stories.Stories):
         self.claims = Jittery(self.claims, rng, pause)
 
 
+class Crash(BaseException):
+    """The process stops here (as if killed): nothing after it runs, nothing is cleaned up."""
+
+
+class KilledWhileClaiming(Jittery):
+    """The claims collection of a crawler killed during its first claim insert: the server had
+    taken a prefix of the ordered insert (any length, possibly none) when the process died."""
+
+    def insert_many(self, documents, ordered=True, **kwargs):
+        cut = self._rng.randint(0, len(documents))
+        if cut:
+            try:
+                self._target.insert_many(documents[:cut], ordered=True, **kwargs)
+            except pymongo.errors.BulkWriteError:
+                pass  # an ordered insert stops at a key another copy owns: what was taken stays
+        raise Crash()
+
+
 def store_copy(task: dict) -> dict:
     """One crawler process's writer storing one copy at ``start_at`` (+ a random delay)."""
     from scrapy import Spider
@@ -150,7 +177,8 @@ def store_copy(task: dict) -> dict:
 
     rng = random.Random(task["seed"])
     crawler = get_crawler(Spider, {"MONGO_URI": task["uri"], "MONGO_DATABASE": task["database"],
-                                   "HEALTHCRAWL_EMBEDDED_MONGO": False, "MONGO_SPOOL_DIR": task["spool"]})
+                                   "HEALTHCRAWL_EMBEDDED_MONGO": False, "MONGO_SPOOL_DIR": task["spool"],
+                                   **task.get("settings", {})})
     pipeline = MongoPipeline.from_crawler(crawler)
     pipeline.client = _client
     pipeline._prepare(task["uri"])  # indexes, write probe, spool check: as a crawl opens
@@ -158,15 +186,19 @@ def store_copy(task: dict) -> dict:
                                       pipeline.stories.settle_timeout, rng, task["pause"])
     articles = pipeline.collections[storage.ARTICLES]
     pipeline.collections[storage.ARTICLES] = Jittery(articles, rng, task["pause"])
+    if task.get("killed"):
+        pipeline.stories.claims = KilledWhileClaiming(pipeline.stories.claims._target, rng, task["pause"])
     time.sleep(max(0.0, task["start_at"] - time.time()) + rng.uniform(0, MAX_START_DELAY))
-    record = task["record"]
+    records = task["records"]  # one write batch
     began = time.time()
-    waiting = pipeline._write([record])
-    decision = record.get("_decision")
+    try:
+        waiting = pipeline._write(records)
+    except Crash:
+        return {"pid": os.getpid(), "killed": [r["doc"]["canonical_url"] for r in records]}
+    decisions = [r.get("_decision") for r in records]
     return {"pid": os.getpid(), "waiting": len(waiting), "counts": dict(pipeline.counts),
             "began": began, "ended": time.time(),
-            "story": decision and decision.story, "parent": decision and decision.parent,
-            "reason": decision and decision.reason, "url": record["doc"]["canonical_url"]}
+            "stories": {r["doc"]["canonical_url"]: d and d.story for r, d in zip(records, decisions)}}
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +210,8 @@ def pool(mongod):
 
 
 def check_one_story(db, copies: dict[str, Article], results: list[dict], context: str) -> dict:
-    docs = list(db[storage.ARTICLES].find({}))
+    """The story's one document, every copy in it once, the copy published first shown."""
+    docs = list(db[storage.ARTICLES].find({"copies.canonical_url": {"$in": list(copies)}}))
     assert len(docs) == 1, (context, [(d["canonical_url"], d.get("story"), [e["canonical_url"] for e in d.get("also_at", [])])
                                       for d in docs], results)
     doc = docs[0]
@@ -194,20 +227,25 @@ def check_one_story(db, copies: dict[str, Article], results: list[dict], context
         assert e["published_at"] == (a.published_at.astimezone(timezone.utc) if a.published_at else None), context
         assert e["reason"] in ("original", "reprint", "content"), context
     assert "stub" not in doc and db[storage.ARTICLES].count_documents({"stub": {"$exists": True}}) == 0
-    entries = {c["_id"]: c for c in db[stories.COPIES].find({})}
+    entries = {c["_id"]: c for c in db[stories.COPIES].find({"_id": {"$in": list(copies)}})}
     assert set(entries) == set(copies) and {c["state"] for c in entries.values()} == {"settled"}, context
     roots = [u for u, c in entries.items() if c["parent"] is None]
     assert roots == [doc["story"]], (context, roots)
-    assert {r["story"] for r in results} == {doc["story"]}, (context, results)  # every process agreed
+    told = {url: story for r in results for url, story in r["stories"].items() if url in copies}
+    assert set(told.values()) == {doc["story"]}, (context, told)  # every process agreed
     for url in entries:  # parent links: a tree, no cycle
         seen, c = {url}, entries[url]
         while c["parent"]:
             assert c["parent"] not in seen, (context, "cycle", url)
             seen.add(c["parent"])
             c = entries[c["parent"]]
-    for r in results:
-        assert r["waiting"] == 0 and r["counts"].get("stored") == 1 and not r["counts"].get("rejected"), (context, r)
     return doc
+
+
+def check_writers(results: list[dict], context: str) -> None:
+    for r in results:
+        assert r["waiting"] == 0 and not r["counts"].get("rejected"), (context, r)
+        assert r["counts"].get("stored") == len(r["stories"]), (context, r)
 
 
 @pytest.mark.parametrize("n", [2, 4, 8])
@@ -223,11 +261,13 @@ def test_n_processes_storing_copies_of_one_story_at_once_make_one_document(pool,
             storage.ensure_indexes(client[database])  # the database exists (a crawler opened it before)
             start_at = time.time() + 0.2
             tasks = [{"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
-                      "record": storage.article_record(a), "start_at": start_at, "seed": seed * 100 + i, "pause": rng.choice(PAUSES)}
+                      "records": [storage.article_record(a)], "start_at": start_at, "seed": seed * 100 + i, "pause": rng.choice(PAUSES)}
                      for i, a in enumerate(copies.values())]
             results = pool.map(store_copy, tasks, chunksize=1)
             try:
+                check_writers(results, f"n={n} repetition {rep} seed {seed}")
                 check_one_story(client[database], copies, results, f"n={n} repetition {rep} seed {seed}")
+                assert client[database][storage.ARTICLES].count_documents({}) == 1
             finally:
                 client.drop_database(database)
             races += sum(r["counts"].get("upsert_race_retried", 0) for r in results)
@@ -241,6 +281,88 @@ def test_n_processes_storing_copies_of_one_story_at_once_make_one_document(pool,
     assert together >= 1, "the processes never overlapped: the machine is too loaded for this test to mean anything"
     print(f"n={n}: {REPETITIONS} repetitions, all {n} writers at once in {together}, "
           f"{races} upsert race(s) retried, median span {sorted(spans)[len(spans) // 2] * 1000:.0f} ms")
+
+
+def test_processes_writing_batches_of_several_stories_at_once(pool, mongod, tmp_path):
+    """4 processes, each with one write batch holding one copy of each of three stories (and a
+    story of its own), in a random order: the stories' copies are decided in batches, across
+    processes, at once — three documents with every copy, plus one per process."""
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    n = 4
+    try:
+        for rep in range(8):
+            seed = 90_000 + rep
+            rng = random.Random(seed)
+            groups = [make_copies(rng, n, base, tag=f"-{base}") for base in BASES]
+            own = [make_copies(rng, 1, base, tag=f"-{base}") for base in OWN]  # a story of its own per process
+            database = f"hc_conc_{uuid.uuid4().hex[:8]}"
+            storage.ensure_indexes(client[database])
+            start_at = time.time() + 0.2
+            tasks = []
+            for i in range(n):
+                batch = [list(g.values())[i] for g in groups] + list(own[i].values())
+                rng.shuffle(batch)
+                tasks.append({"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
+                              "records": [storage.article_record(a) for a in batch], "start_at": start_at,
+                              "seed": seed * 100 + i, "pause": rng.choice(PAUSES)})
+            results = pool.map(store_copy, tasks, chunksize=1)
+            context = f"batches repetition {rep} seed {seed}"
+            try:
+                check_writers(results, context)
+                for g in groups:
+                    check_one_story(client[database], g, results, context)
+                assert client[database][storage.ARTICLES].count_documents({}) == len(groups) + n, context
+            finally:
+                client.drop_database(database)
+    finally:
+        client.close()
+
+
+def test_a_process_killed_while_claiming_is_decided_by_the_others(pool, mongod, tmp_path):
+    """4 processes store copies of one story at once; one of them dies in the middle of its claims
+    (a random prefix of its keys taken). The others decide its copy on its behalf after
+    HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT and agree on one document; when the dead copy is crawled
+    again it joins that document (and shows it, if it was published first)."""
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    n, took_over = 4, 0
+    try:
+        for rep in range(10):
+            seed = 70_000 + rep
+            rng = random.Random(seed)
+            copies = make_copies(rng, n)
+            database = f"hc_conc_{uuid.uuid4().hex[:8]}"
+            storage.ensure_indexes(client[database])
+            dead = rng.randrange(n)
+            start_at = time.time() + 0.2
+            common = {"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
+                      "settings": {"HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT": 0.3}}
+            tasks = [{**common, "records": [storage.article_record(a)], "start_at": start_at,
+                      "seed": seed * 100 + i, "pause": rng.choice(PAUSES), "killed": i == dead}
+                     for i, a in enumerate(copies.values())]
+            results = pool.map(store_copy, tasks, chunksize=1)
+            context = f"killed repetition {rep} seed {seed}"
+            try:
+                killed = [u for r in results for u in r.get("killed", ())]
+                assert killed == [list(copies)[dead]], context
+                alive = [r for r in results if "killed" not in r]
+                check_writers(alive, context)
+                written = {u: a for u, a in copies.items() if u not in killed}
+                docs = list(client[database][storage.ARTICLES].find({}))
+                assert len(docs) == 1, (context, [d["canonical_url"] for d in docs])
+                assert docs[0]["canonical_url"] == expected_document(written), context
+                assert sorted(c["canonical_url"] for c in docs[0]["copies"]) == sorted(written), context
+                took_over += client[database][stories.COPIES].find_one({"_id": killed[0]})["state"] == "settled"
+                # the dead crawler's copy crawled again (by another process)
+                again = pool.map(store_copy, [{**common, "records": [storage.article_record(copies[killed[0]])],
+                                               "start_at": 0, "seed": seed, "pause": 0.0}])
+                check_writers(again, context)
+                check_one_story(client[database], copies, alive + again, context)
+                assert client[database][storage.ARTICLES].count_documents({}) == 1
+            finally:
+                client.drop_database(database)
+    finally:
+        client.close()
+    print(f"killed while claiming: decided by another process in {took_over} of 10 repetitions")
 
 
 # --- two crawls at once, then a re-crawl ----------------------------------------------------------
