@@ -151,26 +151,31 @@ class Context:
         return self._single_bench["pages_per_s"]
 
     # -- crawls -----------------------------------------------------------------------------------
-    def crawl(self, name: str, database: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    def crawl(self, name: str, database: str, settings: dict[str, Any] | None = None, *,
+              corpus_dir: Path | None = None, instrument: bool = False) -> dict[str, Any]:
         """The four spiders over the corpus window in one process (``healthcrawl crawl``'s code
-        path, :mod:`bench.crawl_worker`), into ``database``; the worker's JSON report."""
+        path, :mod:`bench.crawl_worker`), into ``database``; the worker's JSON report (with
+        ``spawned_at``, epoch seconds just before the process was started). ``corpus_dir``: another
+        replay corpus than the shared one; ``instrument``: the worker's storage timings."""
         out = self.workdir / f"{name}.json"
         if out.exists():
             return json.loads(out.read_text(encoding="utf-8"))
         env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "HEALTHCRAWL_SKIP_KNOWN")}
         env.update(MONGO_URI=self.mongod.uri, HEALTHCRAWL_EMBEDDED_MONGO="0")
-        overrides = {"HEALTHCRAWL_REPLAY_DIR": str(self.corpus_dir), "MONGO_DATABASE": database,
+        overrides = {"HEALTHCRAWL_REPLAY_DIR": str(corpus_dir or self.corpus_dir), "MONGO_DATABASE": database,
                      "MONGO_SPOOL_DIR": str(self.workdir / "spool"), "HEALTHCRAWL_KEEP_IRRELEVANT": True,
                      "LOG_LEVEL": "INFO", "LOG_FILE": str(self.workdir / f"{name}.log"), **(settings or {})}
         log(f"crawl {name!r} into {database}")
-        started, counters = time.monotonic(), cpu_times()
+        started, counters, spawned_at = time.monotonic(), cpu_times(), time.time()
         result = subprocess.run([PYTHON, str(ROOT / "bench" / "crawl_worker.py"), "--out", str(out),
-                                 "--settings", json.dumps(overrides), "--since", WINDOW[0], "--until", WINDOW[1]],
+                                 "--settings", json.dumps(overrides), "--since", WINDOW[0], "--until", WINDOW[1],
+                                 *(["--instrument"] if instrument else [])],
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
         if result.returncode != 0 or not out.exists():
             raise RuntimeError(f"crawl {name} failed ({result.returncode}): {result.stderr[-3000:]}")
         report = json.loads(out.read_text(encoding="utf-8"))
         report["process_wall_s"] = time.monotonic() - started
+        report["spawned_at"] = spawned_at
         report["steal"] = steal_share(counters, cpu_times())
         out.write_text(json.dumps(report), encoding="utf-8")
         log(f"crawl {name!r}: {report['articles']} articles in {report['crawl_s']:.1f}s, "

@@ -4,6 +4,14 @@ counting article-page responses. Writes a JSON report (``--out``): articles prod
 reprints, article pages and requests, crawl time (first spider opened → last closed), peak RSS
 of this process (``VmHWM``) and its RSS at start-up.
 
+With ``--instrument`` (bench/dedup_scale.py) the report also has timings taken inside the crawl
+by wrapping, in this process only, the methods that do the work (their behaviour is unchanged):
+when the first article was handed to the mongo pipeline and when the first one was stored
+(``MongoPipeline._stored``, in the writer thread, after the database acknowledged the batch),
+the writer's ``Stories.resolve_many`` calls (items, seconds), and the known-URL lookups of
+``SkipKnownMiddleware.lookup`` (links, seconds, when the first one answered). Times are epoch
+seconds (``time.time()``), comparable with the parent's clock.
+
     python bench/crawl_worker.py --out report.json --settings '{"HEALTHCRAWL_REPLAY_DIR": "…"}'
 """
 
@@ -11,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -40,6 +50,62 @@ class ArticlePages:
             self.crawler.stats.inc_value(f"{STATS}/article_pages")
 
 
+class Instruments:
+    """Timings of the crawl's storage path, recorded by wrappers (see the module doc)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.first_item: float | None = None
+        self.first_stored: float | None = None
+        self.first_lookup: float | None = None
+        self.resolve: list[tuple[int, float]] = []
+        self.lookups: list[tuple[int, float]] = []
+
+    def install(self) -> None:
+        from healthcrawl.middlewares.known import SkipKnownMiddleware  # noqa: PLC0415
+        from healthcrawl.stories import Stories  # noqa: PLC0415
+        from pipelines.mongo import MongoPipeline  # noqa: PLC0415
+
+        me = self
+        resolve_many, stored, lookup = Stories.resolve_many, MongoPipeline._stored, SkipKnownMiddleware.lookup
+        process_item = MongoPipeline.process_item
+
+        def timed_resolve_many(self, docs):
+            started = time.perf_counter()
+            out = resolve_many(self, docs)
+            with me.lock:
+                me.resolve.append((len(docs), time.perf_counter() - started))
+            return out
+
+        def timed_stored(self, records):
+            if me.first_stored is None and not self._replaying and any(r["kind"] == "article" for r in records):
+                me.first_stored = time.time()
+            return stored(self, records)
+
+        def timed_lookup(self, urls):
+            started = time.perf_counter()
+            out = lookup(self, urls)
+            with me.lock:
+                me.lookups.append((len(urls), time.perf_counter() - started))
+                if me.first_lookup is None:
+                    me.first_lookup = time.time()
+            return out
+
+        async def first_item(self, item):
+            if me.first_item is None:
+                me.first_item = time.time()
+            return await process_item(self, item)
+
+        Stories.resolve_many = timed_resolve_many
+        MongoPipeline._stored = timed_stored
+        MongoPipeline.process_item = first_item
+        SkipKnownMiddleware.lookup = timed_lookup
+
+    def report(self) -> dict:
+        return {"first_item_at": self.first_item, "first_stored_at": self.first_stored,
+                "first_lookup_at": self.first_lookup, "resolve_many": self.resolve, "lookups": self.lookups}
+
+
 def proc_status_mb(field: str) -> float:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -54,7 +120,13 @@ def main() -> int:
     parser.add_argument("--settings", default="{}")
     parser.add_argument("--since", required=True)
     parser.add_argument("--until", required=True)
+    parser.add_argument("--instrument", action="store_true", help="storage timings (see the module doc)")
     args = parser.parse_args()
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # an experiment: the GIL's switch interval (default 0.005 s)
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    instruments = Instruments() if args.instrument else None
+    if instruments:
+        instruments.install()
     overrides = json.loads(args.settings)
     from healthcrawl.cli import SITE_KEYS, run_crawl, _project_settings  # noqa: PLC0415
 
@@ -93,6 +165,8 @@ def main() -> int:
                                                                          or k.startswith("downloader/"))}
                        for r in results},
     }
+    if instruments:
+        report["instruments"] = instruments.report()
     args.out.write_text(json.dumps(report, default=str), encoding="utf-8")
     return code
 

@@ -1,0 +1,536 @@
+"""Figure 5 — dedup and the known-URL skip with 1,000,000 stored articles.
+
+The story decisions are taken in MongoDB (healthcrawl/stories.py): nothing is read at start-up
+and nothing is held in memory, so a crawler's start-up, memory and per-item dedup cost should not
+grow with history. This script measures that, each figure as a ratio to the same run with 1,000
+stored articles (same mongod, same probes, same crawl):
+
+**The stored history** (generated, written directly in the current format with unordered bulk
+inserts): ``articles`` (story documents: ``story``, ``rank``, ``copies``, ``also_at``; 2 % of them
+with a reprint copy in ``also_at``), ``dedup_copies`` (a settled fingerprint per copy),
+``dedup_claims`` (43 keys per article: its 42 LSH band keys and its content key) and ``dropped``
+(15 % as many URLs dropped as not relevant, current lexicon version), plus the ``stories``
+marker in ``healthcrawl_meta`` so no migration scan runs; then the project's indexes
+(``storage.ensure_indexes``, and the known-URL skip's ``also_at_canonical_url``). The first 1,000
+articles are real: synthetic bodies from the corpus vocabulary, fingerprinted by the real
+``Fingerprinter``, real claims — the 1,000-article baseline database is exactly these. The
+others have a body and a minhash from a small pool and 43 random 64-bit claim keys (only the
+keys' presence and count matter for the claim index; an LSH key of a new copy meets one of them
+with probability ~1e-10), no search tokens (their text-index entries are left out).
+
+**Dedup cost per item** (the goal's figure): ``Stories.resolve_many`` — what the mongo pipeline's
+writer runs for each batch before writing — timed in this process on probe documents: 40 % new
+stories, 30 % edited reprints of a stored real article, 20 % exact copies at another URL, 10 %
+the stored URL itself. Batch size 1 (each call timed: p50/p95/p99 per item) and batches of 100
+(time per batch ÷ 100). Every decision is checked (reprint and copy → the stored story).
+Printed beside it: ``explain()`` of every query of stories.py and of the known-URL lookup at the
+large size (the plan's stages, keys and documents examined).
+
+**Start-up and memory** (a crawler, ``healthcrawl crawl``'s code path, bench/crawl_worker.py with
+``--instrument``): the four spiders replay a small generated corpus (2,000 articles, not stored
+yet) into the database: seconds from the process's start to its first article stored
+(acknowledged by mongod; the writer's first batch waits for 100 items or ``MONGO_FLUSH_INTERVAL``,
+2 s — the time to the first item handed to the pipeline is printed beside it), the process's
+peak RSS, and the writer's own ``resolve_many`` per batch ÷ items. Then the **known-URL skip**:
+the same crawl again, every article link known (stored, or in ``dropped``): seconds from the
+process's start to its first known-URL lookup answered, peak RSS, lookup time per list page.
+
+Goals at 1,000,000: start-up ≤ 5 s, peak RSS ≤ 400 MB, dedup p95 ≤ 2 ms per item; the known-URL
+skip's start-up and memory within the same bounds.
+
+    python bench/dedup_scale.py [--size 1000000] [--workdir DIR] [--probes 1000] [--crawl-articles 1000]
+
+``--size 20000`` is a quick run (a minute or two). With ``--workdir`` a second run reuses the
+loaded databases and the crawl reports of the first (the probes are new in every run). Generating 1,000,000 takes several minutes on
+2 cores and ~6 GB under the work folder (``df -h /tmp``). bench/run.py runs it with
+``BENCH_DEDUP_SIZE`` (default 1,000,000).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+# run as a script: the project root instead of bench/ (whose names must not shadow packages)
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench.common import Context, log, percentile, verdict  # noqa: E402
+
+SIZE = int(os.environ.get("BENCH_DEDUP_SIZE", "1000000"))
+BASE = 1000  # the baseline's stored articles, and the real (fingerprinted) ones at every size
+PROBES = 1000
+CRAWL_ARTICLES = 2000
+GOAL_STARTUP_S = 5.0
+GOAL_RSS_MB = 400.0
+GOAL_P95_MS = 2.0
+BATCH = 100
+CHUNK = 20_000  # articles per insert_many
+KEYS_PER_ARTICLE = 43  # 42 LSH bands + the content key (healthcrawl.dedup defaults)
+REPRINT_SHARE = 0.02
+DROPPED_SHARE = 0.15
+POOL = 200  # bodies and minhashes shared by the generated (not fingerprinted) articles
+SITES = (("gmw", "光明网", "https://health.gmw.cn/2025-{m:02d}/{d:02d}/content_{n}.htm"),
+         ("chinanews", "中国新闻网", "https://www.chinanews.com.cn/jk/2025/{m:02d}-{d:02d}/{n}.shtml"),
+         ("ce", "中国经济网", "https://www.ce.cn/xwzx/gnsz/gdxw/2025{m:02d}/{d:02d}/t2025{m:02d}{d:02d}_{n}.shtml"),
+         ("cnii", "中国信息产业网", "https://www.cnii.com.cn/yw/2025{m:02d}/t2025{m:02d}{d:02d}_{n}.html"))
+EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+# -- the stored history ----------------------------------------------------------------------------
+def site_of(i: int) -> tuple[str, str, str]:
+    return SITES[i % len(SITES)]
+
+
+def published_of(i: int) -> datetime:
+    return EPOCH + timedelta(seconds=20 * i)  # 1,000,000 articles over ~8 months
+
+
+def url_of(i: int) -> str:
+    day = published_of(i)
+    return site_of(i)[2].format(m=day.month, d=day.day, n=30_000_000 + i)
+
+
+def reprint_url_of(i: int) -> str:
+    return f"https://www.chinanews.com.cn/jk/2025/reprint/{60_000_000 + i}.shtml"
+
+
+def dropped_url_of(i: int) -> str:
+    return f"https://www.ce.cn/xwzx/gnsz/gdxw/irrelevant/t_{70_000_000 + i}.shtml"
+
+
+def body_of(i: int) -> str:
+    from bench import corpus  # noqa: PLC0415
+
+    rng = random.Random(i * 7919 + 13)
+    return "\n".join(corpus.paragraphs(rng, rng.random() > 0.15))
+
+
+def story_document(i: int, body: str, content_hash: str | None, dedup: dict, search: bool) -> dict[str, Any]:
+    """Article ``i`` as the writer stores it (healthcrawl.stories.story_operation's result)."""
+    from healthcrawl import stories  # noqa: PLC0415
+    from healthcrawl.article import SCHEMA_VERSION  # noqa: PLC0415
+
+    url, (site, site_name, _) = url_of(i), site_of(i)
+    published = published_of(i)
+    title = f"{site_name}健康频道第{i}号稿件：基层医疗服务能力持续提升"
+    own = {"url": url, "canonical_url": url, "site": site, "site_name": site_name, "title": title,
+           "published_at": published, "reason": "original", "similarity": None}
+    copies = [own]
+    if i % int(1 / REPRINT_SHARE) == 7:
+        copies.append({"url": reprint_url_of(i), "canonical_url": reprint_url_of(i), "site": "chinanews",
+                       "site_name": "中国新闻网", "title": title, "published_at": published + timedelta(hours=3),
+                       "reason": "reprint", "similarity": 0.81})
+    seen = published + timedelta(minutes=5)
+    doc = {"url": url, "canonical_url": url, "site": site, "site_name": site_name, "channel": "健康",
+           "title": title, "published_at": published, "source": site_name, "author": None, "editor": None,
+           "body": body, "images": [], "keywords": ["医疗", "基层"], "top_keywords": ["医疗"],
+           "relevance": {"score": 4.2, "relevant": True, "lexicon_version": "bench"},
+           "content_hash": content_hash, "dedup": dedup, "crawl": {"spider": site, "job_id": "bench"},
+           "schema_version": SCHEMA_VERSION, "story": url, "rank": stories.rank(published, url),
+           "copies": copies, "also_at": copies[1:], "first_seen": seen, "last_seen": seen}
+    if search:
+        from healthcrawl.segment import search_tokens  # noqa: PLC0415
+
+        doc["search_title"], doc["search_body"] = search_tokens(title), search_tokens(body)
+    return doc
+
+
+def copy_entries(doc: dict[str, Any], params: str) -> list[dict[str, Any]]:
+    """``dedup_copies`` entries of a story document: its own copy (root) and its reprints."""
+    url = doc["canonical_url"]
+    out = [{"_id": url, "content_hash": doc["content_hash"], "minhash": doc["dedup"]["minhash"],
+            "params": params, "published_at": doc["published_at"], "state": "settled", "parent": None,
+            "reason": "original", "similarity": None, "updated": doc["first_seen"]}]
+    for entry in doc["also_at"]:
+        out.append({"_id": entry["canonical_url"], "content_hash": doc["content_hash"],
+                    "minhash": doc["dedup"]["minhash"], "params": params, "published_at": entry["published_at"],
+                    "state": "settled", "parent": url, "reason": "reprint", "similarity": entry["similarity"],
+                    "updated": doc["first_seen"]})
+    return out
+
+
+def real_articles(fpr) -> tuple[list[dict], list[tuple[int, int]]]:
+    """The BASE real articles (fingerprinted) and their claims (key, article index)."""
+    docs, claims = [], []
+    for i in range(BASE):
+        body = body_of(i)
+        fp = fpr.fingerprint(body)
+        docs.append(story_document(i, body, fp.content_hash, fpr.dedup_field(fp), search=True))
+        keys = set(fp.bands) | {fpr.content_key(fp.content_hash)}
+        claims += [(k, i) for k in keys]
+    return docs, claims
+
+
+def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
+    """Write ``size`` stored articles and their dedup records into ``database`` (once: kept when
+    already there). Returns what was written and how long it took."""
+    import numpy as np  # noqa: PLC0415
+    import pymongo  # noqa: PLC0415
+
+    from healthcrawl import storage, stories  # noqa: PLC0415
+    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
+    from healthcrawl.middlewares.known import ALSO_AT_INDEX  # noqa: PLC0415
+    from healthcrawl.project import project_settings  # noqa: PLC0415
+    from healthcrawl.relevance import scorer_from_settings  # noqa: PLC0415
+
+    client = pymongo.MongoClient(ctx.mongod.uri)
+    db = client[database]
+    done = db["bench_meta"].find_one({"_id": "loaded"})
+    if done and done.get("size") == size:
+        client.close()
+        return done
+    client.drop_database(database)
+    started = time.monotonic()
+    fpr = Fingerprinter()
+    rng = np.random.default_rng(size)
+    real, real_claims = real_articles(fpr)
+    pool_bodies = [body_of(10**8 + j) for j in range(POOL)]
+    pool_minhash = [base64.b64encode(rng.integers(0, 2**32, 128, dtype=np.uint32).astype("<u4").tobytes()).decode()
+                    for _ in range(POOL)]
+    articles, copies = db["articles"], db[stories.COPIES]
+    counts = {"articles": 0, "copies": 0, "claims": 0, "dropped": 0}
+
+    def write(docs: list[dict]) -> None:
+        entries = [e for d in docs for e in copy_entries(d, fpr.params)]
+        articles.insert_many(docs, ordered=False)
+        copies.insert_many(entries, ordered=False)
+        counts["articles"] += len(docs)
+        counts["copies"] += len(entries)
+
+    write(real[:size])
+    for start in range(BASE, size, CHUNK):
+        end = min(size, start + CHUNK)
+        hashes = rng.integers(0, 2**63, (end - start, 3), dtype=np.int64)
+        write([story_document(i, pool_bodies[i % POOL], f"{h0:016x}{h1:016x}{h2 & 0xFFFFFFFF:08x}",
+                              {"params": fpr.params, "minhash": pool_minhash[i % POOL]}, search=False)
+               for i, (h0, h1, h2) in zip(range(start, end), hashes.tolist())])
+        if (end // CHUNK) % 10 == 0:
+            log(f"dedup scale: {end:,} articles written ({time.monotonic() - started:.0f} s)")
+    articles_s = time.monotonic() - started
+
+    # the claims: real keys first (their owners win a collision), then 43 random keys per generated
+    # article; inserted in key order (append-only inserts into the _id index)
+    real_keys = np.array([k for k, _ in real_claims], dtype=np.int64)
+    real_owners = np.array([i for _, i in real_claims], dtype=np.int64)
+    generated = max(0, size - BASE)
+    keys = np.concatenate([real_keys, rng.integers(-2**63, 2**63 - 1, generated * KEYS_PER_ARTICLE,
+                                                   dtype=np.int64, endpoint=True)])
+    owners = np.concatenate([real_owners, np.repeat(np.arange(BASE, BASE + generated, dtype=np.int64),
+                                                    KEYS_PER_ARTICLE)])
+    keys, first = np.unique(keys, return_index=True)
+    owners = owners[first]
+    del first
+    claims = db[stories.CLAIMS]
+    urls = [url_of(i) for i in range(size)]
+    batch = 50_000
+    for start in range(0, len(keys), batch):
+        claims.insert_many([{"_id": k, "url": urls[o]} for k, o in
+                            zip(keys[start:start + batch].tolist(), owners[start:start + batch].tolist())],
+                           ordered=False)
+        if (start // batch) % 100 == 99:
+            log(f"dedup scale: {start + batch:,} of {len(keys):,} claims written ({time.monotonic() - started:.0f} s)")
+    counts["claims"] = len(keys)
+    del keys, owners, urls
+    claims_s = time.monotonic() - started - articles_s
+
+    version = scorer_from_settings(project_settings()).lexicon.version
+    dropped = db[storage.DROPPED]
+    total_dropped = int(size * DROPPED_SHARE)
+    for start in range(0, total_dropped, 100_000):
+        dropped.insert_many([{"_id": dropped_url_of(i), "url": dropped_url_of(i), "site": "ce", "reason": "irrelevant",
+                              "score": 0.4, "lexicon_version": version, "first_seen": EPOCH, "last_seen": EPOCH}
+                             for i in range(start, min(total_dropped, start + 100_000))], ordered=False)
+    counts["dropped"] = total_dropped
+
+    db[stories.META].insert_one({"_id": "stories", "migrated": 0, "at": datetime.now(timezone.utc)})
+    index_started = time.monotonic()
+    storage.ensure_indexes(db)  # what a crawler's start-up runs: builds them here, once
+    articles.create_index([("also_at.canonical_url", 1)], name=ALSO_AT_INDEX)
+    client.admin.command("fsync")  # the load's dirty pages written before anything is timed
+    info = {"_id": "loaded", "size": size, **counts, "articles_s": round(articles_s, 1),
+            "claims_s": round(claims_s, 1), "indexes_s": round(time.monotonic() - index_started, 1),
+            "total_s": round(time.monotonic() - started, 1), "storage_mb": round(storage_mb(db), 1)}
+    db["bench_meta"].insert_one(info)
+    client.close()
+    log(f"dedup scale: {database} loaded: {json.dumps(info)}")
+    return info
+
+
+def storage_mb(db) -> float:
+    """On-disk size of the database's collections and indexes (MB)."""
+    stats = db.command("dbstats")
+    return (stats.get("storageSize", 0) + stats.get("indexSize", 0)) / 2**20
+
+
+# -- dedup cost: Stories.resolve_many on probe documents -------------------------------------------
+#: probes are new to the database in every run (a run with --workdir may reuse a loaded one)
+RUN = int(time.time()) % 100_000
+
+
+def probes(tag: str, offset: int, count: int) -> list[tuple[str, dict[str, Any], str | None]]:
+    """(kind, document, expected story) probe documents; ``tag`` makes their URLs unique,
+    ``offset`` their new stories' bodies. The same at every size of a run (the databases are
+    apart), new in each run."""
+    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
+
+    fpr = Fingerprinter()
+    rng = random.Random(f"probes-{tag}")
+    published = datetime(2026, 11, 10, 8, tzinfo=timezone.utc)
+    out = []
+    for n in range(count):
+        target = rng.randrange(BASE)
+        roll = rng.random()
+        serial = f"{tag}{RUN}-{n:06d}"
+        if roll < 0.4:
+            kind, url, body, story = "original", f"https://www.ce.cn/xwzx/probe/t_{serial}.shtml", \
+                body_of(10**9 + RUN * 10**6 + offset + n), None
+        elif roll < 0.7:
+            paras = body_of(target).split("\n")[:-1]
+            paras.insert(0, f"（转载自光明网，{serial}）")  # each reprint its own text
+            kind, url, body, story = "reprint", f"https://www.chinanews.com.cn/jk/probe/{serial}.shtml", \
+                "\n".join(paras).replace("的", "之", 3), url_of(target)
+        elif roll < 0.9:
+            kind, url, body, story = "content", f"https://www.cnii.com.cn/yw/probe/t_{serial}.html", \
+                body_of(target), url_of(target)
+        else:
+            kind, url, body, story = "known", url_of(target), body_of(target), url_of(target)
+        fp = fpr.fingerprint(body)
+        doc = {"canonical_url": url, "content_hash": fp.content_hash, "dedup": fpr.dedup_field(fp),
+               "published_at": published + timedelta(minutes=n)}
+        out.append((kind, doc, story))
+    return out
+
+
+def time_resolve(ctx: Context, database: str, items: list, batch: int) -> tuple[list[float], str]:
+    """Per-item milliseconds of ``Stories.resolve_many`` over ``items`` in batches of ``batch``
+    (batch time ÷ items), and how many decisions were right."""
+    import pymongo  # noqa: PLC0415
+
+    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
+    from healthcrawl.stories import Stories  # noqa: PLC0415
+
+    client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
+    resolver = Stories(client[database], Fingerprinter())
+    times, right, wrong = [], 0, []
+    for start in range(0, len(items), batch):
+        chunk = items[start:start + batch]
+        started = time.perf_counter()
+        decisions = resolver.resolve_many([doc for _, doc, _ in chunk])
+        elapsed = 1000 * (time.perf_counter() - started)
+        times += [elapsed / len(chunk)] * (len(chunk) if batch > 1 else 1)
+        for (kind, doc, story), decision in zip(chunk, decisions):
+            if kind == "known":
+                ok = decision.known and decision.story == story
+            else:
+                ok = not decision.known and decision.reason == kind and decision.story == (story or doc["canonical_url"])
+            right += ok
+            if not ok and len(wrong) < 3:
+                wrong.append(f"{kind} {doc['canonical_url']} -> {decision}")
+    client.close()
+    return times, f"{right}/{len(items)} right" + (f" (e.g. {'; '.join(wrong)})" if wrong else "")
+
+
+def dedup_cost(ctx: Context, database: str, count: int) -> dict[str, Any]:
+    time_resolve(ctx, database, probes("w", 0, 50), 1)  # warm-up (connection, cache): not counted
+    one, one_ok = time_resolve(ctx, database, probes("a", 100_000, count), 1)
+    many, many_ok = time_resolve(ctx, database, probes("b", 200_000, count), BATCH)
+    return {"p50": percentile(one, 50), "p95": percentile(one, 95), "p99": percentile(one, 99),
+            "ok": one_ok, "batch_p50": percentile(many, 50), "batch_p95": percentile(many, 95),
+            "batch_ok": many_ok}
+
+
+# -- explain() of the queries ----------------------------------------------------------------------
+def _stages(plan: dict) -> str:
+    stage = plan.get("stage", "?")
+    extra = f"[{plan['indexName']}]" if plan.get("indexName") else ""
+    inner = [_stages(p) for p in ([plan["inputStage"]] if "inputStage" in plan else plan.get("inputStages", []))]
+    return stage + extra + (f"({', '.join(inner)})" if inner else "")
+
+
+def explain_queries(ctx: Context, database: str) -> list[str]:
+    """Winning plan and documents examined of each query of stories.py and known.py."""
+    import pymongo  # noqa: PLC0415
+
+    from healthcrawl import storage, stories  # noqa: PLC0415
+    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
+
+    client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
+    db = client[database]
+    url, other = url_of(BASE // 2), url_of(BASE // 3)
+    key = Fingerprinter.content_key("0" * 40)
+    doc = {"canonical_url": "https://example.invalid/a", "url": "https://example.invalid/a", "title": "t",
+           "published_at": datetime(2026, 11, 10, tzinfo=timezone.utc), "content_hash": "0" * 40}
+    story_filter, story_update = stories.story_operation(doc, stories.Decision(url, url, "reprint", 0.9),
+                                                         datetime.now(timezone.utc))
+    entry = dict(stories.copy_entry(doc, stories.Decision(url, url, "reprint")))
+    # a note whose original is not stored (its original was never written): the worst case
+    note_filter, note_update = stories.legacy_note_operation("https://example.invalid/original", entry,
+                                                             datetime.now(timezone.utc))
+    finds = [
+        ("stories: copies seen before", stories.COPIES, {"_id": {"$in": [url, other, "https://example.invalid/a"]}}),
+        ("stories: owner of a claim key", stories.CLAIMS, {"_id": key}),
+        ("stories: the owner's fingerprint / a parent", stories.COPIES, {"_id": other}),
+        ("known: stored URLs", storage.ARTICLES, {"canonical_url": {"$in": [url, other]}, "stub": {"$ne": True}}),
+        ("known: reprint URLs", storage.ARTICLES, {"also_at.canonical_url": {"$in": [reprint_url_of(7), url]}}),
+        ("known: dropped URLs", storage.DROPPED, {"_id": {"$in": [dropped_url_of(1), url]}, "lexicon_version": "x"}),
+    ]
+    out = []
+    for name, collection, query in finds:
+        result = db.command("explain", {"find": collection, "filter": query}, verbosity="executionStats")
+        stats = result["executionStats"]
+        out.append(f"{name}: {collection}.find {_stages(result['queryPlanner']['winningPlan'])}, "
+                   f"keys examined {stats['totalKeysExamined']}, documents examined {stats['totalDocsExamined']}, "
+                   f"{stats['executionTimeMillis']} ms")
+    updates = [("stories: write a copy into its story (story_operation, upsert)", story_filter, story_update, True),
+               ("stories: legacy reprint note (legacy_note_operation)", note_filter, note_update, False)]
+    for name, query, update, upsert in updates:
+        result = db.command("explain", {"update": storage.ARTICLES,
+                                        "updates": [{"q": query, "u": update, "upsert": upsert}]},
+                            verbosity="executionStats")
+        stats = result["executionStats"]
+        out.append(f"{name}: articles.update {_stages(result['queryPlanner']['winningPlan'])}, "
+                   f"keys examined {stats['totalKeysExamined']}, documents examined {stats['totalDocsExamined']}, "
+                   f"{stats['executionTimeMillis']} ms")
+    client.close()
+    return out
+
+
+# -- the crawls ------------------------------------------------------------------------------------
+def crawl_corpus(ctx: Context, articles: int) -> Path:
+    from bench import corpus  # noqa: PLC0415
+
+    out = ctx.workdir / f"corpus-dedup-{articles}"
+    if not (out / "corpus.json").exists():
+        log(f"dedup scale: generating a crawl corpus of {articles} articles")
+        corpus.generate(out, articles)
+    return out
+
+
+def crawls(ctx: Context, database: str, corpus_dir: Path) -> dict[str, Any]:
+    """The crawl that stores the corpus, then the same crawl again (every link known)."""
+    settings = {"HEALTHCRAWL_KEEP_IRRELEVANT": False}  # irrelevant ones recorded in `dropped`
+    first = ctx.crawl(f"dedup-{database}-first", database, settings, corpus_dir=corpus_dir, instrument=True)
+    again = ctx.crawl(f"dedup-{database}-again", database, settings, corpus_dir=corpus_dir, instrument=True)
+    out = {}
+    for name, report in (("first", first), ("again", again)):
+        inst = report["instruments"]
+        per_item = [1000 * s / n for n, s in inst["resolve_many"] if n]
+        lookups = [1000 * s for _, s in inst["lookups"]]
+        out[name] = {
+            "articles": report["articles"], "stored": report["stored"], "skipped": report["skipped_known"],
+            "article_pages": report["article_pages"], "crawl_s": report["crawl_s"],
+            "rss_mb": report["peak_rss_mb"], "errors": report["errors"], "exit": report["exit_code"],
+            "to_item_s": inst["first_item_at"] and inst["first_item_at"] - report["spawned_at"],
+            "to_stored_s": inst["first_stored_at"] and inst["first_stored_at"] - report["spawned_at"],
+            "to_lookup_s": inst["first_lookup_at"] and inst["first_lookup_at"] - report["spawned_at"],
+            "resolve_batches": len(per_item),
+            "resolve_items": sum(n for n, _ in inst["resolve_many"]),
+            "resolve_p50": percentile(per_item, 50), "resolve_p95": percentile(per_item, 95),
+            "lookup_n": len(lookups), "lookup_p50": percentile(lookups, 50), "lookup_p95": percentile(lookups, 95),
+        }
+    return out
+
+
+# -- the figure ------------------------------------------------------------------------------------
+def run_size(ctx: Context, size: int, probe_count: int, corpus_dir: Path) -> dict[str, Any]:
+    database = f"bench_dedup_{size}"
+    loaded = load(ctx, database, size)
+    log(f"dedup scale at {size:,}: timing Stories.resolve_many on {probe_count} + {probe_count} probes")
+    cost = dedup_cost(ctx, database, probe_count)
+    log(f"dedup scale at {size:,}: {json.dumps(cost)}")
+    crawl = crawls(ctx, database, corpus_dir)
+    log(f"dedup scale at {size:,}: crawls {json.dumps(crawl)}")
+    return {"size": size, "database": database, "loaded": loaded, "cost": cost, "crawl": crawl}
+
+
+def fmt_s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "n/a" if not a or not b else f"{a / b:.2f} x"
+
+
+def report(small: dict[str, Any], large: dict[str, Any], explained: list[str]) -> str:
+    n = f"{large['size']:,}"
+    sc, lc = small["cost"], large["cost"]
+    s1, l1 = small["crawl"]["first"], large["crawl"]["first"]
+    s2, l2 = small["crawl"]["again"], large["crawl"]["again"]
+    load_info = large["loaded"]
+    log(f"dedup scale: stored history at {n}: {load_info['articles']:,} articles, {load_info['copies']:,} copies, "
+        f"{load_info['claims']:,} claims, {load_info['dropped']:,} dropped; written in {load_info['total_s']:.0f} s "
+        f"(articles {load_info['articles_s']:.0f} s, claims {load_info['claims_s']:.0f} s, indexes "
+        f"{load_info['indexes_s']:.0f} s), {load_info['storage_mb']:,.0f} MB on disk")
+    for line in explained:
+        log(f"dedup scale: explain at {n}: {line}")
+    for label, r in (("1,000", small), (n, large)):
+        c = r["crawl"]
+        log(f"dedup scale: crawl at {label}: first {c['first']['articles']} articles, {c['first']['stored']} stored, "
+            f"{c['first']['crawl_s']:.1f} s, first item handed to storage {fmt_s(c['first']['to_item_s'])}, "
+            f"resolve_many {c['first']['resolve_batches']} batches / {c['first']['resolve_items']} items "
+            f"p50 {c['first']['resolve_p50']:.2f} ms per item; again: {c['again']['article_pages']} article pages, "
+            f"{c['again']['skipped']} skipped as known, {c['again']['lookup_n']} lookups p50 "
+            f"{c['again']['lookup_p50']:.1f} ms p95 {c['again']['lookup_p95']:.1f} ms, exit codes "
+            f"{c['first']['exit']}/{c['again']['exit']}, errors {c['first']['errors']}/{c['again']['errors']}")
+    startup_ok = (l1["to_stored_s"] or 1e9) <= GOAL_STARTUP_S
+    known_ok = (l2["to_lookup_s"] or 1e9) <= GOAL_STARTUP_S and l2["rss_mb"] <= GOAL_RSS_MB
+    return "\n".join([
+        f"dedup start-up at {n} stored: first article stored {fmt_s(l1['to_stored_s'])} after the crawler started "
+        f"= {ratio(l1['to_stored_s'], s1['to_stored_s'])} {fmt_s(s1['to_stored_s'])} at 1,000 "
+        f"(goal: <= {GOAL_STARTUP_S:g} s) {verdict(startup_ok)}",
+        f"dedup peak RSS at {n} stored: {l1['rss_mb']:.0f} MB = {ratio(l1['rss_mb'], s1['rss_mb'])} "
+        f"{s1['rss_mb']:.0f} MB at 1,000 (goal: <= {GOAL_RSS_MB:g} MB) {verdict(l1['rss_mb'] <= GOAL_RSS_MB)}",
+        f"dedup cost at {n} stored, the crawl's writer: Stories.resolve_many p95 {l1['resolve_p95']:.2f} ms per item "
+        f"(per batch / items, {l1['resolve_batches']} batches, p50 {l1['resolve_p50']:.2f}) = "
+        f"{ratio(l1['resolve_p95'], s1['resolve_p95'])} p95 {s1['resolve_p95']:.2f} ms at 1,000 "
+        f"(goal: p95 <= {GOAL_P95_MS:g} ms) {verdict(l1['resolve_p95'] <= GOAL_P95_MS)}",
+        f"dedup cost at {n} stored, alone, batch 1: Stories.resolve_many p95 {lc['p95']:.2f} ms per item "
+        f"(p50 {lc['p50']:.2f}, p99 {lc['p99']:.2f}; {lc['ok']}) = {ratio(lc['p95'], sc['p95'])} p95 {sc['p95']:.2f} ms "
+        f"at 1,000 (goal: p95 <= {GOAL_P95_MS:g} ms) {verdict(lc['p95'] <= GOAL_P95_MS)}",
+        f"dedup cost at {n} stored, alone, batches of {BATCH}: p95 {lc['batch_p95']:.2f} ms per item (p50 "
+        f"{lc['batch_p50']:.2f}; {lc['batch_ok']}) = {ratio(lc['batch_p95'], sc['batch_p95'])} p95 "
+        f"{sc['batch_p95']:.2f} ms at 1,000 (goal: p95 <= {GOAL_P95_MS:g} ms) {verdict(lc['batch_p95'] <= GOAL_P95_MS)}",
+        f"known-URL skip at {n} stored (+{large['loaded']['dropped']:,} dropped): first lookup answered "
+        f"{fmt_s(l2['to_lookup_s'])} after start = {ratio(l2['to_lookup_s'], s2['to_lookup_s'])} "
+        f"{fmt_s(s2['to_lookup_s'])} at 1,000; peak RSS {l2['rss_mb']:.0f} MB = {ratio(l2['rss_mb'], s2['rss_mb'])} "
+        f"{s2['rss_mb']:.0f} MB; lookup p95 {l2['lookup_p95']:.1f} ms per list page = "
+        f"{ratio(l2['lookup_p95'], s2['lookup_p95'])} {s2['lookup_p95']:.1f} ms; {l2['skipped']} links skipped as "
+        f"known, {l2['article_pages']} article pages fetched "
+        f"(goal: <= {GOAL_STARTUP_S:g} s, <= {GOAL_RSS_MB:g} MB) {verdict(known_ok)}",
+    ])
+
+
+def measure(ctx: Context, size: int = SIZE, probe_count: int = PROBES, crawl_articles: int = CRAWL_ARTICLES) -> str:
+    corpus_dir = crawl_corpus(ctx, crawl_articles)
+    small = run_size(ctx, BASE, probe_count, corpus_dir)
+    large = run_size(ctx, size, probe_count, corpus_dir)
+    explained = explain_queries(ctx, large["database"])
+    out = report(small, large, explained)
+    (ctx.workdir / f"dedup-scale-{size}.json").write_text(
+        json.dumps({"small": small, "large": large, "explain": explained, "figures": out}, default=str, indent=1),
+        encoding="utf-8")
+    return out
+
+
+def main() -> None:
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=SIZE, help=f"stored articles of the large run (default {SIZE:,})")
+    parser.add_argument("--probes", type=int, default=PROBES, help="probe documents per batch size")
+    parser.add_argument("--crawl-articles", type=int, default=CRAWL_ARTICLES, help="articles of the crawl corpus")
+    parser.add_argument("--workdir", type=Path, help="keep the work folder here (a loaded database is reused)")
+    args = parser.parse_args()
+    with Context(args.workdir) as ctx:
+        print(measure(ctx, args.size, args.probes, args.crawl_articles))
+
+
+if __name__ == "__main__":
+    main()
