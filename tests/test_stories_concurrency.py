@@ -283,6 +283,35 @@ def test_n_processes_storing_copies_of_one_story_at_once_make_one_document(pool,
           f"{races} upsert race(s) retried, median span {sorted(spans)[len(spans) // 2] * 1000:.0f} ms")
 
 
+def test_the_same_copy_from_two_processes_at_once(pool, mongod, tmp_path):
+    """Two crawlers fetch the same article at the same time (overlapping crawls of one site), beside
+    two other copies of its story: the copy is in the story once."""
+    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
+    try:
+        for rep in range(8):
+            seed = 50_000 + rep
+            rng = random.Random(seed)
+            copies = make_copies(rng, 3)
+            twice = rng.choice(list(copies))
+            database = f"hc_conc_{uuid.uuid4().hex[:8]}"
+            storage.ensure_indexes(client[database])
+            start_at = time.time() + 0.2
+            tasks = [{"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
+                      "records": [storage.article_record(a)], "start_at": start_at,
+                      "seed": seed * 100 + i, "pause": rng.choice(PAUSES)}
+                     for i, a in enumerate([*copies.values(), copies[twice]])]
+            results = pool.map(store_copy, tasks, chunksize=1)
+            context = f"same copy twice, repetition {rep} seed {seed}"
+            try:
+                check_writers(results, context)
+                check_one_story(client[database], copies, results, context)
+                assert client[database][storage.ARTICLES].count_documents({}) == 1, context
+            finally:
+                client.drop_database(database)
+    finally:
+        client.close()
+
+
 def test_processes_writing_batches_of_several_stories_at_once(pool, mongod, tmp_path):
     """4 processes, each with one write batch holding one copy of each of three stories (and a
     story of its own), in a random order: the stories' copies are decided in batches, across
