@@ -197,7 +197,7 @@ def cmd_mongo(args: argparse.Namespace) -> int:
     port = settings.getint("HEALTHCRAWL_MONGO_PORT")
     try:
         if args.action == "start":
-            server = mongod.ensure_running(dbpath, port)
+            server = mongod.ensure_running(dbpath, port, settings.getfloat("HEALTHCRAWL_MONGO_CACHE_GB"))
             print(f"mongod running: {server.uri} (pid {server.pid}, data {dbpath})")
         elif args.action == "stop":
             print("mongod stopped" if mongod.stop(dbpath) else "mongod was not running")

@@ -135,6 +135,8 @@ class MongodServer:
 
     dbpath: Path
     port: int
+    #: WiredTiger cache (GB): the embedded server gets HEALTHCRAWL_MONGO_CACHE_GB, tests the default
+    cache_gb: float = 0.5
     pid: int | None = None
     _proc: subprocess.Popen | None = None
 
@@ -154,7 +156,7 @@ class MongodServer:
         self._proc = subprocess.Popen(
             [str(binary), "--dbpath", str(self.dbpath), "--bind_ip", "127.0.0.1",
              "--port", str(self.port), "--logpath", str(log), "--logappend",
-             "--wiredTigerCacheSizeGB", "0.5"],
+             "--wiredTigerCacheSizeGB", f"{self.cache_gb:g}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
         self.pid = self._proc.pid
@@ -263,7 +265,7 @@ def status(dbpath: Path) -> MongodServer | None:
 _start_lock = threading.Lock()
 
 
-def ensure_running(dbpath: Path | str, port: int) -> MongodServer:
+def ensure_running(dbpath: Path | str, port: int, cache_gb: float = 2.0) -> MongodServer:
     """Reuse the embedded mongod for ``dbpath`` if it runs, else start it on ``port``.
 
     Several crawlers of one process, or several processes, may ask at once: a thread lock and
@@ -281,7 +283,7 @@ def ensure_running(dbpath: Path | str, port: int) -> MongodServer:
         if port_open(port):
             raise EmbeddedMongoError(f"port 127.0.0.1:{port} is taken by another process: set "
                                      f"HEALTHCRAWL_MONGO_PORT to a free port or MONGO_URI to that server")
-        return MongodServer(dbpath=dbpath, port=port).start()
+        return MongodServer(dbpath=dbpath, port=port, cache_gb=cache_gb).start()
 
 
 def stop(dbpath: Path | str) -> bool:

@@ -108,6 +108,8 @@ MONGO_MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 HEALTHCRAWL_EMBEDDED_MONGO = os.environ.get("HEALTHCRAWL_EMBEDDED_MONGO", "1") not in ("0", "false", "no")
 HEALTHCRAWL_MONGO_DBPATH = os.environ.get("HEALTHCRAWL_MONGO_DBPATH", "var/mongo")
 HEALTHCRAWL_MONGO_PORT = int(os.environ.get("HEALTHCRAWL_MONGO_PORT", "27027"))
+#: WiredTiger cache of the embedded mongod (GB): the dedup claims of a million articles need ~1.5 GB
+HEALTHCRAWL_MONGO_CACHE_GB = float(os.environ.get("HEALTHCRAWL_MONGO_CACHE_GB", "2"))
 
 # --- offline replay and recording (healthcrawl/middlewares/replay.py) -------------------------
 HEALTHCRAWL_REPLAY_DIR = os.environ.get("HEALTHCRAWL_REPLAY_DIR") or None

@@ -87,7 +87,8 @@ def resolve_mongo_uri(settings: Any) -> str:
                            "set MONGO_URI=mongodb://host:port to store articles")
     try:
         server = mongod.ensure_running(settings.get("HEALTHCRAWL_MONGO_DBPATH", "var/mongo"),
-                                       settings.getint("HEALTHCRAWL_MONGO_PORT", 27027))
+                                       settings.getint("HEALTHCRAWL_MONGO_PORT", 27027),
+                                       settings.getfloat("HEALTHCRAWL_MONGO_CACHE_GB", 2.0))
     except mongod.EmbeddedMongoError as exc:
         raise StorageError(f"cannot run the embedded MongoDB: {exc}") from None
     return server.uri
@@ -169,6 +170,7 @@ ARTICLE_INDEXES = [
     # have no story until ensure_indexes has migrated them
     IndexModel([("story", ASCENDING)], unique=True, name="story_unique",
                partialFilterExpression={"story": {"$type": "string"}}),
+    IndexModel([("also_at.canonical_url", ASCENDING)], name="also_at_canonical_url"),
     IndexModel([("search_title", TEXT), ("search_body", TEXT)], name="search_text",
                weights={"search_title": 5, "search_body": 1}, default_language="none"),
 ]

@@ -12,8 +12,11 @@ Two collections hold the decision (both small documents, both written before the
   duplicate, or ``null``), ``reason``, ``similarity`` and ``state: "settled"`` (``"claiming"``
   while it is being decided).
 - ``dedup_claims`` — one entry per lookup key (the MinHash LSH band keys and the content key of
-  :class:`healthcrawl.dedup.Fingerprinter`), ``_id`` = the key, ``url`` = the first copy that
-  claimed it. The unique ``_id`` makes every key have exactly one owner, whichever process asks.
+  :class:`healthcrawl.dedup.Fingerprinter`), ``_id`` = the key, ``o`` = the first copy that
+  claimed it (its ``o``: a 64-bit hash of its canonical URL, indexed in ``dedup_copies``). The
+  unique ``_id`` makes every key have exactly one owner, whichever process asks. 43 claims a
+  copy make this the largest collection (≈ 43 million entries per million articles), so it is a
+  clustered collection (one B-tree keyed on ``_id``, no separate index) with 8-byte entries.
 
 **The protocol** for a copy C (:meth:`Stories.resolve`):
 
@@ -53,6 +56,7 @@ published earlier therefore corrects the document; nothing is duplicated.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -61,7 +65,7 @@ from typing import Any
 
 import numpy as np
 from pymongo import UpdateOne, WriteConcern
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure
 
 from healthcrawl.dedup import Fingerprinter
 
@@ -82,6 +86,12 @@ class Decision:
     reason: str  # how the copy was found: "original" | "reprint" | "content"
     similarity: float | None = None
     known: bool = False  # decided before (a re-crawl of the same URL and text)
+
+
+def owner_id(canonical_url: str) -> int:
+    """The 64-bit reference to a copy that its claims hold (a hash of its canonical URL)."""
+    return int.from_bytes(hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=8).digest(),
+                          "little", signed=True)
 
 
 def rank(published_at: datetime | None, canonical_url: str) -> str:
@@ -135,7 +145,8 @@ def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) 
     """(filter, update) for a reprint note of the old format (a spool written before stories): the
     entry joins the copies of the story that holds ``original``; no upsert."""
     url = entry["canonical_url"]
-    return ({"$or": [{"canonical_url": original}, {"copies.canonical_url": original}]}, [
+    # also_at = copies without the document's own: both conditions are indexed
+    return ({"$or": [{"canonical_url": original}, {"also_at.canonical_url": original}]}, [
         {"$set": {
             "copies": {"$concatArrays": [
                 {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
@@ -183,7 +194,7 @@ class Stories:
         if fresh:
             now = datetime.now(timezone.utc)
             self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": {
-                "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
+                "o": owner_id(url), "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
                 "params": fpr.params, "published_at": doc.get("published_at"), "state": "claiming",
                 "parent": None, "updated": now}}, upsert=True) for url, doc in fresh.items()], ordered=False)
             settled = {}
@@ -226,40 +237,41 @@ class Stories:
                signature: np.ndarray | None) -> tuple[str | None, str, float | None]:
         """Claim keys in ascending order; the first owner found similar is the parent."""
         i = 0
-        compared: set[str] = set()
+        mine = owner_id(url)
+        compared: set[int] = set()
         while i < len(keys):
             try:
-                self.claims.insert_many([{"_id": k, "url": url} for k in keys[i:]], ordered=True)
+                self.claims.insert_many([{"_id": k, "o": mine} for k in keys[i:]], ordered=True)
                 return None, "original", None
             except BulkWriteError as exc:
                 error = (exc.details.get("writeErrors") or [{}])[0]
                 if error.get("code") != 11000:
                     raise
                 i += error["index"]
-            owner = self.claims.find_one({"_id": keys[i]}, {"url": 1})
+            owner = (self.claims.find_one({"_id": keys[i]}) or {}).get("o")
             i += 1
-            other = owner and owner.get("url")
-            if not other or other == url or other in compared:
+            if owner is None or owner == mine or owner in compared:
                 continue  # my own claim (an earlier attempt), or a copy already found dissimilar
-            compared.add(other)
-            found = self._compare(other, content_hash, signature)
+            compared.add(owner)
+            found = self._compare(owner, content_hash, signature)
             if found:
-                return other, *found
+                return found
         return None, "original", None
 
-    def _compare(self, other: str, content_hash: str | None,
-                 signature: np.ndarray | None) -> tuple[str, float] | None:
-        theirs = self.copies.find_one({"_id": other}, {"content_hash": 1, "minhash": 1, "params": 1})
+    def _compare(self, owner: int, content_hash: str | None,
+                 signature: np.ndarray | None) -> tuple[str, str, float] | None:
+        """(the owner's canonical URL, reason, similarity) if the owner is similar, else None."""
+        theirs = self.copies.find_one({"o": owner}, {"content_hash": 1, "minhash": 1, "params": 1})
         if not theirs:
             return None
         if content_hash and theirs.get("content_hash") == content_hash:
-            return "content", 1.0
+            return theirs["_id"], "content", 1.0
         their_sig = self.fingerprinter.signature_from_field(theirs)
         if signature is None or their_sig is None:
             return None
         similarity = self.fingerprinter.similarity(signature, their_sig)
         if self.fingerprinter.is_reprint(similarity):
-            return "reprint", round(similarity, 4)
+            return theirs["_id"], "reprint", round(similarity, 4)
         return None
 
     def _root(self, url: str, entry: dict[str, Any]) -> str:
@@ -290,8 +302,14 @@ class Stories:
 
 
 def ensure_indexes(db) -> None:
-    """``dedup_claims`` and ``dedup_copies`` are keyed on ``_id``; nothing else is needed."""
-    db[COPIES].create_index("parent", name="parent")
+    """``dedup_claims`` as a clustered collection (created once; a database from before keeps its
+    ordinary one), ``dedup_copies`` indexed on the claims' owner reference ``o``."""
+    if CLAIMS not in db.list_collection_names(filter={"name": CLAIMS}):
+        try:
+            db.create_collection(CLAIMS, clusteredIndex={"key": {"_id": 1}, "unique": True})
+        except (CollectionInvalid, OperationFailure):  # another process created it first
+            pass
+    db[COPIES].create_index("o", name="owner")
 
 
 META = "healthcrawl_meta"
@@ -326,13 +344,13 @@ def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
         migrated += 1
         signature = fpr.signature_from_field(doc.get("dedup"))
         resolver.copies.update_one({"_id": url}, {"$setOnInsert": {
-            "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
+            "o": owner_id(url), "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
             "params": fpr.params, "published_at": doc.get("published_at"), "state": "settled",
             "parent": None, "reason": "original", "similarity": None}}, upsert=True)
         keys = resolver._keys(doc.get("content_hash"), signature)
         if keys:
             try:
-                resolver.claims.insert_many([{"_id": k, "url": url} for k in keys], ordered=False)
+                resolver.claims.insert_many([{"_id": k, "o": owner_id(url)} for k in keys], ordered=False)
             except BulkWriteError:
                 pass  # keys another stored article claimed first
     if "dedup_keys" in articles.index_information():

@@ -225,12 +225,13 @@ def abandon(db, a: Article, share: float) -> list[int]:
     first ``share`` of claims (ascending, as the protocol takes them); no article written."""
     resolver = stories.Stories(db, FPR)
     keys = resolver._keys(a.content_hash, FPR.signature_from_field(a.dedup))
-    db[stories.COPIES].insert_one({"_id": a.canonical_url, "content_hash": a.content_hash,
+    db[stories.COPIES].insert_one({"_id": a.canonical_url, "o": stories.owner_id(a.canonical_url),
+                                   "content_hash": a.content_hash,
                                    "minhash": a.dedup["minhash"], "params": FPR.params,
                                    "published_at": a.published_at, "state": "claiming", "parent": None,
                                    "updated": datetime.now(timezone.utc)})
     taken = keys[:max(1, int(len(keys) * share))]
-    db[stories.CLAIMS].insert_many([{"_id": k, "url": a.canonical_url} for k in taken])
+    db[stories.CLAIMS].insert_many([{"_id": k, "o": stories.owner_id(a.canonical_url)} for k in taken])
     return taken
 
 
