@@ -220,19 +220,33 @@ def crawl_run(mongod, db, tmp_path, items: list[Article], **settings) -> dict:
     return {k.split("/", 2)[2]: v for k, v in crawler.stats.get_stats().items() if k.startswith("healthcrawl/dedup/")}
 
 
-def abandon(db, a: Article, share: float) -> list[int]:
-    """What a crawler killed while claiming leaves: the copy's entry in state "claiming" and its
-    first ``share`` of claims (ascending, as the protocol takes them); no article written."""
+class Killed(BaseException):
+    """The crawler process stops here: nothing after it runs."""
+
+
+class KilledDuringClaims:
+    """A claims collection whose first insert is cut short: the server took the first ``share``
+    of the ordered insert when the crawler was killed."""
+
+    def __init__(self, target, share: float):
+        self._target, self._share = target, share
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)
+
+    def insert_many(self, documents, ordered=True, **kwargs):
+        self._target.insert_many(documents[:max(1, int(len(documents) * self._share))], ordered=True, **kwargs)
+        raise Killed()
+
+
+def abandon(db, a: Article, share: float) -> None:
+    """What a crawler killed while claiming leaves (through the protocol's own code): the copy's
+    entry in state "claiming" and the first ``share`` of its claims; no article written."""
     resolver = stories.Stories(db, FPR)
-    keys = resolver._keys(a.content_hash, FPR.signature_from_field(a.dedup))
-    db[stories.COPIES].insert_one({"_id": a.canonical_url, "o": stories.owner_id(a.canonical_url),
-                                   "content_hash": a.content_hash,
-                                   "minhash": a.dedup["minhash"], "params": FPR.params,
-                                   "published_at": a.published_at, "state": "claiming", "parent": None,
-                                   "updated": datetime.now(timezone.utc)})
-    taken = keys[:max(1, int(len(keys) * share))]
-    db[stories.CLAIMS].insert_many([{"_id": k, "o": stories.owner_id(a.canonical_url)} for k in taken])
-    return taken
+    resolver.claims = KilledDuringClaims(resolver.claims, share)
+    with pytest.raises(Killed):
+        resolver.resolve(storage.article_record(a)["doc"])
+    assert db[stories.COPIES].find_one({"_id": a.canonical_url})["state"] == "claiming"
 
 
 def decisions(db) -> dict[str, tuple]:
