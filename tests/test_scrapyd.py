@@ -153,17 +153,49 @@ def deploy(server: ScrapydServer, tmp_path, version: str) -> None:
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_four_spiders_scheduled_at_once_store_each_story_once(scrapyd, tmp_path, mongod, mongo_db_name):
+#: a downloader middleware for the scrapyd jobs of the test below, outside the project (the
+#: egg is the project): every request waits a second, as a live site may answer, so that a
+#: replayed crawl lasts seconds (instead of half of one) and the pair's crawls overlap although
+#: scrapyd starts one job per poll and a job's process needs a second or more to start
+LATENCY_MIDDLEWARE = """\
+import asyncio
+
+
+class Latency:
+    async def process_request(self, request, spider=None):
+        await asyncio.sleep(1.0)
+        return None
+"""
+
+
+def test_four_spiders_scheduled_at_once_store_each_story_once(tmp_path, mongod, mongo_db_name):
     """Issue 12's case: the four spiders scheduled together over the demo week (scrapyd runs
-    max_proc = 2 of them at a time; the reprint pair's two sites first, so they overlap) give the
+    max_proc = 2 of them at a time; the reprint pair's two sites first, so they overlap — checked
+    from their crawl_runs times; every request takes a second, see LATENCY_MIDDLEWARE) give the
     database one process gives: every relevant story of the week once (24 documents), the
     ce/chinanews reprint pair one document — the copy published first — with the other in also_at."""
-    deploy(scrapyd, tmp_path, "r1")
-    jobs = [scrapyd.call("schedule.json", [("project", "healthcrawl"), ("spider", spider),
-                                           ("since", WEEK[0]), ("until", WEEK[1]),
-                                           ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}")], post=True)["jobid"]
-            for spider in ("chinanews", "ce", "gmw", "cnii")]
-    finished = [wait_finished(scrapyd, job) for job in jobs]
+    from healthcrawl.settings import DOWNLOADER_MIDDLEWARES
+
+    require_binary("scrapyd-deploy")
+    extra = tmp_path / "latency"
+    extra.mkdir()
+    (extra / "hc_test_latency.py").write_text(LATENCY_MIDDLEWARE)
+    server = ScrapydServer(tmp_path / "scrapyd", USERNAME, PASSWORD,
+                           env={"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db_name,
+                                "HEALTHCRAWL_EMBEDDED_MONGO": "0", "PYTHONPATH": str(extra)}).start()
+    try:
+        deploy(server, tmp_path, "r1")
+        middlewares = json.dumps({**DOWNLOADER_MIDDLEWARES, "hc_test_latency.Latency": 1})
+        jobs = [server.call("schedule.json", [("project", "healthcrawl"), ("spider", spider),
+                                              ("since", WEEK[0]), ("until", WEEK[1]),
+                                              ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}"),
+                                              ("setting", f"DOWNLOADER_MIDDLEWARES={middlewares}")],
+                            post=True)["jobid"]
+                for spider in ("chinanews", "ce", "gmw", "cnii")]
+        finished = [wait_finished(server, job) for job in jobs]
+        logs = server.all_logs()
+    finally:
+        server.stop()
     assert sorted(f["spider"] for f in finished) == EXPECTED_SPIDERS
 
     manifest = json.loads((ARCHIVE.parent / "manifest.json").read_text(encoding="utf-8"))
@@ -179,10 +211,10 @@ def test_four_spiders_scheduled_at_once_store_each_story_once(scrapyd, tmp_path,
     finally:
         client.drop_database(mongo_db_name)
         client.close()
-    logs = scrapyd.all_logs()
     assert sorted(r["job_id"] for r in runs) == sorted(jobs) and {r["status"] for r in runs} == {"closed"}, logs[-4000:]
+    assert "hc_test_latency.Latency" in logs  # the jobs ran with the latency (listed as enabled)
     pair = [r for r in runs if r["spider"] in ("chinanews", "ce")]
-    assert max(r["start_time"] for r in pair) < min(r["end_time"] for r in pair)  # the pair's crawls overlapped
+    assert max(r["start_time"] for r in pair) < min(r["end_time"] for r in pair), pair  # the pair's crawls overlapped
     assert len(docs) == 24, [d["url"] for d in docs]
     assert {d["url"] for d in docs} == {a["url"] for a in wanted} - {reprint}
     with_copies = [d for d in docs if d["also_at"]]
