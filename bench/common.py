@@ -90,10 +90,19 @@ class Context:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     @property
+    def mongo_cache_gb(self) -> float:
+        """The embedded mongod's cache (``HEALTHCRAWL_MONGO_CACHE_GB``), or ``BENCH_MONGO_CACHE_GB``."""
+        if os.environ.get("BENCH_MONGO_CACHE_GB"):
+            return float(os.environ["BENCH_MONGO_CACHE_GB"])
+        from healthcrawl.project import project_settings  # noqa: PLC0415
+
+        return project_settings().getfloat("HEALTHCRAWL_MONGO_CACHE_GB", 2.0)
+
+    @property
     def mongod(self) -> MongodServer:
         if self._mongod is None:
-            log("starting mongod")
-            self._mongod = MongodServer(self.workdir / "mongo", free_port()).start()
+            log(f"starting mongod (WiredTiger cache {self.mongo_cache_gb:g} GB)")
+            self._mongod = MongodServer(self.workdir / "mongo", free_port(), cache_gb=self.mongo_cache_gb).start()
         return self._mongod
 
     # -- the corpus -------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ With ``--instrument`` (bench/dedup_scale.py) the report also has timings taken i
 by wrapping, in this process only, the methods that do the work (their behaviour is unchanged):
 when the first article was handed to the mongo pipeline and when the first one was stored
 (``MongoPipeline._stored``, in the writer thread, after the database acknowledged the batch),
-the writer's ``Stories.resolve_many`` calls (items, seconds), and the known-URL lookups of
+when the mongo pipeline was open (``open_spider``: connected, indexes checked) and when this
+script's ``main`` began (the interpreter and its imports done), the writer's ``Stories.resolve_many`` calls (items, seconds), and the known-URL lookups of
 ``SkipKnownMiddleware.lookup`` (links, seconds, when the first one answered). Times are epoch
 seconds (``time.time()``), comparable with the parent's clock.
 
@@ -55,6 +56,9 @@ class Instruments:
 
     def __init__(self):
         self.lock = threading.Lock()
+        self.main_at = time.time()  # the interpreter and this module's imports done
+        self.storage_ready: float | None = None
+        self.first_resolve: tuple[float, int, float] | None = None  # (started at, items, seconds)
         self.first_item: float | None = None
         self.first_stored: float | None = None
         self.first_lookup: float | None = None
@@ -68,13 +72,15 @@ class Instruments:
 
         me = self
         resolve_many, stored, lookup = Stories.resolve_many, MongoPipeline._stored, SkipKnownMiddleware.lookup
-        process_item = MongoPipeline.process_item
+        process_item, open_spider = MongoPipeline.process_item, MongoPipeline.open_spider
 
         def timed_resolve_many(self, docs):
-            started = time.perf_counter()
+            at, started = time.time(), time.perf_counter()
             out = resolve_many(self, docs)
             with me.lock:
                 me.resolve.append((len(docs), time.perf_counter() - started))
+                if me.first_resolve is None:
+                    me.first_resolve = (at, len(docs), time.perf_counter() - started)
             return out
 
         def timed_stored(self, records):
@@ -91,6 +97,11 @@ class Instruments:
                     me.first_lookup = time.time()
             return out
 
+        async def storage_ready(self):
+            await open_spider(self)
+            if me.storage_ready is None:
+                me.storage_ready = time.time()
+
         async def first_item(self, item):
             if me.first_item is None:
                 me.first_item = time.time()
@@ -99,10 +110,12 @@ class Instruments:
         Stories.resolve_many = timed_resolve_many
         MongoPipeline._stored = timed_stored
         MongoPipeline.process_item = first_item
+        MongoPipeline.open_spider = storage_ready
         SkipKnownMiddleware.lookup = timed_lookup
 
     def report(self) -> dict:
-        return {"first_item_at": self.first_item, "first_stored_at": self.first_stored,
+        return {"main_at": self.main_at, "storage_ready_at": self.storage_ready,
+                "first_resolve": self.first_resolve, "first_item_at": self.first_item, "first_stored_at": self.first_stored,
                 "first_lookup_at": self.first_lookup, "resolve_many": self.resolve, "lookups": self.lookups}
 
 
