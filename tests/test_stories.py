@@ -367,3 +367,26 @@ def test_migration_of_a_stub_leaves_no_stub_and_no_empty_document(schema1_db):
     doc = db.articles.find_one({"canonical_url": REPRINT})
     assert [e["canonical_url"] for e in doc["also_at"]] == [reprint_url]
     assert db.articles.count_documents({}) == 3
+
+
+@pytest.mark.xfail(strict=True, reason="BUGS12.md B6: the shown copy re-crawled with a later published_at "
+                                       "stays the document although another copy is earlier")
+def test_the_shown_copy_re_crawled_with_a_later_date_gives_way_to_the_earliest(mongo_db):
+    items = three_copies(EARLIEST["original-first"])  # original 09:00, exact copy 12:00, reprint 15:00
+    store(mongo_db, *items.values())
+    # the original's page now gives 18:00 (its first crawl had the list's date, or the time was corrected)
+    later = article(ORIGINAL, items[ORIGINAL].body, DAY.replace(hour=18), title=items[ORIGINAL].title)
+    store(mongo_db, later)
+    check_story(mongo_db, {**items, ORIGINAL: later}, EXACT)
+
+
+@pytest.mark.xfail(strict=True, reason="BUGS12.md B5: a schema-1 reprint note whose original is not "
+                                       "stored yet is lost (counted as stored)")
+def test_a_legacy_reprint_note_written_before_its_original_is_kept(mongo_db):
+    storage.ensure_indexes(mongo_db)
+    original = article(ORIGINAL, PAIRS["A-r3"]["a"]["body"], DAY.replace(hour=9))
+    note = article(REPRINT, PAIRS["A-r3"]["b"]["body"], DAY.replace(hour=12))
+    note.duplicate_of = {"canonical_url": ORIGINAL, "reason": "reprint", "similarity": 0.8}
+    storage.write_records(mongo_db.articles, [storage.article_record(note)])  # e.g. an old spool replayed
+    store(mongo_db, original)
+    assert [e["canonical_url"] for e in the_story(mongo_db)["also_at"]] == [REPRINT]
