@@ -431,12 +431,13 @@ def run_together(spiders: list[str], uri: str, database: str, spool: Path, *extr
 
 
 def snapshot(db) -> dict[str, dict]:
-    """Each document by canonical URL, without what a re-crawl may change (when it was seen, by
-    which job, search tokens), copies in URL order."""
+    """Each document by canonical URL, without what a re-crawl may change (when it was last seen,
+    by which job, search tokens), copies in URL order."""
     out = {}
     for d in db.articles.find({}, {"_id": 0, "last_seen": 0, "crawl": 0, "search_title": 0, "search_body": 0}):
         for name in ("copies", "also_at"):
-            d[name] = sorted(d[name], key=lambda e: e["canonical_url"])
+            d[name] = sorted(({k: v for k, v in e.items() if k != "last_seen"} for e in d[name]),
+                             key=lambda e: e["canonical_url"])
         out[d["canonical_url"]] = d
     return out
 
