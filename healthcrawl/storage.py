@@ -298,7 +298,8 @@ def record_operations(record: dict[str, Any]) -> list[UpdateOne]:
     one atomic pipeline update, upserted) under the decision the writer took for it
     (``record["_decision"]``; without one the article is a story of its own). A reprint note (an
     item that named its original itself, ``duplicate_of``) joins the copies of the story holding
-    that original, if it is stored."""
+    that original (:func:`write_note`: written alone, so that a note whose original is not
+    stored is seen, not counted as written)."""
     seen = record["seen"]
     if record["kind"] == "also_at":
         entry = dict(record["entry"], reason=record["entry"].get("reason") or "reprint")
@@ -341,21 +342,24 @@ def dropped_operation(record: dict[str, Any]) -> UpdateOne:
                      upsert=True)
 
 
-def write_records(collection: pymongo.collection.Collection, records: list[dict[str, Any]]):
-    """Write article records as the mongo pipeline does (each article's story decided first,
-    then one ordered bulk_write); for tests and tools."""
+def write_records(collection: pymongo.collection.Collection, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write records as the mongo pipeline does (each article's story decided first, the
+    articles in one ordered bulk_write, then the reprint notes one by one); for tests and tools.
+    Returns the reprint notes whose original is not stored (not written)."""
     articles = [r for r in records if r["kind"] == "article"]
     if articles:
         decisions = stories.Stories(collection.database, Fingerprinter()).resolve_many([r["doc"] for r in articles])
         for record, decision in zip(articles, decisions):
             record["_decision"] = decision
-    ops: list[UpdateOne] = []
-    for record in records:
-        if record["kind"] != "dropped":  # dropped records belong to the DROPPED collection
-            ops.extend(record_operations(record))
-    if not ops:
-        return None
-    return collection.bulk_write(ops, ordered=True)
+        collection.bulk_write([op for r in articles for op in record_operations(r)], ordered=True)
+    return [r for r in records if r["kind"] == "also_at" and not write_note(collection, r)]
+
+
+def write_note(collection: pymongo.collection.Collection, record: dict[str, Any]) -> bool:
+    """Write a reprint note (an ``also_at`` record) into the story holding its original; False
+    when no stored story holds it (nothing written)."""
+    (op,) = record_operations(record)
+    return collection.update_one(op._filter, op._doc).matched_count > 0
 
 
 # --- the spool: records waiting for the database -------------------------------------------------
@@ -476,7 +480,15 @@ class Spool:
             return []
         files = [p for p in self.directory.glob(f"{self.database}.*")
                  if p != self.path and (p.suffix == ".jsonl" or p.suffix.startswith(".replaying-"))]
-        return sorted((p for p in files if self.orphaned(p)), key=lambda p: p.name)
+        return sorted((p for p in files if self.orphaned(p)), key=self._written)
+
+    @staticmethod
+    def _written(path: Path) -> tuple[float, str]:
+        """Replay order: the oldest file first (a reprint note after the original it names)."""
+        try:
+            return path.stat().st_mtime, path.name
+        except OSError:
+            return 0.0, path.name
 
     @staticmethod
     def claim(path: Path) -> Path | None:

@@ -104,38 +104,57 @@ def rank(published_at: datetime | None, canonical_url: str) -> str:
 
 
 def copy_entry(doc: dict[str, Any], decision: Decision) -> dict[str, Any]:
-    """A copy as listed in its story's ``copies`` (and ``also_at`` when not the document)."""
+    """A copy as listed in its story's ``copies`` (and ``also_at`` when not the document); the
+    write adds its own ``first_seen``/``last_seen``."""
     return {"url": doc.get("url"), "canonical_url": doc["canonical_url"], "site": doc.get("site"),
             "site_name": doc.get("site_name"), "title": doc.get("title"),
             "published_at": doc.get("published_at"), "reason": decision.reason,
-            "similarity": decision.similarity}
+            "similarity": decision.similarity, "rank": rank(doc.get("published_at"), doc["canonical_url"])}
 
 
 def story_operation(doc: dict[str, Any], decision: Decision, seen: datetime) -> tuple[dict, list[dict]]:
     """(filter, pipeline update) writing one copy into its story's document, atomically and
-    idempotently (writing it twice changes nothing but ``last_seen``). Upsert it."""
+    idempotently (writing it twice changes nothing but ``last_seen``). Upsert it.
+
+    - The copy replaces the document's article fields when the story is new, when it is the copy
+      the document shows (a re-crawl refreshes it), or when its rank is at most the document's
+      ``rank`` — the smallest rank over ``copies``. So the earliest copy is shown whatever the
+      arrival order; if the shown copy's date moves later on a re-crawl, ``rank`` stays the
+      earliest copy's and that copy takes the document at its next write.
+    - ``copies`` gets this copy's entry with its own ``first_seen`` (the earliest write of this
+      copy) and ``last_seen``; the document's ``first_seen``/``last_seen`` are the shown copy's.
+    """
     url = doc["canonical_url"]
-    mine = rank(doc.get("published_at"), url)
-    fields = {k: v for k, v in doc.items() if k not in STORY_FIELDS and k not in ("also_at", "rank")}
-    fields.update(story=decision.story, rank=mine)
     entry = copy_entry(doc, decision)
+    mine = entry["rank"]
+    fields = {k: v for k, v in doc.items() if k not in STORY_FIELDS and k not in ("also_at", "rank")}
+    fields.update(story=decision.story)
     keep = {name: f"${name}" for name in STORY_FIELDS}
+    seen_ = {"$literal": seen}
+    others = {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}}
     pipeline = [
-        # this copy becomes (or stays) the document: the story is new, it is the document's own
-        # copy (a re-crawl), or it ranks before the document's copy
-        {"$set": {"_hc_take": {"$or": [{"$eq": [{"$ifNull": ["$rank", None]}, None]},
-                                      {"$eq": ["$canonical_url", url]},
-                                      {"$lt": [{"$literal": mine}, "$rank"]}]}}},
-        {"$replaceWith": {"$cond": ["$_hc_take", {"$mergeObjects": [keep, {"$literal": fields}]}, "$$ROOT"]}},
         {"$set": {
-            "copies": {"$concatArrays": [
-                {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
-                [{"$literal": entry}]]},
-            "first_seen": {"$min": [{"$ifNull": ["$first_seen", {"$literal": seen}]}, {"$literal": seen}]},
-            "last_seen": {"$max": [{"$ifNull": ["$last_seen", {"$literal": seen}]}, {"$literal": seen}]},
+            "_hc_first": {"$min": [{"$ifNull": [{"$first": {"$filter": {
+                "input": {"$ifNull": ["$copies", []]}, "cond": {"$eq": ["$$this.canonical_url", url]}}}}, None]},
+                seen_]},
+            "_hc_take": {"$or": [{"$eq": [{"$ifNull": ["$canonical_url", None]}, None]},
+                                 {"$eq": ["$canonical_url", url]},
+                                 {"$lte": [{"$literal": mine}, {"$ifNull": ["$rank", "~"]}]}]},
         }},
-        {"$set": {"also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
-        {"$unset": "_hc_take"},
+        # _hc_first above is the whole old entry (or the time): take its first_seen
+        {"$set": {"_hc_first": {"$cond": [{"$eq": [{"$type": "$_hc_first"}, "object"]},
+                                          {"$min": [{"$ifNull": ["$_hc_first.first_seen", seen_]}, seen_]},
+                                          "$_hc_first"]}}},
+        {"$replaceWith": {"$cond": [
+            "$_hc_take",
+            {"$mergeObjects": [keep, {"$literal": fields},
+                               {"first_seen": "$_hc_first", "last_seen": seen_, "_hc_first": "$_hc_first"}]},
+            "$$ROOT"]}},
+        {"$set": {"copies": {"$concatArrays": [
+            others, [{"$mergeObjects": [{"$literal": entry}, {"first_seen": "$_hc_first", "last_seen": seen_}]}]]}}},
+        {"$set": {"rank": {"$min": "$copies.rank"},
+                  "also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
+        {"$unset": ["_hc_take", "_hc_first"]},
     ]
     # "$type" lets the planner use the partial unique index on story (an equality alone does not)
     return {"story": {"$eq": decision.story, "$type": "string"}}, pipeline
@@ -334,11 +353,11 @@ def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
     for doc in articles.find({"story": {"$exists": False}}):
         url = doc["canonical_url"]
         own = Decision(url, None, "original")
-        copies = [copy_entry(doc, own)]
-        copies += [dict(e, reason=e.get("reason") or "reprint") for e in doc.get("also_at") or []
-                   if e.get("canonical_url") != url]
+        copies = [dict(copy_entry(doc, own), first_seen=doc.get("first_seen"), last_seen=doc.get("last_seen"))]
+        copies += [dict(e, reason=e.get("reason") or "reprint", rank=rank(e.get("published_at"), e["canonical_url"]))
+                   for e in doc.get("also_at") or [] if e.get("canonical_url") and e["canonical_url"] != url]
         articles.update_one({"_id": doc["_id"]}, {
-            "$set": {"story": url, "rank": rank(doc.get("published_at"), url), "copies": copies,
+            "$set": {"story": url, "rank": min(c["rank"] for c in copies), "copies": copies,
                      "also_at": copies[1:]},
             "$unset": {"dedup.keys": ""}})
         migrated += 1

@@ -421,6 +421,30 @@ class MongoPipeline:
             self._count(f"dedup:{'known' if decision.known else decision.reason}")
 
     def _write_role(self, role: str, records: list[dict], rejects: list[dict], retrying: bool) -> list[dict]:
+        notes = [r for r in records if r["kind"] == "also_at"]
+        if not notes:
+            return self._write_records(role, records, rejects, retrying)
+        waiting = self._write_records(role, [r for r in records if r["kind"] != "also_at"], rejects, retrying)
+        return waiting + self._write_notes(notes, rejects)
+
+    def _write_notes(self, notes: list[dict], rejects: list[dict]) -> list[dict]:
+        """Reprint notes (items that named their original: imported data, spools of the earlier
+        format), one by one: a note whose original is not stored is rejected, never lost."""
+        for i, note in enumerate(notes):
+            try:
+                written = storage.write_note(self.collections[storage.ARTICLES], note)
+            except storage.TRANSIENT_ERRORS:
+                self._count("write_failed_transient")
+                return notes[i:]
+            except Exception as exc:  # noqa: BLE001
+                return self._refused(notes[i:], exc)
+            if written:
+                self._stored([note])
+            else:
+                self._reject(note, "OriginalNotStored", f"its original {note['original']} is not stored", rejects)
+        return []
+
+    def _write_records(self, role: str, records: list[dict], rejects: list[dict], retrying: bool) -> list[dict]:
         collection = self.collections[role]
         if role == storage.ARTICLES and records:
             try:
