@@ -243,8 +243,9 @@ def db(mongo_db):
         reprint = fingerprinted(make_article(100 + n, url=url, canonical_url=url, site=site, site_name=name,
                                              title=title(original), body=ARTICLES[original]["body"],
                                              published_at=ARTICLES[original]["published_at"] + timedelta(hours=4)))
-        # seen after every original (a story's first_seen is its first copy's: BUGS12.md B4)
-        records.append(storage.article_record(reprint, now=datetime(2026, 11, 18, tzinfo=timezone.utc)))
+        # seen on the 15th: before e1 itself (the 17th) — the document's first_seen stays its shown
+        # copy's, so crawl-lag and found-late still answer for e1 (BUGS12.md B4)
+        records.append(storage.article_record(reprint, now=datetime(2026, 11, 15, tzinfo=timezone.utc)))
     storage.write_records(mongo_db[storage.ARTICLES], records)
     return mongo_db
 
