@@ -2,7 +2,7 @@
 
 Starts its own mongod, generates the corpus, runs ``scrapy bench`` and the crawls once and
 shares them between the figure scripts; prints each script's details on stderr and, at the end,
-one line per figure on stdout: ``name: value (goal)``. Takes about half an hour on a 2-core
+one line per figure on stdout: ``name: value (goal)``. Takes about 20 minutes on a 2-core
 machine, most of it dedup_scale generating 1,000,000 stored articles (``BENCH_DEDUP_SIZE=20000``
 for a quick run, or ``--only`` the other figures). Nothing is asserted: a missed goal is printed
 as MISSED with the figure.
