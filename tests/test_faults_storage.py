@@ -389,3 +389,37 @@ def test_an_unreadable_mongo_uri_is_one_line_without_its_password(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "is not a usable MongoDB URI" in lines[0], result.stderr[-2000:]
     assert "S3CRET" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+# --- the database refuses every write mid-crawl (a configuration changed under the crawl) ----------
+def test_a_database_that_refuses_the_batches_mid_crawl_keeps_them_and_fails_the_run(mongod, mongo_db, tmp_path, caplog):
+    from pymongo import WriteConcern
+
+    caplog.set_level(logging.WARNING)
+    pipeline = make_pipeline(mongod.uri, mongo_db.name, tmp_path, MONGO_BATCH_SIZE=10, MONGO_FLUSH_INTERVAL=0.1,
+                             MONGO_RETRY_INTERVAL=0.1, MONGO_CLOSE_TIMEOUT=2)
+
+    async def go():
+        await pipeline.open_spider()
+        for i in range(10):
+            await pipeline.process_item(make_article(i))
+        await asyncio.sleep(0.5)  # the first batch is written
+        # from here the server refuses every write of the pipeline: w: 2 on a standalone server
+        for role, coll in list(pipeline.collections.items()):
+            pipeline.collections[role] = coll.with_options(write_concern=WriteConcern(w=2))
+        pipeline.stories.copies = pipeline.stories.copies.with_options(write_concern=WriteConcern(w=2))
+        for i in range(10, 30):
+            await pipeline.process_item(make_article(i))
+        await pipeline.close_spider()
+    asyncio.run(go())
+
+    s = stats_of(pipeline)
+    assert mongo_db.articles.count_documents({}) == s["stored"] == 10
+    assert s["queued"] == 30 and s["left_in_spool"] == 20 and "lost" not in s and s["write_refused"] >= 1
+    assert failures_of(pipeline) == ["storage_refused"]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(e.startswith("run failed (storage_refused): MongoDB refuses writes: OperationFailure: cannot use 'w' > 1")
+               for e in errors), errors
+    # the next run, configured right, writes what was kept
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path), [])
+    assert mongo_db.articles.count_documents({}) == 30
