@@ -444,17 +444,21 @@ class MongoPipeline:
                 self._reject(note, "OriginalNotStored", f"its original {note['original']} is not stored", rejects)
         return []
 
+    def _away(self, records: list[dict], exc: BaseException, retrying: bool) -> list[dict]:
+        """The database is away (a transient error): the records wait, one WARNING per outage."""
+        if not retrying:
+            logger.warning("MongoDB unreachable (%s): keeping %d record(s) in memory and in %s",
+                           type(exc).__name__, len(records), self.spool.path)
+        self._count("write_failed_transient")
+        return records
+
     def _write_records(self, role: str, records: list[dict], rejects: list[dict], retrying: bool) -> list[dict]:
         collection = self.collections[role]
         if role == storage.ARTICLES and records:
             try:
                 self._decide(records)
             except storage.TRANSIENT_ERRORS as exc:
-                if not retrying:
-                    logger.warning("MongoDB unreachable (%s): keeping %d record(s) in memory and in %s",
-                                   type(exc).__name__, len(records), self.spool.path)
-                self._count("write_failed_transient")
-                return records
+                return self._away(records, exc, retrying)
             except Exception as exc:  # noqa: BLE001 - the decision cannot be taken: keep them all
                 return self._refused(records, exc)
         races = 0
@@ -482,11 +486,7 @@ class MongoPipeline:
                     k += 1
                 records = records[k:]
             except storage.TRANSIENT_ERRORS as exc:
-                if not retrying:
-                    logger.warning("MongoDB unreachable (%s): keeping %d record(s) in memory and in %s",
-                                   type(exc).__name__, len(records), self.spool.path)
-                self._count("write_failed_transient")
-                return records
+                return self._away(records, exc, retrying)
             except Exception as exc:  # noqa: BLE001 - a refusal of the batch: find whose it is
                 return self._one_by_one(collection, records, exc, rejects)
             else:
