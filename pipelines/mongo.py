@@ -5,12 +5,14 @@
 - ``process_item`` turns the item into its write record (the document, with the jieba search
   tokens of the text index; ≈ 1 ms, most blocks already segmented by the relevance pipeline's
   keywords) and hands it to a queue; a writer thread writes the records with one ``bulk_write``
-  per ``MONGO_BATCH_SIZE`` items or per ``MONGO_FLUSH_INTERVAL`` seconds. The reactor never
+  per ``MONGO_BATCH_SIZE`` items or per ``MONGO_FLUSH_INTERVAL`` seconds (journaled). The reactor never
   waits on the database. (The segmentation is pure Python: in the writer thread it held the GIL
   against the reactor, and every numpy call that released the GIL there cost the reactor up to a
   switch interval, 5 ms, to get it back — bench/pipeline_cost.py measured p95 ×2.)
-- Upserts are keyed on the unique ``canonical_url``: re-crawling updates ``last_seen`` and never
-  makes a second document, also when two processes write the same article at once.
+- Before a batch is written, the writer decides each article's story in MongoDB
+  (:mod:`healthcrawl.stories`: new story, reprint or same text, the same answer in every process);
+  each article is then one atomic upsert of its story's document (unique ``story``): re-crawling
+  updates ``last_seen`` and never makes a second document, also when processes write at once.
 - When the database goes away, batches stay in memory and are appended to a spool file; they are
   written when the database answers again, or by the next run (spool replay at start-up).
 - URIs are redacted in every log line and error (credentials never leave the settings).
