@@ -251,7 +251,7 @@ def check_writers(results: list[dict], context: str) -> None:
 @pytest.mark.parametrize("n", [2, 4, 8])
 def test_n_processes_storing_copies_of_one_story_at_once_make_one_document(pool, mongod, tmp_path, n):
     client = pymongo.MongoClient(mongod.uri, tz_aware=True)
-    races, pids, together, spans = 0, set(), 0, []
+    races, pids, together, spans, peak = 0, set(), 0, [], 0
     try:
         for rep in range(REPETITIONS):
             seed = 1000 * n + rep
@@ -273,13 +273,15 @@ def test_n_processes_storing_copies_of_one_story_at_once_make_one_document(pool,
             races += sum(r["counts"].get("upsert_race_retried", 0) for r in results)
             # all n writers inside the protocol at one moment (the latest start before the first end)
             together += max(r["began"] for r in results) < min(r["ended"] for r in results)
+            peak = max(peak, max(sum(r["began"] <= x["began"] < r["ended"] for r in results) for x in results))
             spans.append(max(r["ended"] for r in results) - min(r["began"] for r in results))
             pids.update(r["pid"] for r in results)
     finally:
         client.close()
     assert len(pids) >= n  # the copies were stored by n different processes at least
-    assert together >= 1, "the processes never overlapped: the machine is too loaded for this test to mean anything"
-    print(f"n={n}: {REPETITIONS} repetitions, all {n} writers at once in {together}, "
+    # most writers inside the protocol at one moment, over the repetitions (all n, on a quiet machine)
+    assert peak >= max(2, n // 2), "the writers hardly overlapped: the machine is too loaded for this test to mean anything"
+    print(f"n={n}: {REPETITIONS} repetitions, all {n} writers at once in {together}, peak {peak}, "
           f"{races} upsert race(s) retried, median span {sorted(spans)[len(spans) // 2] * 1000:.0f} ms")
 
 
