@@ -356,7 +356,7 @@ def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
         copies = [dict(copy_entry(doc, own), first_seen=doc.get("first_seen"), last_seen=doc.get("last_seen"))]
         copies += [dict(e, reason=e.get("reason") or "reprint", rank=rank(e.get("published_at"), e["canonical_url"]))
                    for e in doc.get("also_at") or [] if e.get("canonical_url") and e["canonical_url"] != url]
-        articles.update_one({"_id": doc["_id"]}, {
+        articles.update_one({"_id": doc["_id"], "story": {"$exists": False}}, {
             "$set": {"story": url, "rank": min(c["rank"] for c in copies), "copies": copies,
                      "also_at": copies[1:]},
             "$unset": {"dedup.keys": ""}})
