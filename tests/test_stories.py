@@ -13,14 +13,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import scrapy
 from scrapy.utils.test import get_crawler
 
 from healthcrawl import storage, stories
 from healthcrawl.article import BEIJING, Article
 from healthcrawl.dedup import Fingerprinter
-from pipelines.dedup import DedupPipeline
 from pipelines.mongo import MongoPipeline
+from tests.test_dedup import PlainSpider, crawl_run as dedup_crawl_run
 
 PAIRS = {p["id"]: p for p in (json.loads(line) for line in
          (Path(__file__).parent / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines()
@@ -202,28 +201,10 @@ def test_a_copy_re_crawled_with_another_text_is_in_one_place_only(mongo_db):
 
 
 # --- a copy abandoned while it was being decided ------------------------------------------------------
-class PlainSpider(scrapy.Spider):
-    name = "plain"
-
-
 def crawl_run(mongod, db, tmp_path, items: list[Article], **settings) -> dict:
     """The dedup and mongo pipelines over ``items``, as a crawl runs them; returns the dedup stats."""
-    crawler = get_crawler(PlainSpider, {"MONGO_URI": mongod.uri, "MONGO_DATABASE": db.name,
-                                        "HEALTHCRAWL_EMBEDDED_MONGO": False,
-                                        "MONGO_SPOOL_DIR": str(tmp_path / "spool"), **settings})
-    crawler.spider = crawler._create_spider()
-    dedup, mongo = DedupPipeline.from_crawler(crawler), MongoPipeline.from_crawler(crawler)
-
-    async def go():
-        await mongo.open_spider()
-        try:
-            for a in items:
-                await mongo.process_item(dedup.process_item(a))
-        finally:
-            await mongo.close_spider()
-
-    asyncio.run(go())
-    return {k.split("/", 2)[2]: v for k, v in crawler.stats.get_stats().items() if k.startswith("healthcrawl/dedup/")}
+    stats = dedup_crawl_run(mongod, db, tmp_path, items, **settings)
+    return {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("dedup/")}
 
 
 class Killed(BaseException):
