@@ -134,17 +134,15 @@ def story_operation(doc: dict[str, Any], decision: Decision, seen: datetime) -> 
     others = {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}}
     pipeline = [
         {"$set": {
-            "_hc_first": {"$min": [{"$ifNull": [{"$first": {"$filter": {
-                "input": {"$ifNull": ["$copies", []]}, "cond": {"$eq": ["$$this.canonical_url", url]}}}}, None]},
-                seen_]},
+            # this copy's entry as it was (absent: a new copy)
+            "_hc_old": {"$first": {"$filter": {"input": {"$ifNull": ["$copies", []]},
+                                               "cond": {"$eq": ["$$this.canonical_url", url]}}}},
             "_hc_take": {"$or": [{"$eq": [{"$ifNull": ["$canonical_url", None]}, None]},
                                  {"$eq": ["$canonical_url", url]},
                                  {"$lte": [{"$literal": mine}, {"$ifNull": ["$rank", "~"]}]}]},
         }},
-        # _hc_first above is the whole old entry (or the time): take its first_seen
-        {"$set": {"_hc_first": {"$cond": [{"$eq": [{"$type": "$_hc_first"}, "object"]},
-                                          {"$min": [{"$ifNull": ["$_hc_first.first_seen", seen_]}, seen_]},
-                                          "$_hc_first"]}}},
+        # this copy's first write: its old entry's first_seen, else now
+        {"$set": {"_hc_first": {"$min": [{"$ifNull": ["$_hc_old.first_seen", seen_]}, seen_]}}},
         {"$replaceWith": {"$cond": [
             "$_hc_take",
             {"$mergeObjects": [keep, {"$literal": fields},
@@ -154,7 +152,7 @@ def story_operation(doc: dict[str, Any], decision: Decision, seen: datetime) -> 
             others, [{"$mergeObjects": [{"$literal": entry}, {"first_seen": "$_hc_first", "last_seen": seen_}]}]]}}},
         {"$set": {"rank": {"$min": "$copies.rank"},
                   "also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
-        {"$unset": ["_hc_take", "_hc_first"]},
+        {"$unset": ["_hc_take", "_hc_first", "_hc_old"]},
     ]
     # "$type" lets the planner use the partial unique index on story (an equality alone does not)
     return {"story": {"$eq": decision.story, "$type": "string"}}, pipeline
@@ -164,13 +162,13 @@ def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) 
     """(filter, update) for a reprint note of the old format (a spool written before stories): the
     entry joins the copies of the story that holds ``original``; no upsert."""
     url = entry["canonical_url"]
+    entry = dict(entry, rank=rank(entry.get("published_at"), url), first_seen=seen, last_seen=seen)
     # also_at = copies without the document's own: both conditions are indexed
     return ({"$or": [{"canonical_url": original}, {"also_at.canonical_url": original}]}, [
         {"$set": {
             "copies": {"$concatArrays": [
                 {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
                 [{"$literal": entry}]]},
-            "last_seen": {"$max": ["$last_seen", {"$literal": seen}]},
         }},
         {"$set": {"also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
     ])
