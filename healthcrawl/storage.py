@@ -539,7 +539,3 @@ class Spool:
             logger.warning("spool %s: %d line(s) that are not records moved to %s", path.name, len(bad), target.name)
             if quarantine is not None:
                 quarantine[0] += len(bad)
-
-    @classmethod
-    def read(cls, path: Path) -> list[dict[str, Any]]:
-        return [r for batch in cls.read_batches(path, 10_000) for r in batch]

@@ -85,7 +85,6 @@ class MongoPipeline:
         self.names = {storage.ARTICLES: s.get("MONGO_COLLECTION", storage.ARTICLES),
                       storage.DROPPED: s.get("MONGO_DROPPED_COLLECTION", storage.DROPPED),
                       storage.REJECTS: s.get("MONGO_REJECTS_COLLECTION", storage.REJECTS)}
-        self.collection_name = self.names[storage.ARTICLES]
         self.batch_size = max(1, s.getint("MONGO_BATCH_SIZE", 100))
         self.flush_interval = s.getfloat("MONGO_FLUSH_INTERVAL", 2.0)
         self.connect_timeout = s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)
@@ -141,8 +140,6 @@ class MongoPipeline:
         concern = storage.write_concern(self.crawler.settings)
         self.collections = {role: db.get_collection(name, write_concern=concern)
                             for role, name in self.names.items()}
-        self.collection = self.collections[storage.ARTICLES]
-        self.dropped = self.collections[storage.DROPPED]
         storage.check_writes(db, concern, uri)
         self.stories = stories.Stories(db, fingerprinter_from_settings(self.crawler.settings),
                                        self.crawler.settings.getfloat("HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT", 10.0))
@@ -151,7 +148,7 @@ class MongoPipeline:
         except storage.TRANSIENT_ERRORS as exc:
             raise storage.StorageError(f"MongoDB at {storage.redact(uri)} went away: {_describe(exc)}") from None
         self.spool.check()
-        logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.collection_name)
+        logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.names[storage.ARTICLES])
         self._replay_leftovers()
 
     async def process_item(self, item: Any) -> Any:

@@ -67,9 +67,13 @@ def _wait_port(port: int, proc: subprocess.Popen, what: str, log: Path, timeout:
 
 # --- redis -------------------------------------------------------------------------------------
 class RedisServer:
-    def __init__(self, directory: Path):
+    """redis-server on a free port; ``durable``: with an append-only file fsynced on every write,
+    so it can be stopped by pid and started again on the same port with the same data."""
+
+    def __init__(self, directory: Path, durable: bool = False):
         self.binary = require_binary("redis-server")
         self.directory = directory
+        self.durable = durable
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -82,8 +86,8 @@ class RedisServer:
         log = self.directory / "redis.log"
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--logfile", str(log),
-             "--daemonize", "no", "--protected-mode", "yes"],
+             *(["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]),
+             "--dir", str(self.directory), "--logfile", str(log), "--daemonize", "no", "--protected-mode", "yes"],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
         _wait_port(self.port, self.proc, "redis-server", log)
         return self

@@ -17,7 +17,7 @@ from datasketch import MinHash
 from scrapy.utils.test import get_crawler
 
 from healthcrawl import settings as project_settings
-from healthcrawl import storage, stories
+from healthcrawl import stories
 from healthcrawl.article import BEIJING, Article
 from healthcrawl.dedup import Fingerprinter, content_hash, fingerprinter_from_settings, jaccard, normalise, shingle_hashes
 from healthcrawl.project import project_settings as scrapy_project_settings

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -31,46 +30,20 @@ import pytest
 import redis
 
 from healthcrawl import settings as project_settings
-from healthcrawl.mongod import free_port, port_open
-from tests.servers import ROOT, crawl_env, require_binary
+from healthcrawl.mongod import free_port
+from tests.servers import ROOT, RedisServer, crawl_env
 from tests.test_resilience import WINDOW, assert_stored_exactly_once, gmw_urls
 
 FRONTIER = f"healthcrawl:gmw:{WINDOW[0].replace('-', '')}-{WINDOW[1].replace('-', '')}"
 
 
 # --- Redis --------------------------------------------------------------------------------------------
-class DurableRedis:
+class DurableRedis(RedisServer):
     """redis-server with an append-only file (fsync on every write): stopped by pid and started
     again on the same port with the same data, as a Redis host restarted by its operator."""
 
     def __init__(self, directory: Path):
-        self.binary = require_binary("redis-server")
-        self.directory = directory
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> "DurableRedis":
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.directory),
-             "--logfile", str(self.directory / "redis.log"), "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while not port_open(self.port):
-            assert self.proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        return self
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(30)
-        self.proc = None
+        super().__init__(directory, durable=True)
 
     def wipe(self) -> None:
         """Lose the data (as a Redis restarted without persistence)."""

@@ -24,7 +24,7 @@ import pytest
 
 from healthcrawl.mongod import MongodServer, free_port
 from healthcrawl.urls import canonical_url
-from tests.hostile import CASES, DOWNLOAD_TIMEOUT, SCRIPT_TITLE, TRACKING, WINDOW, HostileServer, expected_title
+from tests.hostile import CASES, DOWNLOAD_TIMEOUT, SCRIPT_TITLE, WINDOW, HostileServer, expected_title
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import zipfile
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pymongo
 import pytest
@@ -69,16 +70,7 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
     assert refused.value.code == 401
 
     # --- deploy with scrapyd-deploy: the egg is built from setup.py (then checked, then uploaded)
-    project = project_copy(tmp_path / "project")
-    with (project / "scrapy.cfg").open("a") as cfg:
-        cfg.write(f"\n[deploy:hctest]\nurl = {scrapyd.url}\nproject = healthcrawl\n"
-                  "username = ${SCRAPYD_USERNAME}\npassword = ${SCRAPYD_PASSWORD}\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY")}
-    env.update({"SCRAPYD_USERNAME": USERNAME, "SCRAPYD_PASSWORD": PASSWORD})
-    egg = tmp_path / "healthcrawl.egg"
-    build = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=project, env=env,
-                           capture_output=True, text=True, timeout=300)
-    assert build.returncode == 0, build.stdout + build.stderr
+    project, env, egg = build_egg(scrapyd, tmp_path)
     names = zipfile.ZipFile(egg).namelist()
     for required in ("healthcrawl/extensions/runs.py", "healthcrawl/extensions/monitors.py",
                      "healthcrawl/distributed.py", "healthcrawl/data/lexicon.json", "healthcrawl/data/userdict.txt",
@@ -138,8 +130,9 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
     assert f"Process started: project='healthcrawl' spider='gmw' job='{job_id}'" in logs
 
 
-def deploy(server: ScrapydServer, tmp_path, version: str) -> None:
-    """Build the egg from a copy of the project and upload it with scrapyd-deploy."""
+def build_egg(server: ScrapydServer, tmp_path) -> tuple[Path, dict[str, str], Path]:
+    """A copy of the project with a ``[deploy:hctest]`` target (credentials from the environment)
+    and its egg built by scrapyd-deploy: (project folder, environment, egg)."""
     project = project_copy(tmp_path / "project")
     with (project / "scrapy.cfg").open("a") as cfg:
         cfg.write(f"\n[deploy:hctest]\nurl = {server.url}\nproject = healthcrawl\n"
@@ -147,10 +140,18 @@ def deploy(server: ScrapydServer, tmp_path, version: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY")}
     env.update({"SCRAPYD_USERNAME": USERNAME, "SCRAPYD_PASSWORD": PASSWORD})
     egg = tmp_path / "healthcrawl.egg"
-    for args in (["--build-egg", str(egg)], ["hctest", "--egg", str(egg), "--version", version]):
-        done = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), *args], cwd=project, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
+    build = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stdout + build.stderr
+    return project, env, egg
+
+
+def deploy(server: ScrapydServer, tmp_path, version: str) -> None:
+    """Build the egg from a copy of the project and upload it with scrapyd-deploy."""
+    project, env, egg = build_egg(server, tmp_path)
+    done = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "hctest", "--egg", str(egg), "--version", version],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 #: a downloader middleware for the scrapyd jobs of the test below, outside the project (the
