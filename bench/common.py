@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from healthcrawl.mongod import MongodServer, free_port  # noqa: E402
+from healthcrawl.storage.mongod import MongodServer, free_port  # noqa: E402
 
 PYTHON = sys.executable
 WINDOW = ("2026-11-09", "2026-11-15")

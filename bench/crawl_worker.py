@@ -66,8 +66,8 @@ class Instruments:
         self.lookups: list[tuple[int, float]] = []
 
     def install(self) -> None:
-        from healthcrawl.middlewares.known import SkipKnownMiddleware  # noqa: PLC0415
-        from healthcrawl.stories import Stories  # noqa: PLC0415
+        from healthcrawl.crawl.middlewares.known import SkipKnownMiddleware  # noqa: PLC0415
+        from healthcrawl.storage.stories import Stories  # noqa: PLC0415
         from pipelines.mongo import MongoPipeline  # noqa: PLC0415
 
         me = self
@@ -141,9 +141,10 @@ def main() -> int:
     if instruments:
         instruments.install()
     overrides = json.loads(args.settings)
-    from healthcrawl.cli import SITE_KEYS, run_crawl, _project_settings  # noqa: PLC0415
+    from healthcrawl.cli.crawl import SITE_KEYS, run_crawl  # noqa: PLC0415
+    from healthcrawl.project import project_settings  # noqa: PLC0415
 
-    extensions = dict(_project_settings().getdict("EXTENSIONS"))
+    extensions = dict(project_settings().getdict("EXTENSIONS"))
     extensions["bench.crawl_worker.ArticlePages"] = 900
     overrides["EXTENSIONS"] = extensions
     started = time.monotonic()

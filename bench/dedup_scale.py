@@ -1,6 +1,6 @@
 """Figure 5 — dedup and the known-URL skip with 1,000,000 stored articles.
 
-The story decisions are taken in MongoDB (healthcrawl/stories.py): nothing is read at start-up
+The story decisions are taken in MongoDB (healthcrawl/storage/stories.py): nothing is read at start-up
 and nothing is held in memory, so a crawler's start-up, memory and per-item dedup cost should not
 grow with history. This script measures that, each figure as a ratio to the same run with 1,000
 stored articles (same mongod, same probes, same crawl):
@@ -12,7 +12,7 @@ with a reprint copy in ``also_at``), ``dedup_copies`` (a settled fingerprint per
 ``{_id: key, o: owner}`` in the clustered collection ``stories.ensure_indexes`` creates) and ``dropped``
 (15 % as many URLs dropped as not relevant, current lexicon version), plus the ``stories``
 marker in ``healthcrawl_meta`` so no migration scan runs; then the project's indexes
-(``storage.ensure_indexes``, and the known-URL skip's ``also_at_canonical_url``). The first 1,000
+(``storage.collections.ensure_indexes``, and the known-URL skip's ``also_at_canonical_url``). The first 1,000
 articles are real: synthetic bodies from the corpus vocabulary, fingerprinted by the real
 ``Fingerprinter``, real claims — the 1,000-article baseline database is exactly these. The
 others have a body and a minhash from a small pool and 43 random 64-bit claim keys (only the
@@ -78,7 +78,7 @@ GOAL_RSS_MB = 400.0
 GOAL_P95_MS = 2.0
 BATCH = 100
 CHUNK = 20_000  # articles per insert_many
-KEYS_PER_ARTICLE = 43  # 42 LSH bands + the content key (healthcrawl.dedup defaults)
+KEYS_PER_ARTICLE = 43  # 42 LSH bands + the content key (healthcrawl.text.fingerprint defaults)
 REPRINT_SHARE = 0.02
 DROPPED_SHARE = 0.15
 POOL = 200  # bodies and minhashes shared by the generated (not fingerprinted) articles
@@ -119,8 +119,8 @@ def body_of(i: int) -> str:
 
 
 def story_document(i: int, body: str, content_hash: str | None, dedup: dict, search: bool) -> dict[str, Any]:
-    """Article ``i`` as the writer stores it (healthcrawl.stories.story_operation's result)."""
-    from healthcrawl import stories  # noqa: PLC0415
+    """Article ``i`` as the writer stores it (healthcrawl.storage.stories.story_operation's result)."""
+    from healthcrawl.storage import stories  # noqa: PLC0415
     from healthcrawl.article import SCHEMA_VERSION  # noqa: PLC0415
 
     url, (site, site_name, _) = url_of(i), site_of(i)
@@ -145,7 +145,7 @@ def story_document(i: int, body: str, content_hash: str | None, dedup: dict, sea
            "schema_version": SCHEMA_VERSION, "story": url, "rank": stories.rank(published, url),
            "copies": copies, "also_at": copies[1:], "first_seen": seen, "last_seen": seen}
     if search:
-        from healthcrawl.segment import search_tokens  # noqa: PLC0415
+        from healthcrawl.text.segment import search_tokens  # noqa: PLC0415
 
         doc["search_title"], doc["search_body"] = search_tokens(title), search_tokens(body)
     return doc
@@ -153,7 +153,7 @@ def story_document(i: int, body: str, content_hash: str | None, dedup: dict, sea
 
 def copy_entries(doc: dict[str, Any], params: str) -> list[dict[str, Any]]:
     """``dedup_copies`` entries of a story document: its own copy (root) and its reprints."""
-    from healthcrawl import stories  # noqa: PLC0415
+    from healthcrawl.storage import stories  # noqa: PLC0415
 
     url = doc["canonical_url"]
     out = [{"_id": url, "o": stories.owner_id(url), "content_hash": doc["content_hash"], "minhash": doc["dedup"]["minhash"],
@@ -186,11 +186,12 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
     import numpy as np  # noqa: PLC0415
     import pymongo  # noqa: PLC0415
 
-    from healthcrawl import storage, stories  # noqa: PLC0415
-    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
-    from healthcrawl.middlewares.known import ALSO_AT_INDEX  # noqa: PLC0415
+    from healthcrawl.storage import stories  # noqa: PLC0415
+    from healthcrawl.storage.collections import DROPPED, ensure_indexes  # noqa: PLC0415
+    from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
+    from healthcrawl.crawl.middlewares.known import ALSO_AT_INDEX  # noqa: PLC0415
     from healthcrawl.project import project_settings  # noqa: PLC0415
-    from healthcrawl.relevance import scorer_from_settings  # noqa: PLC0415
+    from healthcrawl.text.relevance import scorer_from_settings  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri)
     db = client[database]
@@ -254,7 +255,7 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
     claims_s = time.monotonic() - started - articles_s
 
     version = scorer_from_settings(project_settings()).lexicon.version
-    dropped = db[storage.DROPPED]
+    dropped = db[DROPPED]
     total_dropped = int(size * DROPPED_SHARE)
     for start in range(0, total_dropped, 100_000):
         dropped.insert_many([{"_id": dropped_url_of(i), "url": dropped_url_of(i), "site": "ce", "reason": "irrelevant",
@@ -264,7 +265,7 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
 
     db[stories.META].insert_one({"_id": "stories", "migrated": 0, "at": datetime.now(timezone.utc)})
     index_started = time.monotonic()
-    storage.ensure_indexes(db)  # what a crawler's start-up runs: builds them here, once
+    ensure_indexes(db)  # what a crawler's start-up runs: builds them here, once
     articles.create_index([("also_at.canonical_url", 1)], name=ALSO_AT_INDEX)
     client.admin.command("fsync")  # the load's dirty pages written before anything is timed
     info = {"_id": "loaded", "size": size, **counts, "articles_s": round(articles_s, 1),
@@ -291,7 +292,7 @@ def probes(tag: str, offset: int, count: int) -> list[tuple[str, dict[str, Any],
     """(kind, document, expected story) probe documents; ``tag`` makes their URLs unique,
     ``offset`` their new stories' bodies. The same at every size of a run (the databases are
     apart), new in each run."""
-    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
+    from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
 
     fpr = Fingerprinter()
     rng = random.Random(f"probes-{tag}")
@@ -326,8 +327,8 @@ def time_resolve(ctx: Context, database: str, items: list, batch: int) -> tuple[
     (batch time ÷ items), and how many decisions were right."""
     import pymongo  # noqa: PLC0415
 
-    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
-    from healthcrawl.stories import Stories  # noqa: PLC0415
+    from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
+    from healthcrawl.storage.stories import Stories  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
     resolver = Stories(client[database], Fingerprinter())
@@ -371,8 +372,9 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
     """Winning plan and documents examined of each query of stories.py and known.py."""
     import pymongo  # noqa: PLC0415
 
-    from healthcrawl import storage, stories  # noqa: PLC0415
-    from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
+    from healthcrawl.storage import stories  # noqa: PLC0415
+    from healthcrawl.storage.collections import ARTICLES, DROPPED  # noqa: PLC0415
+    from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
     db = client[database]
@@ -391,9 +393,9 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
         ("stories: owner of a claim key", stories.CLAIMS, {"_id": key}),
         ("stories: the owner's fingerprint", stories.COPIES, {"o": stories.owner_id(other)}),
         ("stories: a parent on the chain", stories.COPIES, {"_id": other}),
-        ("known: stored URLs", storage.ARTICLES, {"canonical_url": {"$in": [url, other]}, "stub": {"$ne": True}}),
-        ("known: reprint URLs", storage.ARTICLES, {"also_at.canonical_url": {"$in": [reprint_url_of(7), url]}}),
-        ("known: dropped URLs", storage.DROPPED, {"_id": {"$in": [dropped_url_of(1), url]}, "lexicon_version": "x"}),
+        ("known: stored URLs", ARTICLES, {"canonical_url": {"$in": [url, other]}, "stub": {"$ne": True}}),
+        ("known: reprint URLs", ARTICLES, {"also_at.canonical_url": {"$in": [reprint_url_of(7), url]}}),
+        ("known: dropped URLs", DROPPED, {"_id": {"$in": [dropped_url_of(1), url]}, "lexicon_version": "x"}),
     ]
     out = []
     for name, collection, query in finds:
@@ -405,7 +407,7 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
     updates = [("stories: write a copy into its story (story_operation, upsert)", story_filter, story_update, True),
                ("stories: legacy reprint note (legacy_note_operation)", note_filter, note_update, False)]
     for name, query, update, upsert in updates:
-        result = db.command("explain", {"update": storage.ARTICLES,
+        result = db.command("explain", {"update": ARTICLES,
                                         "updates": [{"q": query, "u": update, "upsert": upsert}]},
                             verbosity="executionStats")
         stats = result["executionStats"]

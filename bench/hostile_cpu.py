@@ -55,8 +55,8 @@ from typing import Callable
 # run as a script: the project root instead of bench/ (whose names must not shadow packages)
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from healthcrawl.fixtures import make_response  # noqa: E402
-from healthcrawl.extractors import ce, chinanews, cnii, gmw  # noqa: E402
+from healthcrawl.crawl.fixtures import make_response  # noqa: E402
+from healthcrawl.crawl.extractors import ce, chinanews, cnii, gmw  # noqa: E402
 from pipelines.clean import clean_body, clean_field  # noqa: E402
 
 GOAL = 3.0

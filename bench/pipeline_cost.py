@@ -6,7 +6,7 @@ project's ITEM_PIPELINES (clean → validate → dedup → relevance → mongo, 
 settings as Scrapy builds them) against a real mongod, each ``process_item`` timed (awaited when
 it is a coroutine). The dedup pipeline only fingerprints; the mongo pipeline's ``process_item``
 builds the document (jieba search tokens included) and queues it; its writer thread decides each
-batch's stories in MongoDB (healthcrawl/stories.py) and writes the batches concurrently, as in a
+batch's stories in MongoDB (healthcrawl/storage/stories.py) and writes the batches concurrently, as in a
 crawl (its time per batch, decisions included, is printed too, for information). Baseline, same run: Scrapy's own time per page
 in ``scrapy bench`` (1 / its pages per second). Goal: total p95 ≤ 10 ms.
 
@@ -52,8 +52,8 @@ def make_items(ctx: Context, limit: int) -> list:
     """Article items from the corpus pages, as the spiders make them (every n-th article)."""
     from scrapy.utils.test import get_crawler  # noqa: PLC0415
 
-    from healthcrawl.fixtures import make_response  # noqa: PLC0415
-    from healthcrawl.middlewares.replay import mirror_path  # noqa: PLC0415
+    from healthcrawl.crawl.fixtures import make_response  # noqa: PLC0415
+    from healthcrawl.crawl.middlewares.replay import mirror_path  # noqa: PLC0415
     from spiders.ce import CeSpider  # noqa: PLC0415
     from spiders.chinanews import ChinanewsSpider  # noqa: PLC0415
     from spiders.cnii import CniiSpider  # noqa: PLC0415
@@ -83,7 +83,7 @@ def run_pipelines(ctx: Context, items: list) -> dict:
     from scrapy.utils.misc import build_from_crawler, load_object  # noqa: PLC0415
     from scrapy.utils.test import get_crawler  # noqa: PLC0415
 
-    from healthcrawl import storage  # noqa: PLC0415
+    from healthcrawl.text.segment import search_tokens  # noqa: PLC0415
     from spiders.gmw import GmwSpider  # noqa: PLC0415
 
     settings = project_settings({
@@ -160,16 +160,16 @@ def run_pipelines(ctx: Context, items: list) -> dict:
             if hasattr(pipeline, "close_spider"):
                 await call(pipeline.close_spider)
 
-    original_tokens = storage.search_tokens
+    original_tokens = search_tokens
     if SEARCH_TOKENS == "compute":
-        storage.search_tokens = lambda *texts: (original_tokens(*texts), "")[1]
+        search_tokens = lambda *texts: (original_tokens(*texts), "")[1]
     elif SEARCH_TOKENS == "off":
-        storage.search_tokens = lambda *texts: ""
+        search_tokens = lambda *texts: ""
     counters = cpu_times()
     try:
         asyncio.run(go())
     finally:
-        storage.search_tokens = original_tokens
+        search_tokens = original_tokens
     return {"timings": timings, "totals": totals, "cpu": cpu, "cpu_totals": cpu_totals,
             "writer": writer_ms, "dropped": dropped,
             "stats": crawler.stats.get_stats(), "steal": steal_share(counters, cpu_times())}

@@ -2,7 +2,7 @@
 
 After the crawl of figure 1, the same four spiders crawl the same window into the same database
 again. List pages are fetched again; article links whose article is stored (or recorded as a
-reprint in an original's ``also_at``) are skipped by healthcrawl/middlewares/known.py in one
+reprint in an original's ``also_at``) are skipped by healthcrawl/crawl/middlewares/known.py in one
 MongoDB lookup per list page. Baseline, same run: the article pages the first crawl requested.
 Goal: the second crawl requests at most 5 % of them.
 

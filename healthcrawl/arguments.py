@@ -1,7 +1,7 @@
 """Arguments checked before anything starts: one line naming the problem, exit status 2.
 
 Used by the ``healthcrawl`` commands (:class:`Parser`, the argparse types, the checks in
-``cli.py``) and by the spiders (:func:`check_spider_arguments` from ``NewsSpider.__init__`` and
+``healthcrawl/cli/``) and by the spiders (:func:`check_spider_arguments` from ``NewsSpider.__init__`` and
 from ``scrapy crawl`` before its crawler starts), so ``healthcrawl crawl --since …`` and
 ``scrapy crawl gmw -a since=…`` refuse the same things the same way:
 
@@ -23,7 +23,7 @@ import urllib.parse
 from datetime import date, datetime
 from typing import Any, NoReturn
 
-from healthcrawl import dates
+from healthcrawl.text import dates
 
 #: characters MongoDB refuses in a database name (on any platform), and its length limit in bytes
 _DATABASE_FORBIDDEN = '/\\. "$*<>:|?\0'

@@ -54,14 +54,14 @@ class Article:
     relevance: dict[str, Any] | None = None
     #: sha1 of the normalised body; the same text at another URL is a duplicate
     content_hash: str | None = None
-    #: the story's other copies (reprints elsewhere), written by storage (healthcrawl/stories.py):
+    #: the story's other copies (reprints elsewhere), written by storage (healthcrawl/storage/stories.py):
     #: [{"url", "canonical_url", "site", "site_name", "title", "published_at", "reason", "similarity"}]
     also_at: list[dict[str, Any]] = field(default_factory=list)
     #: set only by whoever already knows an item is a copy (imported data): {"canonical_url" of
     #: the original, "reason", "similarity"}; the item joins the original's story as a copy.
-    #: Crawled items never carry it: storage decides (healthcrawl/stories.py)
+    #: Crawled items never carry it: storage decides (healthcrawl/storage/stories.py)
     duplicate_of: dict[str, Any] | None = None
-    #: the MinHash fingerprint of the body: {"params", "minhash"} (healthcrawl/dedup.py)
+    #: the MinHash fingerprint of the body: {"params", "minhash"} (healthcrawl/text/fingerprint.py)
     dedup: dict[str, Any] = field(default_factory=dict)
     #: crawl metadata: spider, job_id, template, date_source, fields (how each was extracted),
     #: pages (multi-page articles), first_seen/last_seen (set by the mongo pipeline)

@@ -12,8 +12,8 @@ BOT_NAME = "healthcrawl"
 
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
-#: `scrapy crawl` exits 1 when the run failed (healthcrawl/failure.py)
-COMMANDS_MODULE = "healthcrawl.commands"
+#: `scrapy crawl` exits 1 when the run failed (healthcrawl/ops/failure.py)
+COMMANDS_MODULE = "healthcrawl.cli.scrapy_commands"
 
 # --- politeness ------------------------------------------------------------------------------
 USER_AGENT = "healthcrawl/0.1 (+health big-data and policy research bulletin; polite crawler)"
@@ -34,7 +34,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-#: Per-site download slots (healthcrawl/middlewares/siteslot.py puts every request of a site in
+#: Per-site download slots (healthcrawl/crawl/middlewares/siteslot.py puts every request of a site in
 #: the slot named after it); the e-paper host has its own slot: it wants 15-30 s between requests.
 DOWNLOAD_SLOTS = {
     "gmw": {"concurrency": 4, "delay": 0.5, "randomize_delay": True},
@@ -50,19 +50,19 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # --- components ------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # answers from / records to a mirror tree; sits next to the downloader
-    "healthcrawl.middlewares.replay.ReplayMiddleware": 950,
+    "healthcrawl.crawl.middlewares.replay.ReplayMiddleware": 950,
     # HTTP 491 from the e-paper host means "slow down", not a page
-    "healthcrawl.middlewares.throttle.SlowDownMiddleware": 560,
+    "healthcrawl.crawl.middlewares.throttle.SlowDownMiddleware": 560,
     # one download slot per site (politeness per site, see DOWNLOAD_SLOTS)
-    "healthcrawl.middlewares.siteslot.SiteSlotMiddleware": 540,
+    "healthcrawl.crawl.middlewares.siteslot.SiteSlotMiddleware": 540,
     # pages with no usable charset declaration: UTF-8, else GB18030 (a superset of GB2312/GBK)
-    "healthcrawl.middlewares.charset.CharsetMiddleware": 580,
+    "healthcrawl.crawl.middlewares.charset.CharsetMiddleware": 580,
 }
 
 SPIDER_MIDDLEWARES = {
     # incremental crawling: article links of a list page whose article is already stored are
     # not requested again (one MongoDB lookup per list page, off the reactor)
-    "healthcrawl.middlewares.known.SkipKnownMiddleware": 950,
+    "healthcrawl.crawl.middlewares.known.SkipKnownMiddleware": 950,
 }
 #: skip article pages already stored or dropped as irrelevant under the current lexicon
 #: (off: every listed article is downloaded and processed again)
@@ -78,14 +78,14 @@ ITEM_PIPELINES = {
 
 FEED_EXPORT_ENCODING = "utf-8"
 #: a dropped item is one INFO line with its reason and URL (not a dump of the item)
-LOG_FORMATTER = "healthcrawl.logformatter.HealthcrawlLogFormatter"
+LOG_FORMATTER = "healthcrawl.crawl.logformatter.HealthcrawlLogFormatter"
 
 # --- storage (pipelines/mongo.py) ------------------------------------------------------------
 #: Unset: healthcrawl runs its embedded mongod (see HEALTHCRAWL_EMBEDDED_MONGO).
 MONGO_URI = os.environ.get("MONGO_URI") or None
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "healthcrawl")
 MONGO_COLLECTION = "articles"
-#: URLs dropped as not relevant (+ lexicon version): a re-crawl skips them (middlewares/known.py)
+#: URLs dropped as not relevant (+ lexicon version): a re-crawl skips them (crawl/middlewares/known.py)
 MONGO_DROPPED_COLLECTION = "dropped"
 MONGO_BATCH_SIZE = 100
 #: seconds between flushes of a partly filled batch
@@ -111,11 +111,11 @@ HEALTHCRAWL_MONGO_PORT = int(os.environ.get("HEALTHCRAWL_MONGO_PORT", "27027"))
 #: WiredTiger cache of the embedded mongod (GB): the dedup claims of a million articles need ~1.5 GB
 HEALTHCRAWL_MONGO_CACHE_GB = float(os.environ.get("HEALTHCRAWL_MONGO_CACHE_GB", "2"))
 
-# --- offline replay and recording (healthcrawl/middlewares/replay.py) -------------------------
+# --- offline replay and recording (healthcrawl/crawl/middlewares/replay.py) -------------------------
 HEALTHCRAWL_REPLAY_DIR = os.environ.get("HEALTHCRAWL_REPLAY_DIR") or None
 HEALTHCRAWL_RECORD_DIR = os.environ.get("HEALTHCRAWL_RECORD_DIR") or None
 
-# --- crawl window (healthcrawl/spider.py) ----------------------------------------------------
+# --- crawl window (healthcrawl/crawl/spider.py) ----------------------------------------------------
 #: default window when a spider gets no ``since``: the last N days
 HEALTHCRAWL_DEFAULT_DAYS = 7
 #: list pages followed per channel at most, whatever the dates say
@@ -123,7 +123,7 @@ HEALTHCRAWL_MAX_LIST_PAGES = 30
 #: pages of one multi-page article followed at most
 HEALTHCRAWL_MAX_ARTICLE_PAGES = 20
 
-# --- slow-down answers (healthcrawl/middlewares/throttle.py) -----------------------------------
+# --- slow-down answers (healthcrawl/crawl/middlewares/throttle.py) -----------------------------------
 HEALTHCRAWL_SLOWDOWN_CODES = [491]
 HEALTHCRAWL_SLOWDOWN_DELAY = 30.0
 HEALTHCRAWL_SLOWDOWN_RETRIES = 3
@@ -144,10 +144,10 @@ HEALTHCRAWL_DEDUP_SHINGLE = 5
 #: LSH bands (rows per band = NUM_PERM // BANDS); 42 x 3 finds 94% of pairs at J=0.4, 99.6% at 0.5
 HEALTHCRAWL_DEDUP_BANDS = 42
 #: how long a copy waits for another copy of its story that is still being decided (healthcrawl/
-#: stories.py) before deciding that one itself (its crawler stopped while claiming)
+#: storage/stories.py) before deciding that one itself (its crawler stopped while claiming)
 HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT = 10.0
 
-#: relevance (pipelines/relevance.py, healthcrawl/relevance.py): relevant = health AND (digital OR
+#: relevance (pipelines/relevance.py, healthcrawl/text/relevance.py): relevant = health AND (digital OR
 #: policy) AND NOT markets; see README.md ("Processing") for the rule, the lexicon format and P/R figures
 #: category score thresholds (weighted lexicon hits: title x3, lead x2, body x1)
 HEALTHCRAWL_RELEVANCE_MIN_HEALTH = 6.0
@@ -165,7 +165,7 @@ HEALTHCRAWL_KEEP_IRRELEVANT = os.environ.get("HEALTHCRAWL_KEEP_IRRELEVANT", "0")
 HEALTHCRAWL_TOP_KEYWORDS = 10
 HEALTHCRAWL_KEYWORDS_MAX_CHARS = 800
 
-# --- the weekly bulletin (healthcrawl/bulletin.py) --------------------------------------------
+# --- the weekly bulletin (healthcrawl/reports/) ----------------------------------------------------------
 #: articles picked automatically (relevance, then date) when no --pick file is given
 HEALTHCRAWL_BULLETIN_LIMIT = 10
 HEALTHCRAWL_BULLETIN_CENTRE = "北京市卫生健康大数据与政策研究中心"
@@ -177,12 +177,12 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("HEALTHCRAWL_LOG_LEVEL", "INFO")
 
 # ==== operations (issue 6): run history, close-of-job monitors, alerts, Redis frontier ==========
-# (healthcrawl/extensions/, healthcrawl/distributed.py; README "Operations")
+# (healthcrawl/ops/, healthcrawl/crawl/frontier.py; README "Operations")
 EXTENSIONS = {
     # every job's outcome in MongoDB crawl_runs (the monitors below write into the same entry)
-    "healthcrawl.extensions.runs.RunRecorder": 500,
+    "healthcrawl.ops.recorder.RunRecorder": 500,
     # close-of-job checks; a failure posts to HEALTHCRAWL_ALERT_WEBHOOK
-    "healthcrawl.extensions.monitors.JobMonitor": 510,
+    "healthcrawl.ops.monitors.JobMonitor": 510,
 }
 #: write the run document to crawl_runs (off: still built and monitored, not stored)
 HEALTHCRAWL_RUNS_STORE = True
@@ -208,18 +208,18 @@ HEALTHCRAWL_ALERT_TIMEOUT = 10.0
 #: Distributed crawling: with REDIS_URL set (environment or -s), the add-on switches SCHEDULER and
 #: DUPEFILTER_CLASS to scrapy-redis (shared queue + dupefilter); unset: Scrapy's own scheduler.
 REDIS_URL = os.environ.get("REDIS_URL") or None
-#: With JOBDIR set, SCHEDULER = "healthcrawl.scheduler.JobdirScheduler" (a crawl killed with
-#: SIGKILL is resumable: see healthcrawl/scheduler.py). Selected by an add-on, not a SCHEDULER line
+#: With JOBDIR set, SCHEDULER = "healthcrawl.crawl.jobdir.JobdirScheduler" (a crawl killed with
+#: SIGKILL is resumable: see healthcrawl/crawl/jobdir.py). Selected by an add-on, not a SCHEDULER line
 #: here: project settings outrank add-ons, so that line would stop the Redis frontier add-on (which
 #: runs after it and wins) from switching SCHEDULER.
-ADDONS = {"healthcrawl.scheduler.JobdirSchedulerAddon": 90, "healthcrawl.distributed.RedisFrontier": 100}
+ADDONS = {"healthcrawl.crawl.jobdir.JobdirSchedulerAddon": 90, "healthcrawl.crawl.frontier.RedisFrontier": 100}
 #: a node closes once the shared queue has been empty this long (s; checked every 5 s)
 HEALTHCRAWL_REDIS_IDLE_CLOSE = float(os.environ.get("HEALTHCRAWL_REDIS_IDLE_CLOSE", "10"))
 #: name of the shared frontier; default: derived from spider + since/until/urls/channels
 HEALTHCRAWL_REDIS_FRONTIER = os.environ.get("HEALTHCRAWL_REDIS_FRONTIER") or None
 #: frontier keys of an unfinished crawl expire after this long without a node (s)
 HEALTHCRAWL_REDIS_FRONTIER_TTL = 2 * 86400
-# -- services that go away (issue 11: healthcrawl/distributed.py) --
+# -- services that go away (issue 11: healthcrawl/crawl/frontier.py) --
 #: Redis away mid-crawl: retry (backoff 0.5 s doubling to 10 s) this long (s), then fail the run
 #: (finish reason and cause ``redis_unavailable``, exit 1); the frontier stays in Redis
 HEALTHCRAWL_REDIS_RETRY_TIMEOUT = float(os.environ.get("HEALTHCRAWL_REDIS_RETRY_TIMEOUT", "300"))

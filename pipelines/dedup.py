@@ -2,13 +2,13 @@
 
 For every item:
 
-1. ``canonical_url`` = :func:`healthcrawl.urls.canonical_url` of ``url`` (the unique key of a copy);
+1. ``canonical_url`` = :func:`healthcrawl.text.urls.canonical_url` of ``url`` (the unique key of a copy);
 2. ``content_hash`` (sha1 of the normalised body) and ``dedup`` = ``{params, minhash}`` (the
-   MinHash signature), from :class:`healthcrawl.dedup.Fingerprinter`.
+   MinHash signature), from :class:`healthcrawl.text.fingerprint.Fingerprinter`.
 
 Nothing is looked up and nothing is held in memory: whether the item is a new story, a reprint
 or the same text as a stored article is decided in MongoDB by the mongo pipeline's writer, just
-before the item is written (:mod:`healthcrawl.stories`), so every process agrees whatever the
+before the item is written (:mod:`healthcrawl.storage.stories`), so every process agrees whatever the
 timing. Counted: ``healthcrawl/dedup/fingerprinted``; ``healthcrawl/dedup/empty_body`` for an
 item with no text to fingerprint (it is its own story).
 """
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from healthcrawl.dedup import Fingerprinter, fingerprinter_from_settings
-from healthcrawl.urls import canonical_url
+from healthcrawl.text.fingerprint import Fingerprinter, fingerprinter_from_settings
+from healthcrawl.text.urls import canonical_url
 
 STATS = "healthcrawl/dedup"
 

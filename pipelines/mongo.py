@@ -10,7 +10,7 @@
   against the reactor, and every numpy call that released the GIL there cost the reactor up to a
   switch interval, 5 ms, to get it back — bench/pipeline_cost.py measured p95 ×2.)
 - Before a batch is written, the writer decides each article's story in MongoDB
-  (:mod:`healthcrawl.stories`: new story, reprint or same text, the same answer in every process);
+  (:mod:`healthcrawl.storage.stories`: new story, reprint or same text, the same answer in every process);
   each article is then one atomic upsert of its story's document (unique ``story``): re-crawling
   updates ``last_seen`` and never makes a second document, also when processes write at once.
 - When the database goes away, batches stay in memory and are appended to a spool file; they are
@@ -32,7 +32,7 @@ the next run), or *rejected* (the database refused that document: a ``rejects`` 
 URL, reason and what it takes to fetch it again). At close ``queued == stored + left_in_spool +
 rejected`` is checked; a shortfall fails the run. Any error that is not a transient network error
 — a write-concern or permission problem, an unwritable spool, a crash of the writer thread —
-fails the run (:func:`healthcrawl.failure.fail_run`: one ERROR line, ``crawl_runs`` status
+fails the run (:func:`healthcrawl.ops.failure.fail_run`: one ERROR line, ``crawl_runs`` status
 ``failed``, the alert, exit 1) while the records are kept in the spool and retried. Documents are
 capped below MongoDB's 16 MB limit (``MONGO_MAX_BODY_CHARS``, ``MONGO_MAX_DOCUMENT_BYTES``).
 """
@@ -51,10 +51,15 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 from scrapy import signals
 
-from healthcrawl import stories, storage
+from healthcrawl.storage import stories
+from healthcrawl.storage.client import check_writes, connect, resolve_mongo_uri, write_concern
+from healthcrawl.storage.collections import ARTICLES, DROPPED, REJECTS, ensure_indexes
+from healthcrawl.storage.errors import TRANSIENT_ERRORS, error_name, record_specific, redact, StorageError
+from healthcrawl.storage.records import ITEM_KINDS, RECORD_KINDS, article_record, dropped_record, operations, reject_record, write_note
+from healthcrawl.storage.spool import Spool
 from healthcrawl.article import Article
-from healthcrawl.dedup import fingerprinter_from_settings
-from healthcrawl.failure import fail_run
+from healthcrawl.text.fingerprint import fingerprinter_from_settings
+from healthcrawl.ops.failure import fail_run
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +73,13 @@ def _reason(exc: BaseException) -> str:
     """A short name for why a write failed: the server's code name, else the exception's type."""
     details = getattr(exc, "details", None) or {}
     code = getattr(exc, "code", None)
-    return storage.error_name(code, details.get("codeName")) if code is not None else type(exc).__name__
+    return error_name(code, details.get("codeName")) if code is not None else type(exc).__name__
 
 
 def _describe(exc: BaseException) -> str:
     """``Type: message`` of a database error, redacted and short (no full server reply)."""
     text = str(exc).split(", full error:")[0]
-    return storage.redact(f"{type(exc).__name__}: {text}")[:300]
+    return redact(f"{type(exc).__name__}: {text}")[:300]
 
 
 class MongoPipeline:
@@ -82,9 +87,9 @@ class MongoPipeline:
         self.crawler = crawler
         s = crawler.settings
         self.database = s.get("MONGO_DATABASE", "healthcrawl")
-        self.names = {storage.ARTICLES: s.get("MONGO_COLLECTION", storage.ARTICLES),
-                      storage.DROPPED: s.get("MONGO_DROPPED_COLLECTION", storage.DROPPED),
-                      storage.REJECTS: s.get("MONGO_REJECTS_COLLECTION", storage.REJECTS)}
+        self.names = {ARTICLES: s.get("MONGO_COLLECTION", ARTICLES),
+                      DROPPED: s.get("MONGO_DROPPED_COLLECTION", DROPPED),
+                      REJECTS: s.get("MONGO_REJECTS_COLLECTION", REJECTS)}
         self.batch_size = max(1, s.getint("MONGO_BATCH_SIZE", 100))
         self.flush_interval = s.getfloat("MONGO_FLUSH_INTERVAL", 2.0)
         self.connect_timeout = s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)
@@ -92,7 +97,7 @@ class MongoPipeline:
         self.retry_interval = s.getfloat("MONGO_RETRY_INTERVAL", 1.0)
         self.max_body_chars = s.getint("MONGO_MAX_BODY_CHARS", 500_000)
         self.max_document_bytes = s.getint("MONGO_MAX_DOCUMENT_BYTES", 8 * 1024 * 1024)
-        self.spool = storage.Spool(s.get("MONGO_SPOOL_DIR", "var/spool"), self.database)
+        self.spool = Spool(s.get("MONGO_SPOOL_DIR", "var/spool"), self.database)
         self.counts: Counter[str] = Counter()
         self._synced: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -119,10 +124,10 @@ class MongoPipeline:
     async def open_spider(self) -> None:
         settings = self.crawler.settings
         try:
-            uri = await asyncio.to_thread(storage.resolve_mongo_uri, settings)
-            self.client = await asyncio.to_thread(storage.connect, uri, self.connect_timeout)
+            uri = await asyncio.to_thread(resolve_mongo_uri, settings)
+            self.client = await asyncio.to_thread(connect, uri, self.connect_timeout)
             await asyncio.to_thread(self._prepare, uri)
-        except storage.StorageError as exc:
+        except StorageError as exc:
             logger.error("storage unavailable, stopping the crawl: %s", exc)
             if self.client is not None:
                 self.client.close()
@@ -137,24 +142,24 @@ class MongoPipeline:
         db = self.client[self.database]
         # j=True: a write counts as done only once it is in the journal, so a database that is
         # killed right after acknowledging a batch cannot lose it (w:1 alone can lose ~100 ms)
-        concern = storage.write_concern(self.crawler.settings)
+        concern = write_concern(self.crawler.settings)
         self.collections = {role: db.get_collection(name, write_concern=concern)
                             for role, name in self.names.items()}
-        storage.check_writes(db, concern, uri)
+        check_writes(db, concern, uri)
         self.stories = stories.Stories(db, fingerprinter_from_settings(self.crawler.settings),
                                        self.crawler.settings.getfloat("HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT", 10.0))
         try:
-            storage.ensure_indexes(db)
-        except storage.TRANSIENT_ERRORS as exc:
-            raise storage.StorageError(f"MongoDB at {storage.redact(uri)} went away: {_describe(exc)}") from None
+            ensure_indexes(db)
+        except TRANSIENT_ERRORS as exc:
+            raise StorageError(f"MongoDB at {redact(uri)} went away: {_describe(exc)}") from None
         self.spool.check()
-        logger.info("storing articles in %s/%s.%s", storage.redact(uri), self.database, self.names[storage.ARTICLES])
+        logger.info("storing articles in %s/%s.%s", redact(uri), self.database, self.names[ARTICLES])
         self._replay_leftovers()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             raise TypeError(f"MongoPipeline stores Article items, got {type(item).__name__}")
-        record = storage.article_record(item, datetime.now(timezone.utc), max_body_chars=self.max_body_chars,
+        record = article_record(item, datetime.now(timezone.utc), max_body_chars=self.max_body_chars,
                                         max_bytes=self.max_document_bytes)
         if record.get("doc", {}).get("body_truncated"):
             logger.warning("article body of %d characters cut to %d to fit a MongoDB document: %s",
@@ -174,7 +179,7 @@ class MongoPipeline:
         """Queue a ``dropped`` record for an item dropped as not relevant (others are ignored)."""
         if not self._accepting:
             return
-        record = storage.dropped_record(item, exception, datetime.now(timezone.utc))
+        record = dropped_record(item, exception, datetime.now(timezone.utc))
         if record is not None:
             with self._lock:
                 if not self._dead:
@@ -229,7 +234,7 @@ class MongoPipeline:
 
     @staticmethod
     def _items(records: list[dict]) -> int:
-        return sum(r["kind"] in storage.ITEM_KINDS for r in records)
+        return sum(r["kind"] in ITEM_KINDS for r in records)
 
     # -- the writer thread -------------------------------------------------------------------------
     def _run(self) -> None:
@@ -372,12 +377,12 @@ class MongoPipeline:
         counted here; a record the database refuses becomes a ``rejects`` record."""
         groups: dict[str, list[dict]] = {}
         for record in records:
-            groups.setdefault(storage.RECORD_KINDS[record["kind"]], []).append(record)
+            groups.setdefault(RECORD_KINDS[record["kind"]], []).append(record)
         waiting: list[dict] = []
         rejects: list[dict] = []
-        for role in (storage.ARTICLES, storage.DROPPED):
+        for role in (ARTICLES, DROPPED):
             waiting += self._write_role(role, groups.get(role, []), rejects, retrying)
-        waiting += self._write_role(storage.REJECTS, groups.get(storage.REJECTS, []) + rejects, [], retrying)
+        waiting += self._write_role(REJECTS, groups.get(REJECTS, []) + rejects, [], retrying)
         if not waiting:
             self._count("bulk_writes")
         return waiting
@@ -403,15 +408,15 @@ class MongoPipeline:
             return
         url = (record.get("doc") or record.get("entry") or {}).get("url")
         logger.warning("MongoDB refused the article %s (%s): %s; recorded in %s", url, reason, error,
-                       self.names[storage.REJECTS])
+                       self.names[REJECTS])
         self._count(f"rejected_reason/{reason}")
-        rejects.append(storage.reject_record(record, reason, error))
+        rejects.append(reject_record(record, reason, error))
         if not self._replaying:
             self._fail("storage_rejected", f"MongoDB refused article(s) of this run ({reason}: {error}); "
-                       f"see the {self.names[storage.REJECTS]} collection")
+                       f"see the {self.names[REJECTS]} collection")
 
     def _decide(self, records: list[dict]) -> None:
-        """Each article's story, decided in MongoDB before it is written (healthcrawl/stories.py)."""
+        """Each article's story, decided in MongoDB before it is written (healthcrawl/storage/stories.py)."""
         undecided = [r for r in records if r["kind"] == "article" and "_decision" not in r]
         if not undecided:
             return
@@ -431,8 +436,8 @@ class MongoPipeline:
         format), one by one: a note whose original is not stored is rejected, never lost."""
         for i, note in enumerate(notes):
             try:
-                written = storage.write_note(self.collections[storage.ARTICLES], note)
-            except storage.TRANSIENT_ERRORS:
+                written = write_note(self.collections[ARTICLES], note)
+            except TRANSIENT_ERRORS:
                 self._count("write_failed_transient")
                 return notes[i:]
             except Exception as exc:  # noqa: BLE001
@@ -453,10 +458,10 @@ class MongoPipeline:
 
     def _write_records(self, role: str, records: list[dict], rejects: list[dict], retrying: bool) -> list[dict]:
         collection = self.collections[role]
-        if role == storage.ARTICLES and records:
+        if role == ARTICLES and records:
             try:
                 self._decide(records)
-            except storage.TRANSIENT_ERRORS as exc:
+            except TRANSIENT_ERRORS as exc:
                 return self._away(records, exc, retrying)
             except Exception as exc:  # noqa: BLE001 - the decision cannot be taken: keep them all
                 return self._refused(records, exc)
@@ -464,7 +469,7 @@ class MongoPipeline:
         while records:
             ops, owner = [], []
             for i, record in enumerate(records):
-                for op in storage.operations(record):
+                for op in operations(record):
                     ops.append(op)
                     owner.append(i)
             try:
@@ -480,11 +485,11 @@ class MongoPipeline:
                     races += 1  # two writers upserting one new document: the retry updates it
                     self._count("upsert_race_retried")
                 else:
-                    self._reject(records[k], storage.error_name(error.get("code"), error.get("codeName")),
-                                 storage.redact(str(error.get("errmsg")))[:300], rejects)
+                    self._reject(records[k], error_name(error.get("code"), error.get("codeName")),
+                                 redact(str(error.get("errmsg")))[:300], rejects)
                     k += 1
                 records = records[k:]
-            except storage.TRANSIENT_ERRORS as exc:
+            except TRANSIENT_ERRORS as exc:
                 return self._away(records, exc, retrying)
             except Exception as exc:  # noqa: BLE001 - a refusal of the batch: find whose it is
                 return self._one_by_one(collection, records, exc, rejects)
@@ -499,18 +504,18 @@ class MongoPipeline:
         a reason of their own are rejected, a refusal of everything keeps them all waiting."""
         for i, record in enumerate(records):
             try:
-                collection.bulk_write(storage.operations(record), ordered=True)
-            except storage.TRANSIENT_ERRORS:
+                collection.bulk_write(operations(record), ordered=True)
+            except TRANSIENT_ERRORS:
                 self._count("write_failed_transient")
                 return records[i:]
             except BulkWriteError as exc:
                 errors = exc.details.get("writeErrors") or []
                 if not errors:
                     return self._refused(records[i:], exc)
-                self._reject(record, storage.error_name(errors[0].get("code"), errors[0].get("codeName")),
-                             storage.redact(str(errors[0].get("errmsg")))[:300], rejects)
+                self._reject(record, error_name(errors[0].get("code"), errors[0].get("codeName")),
+                             redact(str(errors[0].get("errmsg")))[:300], rejects)
             except Exception as exc:  # noqa: BLE001
-                if storage.record_specific(exc):
+                if record_specific(exc):
                     self._reject(record, _reason(exc), _describe(exc), rejects)
                 else:
                     return self._refused(records[i:], exc)
@@ -540,16 +545,16 @@ class MongoPipeline:
             self._replaying = False
 
     def _replay_file(self, path) -> None:
-        claimed = storage.Spool.claim(path)
+        claimed = Spool.claim(path)
         if claimed is None:  # another process took it first
             return
         quarantined = [0]
         written = 0
-        for batch in storage.Spool.read_batches(claimed, self.batch_size, quarantined):
+        for batch in Spool.read_batches(claimed, self.batch_size, quarantined):
             waiting = self._write(batch)
             if waiting:  # the database is away or refuses: give the file back for the next run
-                storage.Spool.release(claimed)
-                raise storage.StorageError(
+                Spool.release(claimed)
+                raise StorageError(
                     f"cannot write the {len(waiting)} record(s) left in {path.name} by an earlier "
                     f"run: {self._permanent or 'MongoDB went away'}")
             written += len(batch)

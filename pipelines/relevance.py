@@ -4,14 +4,14 @@
   do) pass through unscored — counted ``healthcrawl/relevance/duplicate_skipped``. Every crawled
   copy of a story is scored: a reprint has its original's text, so it scores the same.
 - Otherwise ``relevance = {"score", "relevant", "matched", "scores", "lexicon_version"}`` and
-  ``top_keywords`` are set by :class:`healthcrawl.relevance.Scorer` (the same code as
+  ``top_keywords`` are set by :class:`healthcrawl.text.relevance.Scorer` (the same code as
   ``healthcrawl score`` / ``rescore``), counted ``relevant`` or ``irrelevant``.
 - Irrelevant items are dropped (``DropItem``) unless ``HEALTHCRAWL_KEEP_IRRELEVANT`` is true, in
   which case they pass flagged ``relevant: False`` (``healthcrawl/relevance/kept_irrelevant``).
   The ``DropItem`` carries ``drop_reason = "irrelevant"`` and the dropped item keeps its
   ``relevance`` field and ``canonical_url``: the mongo pipeline's ``item_dropped`` handler
   records the URL in the ``dropped`` collection from these, so the next crawl does not fetch
-  it again while the lexicon version is the same (healthcrawl/middlewares/known.py).
+  it again while the lexicon version is the same (healthcrawl/crawl/middlewares/known.py).
 
 The lexicon, thresholds and the jieba TF-IDF tables are loaded once, in ``open_spider`` (off the
 reactor thread), never per item.
@@ -25,9 +25,9 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from healthcrawl.relevance import Scorer, scorer_from_settings
-from healthcrawl.storage import IRRELEVANT  # DropItem.drop_reason of a not-relevant drop
-from healthcrawl.urls import canonical_url
+from healthcrawl.text.relevance import Scorer, scorer_from_settings
+from healthcrawl.storage.collections import IRRELEVANT  # DropItem.drop_reason of a not-relevant drop
+from healthcrawl.text.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 

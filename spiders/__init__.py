@@ -1,1 +1,1 @@
-"""Site spiders: one thin module per site over healthcrawl.spider.NewsSpider."""
+"""Site spiders: one thin module per site over healthcrawl.crawl.spider.NewsSpider."""

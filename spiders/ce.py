@@ -1,7 +1,7 @@
 """中国经济网: TRS channel lists (国内时政滚动, 健康要闻) → articles."""
 
-from healthcrawl.extractors.ce import EXTRACTOR
-from healthcrawl.spider import NewsSpider
+from healthcrawl.crawl.extractors.ce import EXTRACTOR
+from healthcrawl.crawl.spider import NewsSpider
 
 
 class CeSpider(NewsSpider):

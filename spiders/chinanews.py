@@ -1,16 +1,16 @@
 """中国新闻网: the rolling list, its per-day archives for the window, and the RSS feed.
 
-Every request goes to the canonical host www.chinanews.com.cn (healthcrawl.urls.canonical_url).
+Every request goes to the canonical host www.chinanews.com.cn (healthcrawl.text.urls.canonical_url).
 """
 
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from healthcrawl import dates
-from healthcrawl.extractors.chinanews import EXTRACTOR, archive_url
-from healthcrawl.spider import NewsSpider
-from healthcrawl.urls import canonical_url
+from healthcrawl.text import dates
+from healthcrawl.crawl.extractors.chinanews import EXTRACTOR, archive_url
+from healthcrawl.crawl.spider import NewsSpider
+from healthcrawl.text.urls import canonical_url
 
 
 class ChinanewsSpider(NewsSpider):

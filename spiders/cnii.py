@@ -3,8 +3,8 @@
 from collections.abc import Iterable
 from datetime import timedelta
 
-from healthcrawl.extractors.cnii import EXTRACTOR, epaper_index_url
-from healthcrawl.spider import NewsSpider
+from healthcrawl.crawl.extractors.cnii import EXTRACTOR, epaper_index_url
+from healthcrawl.crawl.spider import NewsSpider
 
 
 class CniiSpider(NewsSpider):

@@ -1,7 +1,7 @@
 """光明网: health, politics and news channel lists, plus the digital and tech channel homes."""
 
-from healthcrawl.extractors.gmw import EXTRACTOR
-from healthcrawl.spider import NewsSpider
+from healthcrawl.crawl.extractors.gmw import EXTRACTOR
+from healthcrawl.crawl.spider import NewsSpider
 
 
 class GmwSpider(NewsSpider):

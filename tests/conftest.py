@@ -8,7 +8,7 @@ import uuid
 import pymongo
 import pytest
 
-from healthcrawl.mongod import MongodServer, free_port
+from healthcrawl.storage.mongod import MongodServer, free_port
 
 os.environ.setdefault("HEALTHCRAWL_LOG_LEVEL", "INFO")
 

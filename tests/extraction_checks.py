@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from healthcrawl.extractors.base import Extracted, SiteExtractor
+from healthcrawl.crawl.extractors.base import Extracted, SiteExtractor
 from tests.pages import expected_of, fixture_dirs, iso, load_fixture
 
 #: keys every article fixture's expected.json must state (a missing one fails its test)

@@ -10,7 +10,7 @@ parameters, 404, 410, 500, 503 with Retry-After, read timeouts and connection re
 rendered with the demo archive's gmw 2018 template (:mod:`healthcrawl.demo.build`) from the demo
 week's relevant stories, so the good ones are stored by the default pipelines.
 
-:class:`HostileSpider` (``name = "hostile"``) is a plain :class:`~healthcrawl.spider.NewsSpider`
+:class:`HostileSpider` (``name = "hostile"``) is a plain :class:`~healthcrawl.crawl.spider.NewsSpider`
 over the gmw extractor whose list parser accepts 127.0.0.1 links; ``allowed_domains`` is
 ``127.0.0.1`` (OffsiteMiddleware). Crawl it with
 ``scrapy crawl hostile -s SPIDER_MODULES=spiders,tests.hostile -a base=http://127.0.0.1:PORT``.
@@ -32,10 +32,10 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.statscollectors import MemoryStatsCollector
 
-from healthcrawl import dates
-from healthcrawl.extractors.base import ListEntry, ListPage, squash
-from healthcrawl.extractors.gmw import GmwExtractor
-from healthcrawl.spider import NewsSpider
+from healthcrawl.text import dates
+from healthcrawl.crawl.extractors.base import ListEntry, ListPage, squash
+from healthcrawl.crawl.extractors.gmw import GmwExtractor
+from healthcrawl.crawl.spider import NewsSpider
 
 WINDOW = ("2026-11-09", "2026-11-15")
 LIST_DATE = "2026-11-12"

@@ -263,8 +263,8 @@ def record_pages() -> dict[str, str]:
     return {path: gmw_article(replace(article, next_page=None)) for path, article in RECORD_PAGES.items()}
 
 
-from healthcrawl.extractors.gmw import EXTRACTOR as GMW_EXTRACTOR  # noqa: E402
-from healthcrawl.spider import NewsSpider  # noqa: E402
+from healthcrawl.crawl.extractors.gmw import EXTRACTOR as GMW_EXTRACTOR  # noqa: E402
+from healthcrawl.crawl.spider import NewsSpider  # noqa: E402
 
 
 class LocalGmwSpider(NewsSpider):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scrapy.http import Response
 
-from healthcrawl.fixtures import make_response
+from healthcrawl.crawl.fixtures import make_response
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"

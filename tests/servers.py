@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from healthcrawl.mongod import free_port, port_open
+from healthcrawl.storage.mongod import free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent

@@ -21,7 +21,7 @@ import pymongo
 import pytest
 from bson import json_util
 
-from healthcrawl.mongod import free_port, mongod_binary, port_open
+from healthcrawl.storage.mongod import free_port, mongod_binary, port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"

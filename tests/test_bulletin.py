@@ -1,4 +1,4 @@
-"""healthcrawl/bulletin.py against a real mongod: selection, docx/md/html output, the CLI.
+"""healthcrawl/reports/ (the bulletin) against a real mongod: selection, docx/md/html output, the CLI.
 
 Documents are stored the way the mongo pipeline stores them (storage.article_record +
 storage.write_records); the article texts are made up for the tests.
@@ -17,12 +17,16 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 
-from healthcrawl import bulletin as bulletin_mod
-from healthcrawl import storage
 from healthcrawl.article import BEIJING
-from healthcrawl.bulletin import (DEFAULT_CENTRE, BulletinResult, add_bulletin_parser, build_bulletin,
-                                  read_pick_file, render_md)
+from healthcrawl.cli import bulletin as bulletin_command
+from healthcrawl.cli.bulletin import add_bulletin_parser
 from healthcrawl.project import project_settings
+from healthcrawl.reports.bulletin import BulletinResult, build_bulletin
+from healthcrawl.reports.outline import DEFAULT_CENTRE, Bulletin, BulletinItem
+from healthcrawl.reports.render import render_md
+from healthcrawl.reports.select import read_pick_file
+from healthcrawl.storage.collections import ARTICLES, ensure_indexes
+from healthcrawl.storage.records import article_record, write_records
 from tests.factories import make_article
 
 SINCE, UNTIL = date(2026, 11, 9), date(2026, 11, 15)
@@ -39,7 +43,7 @@ def store(collection, *articles) -> None:
     names its original itself (``duplicate_of``, the path of imported data: crawled items are
     decided by their fingerprints, see tests/test_stories.py), since the made-up bodies of
     tests/factories.py are all near-copies of one text."""
-    storage.write_records(collection, [storage.article_record(a) for a in articles])
+    write_records(collection, [article_record(a) for a in articles])
 
 
 def reprint_of(original, i: int, **overrides):
@@ -53,8 +57,8 @@ def reprint_of(original, i: int, **overrides):
 
 @pytest.fixture
 def articles(mongo_db):
-    coll = mongo_db[storage.ARTICLES]
-    storage.ensure_indexes(mongo_db)
+    coll = mongo_db[ARTICLES]
+    ensure_indexes(mongo_db)
     return coll
 
 
@@ -195,10 +199,10 @@ def test_out_naming_a_new_folder(articles, week, tmp_path):
 
 
 def test_markdown_escapes_markup():
-    item = bulletin_mod.BulletinItem(title="[点我](javascript:alert(1)) <b>x</b>", site_name="光明网",
+    item = BulletinItem(title="[点我](javascript:alert(1)) <b>x</b>", site_name="光明网",
                                      url="javascript:alert(1)", canonical_url="", published_at=None,
                                      paragraphs=["# 不是标题", "1. 不是列表"])
-    b = bulletin_mod.Bulletin(DEFAULT_CENTRE, UNTIL, SINCE, UNTIL, "测试", [item])
+    b = Bulletin(DEFAULT_CENTRE, UNTIL, SINCE, UNTIL, "测试", [item])
     text = render_md(b)
     assert "[点我]" not in text and "\\[点我\\]" in text
     assert "<b>" not in text
@@ -407,7 +411,7 @@ def test_bad_arguments(articles):
 def cli(mongod, mongo_db, monkeypatch):
     """`healthcrawl bulletin …` through add_bulletin_parser, against the test database."""
     overrides: dict = {"MONGO_URI": mongod.uri, "HEALTHCRAWL_EMBEDDED_MONGO": False}
-    monkeypatch.setattr(bulletin_mod, "project_settings", lambda: project_settings(overrides))
+    monkeypatch.setattr(bulletin_command, "project_settings", lambda: project_settings(overrides))
 
     def run(*argv: str) -> int:
         parser = argparse.ArgumentParser(prog="healthcrawl")
@@ -468,11 +472,11 @@ def test_cli_bad_date_is_a_usage_error(cli):
 
 
 def test_cli_unreachable_database(mongo_db, monkeypatch, capsys):
-    from healthcrawl.mongod import free_port
+    from healthcrawl.storage.mongod import free_port
 
     uri = f"mongodb://user:secret@127.0.0.1:{free_port()}"
-    monkeypatch.setattr(bulletin_mod, "project_settings",
+    monkeypatch.setattr(bulletin_command, "project_settings",
                         lambda: project_settings({"MONGO_URI": uri, "MONGO_CONNECT_TIMEOUT": 0.5}))
-    code = bulletin_mod.main(["--since", "2026-11-09", "--until", "2026-11-15"])
+    code = bulletin_command.main(["--since", "2026-11-09", "--until", "2026-11-15"])
     err = capsys.readouterr().err
     assert code == 2 and "unreachable" in err and "secret" not in err

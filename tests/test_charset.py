@@ -3,7 +3,7 @@
 The saved bytes of the ce fixtures are used: a GB2312 page declaring ``charset=gb2312`` in a
 ``<meta>``, a GBK page (with a character GB2312 lacks: 喆) declaring ``charset=gbk``. Variants move
 the declaration to the Content-Type header or drop it; undeclared pages are the charset
-middleware's job (healthcrawl.middlewares.charset), Scrapy alone would guess.
+middleware's job (healthcrawl.crawl.middlewares.charset), Scrapy alone would guess.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from healthcrawl.extractors.ce import EXTRACTOR
+from healthcrawl.crawl.extractors.ce import EXTRACTOR
 from tests.pages import FIXTURES, make_response
 
 GB2312_URL = "https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_38912345.shtml"
@@ -56,7 +56,7 @@ def test_gbk_with_header_charset_only(charset):
 
 @pytest.fixture
 def charset_middleware():
-    module = pytest.importorskip("healthcrawl.middlewares.charset")
+    module = pytest.importorskip("healthcrawl.crawl.middlewares.charset")
     return module.CharsetMiddleware.from_crawler(get_crawler())
 
 

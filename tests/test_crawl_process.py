@@ -11,7 +11,7 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from healthcrawl.mongod import free_port
+from healthcrawl.storage.mongod import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from healthcrawl import dates
+from healthcrawl.text import dates
 from healthcrawl.article import BEIJING
 
 

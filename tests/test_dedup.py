@@ -1,5 +1,5 @@
 """Dedup: fingerprints (pure), the labelled pair set at the configured thresholds, and the stored
-path against a real mongod — the story decision of :mod:`healthcrawl.stories`, taken by the mongo
+path against a real mongod — the story decision of :mod:`healthcrawl.storage.stories`, taken by the mongo
 pipeline's writer (the dedup pipeline only fingerprints)."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from datasketch import MinHash
 from scrapy.utils.test import get_crawler
 
 from healthcrawl import settings as project_settings
-from healthcrawl import stories
+from healthcrawl.storage import stories
 from healthcrawl.article import BEIJING, Article
-from healthcrawl.dedup import Fingerprinter, content_hash, fingerprinter_from_settings, jaccard, normalise, shingle_hashes
+from healthcrawl.text.fingerprint import Fingerprinter, content_hash, fingerprinter_from_settings, jaccard, normalise, shingle_hashes
 from healthcrawl.project import project_settings as scrapy_project_settings
 from pipelines.dedup import DedupPipeline
 from pipelines.mongo import MongoPipeline
@@ -126,7 +126,7 @@ def test_class_margins_around_the_threshold():
     assert max(distinct) + 0.08 < fpr.threshold < min(reprints) - 0.08
 
 
-# --- the stored path: healthcrawl.stories against MongoDB ----------------------------------------
+# --- the stored path: healthcrawl.storage.stories against MongoDB ----------------------------------------
 def doc_for(url: str, side: dict, site: str = "gmw", hour: int = 9) -> dict:
     """The article document the mongo pipeline hands to Stories (fingerprinted like the pipeline)."""
     fpr = configured()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from healthcrawl import mongod
-from healthcrawl.mongod import free_port
+from healthcrawl.storage import mongod
+from healthcrawl.storage.mongod import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""healthcrawl/export.py against a real mongod: CSV (Excel) and JSON lines, relevant or --all."""
+"""healthcrawl/reports/export.py against a real mongod: CSV (Excel) and JSON lines, relevant or --all."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from healthcrawl import export as export_mod
-from healthcrawl import storage
+from healthcrawl.cli import export as export_command
+from healthcrawl.storage.collections import ARTICLES, ensure_indexes
+from healthcrawl.storage.records import article_record, write_records
 from healthcrawl.article import BEIJING, SCHEMA_VERSION
-from healthcrawl.export import CSV_COLUMNS, INTERNAL_FIELDS, add_export_parser, export
+from healthcrawl.cli.export import add_export_parser
+from healthcrawl.reports.export import CSV_COLUMNS, INTERNAL_FIELDS, export
 from healthcrawl.project import project_settings
 from tests.factories import make_article
 
@@ -29,8 +31,8 @@ def relevance(score: float, relevant: bool = True) -> dict:
 
 @pytest.fixture
 def articles(mongo_db):
-    coll = mongo_db[storage.ARTICLES]
-    storage.ensure_indexes(mongo_db)
+    coll = mongo_db[ARTICLES]
+    ensure_indexes(mongo_db)
     a1 = make_article(1, relevance=relevance(0.8), top_keywords=["医疗", "数据", "互认"],
                       keywords=["健康", "平台"], images=["https://img.gmw.cn/1.jpg", "https://img.gmw.cn/2.jpg"],
                       content_hash="h1", dedup={"bands": ["b1", "b2"]}, author="李二")
@@ -43,7 +45,7 @@ def articles(mongo_db):
                            published_at=datetime(2026, 11, 11, 8, 0, tzinfo=BEIJING),
                            duplicate_of={"canonical_url": a1.canonical_url, "reason": "content_hash",
                                          "similarity": 1.0})
-    storage.write_records(coll, [storage.article_record(a, now=SEEN) for a in (a1, a2, off, outside, reprint)])
+    write_records(coll, [article_record(a, now=SEEN) for a in (a1, a2, off, outside, reprint)])
     coll.articles = {"a1": a1, "a2": a2, "off": off, "outside": outside, "reprint": reprint}
     return coll
 
@@ -163,7 +165,7 @@ def test_bad_arguments(articles, tmp_path):
 # --- the command line -------------------------------------------------------------------------------
 @pytest.fixture
 def cli(mongod, mongo_db, monkeypatch):
-    monkeypatch.setattr(export_mod, "project_settings",
+    monkeypatch.setattr(export_command, "project_settings",
                         lambda: project_settings({"MONGO_URI": mongod.uri, "HEALTHCRAWL_EMBEDDED_MONGO": False}))
 
     def run(*argv: str) -> int:

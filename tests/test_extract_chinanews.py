@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from scrapy.utils.test import get_crawler
 
-from healthcrawl.extractors.base import labelled, strip_end_mark
-from healthcrawl.extractors.chinanews import EXTRACTOR, archive_url, channel_from_url, rss_datetime
+from healthcrawl.crawl.extractors.base import labelled, strip_end_mark
+from healthcrawl.crawl.extractors.chinanews import EXTRACTOR, archive_url, channel_from_url, rss_datetime
 from spiders.chinanews import ChinanewsSpider
 from tests.extraction_checks import ExtractionChecks
 from tests.pages import FIXTURES, load_fixture

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from healthcrawl.extractors.cnii import EXTRACTOR, epaper_index_url, is_article_url, page_channel
+from healthcrawl.crawl.extractors.cnii import EXTRACTOR, epaper_index_url, is_article_url, page_channel
 from tests.extraction_checks import WITH_IMAGES, ExtractionChecks, check_body_is_clean, fixture_params
 from tests.pages import FIXTURES, load_fixture
 

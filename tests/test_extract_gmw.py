@@ -8,7 +8,7 @@ from scrapy import Request
 from scrapy.utils.test import get_crawler
 
 from healthcrawl.article import Article
-from healthcrawl.extractors.gmw import EXTRACTOR, enpproperty, is_article_url, next_node_page
+from healthcrawl.crawl.extractors.gmw import EXTRACTOR, enpproperty, is_article_url, next_node_page
 from spiders.gmw import GmwSpider
 from tests.extraction_checks import ExtractionChecks
 from tests.pages import FIXTURES, load_fixture

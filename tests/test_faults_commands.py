@@ -20,9 +20,12 @@ import pymongo
 import pytest
 from bson import json_util
 
-from healthcrawl import distributed, redact, schedule, storage
-from healthcrawl.extensions import monitors
-from healthcrawl.mongod import free_port
+from healthcrawl.crawl import frontier
+from healthcrawl.text import redact
+from healthcrawl.ops import scrapyd
+from healthcrawl.ops import monitors
+from healthcrawl.storage.errors import redact as storage_redact
+from healthcrawl.storage.mongod import free_port
 from tests.servers import ROOT, crawl_env
 
 HEALTHCRAWL = Path(sys.executable).parent / "healthcrawl"
@@ -176,7 +179,7 @@ def test_redaction_table(text, expected):
     assert redact.secrets(text) == expected
     assert "SECRETX" not in expected and "S3cret" not in expected
     # the older helpers are aliases of the one redaction
-    assert storage.redact(text) == schedule.redact_url(text) == distributed.redact_url(text) == expected
+    assert storage_redact(text) == scrapyd.redact_url(text) == frontier.redact_url(text) == expected
 
 
 @pytest.mark.parametrize("url, shown", [

@@ -26,10 +26,10 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from healthcrawl import dates
-from healthcrawl.extractors import ce, chinanews, gmw
-from healthcrawl.fixtures import make_response
-from healthcrawl.middlewares.replay import ReplayMiddleware
+from healthcrawl.text import dates
+from healthcrawl.crawl.extractors import ce, chinanews, gmw
+from healthcrawl.crawl.fixtures import make_response
+from healthcrawl.crawl.middlewares.replay import ReplayMiddleware
 from pipelines.clean import clean_body
 from spiders.chinanews import ChinanewsSpider
 from spiders.gmw import GmwSpider

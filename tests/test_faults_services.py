@@ -30,7 +30,7 @@ import pytest
 import redis
 
 from healthcrawl import settings as project_settings
-from healthcrawl.mongod import free_port
+from healthcrawl.storage.mongod import free_port
 from tests.servers import ROOT, RedisServer, crawl_env
 from tests.test_resilience import WINDOW, assert_stored_exactly_once, gmw_urls
 
@@ -229,7 +229,7 @@ def test_redis_a_pop_whose_answer_was_lost_is_put_back_when_redis_is_back(durabl
     from scrapy import Request, Spider
     from scrapy.utils.test import get_crawler
 
-    from healthcrawl.distributed import RedisScheduler
+    from healthcrawl.crawl.frontier import RedisScheduler
 
     crawler = get_crawler(Spider, {"REDIS_URL": durable_redis.url, "HEALTHCRAWL_REDIS_FRONTIER": "pop-test",
                                    "HEALTHCRAWL_REDIS_SPOOL_DIR": str(tmp_path / "spool"),
@@ -249,7 +249,7 @@ def test_redis_a_pop_whose_answer_was_lost_is_put_back_when_redis_is_back(durabl
         scheduler._pop(keys=[scheduler.queue_key, scheduler.popped_key], args=[600])  # the answer is lost
         scheduler._lost(RedisConnectionError("Connection reset by peer"))
         assert len(scheduler.queue) == 1 and scheduler.next_request() is None  # away: nothing popped
-        with caplog.at_level("INFO", logger="healthcrawl.distributed"):
+        with caplog.at_level("INFO", logger="healthcrawl.crawl.frontier"):
             scheduler._probe()  # Redis answers again
         assert len(scheduler.queue) == 2
         assert [r.url for r in (scheduler.next_request(), scheduler.next_request())] == [
@@ -265,7 +265,7 @@ def test_redis_a_pop_whose_answer_was_lost_is_put_back_when_redis_is_back(durabl
 
 # --- healthcrawl schedule -----------------------------------------------------------------------------
 def schedule_cmd(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "healthcrawl.schedule", *args], cwd=ROOT, env=env or crawl_env(),
+    return subprocess.run([sys.executable, "-m", "healthcrawl.cli.schedule", *args], cwd=ROOT, env=env or crawl_env(),
                           capture_output=True, text=True, timeout=120)
 
 
@@ -362,20 +362,22 @@ def test_schedule_one_jobs_error_does_not_stop_the_pass_and_run_once_exits_1(mon
 def test_schedule_an_error_inside_one_jobs_pass_is_its_failed_event_and_the_state_advances(tmp_path, monkeypatch):
     """Any exception in one job's part of a pass (here a cron library failure, forced with a
     monkeypatch: the file check refuses the crons that fail for real) is that job's failed event."""
-    from healthcrawl import schedule as sched
+    from healthcrawl.ops import cron
+    from healthcrawl.ops.schedule import parse_schedule
+    from healthcrawl.ops.scrapyd import ScrapydClient
 
-    real = sched.fire_times
+    real = cron.fire_times
 
     def fire_times(expr, *args):
         if expr == "*/1 * * * *":
             raise RuntimeError("croniter broke")
         return real(expr, *args)
 
-    monkeypatch.setattr(sched, "fire_times", fire_times)
-    plan = sched.parse_schedule({"jobs": [{"name": "broken", "spider": "ce", "cron": "*/1 * * * *"},
+    monkeypatch.setattr(cron, "fire_times", fire_times)
+    plan = parse_schedule({"jobs": [{"name": "broken", "spider": "ce", "cron": "*/1 * * * *"},
                                           {"name": "fine", "spider": "gmw", "cron": "* * * * *"}]})
     with PickyScrapyd("none") as scrapyd:
-        scheduler = sched.Scheduler(plan, [sched.ScrapydClient(scrapyd.url)], tmp_path / "state.json")
+        scheduler = cron.Scheduler(plan, [ScrapydClient(scrapyd.url)], tmp_path / "state.json")
         now = datetime.now(timezone.utc)
         scheduler.tick(now - timedelta(seconds=61))
         out = scheduler.tick(now)
@@ -417,7 +419,7 @@ def test_mongo_stop_and_status_never_signal_a_process_that_is_not_their_mongod(t
 
 
 def test_mongo_stop_of_a_mongod_started_by_the_same_process_reaps_it(tmp_path):
-    from healthcrawl import mongod
+    from healthcrawl.storage import mongod
 
     server = mongod.ensure_running(tmp_path / "db", free_port())
     pid = server.pid

@@ -24,8 +24,8 @@ import bson
 import pymongo
 import pytest
 
-from healthcrawl import storage
-from healthcrawl.mongod import MongodServer, free_port
+from healthcrawl.storage.records import cap_document
+from healthcrawl.storage.mongod import MongodServer, free_port
 from tests.factories import make_article
 from tests.servers import WebhookReceiver, crawl_env, scrapy_crawl
 from tests.test_mongo_pipeline import make_pipeline, run_items
@@ -190,7 +190,7 @@ def test_an_article_of_five_megabytes_in_gbk_is_stored_capped(mongod, mongo_db, 
 
 def test_a_body_still_too_large_after_the_cut_is_halved_until_it_fits():
     doc = {"canonical_url": "https://x.example/1", "title": "标题", "body": "卫生健康数据。\n" * 200_000}
-    capped = storage.cap_document(dict(doc), max_body_chars=10_000_000, max_bytes=1_000_000)
+    capped = cap_document(dict(doc), max_body_chars=10_000_000, max_bytes=1_000_000)
     assert len(bson.encode(capped)) <= 1_000_000
     assert capped["body_truncated"] is True and capped["body_chars"] == len(doc["body"])
     assert capped["body"].endswith("。") and doc["body"].startswith(capped["body"])
@@ -366,7 +366,7 @@ def test_corrupt_spool_lines_are_quarantined_and_every_good_line_is_written(mong
 
 # --- the close-of-job storage monitor ----------------------------------------------------------------
 def test_the_storage_monitor_fails_a_run_that_stored_less_than_it_queued():
-    from healthcrawl.extensions.monitors import Thresholds, evaluate
+    from healthcrawl.ops.monitors import Thresholds, evaluate
 
     run = {"finish_reason": "finished", "items": {"found": 10}, "requests": 12,
            "storage": {"queued": 10, "stored": 7, "left_in_spool": 3, "rejected": 0, "lost": 0}}

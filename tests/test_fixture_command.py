@@ -9,7 +9,7 @@ from functools import partial
 
 import pytest
 
-from healthcrawl.fixtures import save_fixture
+from healthcrawl.crawl.fixtures import save_fixture
 from tests.pages import FIXTURES, load_fixture
 
 

@@ -7,9 +7,9 @@ but writes its queue's state only when the scheduler closes. On the first SIGTER
 scheduling, finishes the requests in progress (their items reach the mongo pipeline, which flushes
 at close) and writes that state: the resumed crawl takes the pending requests from the JOBDIR
 ("Resuming crawl"), the list pages it asks for again are filtered as already seen, and article
-links it meets again whose article is stored are skipped (healthcrawl/middlewares/known.py).
+links it meets again whose article is stored are skipped (healthcrawl/crawl/middlewares/known.py).
 A crawl killed before its scheduler closed (SIGKILL, or the SIGKILL after the grace period) leaves
-its marker ``JOBDIR/healthcrawl.running`` behind (healthcrawl/scheduler.py): the resumed crawl logs
+its marker ``JOBDIR/healthcrawl.running`` behind (healthcrawl/crawl/jobdir.py): the resumed crawl logs
 one WARNING, counts ``jobdir/unclean_resume``, forgets the lost queue and the seen fingerprints and
 crawls the window again, fetching only list pages and the articles not stored yet.
 The last tests check the scheduler itself on a real Crawler (no crawl), and how it is selected.
@@ -29,8 +29,8 @@ from scrapy import Request, Spider
 from scrapy.utils.test import get_crawler
 
 from healthcrawl import settings as project_settings
-from healthcrawl.mongod import MongodServer, free_port
-from healthcrawl.scheduler import MARKER, SCHEDULER_PATH, UNCLEAN_RESUME_STAT, JobdirScheduler
+from healthcrawl.storage.mongod import MongodServer, free_port
+from healthcrawl.crawl.jobdir import MARKER, SCHEDULER_PATH, UNCLEAN_RESUME_STAT, JobdirScheduler
 from tests.test_resilience import WINDOW, assert_stored_exactly_once, clean_env, gmw_urls
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,7 +196,7 @@ def test_a_marker_left_behind_discards_queue_and_seen_fingerprints(tmp_path, cap
     # fingerprints, possibly none; the marker is what tells the next run
     assert (jobdir / MARKER).exists() and (jobdir / "requests.seen").exists()
 
-    with caplog.at_level("WARNING", logger="healthcrawl.scheduler"):
+    with caplog.at_level("WARNING", logger="healthcrawl.crawl.jobdir"):
         scheduler, crawler = open_scheduler(jobdir)
     assert sum(UNCLEAN in r.getMessage() for r in caplog.records) == 1
     assert crawler.stats.get_value(UNCLEAN_RESUME_STAT) == 1
@@ -226,6 +226,6 @@ def test_the_scheduler_is_selected_with_jobdir_and_the_redis_frontier_still_wins
     assert scheduler(JOBDIR=str(tmp_path)) == SCHEDULER_PATH
     # the Redis frontier add-on runs after ours; an explicit SCHEDULER outranks both
     assert scheduler(JOBDIR=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0") == \
-        "healthcrawl.distributed.RedisScheduler"
+        "healthcrawl.crawl.frontier.RedisScheduler"
     assert scheduler(JOBDIR=str(tmp_path), SCHEDULER="scrapy.core.scheduler.Scheduler") == \
         "scrapy.core.scheduler.Scheduler"

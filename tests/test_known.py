@@ -1,4 +1,4 @@
-"""Incremental crawling (healthcrawl/middlewares/known.py): stored articles are not fetched again."""
+"""Incremental crawling (healthcrawl/crawl/middlewares/known.py): stored articles are not fetched again."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from healthcrawl.middlewares.known import SkipKnownMiddleware
-from healthcrawl.mongod import free_port
-from healthcrawl.relevance import default_lexicon
-from healthcrawl.urls import canonical_url
+from healthcrawl.crawl.middlewares.known import SkipKnownMiddleware
+from healthcrawl.storage.mongod import free_port
+from healthcrawl.text.relevance import default_lexicon
+from healthcrawl.text.urls import canonical_url
 from healthcrawl.settings import SPIDER_MIDDLEWARES
 from spiders.gmw import GmwSpider
 
@@ -82,7 +82,7 @@ def stored_db(mongo_db):
     original = "https://news.gmw.cn/2026-11/09/content_9.htm"
     others = [{"canonical_url": "https://www.cnii.com.cn/yw/202611/t20261109_1.html"}, {"canonical_url": REPRINT}]
     mongo_db.articles.insert_many([
-        # stories (healthcrawl/stories.py): the document shows one copy, the others are in also_at
+        # stories (healthcrawl/storage/stories.py): the document shows one copy, the others are in also_at
         {"canonical_url": STORED, "story": STORED, "title": "已存", "copies": [{"canonical_url": STORED}],
          "also_at": []},
         # a schema-1 stub (a database not migrated yet): reprint notes for an original never written
@@ -151,7 +151,7 @@ def test_a_failed_lookup_lets_the_links_through(caplog):
 
 
 def test_switched_off_by_the_setting_and_without_storage():
-    assert "healthcrawl.middlewares.known.SkipKnownMiddleware" in SPIDER_MIDDLEWARES
+    assert "healthcrawl.crawl.middlewares.known.SkipKnownMiddleware" in SPIDER_MIDDLEWARES
     with pytest.raises(NotConfigured):
         SkipKnownMiddleware.from_crawler(get_crawler(GmwSpider, {"HEALTHCRAWL_SKIP_KNOWN": False,
                                                                  "ITEM_PIPELINES": PIPELINES}))

@@ -10,9 +10,9 @@ import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from healthcrawl.extractors.base import SiteExtractor, trs_next_page
-from healthcrawl.extractors.ce import EXTRACTOR as CE
-from healthcrawl.extractors.cnii import EXTRACTOR as CNII
+from healthcrawl.crawl.extractors.base import SiteExtractor, trs_next_page
+from healthcrawl.crawl.extractors.ce import EXTRACTOR as CE
+from healthcrawl.crawl.extractors.cnii import EXTRACTOR as CNII
 from spiders.ce import CeSpider
 from spiders.cnii import CniiSpider
 from tests.pages import FIXTURES, fixture_dirs, iso, load_fixture, make_response

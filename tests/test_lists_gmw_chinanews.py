@@ -10,10 +10,10 @@ import pytest
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
-from healthcrawl import dates
-from healthcrawl.extractors import chinanews, gmw
-from healthcrawl.extractors.base import ListPage, SiteExtractor, recent_datetime
-from healthcrawl.spider import NewsSpider
+from healthcrawl.text import dates
+from healthcrawl.crawl.extractors import chinanews, gmw
+from healthcrawl.crawl.extractors.base import ListPage, SiteExtractor, recent_datetime
+from healthcrawl.crawl.spider import NewsSpider
 from spiders.chinanews import ChinanewsSpider
 from spiders.gmw import GmwSpider
 from tests.pages import FIXTURES, load_fixture

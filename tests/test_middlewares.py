@@ -10,9 +10,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
-from healthcrawl.middlewares.charset import CharsetMiddleware
-from healthcrawl.middlewares.replay import ReplayMiddleware, mirror_path
-from healthcrawl.middlewares.throttle import SlowDownMiddleware
+from healthcrawl.crawl.middlewares.charset import CharsetMiddleware
+from healthcrawl.crawl.middlewares.replay import ReplayMiddleware, mirror_path
+from healthcrawl.crawl.middlewares.throttle import SlowDownMiddleware
 
 
 def crawler_with(**settings):
@@ -113,7 +113,7 @@ def test_503_and_429_with_retry_after_wait_what_the_server_asks(caplog):
     assert asyncio.run(mw.process_response(request, busy)) is busy  # not delta-seconds: Scrapy's retry decides
     started = time.monotonic()
     busy = Response(request.url, status=503, headers={"Retry-After": "1"}, request=request)
-    with caplog.at_level("INFO", logger="healthcrawl.middlewares.throttle"):
+    with caplog.at_level("INFO", logger="healthcrawl.crawl.middlewares.throttle"):
         retry = asyncio.run(mw.process_response(request, busy))
     assert 0.3 <= time.monotonic() - started < 0.9  # 1 s asked, HEALTHCRAWL_RETRY_AFTER_MAX 0.3 s
     assert isinstance(retry, Request) and retry.dont_filter and retry.meta["slowdown_tries"] == 1
@@ -130,7 +130,7 @@ def test_503_and_429_with_retry_after_wait_what_the_server_asks(caplog):
 def test_retry_after_accepts_seconds_and_http_dates():
     from datetime import datetime, timezone
 
-    from healthcrawl.middlewares.throttle import parse_retry_after
+    from healthcrawl.crawl.middlewares.throttle import parse_retry_after
 
     now = datetime(2026, 11, 10, 8, 0, 0, tzinfo=timezone.utc)
     assert parse_retry_after(b"120", now) == 120.0
@@ -151,7 +151,7 @@ def test_charset_repair_for_undeclared_gbk():
 
 
 def test_requests_of_a_site_share_its_slot_and_the_epaper_keeps_its_own():
-    from healthcrawl.middlewares.siteslot import SiteSlotMiddleware
+    from healthcrawl.crawl.middlewares.siteslot import SiteSlotMiddleware
     from healthcrawl.settings import DOWNLOAD_SLOTS
 
     mw = SiteSlotMiddleware.from_crawler(crawler_with(DOWNLOAD_SLOTS=DOWNLOAD_SLOTS))

@@ -13,10 +13,11 @@ from scrapy import Spider, signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from healthcrawl import storage
+from healthcrawl.storage.collections import ARTICLES
+from healthcrawl.storage.errors import redact, StorageError
 from healthcrawl.article import SCHEMA_VERSION
-from healthcrawl.mongod import MongodServer, free_port
-from healthcrawl.relevance import default_lexicon
+from healthcrawl.storage.mongod import MongodServer, free_port
+from healthcrawl.text.relevance import default_lexicon
 from pipelines.mongo import MongoPipeline
 from pipelines.relevance import RelevancePipeline
 from tests.factories import make_article
@@ -83,7 +84,7 @@ def test_thousand_items_in_batches_of_hundred_take_ten_round_trips(mongod, mongo
         # watch only the writer's client from here on (index creation is not an item write)
         pipeline.client._event_listeners = None
         listener_client = pymongo.MongoClient(mongod.uri, event_listeners=[listener], tz_aware=True)
-        pipeline.collections[storage.ARTICLES] = listener_client[mongo_db.name]["articles"]
+        pipeline.collections[ARTICLES] = listener_client[mongo_db.name]["articles"]
         for i in range(1000):
             await pipeline.process_item(make_article(i))
         await pipeline.close_spider()
@@ -180,15 +181,15 @@ def test_database_down_at_close_is_written_by_the_next_run(own_mongod, tmp_path)
 def test_unreachable_database_at_start_raises_a_readable_error(tmp_path):
     pipeline = make_pipeline(f"mongodb://hc:pw-s3cret@127.0.0.1:{free_port()}", "x", tmp_path,
                              MONGO_CONNECT_TIMEOUT=0.5)
-    with pytest.raises(storage.StorageError) as info:
+    with pytest.raises(StorageError) as info:
         asyncio.run(pipeline.open_spider())
     assert "unreachable" in str(info.value)
     assert "pw-s3cret" not in str(info.value)
 
 
 def test_redact_hides_credentials():
-    assert storage.redact("mongodb://u:p%40ss@h:1/db") == "mongodb://***:***@h:1/db"
-    assert storage.redact("error at mongodb+srv://user:pw@cluster/x") == "error at mongodb+srv://***:***@cluster/x"
+    assert redact("mongodb://u:p%40ss@h:1/db") == "mongodb://***:***@h:1/db"
+    assert redact("error at mongodb+srv://user:pw@cluster/x") == "error at mongodb+srv://***:***@cluster/x"
 
 
 # --- articles dropped as not relevant are remembered in `dropped` --------------------------------

@@ -13,9 +13,9 @@ import urllib.parse
 import pymongo
 import pytest
 
-from healthcrawl.extensions import monitors
-from healthcrawl.extensions.monitors import Thresholds, alert_body, evaluate, send_webhook, signed_url
-from healthcrawl.mongod import free_port
+from healthcrawl.ops import monitors
+from healthcrawl.ops.monitors import Thresholds, alert_body, evaluate, send_webhook, signed_url
+from healthcrawl.storage.mongod import free_port
 from tests.servers import ROOT, WebhookReceiver, crawl_env, scrapy_crawl
 
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"

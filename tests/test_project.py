@@ -36,7 +36,7 @@ def test_every_spider_module_imports():
     import pkgutil
 
     import spiders
-    from healthcrawl.spider import NewsSpider
+    from healthcrawl.crawl.spider import NewsSpider
 
     found = {}
     for module in pkgutil.iter_modules(spiders.__path__):
@@ -56,7 +56,7 @@ def test_the_egg_holds_the_packages_and_their_data_but_not_the_tests(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     egg = next(tmp_path.glob("*.egg"))
     names = zipfile.ZipFile(egg).namelist()
-    for required in ("healthcrawl/settings.py", "healthcrawl/spider.py", "spiders/gmw.py",
+    for required in ("healthcrawl/settings.py", "healthcrawl/crawl/spider.py", "spiders/gmw.py",
                      "spiders/chinanews.py", "spiders/ce.py", "spiders/cnii.py",
                      "pipelines/mongo.py", "healthcrawl/data/userdict.txt",
                      "healthcrawl/demo/manifest.json"):
@@ -64,4 +64,4 @@ def test_the_egg_holds_the_packages_and_their_data_but_not_the_tests(tmp_path):
     assert not any(n.startswith("tests/") for n in names)
     entry_points = zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
     assert "settings = healthcrawl.settings" in entry_points
-    assert "healthcrawl = healthcrawl.cli:main" in entry_points
+    assert "healthcrawl = healthcrawl.cli.main:main" in entry_points

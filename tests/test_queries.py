@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from bson import json_util
 
-from healthcrawl import storage
+from healthcrawl.storage.collections import ARTICLE_INDEXES, ensure_indexes
+from healthcrawl.storage.collections import ARTICLES as ARTICLES_COLLECTION
+from healthcrawl.storage.records import article_record, write_records
 from healthcrawl.article import BEIJING
-from healthcrawl.dedup import Fingerprinter
+from healthcrawl.text.fingerprint import Fingerprinter
 from tests.factories import make_article
 
 FINGERPRINTER = Fingerprinter()
@@ -122,7 +124,7 @@ def parse_mongosh(code: str) -> list[tuple[str, list]]:
 
 def run_mongosh(db, code: str):
     calls = parse_mongosh(code)
-    coll = db[storage.ARTICLES]
+    coll = db[ARTICLES_COLLECTION]
     (method, args), chain = calls[0], calls[1:]
     if method == "find":
         cursor = coll.find(*args)
@@ -231,22 +233,22 @@ def fingerprinted(article):
 
 @pytest.fixture
 def db(mongo_db):
-    storage.ensure_indexes(mongo_db)
+    ensure_indexes(mongo_db)
     records = []
     for i, (key, values) in enumerate(ARTICLES.items()):
         values = dict(values)
         lag = values.pop("lag")
         article = fingerprinted(make_article(i, canonical_url=values["url"], **values))
-        records.append(storage.article_record(article, now=(values["published_at"] + lag).astimezone(timezone.utc)))
+        records.append(article_record(article, now=(values["published_at"] + lag).astimezone(timezone.utc)))
     for n, (original, url, site, name) in enumerate(REPRINTS):
-        # the same text at another site, four hours later: storage finds it (healthcrawl/stories.py)
+        # the same text at another site, four hours later: storage finds it (healthcrawl/storage/stories.py)
         reprint = fingerprinted(make_article(100 + n, url=url, canonical_url=url, site=site, site_name=name,
                                              title=title(original), body=ARTICLES[original]["body"],
                                              published_at=ARTICLES[original]["published_at"] + timedelta(hours=4)))
         # seen on the 15th: before e1 itself (the 17th) — the document's first_seen stays its shown
         # copy's, so crawl-lag and found-late still answer for e1 (BUGS12.md B4)
-        records.append(storage.article_record(reprint, now=datetime(2026, 11, 15, tzinfo=timezone.utc)))
-    storage.write_records(mongo_db[storage.ARTICLES], records)
+        records.append(article_record(reprint, now=datetime(2026, 11, 15, tzinfo=timezone.utc)))
+    write_records(mongo_db[ARTICLES_COLLECTION], records)
     return mongo_db
 
 
@@ -401,18 +403,18 @@ def test_documented_query(db, name):
 def test_bulletin_pick_is_used_by_the_bulletin(db, tmp_path):
     from datetime import date
 
-    from healthcrawl.bulletin import build_bulletin
+    from healthcrawl.reports.bulletin import build_bulletin
 
     run_python(db, documented_queries()["bulletin-pick"]["python"])
-    result = build_bulletin(db[storage.ARTICLES], date(2026, 11, 9), date(2026, 11, 15), fmt="md", out=tmp_path)
+    result = build_bulletin(db[ARTICLES_COLLECTION], date(2026, 11, 9), date(2026, 11, 15), fmt="md", out=tmp_path)
     assert result.mode == "stored" and [i.title for i in result.items] == [title("g2")]
 
 
 def test_multi_word_search_needs_segmenting(db):
     """Why the document says to segment: the unsegmented phrase is one unknown term."""
-    coll = db[storage.ARTICLES]
+    coll = db[ARTICLES_COLLECTION]
     assert coll.count_documents({"$text": {"$search": "医保在线支付"}}) == 0
-    from healthcrawl.segment import cut
+    from healthcrawl.text.segment import cut
 
     words = cut("医保在线支付")
     assert len(words) > 1
@@ -420,7 +422,7 @@ def test_multi_word_search_needs_segmenting(db):
 
 
 def test_documented_queries_use_the_indexes(db):
-    coll = db[storage.ARTICLES]
+    coll = db[ARTICLES_COLLECTION]
     week = {"$gte": datetime(2026, 11, 9, tzinfo=BEIJING), "$lt": datetime(2026, 11, 16, tzinfo=BEIJING)}
     plan = coll.find({"site": "gmw", "published_at": week}).sort("published_at", -1).explain()
     assert "site_published_at" in json.dumps(plan["queryPlanner"]["winningPlan"], default=str)
@@ -436,13 +438,13 @@ def test_index_table_matches_storage():
         if m:
             rows[m[1]] = (m[2].replace("`", ""), m[3])
     expected = {}
-    for model in storage.ARTICLE_INDEXES:
+    for model in ARTICLE_INDEXES:
         spec = model.document
         keys = ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v}"
                          for k, v in spec["key"].items())
         expected[spec["name"]] = keys + (" (unique)" if spec.get("unique") else "")
     assert {name: keys for name, (keys, _) in rows.items()} == expected
-    text_index = next(m.document for m in storage.ARTICLE_INDEXES if m.document["name"] == "search_text")
+    text_index = next(m.document for m in ARTICLE_INDEXES if m.document["name"] == "search_text")
     serves = rows["search_text"][1]
     assert f"title {text_index['weights']['search_title']}, body {text_index['weights']['search_body']}" in serves
     assert f'default_language: "{text_index["default_language"]}"' in serves

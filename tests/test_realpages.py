@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from healthcrawl.extractors import chinanews, gmw
-from healthcrawl.extractors.base import Extracted
+from healthcrawl.crawl.extractors import chinanews, gmw
+from healthcrawl.crawl.extractors.base import Extracted
 from tests.pages import REALPAGES, make_response
 
 if not REALPAGES.exists():

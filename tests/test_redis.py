@@ -117,7 +117,7 @@ def test_with_redis_url_a_crawl_uses_the_redis_frontier(redis_server, tmp_path):
 
 
 def test_an_unreachable_redis_stops_the_crawl_loudly_without_showing_its_password(tmp_path):
-    from healthcrawl.mongod import free_port
+    from healthcrawl.storage.mongod import free_port
 
     url = "https://health.gmw.cn/2026-11/10/content_1.htm"
     result = scrapy_crawl(["gmw", "-a", f"urls={url}", "-s", f"HEALTHCRAWL_REPLAY_DIR={tmp_path}",

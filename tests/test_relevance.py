@@ -14,10 +14,10 @@ import scrapy
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from healthcrawl import segment
+from healthcrawl.text import segment
 from healthcrawl import settings as project_settings
 from healthcrawl.article import BEIJING, Article, to_document
-from healthcrawl.relevance import (CATEGORIES, Scorer, Thresholds, default_lexicon, evaluate, find_terms,
+from healthcrawl.text.relevance import (CATEGORIES, Scorer, Thresholds, default_lexicon, evaluate, find_terms,
                                    load_lexicon, rescore, score_lines, scorer_from_settings, split_lead,
                                    sync_userdict)
 from pipelines.relevance import RelevancePipeline
@@ -135,7 +135,7 @@ def test_evaluation_set_shape():
 
 
 def test_precision_and_recall_at_least_095():
-    """Reproduce the figures with ``python -m healthcrawl.relevance tests/data/relevance_eval.jsonl``."""
+    """Reproduce the figures with ``python -m healthcrawl.text.relevance tests/data/relevance_eval.jsonl``."""
     report = evaluate(EVAL, configured())
     figures = report["all"]
     assert figures["n"] == len(EVAL)
@@ -303,7 +303,7 @@ def test_sync_userdict_appends_missing_terms(tmp_path):
 def test_keywords_use_a_tfidf_bound_to_the_project_tokenizer():
     import jieba
 
-    from healthcrawl.relevance import tfidf
+    from healthcrawl.text.relevance import tfidf
 
     extractor = tfidf()
     assert extractor is tfidf()  # built once

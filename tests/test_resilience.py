@@ -22,8 +22,8 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from healthcrawl.mongod import MongodServer, free_port
-from healthcrawl.urls import canonical_url
+from healthcrawl.storage.mongod import MongodServer, free_port
+from healthcrawl.text.urls import canonical_url
 from tests.hostile import CASES, DOWNLOAD_TIMEOUT, SCRIPT_TITLE, WINDOW, HostileServer, expected_title
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,7 +198,7 @@ def test_robots_txt_disallow_is_obeyed(hostile):
 
 
 def test_a_script_title_is_escaped_in_the_bulletin_html(hostile, tmp_path):
-    from healthcrawl.bulletin import build_bulletin
+    from healthcrawl.reports.bulletin import build_bulletin
 
     client = pymongo.MongoClient(hostile.uri, tz_aware=True)
     collection = client[hostile.database].articles

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pymongo
 import pytest
 
-from healthcrawl import runs
-from healthcrawl.extensions.runs import FieldCoverage, summarize
+from healthcrawl.ops import history
+from healthcrawl.ops.recorder import FieldCoverage, summarize
 from tests.servers import ROOT, WebhookReceiver, crawl_env, scrapy_crawl
 
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
@@ -44,8 +44,8 @@ def make_run(day: int, spider: str = "gmw", found: int = 100, coverage: dict | N
 @pytest.fixture
 def runs_collection(mongo_db):
     coll = mongo_db.crawl_runs
-    history = [make_run(d, found=100 + d) for d in range(5)]
-    history += [
+    past_runs = [make_run(d, found=100 + d) for d in range(5)]
+    past_runs += [
         make_run(5, found=30),                                   # collapse
         make_run(6, coverage={"published_at": 0.55}),            # coverage drop
         make_run(7, fallback=0.45),                              # fallback surge (> 30 %)
@@ -53,14 +53,14 @@ def runs_collection(mongo_db):
         make_run(9, reason="shutdown"),                          # not finished
         make_run(10),                                            # healthy again
     ]
-    history += [make_run(d, spider="ce", found=50, fallback=0.05) for d in range(4)]
-    history += [make_run(4, spider="ce", found=50, fallback=0.16)]  # fallback tripled
-    history.append({"kind": "schedule", "event": "skipped", "spider": "ce", "job_id": None,
+    past_runs += [make_run(d, spider="ce", found=50, fallback=0.05) for d in range(4)]
+    past_runs += [make_run(4, spider="ce", found=50, fallback=0.16)]  # fallback tripled
+    past_runs.append({"kind": "schedule", "event": "skipped", "spider": "ce", "job_id": None,
                     "reason": "ce is already pending/running: abc (running on node 1)",
                     "start_time": T0 + timedelta(days=5)})
-    history.append({"kind": "crawl", "spider": "ce", "job_id": "ce-dead", "status": "running",
+    past_runs.append({"kind": "crawl", "spider": "ce", "job_id": "ce-dead", "status": "running",
                     "start_time": T0 + timedelta(days=6)})
-    coll.insert_many(history)
+    coll.insert_many(past_runs)
     return coll
 
 
@@ -70,7 +70,7 @@ def flags_by_job(analysed: dict) -> dict[str, list[str]]:
 
 
 def test_anomaly_flags_against_each_spiders_own_history(runs_collection):
-    analysed = runs.analyse(runs.load_runs(runs_collection, limit=20), limit=20)
+    analysed = history.analyse(history.load_runs(runs_collection, limit=20), limit=20)
     flags = flags_by_job(analysed)
     assert flags["gmw-5"] == ["items_collapse"]
     assert flags["gmw-6"] == ["coverage_drop:published_at"]
@@ -86,13 +86,13 @@ def test_anomaly_flags_against_each_spiders_own_history(runs_collection):
 
 
 def test_spider_filter_limit_and_text_output(runs_collection):
-    analysed = runs.analyse(runs.load_runs(runs_collection, spider="gmw", limit=3), limit=3)
+    analysed = history.analyse(history.load_runs(runs_collection, spider="gmw", limit=3), limit=3)
     assert list(analysed) == ["gmw"]
     assert [e["run"]["job_id"] for e in analysed["gmw"]] == ["gmw-10", "gmw-9", "gmw-8"]
     import io
 
     out = io.StringIO()
-    runs.render_text(analysed, out)
+    history.render_text(analysed, out)
     text = out.getvalue()
     assert "gmw: 3 run(s), 2 flagged" in text
     assert "! error_spike: 40 error(s)" in text
@@ -100,11 +100,11 @@ def test_spider_filter_limit_and_text_output(runs_collection):
 
 def test_the_command_prints_flags_and_json_and_exits_0(runs_collection, mongod):
     env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=runs_collection.database.name)
-    result = subprocess.run([sys.executable, "-m", "healthcrawl.runs", "--spider", "gmw", "--limit", "6"],
+    result = subprocess.run([sys.executable, "-m", "healthcrawl.cli.runs", "--spider", "gmw", "--limit", "6"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "items_collapse" in result.stdout and "fallback_surge" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "healthcrawl.runs", "--json"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "healthcrawl.cli.runs", "--json"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -116,7 +116,7 @@ def test_the_command_prints_flags_and_json_and_exits_0(runs_collection, mongod):
 
 def test_too_little_history_flags_nothing_comparative(mongo_db):
     mongo_db.crawl_runs.insert_many([make_run(0), make_run(1, found=5)])
-    analysed = runs.analyse(runs.load_runs(mongo_db.crawl_runs))
+    analysed = history.analyse(history.load_runs(mongo_db.crawl_runs))
     assert flags_by_job(analysed) == {"gmw-1": [], "gmw-0": []}
 
 

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from scrapy.settings import Settings
 
-from healthcrawl.mongod import free_port
-from healthcrawl.schedule import (RunStore, ScheduleError, Scheduler, ScrapydClient, ScrapydError, fire_times,
-                                  load_schedule, parse_schedule)
+from healthcrawl.storage.mongod import free_port
+from healthcrawl.ops.cron import RunStore, Scheduler
+from healthcrawl.ops.schedule import ScheduleError, fire_times, load_schedule, parse_schedule
+from healthcrawl.ops.scrapyd import ScrapydClient, ScrapydError
 from tests.servers import ROOT, ScrapydStub, crawl_env
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -204,7 +205,7 @@ def test_the_command_runs_one_pass_and_check_validates(stub, mongod, mongo_db, t
                                  "watch": []}))
     env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db.name, SCRAPYD_USERNAME=stub.username,
                     SCRAPYD_PASSWORD=stub.password)
-    cmd = [sys.executable, "-m", "healthcrawl.schedule"]
+    cmd = [sys.executable, "-m", "healthcrawl.cli.schedule"]
     result = subprocess.run(cmd + ["run", "--once", "--file", str(path), "--scrapyd", stub.url, "--state", str(state)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -19,7 +19,9 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from healthcrawl.schedule import Scheduler, ScrapydClient, parse_schedule
+from healthcrawl.ops.cron import Scheduler
+from healthcrawl.ops.schedule import parse_schedule
+from healthcrawl.ops.scrapyd import ScrapydClient
 from tests.servers import ROOT, VENV_BIN, ScrapydServer, require_binary
 
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
@@ -72,8 +74,8 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
     # --- deploy with scrapyd-deploy: the egg is built from setup.py (then checked, then uploaded)
     project, env, egg = build_egg(scrapyd, tmp_path)
     names = zipfile.ZipFile(egg).namelist()
-    for required in ("healthcrawl/extensions/runs.py", "healthcrawl/extensions/monitors.py",
-                     "healthcrawl/distributed.py", "healthcrawl/data/lexicon.json", "healthcrawl/data/userdict.txt",
+    for required in ("healthcrawl/ops/recorder.py", "healthcrawl/ops/monitors.py",
+                     "healthcrawl/crawl/frontier.py", "healthcrawl/data/lexicon.json", "healthcrawl/data/userdict.txt",
                      "spiders/gmw.py", "pipelines/relevance.py"):
         assert required in names, f"{required} is not in the egg: list its package in setup.py's packages"
     deploy = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "hctest", "--egg", str(egg), "--version", "r1"],

@@ -1,4 +1,4 @@
-"""healthcrawl.segment re-implements jieba's precise-mode cut for speed; it must give exactly
+"""healthcrawl.text.segment re-implements jieba's precise-mode cut for speed; it must give exactly
 jieba's words (the text index, the keywords and the lexicon all depend on them).
 
 Compared with the project tokenizer's own ``lcut`` / ``lcut_for_search`` (HMM on) over every
@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from healthcrawl import segment
+from healthcrawl.text import segment
 from healthcrawl.demo import articles
 
 TRICKY = [

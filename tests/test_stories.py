@@ -1,4 +1,4 @@
-"""healthcrawl/stories.py against a real mongod, in one process: which copy is the document
+"""healthcrawl/storage/stories.py against a real mongod, in one process: which copy is the document
 (whatever the arrival order), ``also_at``/``copies``, re-crawls, a copy abandoned while claiming,
 and the migration of schema-1 documents.
 
@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from healthcrawl import storage, stories
+from healthcrawl.storage import stories
+from healthcrawl.storage.collections import ARTICLES, ensure_indexes
+from healthcrawl.storage.records import article_record, write_records
 from healthcrawl.article import BEIJING, Article
-from healthcrawl.dedup import Fingerprinter
+from healthcrawl.text.fingerprint import Fingerprinter
 from pipelines.mongo import MongoPipeline
 from tests.test_dedup import PlainSpider, crawl_run as dedup_crawl_run
 
@@ -55,14 +57,14 @@ def store(db, *items: Article) -> list[stories.Decision]:
     write each — every call is a separate batch, as from separate crawls."""
     decisions = []
     for a in items:
-        record = storage.article_record(a)
-        storage.write_records(db[storage.ARTICLES], [record])
+        record = article_record(a)
+        write_records(db[ARTICLES], [record])
         decisions.append(record["_decision"])
     return decisions
 
 
 def the_story(db) -> dict:
-    docs = list(db[storage.ARTICLES].find({}))
+    docs = list(db[ARTICLES].find({}))
     assert len(docs) == 1, [(d["canonical_url"], d.get("story")) for d in docs]
     return docs[0]
 
@@ -109,7 +111,7 @@ EARLIEST = {  # which copy is published first: the original, the reprint or the 
 @pytest.mark.parametrize("dates", list(EARLIEST), ids=list(EARLIEST))
 def test_the_earliest_published_copy_is_the_document_whatever_the_arrival_order(mongo_db, dates, order):
     items = three_copies(EARLIEST[dates])
-    storage.ensure_indexes(mongo_db)
+    ensure_indexes(mongo_db)
     arrivals = [list(items)[i] for i in order]
     decisions = store(mongo_db, *(items[u] for u in arrivals))
     earliest = min(items, key=lambda u: items[u].published_at)
@@ -157,7 +159,7 @@ def without_times(entries: list[dict]) -> list[dict]:
 
 def test_a_re_crawl_of_every_copy_changes_nothing(mongo_db):
     items = three_copies(EARLIEST["reprint-first"])
-    storage.ensure_indexes(mongo_db)
+    ensure_indexes(mongo_db)
     store(mongo_db, items[EXACT], items[ORIGINAL], items[REPRINT])
     before = check_story(mongo_db, items, REPRINT)
     claims = sorted(c["_id"] for c in mongo_db[stories.CLAIMS].find({}))
@@ -172,8 +174,8 @@ def test_a_re_crawl_of_every_copy_changes_nothing(mongo_db):
 
 def test_copies_in_one_batch_are_one_story(mongo_db):
     items = three_copies(EARLIEST["exact-copy-first"])
-    records = [storage.article_record(items[u]) for u in (REPRINT, ORIGINAL, EXACT)]
-    storage.write_records(mongo_db[storage.ARTICLES], records)
+    records = [article_record(items[u]) for u in (REPRINT, ORIGINAL, EXACT)]
+    write_records(mongo_db[ARTICLES], records)
     check_story(mongo_db, items, EXACT)
     assert [r["_decision"].reason for r in records][0] == "original"
 
@@ -232,7 +234,7 @@ def abandon(db, a: Article, share: float) -> None:
     resolver = stories.Stories(db, FPR)
     resolver.claims = KilledDuringClaims(resolver.claims, share)
     with pytest.raises(Killed):
-        resolver.resolve(storage.article_record(a)["doc"])
+        resolver.resolve(article_record(a)["doc"])
     assert db[stories.COPIES].find_one({"_id": a.canonical_url})["state"] == "claiming"
 
 
@@ -253,7 +255,7 @@ def test_a_copy_abandoned_while_claiming_is_decided_by_the_next_copy(mongod, mon
         expected, expected_doc = decisions(reference), reference.articles.find_one({}, {"_id": 0, "also_at": 1, "story": 1})
     finally:
         mongo_db.client.drop_database(reference.name)
-    storage.ensure_indexes(mongo_db)
+    ensure_indexes(mongo_db)
     abandon(mongo_db, dead, share)
 
     stats = crawl_run(mongod, mongo_db, tmp_path, [new], HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT=0.5)
@@ -273,7 +275,7 @@ def test_a_copy_abandoned_before_any_claim_is_decided_too(mongo_db):
     items = three_copies(EARLIEST["original-first"])
     abandon(mongo_db, items[ORIGINAL], 0.0)  # (one claim: the smallest key)
     resolver = stories.Stories(mongo_db, FPR, settle_timeout=0.2)
-    decision = resolver.resolve(storage.article_record(items[EXACT])["doc"])
+    decision = resolver.resolve(article_record(items[EXACT])["doc"])
     assert (decision.story, decision.parent, decision.reason) == (ORIGINAL, ORIGINAL, "content")
     assert decisions(mongo_db)[ORIGINAL] == ("settled", None, "original")
 
@@ -283,7 +285,7 @@ def schema1(a: Article, also_at: list[dict] | None = None) -> dict:
     """A document as the schema-1 writer stored it: ``dedup.keys`` (band keys, content key, URL
     key), ``also_at`` notes, no story."""
     fp = FPR.fingerprint(a.body)
-    doc = storage.article_record(a)["doc"]
+    doc = article_record(a)["doc"]
     doc.update(schema_version=1, dedup={"params": FPR.params, "minhash": a.dedup["minhash"],
                                         "keys": fp.bands + [FPR.content_key(fp.content_hash), 12345]},
                also_at=also_at or [], first_seen=datetime(2026, 11, 10, tzinfo=timezone.utc),
@@ -311,7 +313,7 @@ def schema1_db(mongo_db):
 
 def test_migration_makes_stories_of_schema1_documents(schema1_db, caplog):
     db = schema1_db
-    storage.ensure_indexes(db)
+    ensure_indexes(db)
     assert "2 stored article(s) of the earlier format migrated" in caplog.text
     docs = {d["canonical_url"]: d for d in db.articles.find({})}
     assert set(docs) == {ORIGINAL, EXACT}
@@ -343,7 +345,7 @@ def test_migration_of_a_stub_leaves_no_stub_and_no_empty_document(schema1_db):
     reprint_url = "https://www.cnii.com.cn/yw/202611/t20261110_9.html"
     db.articles.insert_one({"canonical_url": REPRINT, "stub": True, "last_seen": datetime.now(timezone.utc),
                             "also_at": [note(reprint_url, "cnii", DAY.replace(hour=12))]})
-    storage.ensure_indexes(db)
+    ensure_indexes(db)
     assert db.articles.count_documents({"stub": {"$exists": True}}) == 0
     # every document is an article (known.py counts a document as stored: it must have one)
     assert db.articles.count_documents({"body": {"$exists": False}}) == 0
@@ -376,10 +378,10 @@ def test_the_shown_copy_re_crawled_with_a_later_date_gives_way_to_the_earliest(m
 def test_a_legacy_reprint_note_written_before_its_original_is_refused_not_lost(mongod, mongo_db, tmp_path):
     """A reprint note of the earlier format (an item naming its original) whose original is not
     stored: not counted as written — the tools get it back, the writer rejects it (URL kept)."""
-    storage.ensure_indexes(mongo_db)
+    ensure_indexes(mongo_db)
     note = article(REPRINT, PAIRS["A-r3"]["b"]["body"], DAY.replace(hour=12))
     note.duplicate_of = {"canonical_url": ORIGINAL, "reason": "reprint", "similarity": 0.8}
-    unmatched = storage.write_records(mongo_db.articles, [storage.article_record(note)])
+    unmatched = write_records(mongo_db.articles, [article_record(note)])
     assert [r["entry"]["canonical_url"] for r in unmatched] == [REPRINT]
     assert mongo_db.articles.count_documents({}) == 0
     # through the writer: a rejects record with its URL, the run failed, the invariant holds
@@ -399,5 +401,5 @@ def test_a_legacy_reprint_note_written_before_its_original_is_refused_not_lost(m
     assert (reject["url"], reject["reason"], reject["reprint_of"]) == (note.url, "OriginalNotStored", ORIGINAL)
     # once the original is stored, the note joins it
     store(mongo_db, article(ORIGINAL, PAIRS["A-r3"]["a"]["body"], DAY.replace(hour=9)))
-    assert storage.write_records(mongo_db.articles, [storage.article_record(note)]) == []
+    assert write_records(mongo_db.articles, [article_record(note)]) == []
     assert [e["canonical_url"] for e in the_story(mongo_db)["also_at"]] == [REPRINT]

@@ -28,9 +28,11 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from healthcrawl import storage, stories
+from healthcrawl.storage import stories
+from healthcrawl.storage.collections import ARTICLES, ensure_indexes
+from healthcrawl.storage.records import article_record
 from healthcrawl.article import BEIJING, Article
-from healthcrawl.dedup import Fingerprinter, jaccard
+from healthcrawl.text.fingerprint import Fingerprinter, jaccard
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = {p["id"]: p for p in (json.loads(line) for line in
@@ -184,8 +186,8 @@ def store_copy(task: dict) -> dict:
     pipeline._prepare(task["uri"])  # indexes, write probe, spool check: as a crawl opens
     pipeline.stories = JitteryStories(_client[task["database"]], pipeline.stories.fingerprinter,
                                       pipeline.stories.settle_timeout, rng, task["pause"])
-    articles = pipeline.collections[storage.ARTICLES]
-    pipeline.collections[storage.ARTICLES] = Jittery(articles, rng, task["pause"])
+    articles = pipeline.collections[ARTICLES]
+    pipeline.collections[ARTICLES] = Jittery(articles, rng, task["pause"])
     if task.get("killed"):
         pipeline.stories.claims = KilledWhileClaiming(pipeline.stories.claims._target, rng, task["pause"])
     time.sleep(max(0.0, task["start_at"] - time.time()) + rng.uniform(0, MAX_START_DELAY))
@@ -211,7 +213,7 @@ def pool(mongod):
 
 def check_one_story(db, copies: dict[str, Article], results: list[dict], context: str) -> dict:
     """The story's one document, every copy in it once, the copy published first shown."""
-    docs = list(db[storage.ARTICLES].find({"copies.canonical_url": {"$in": list(copies)}}))
+    docs = list(db[ARTICLES].find({"copies.canonical_url": {"$in": list(copies)}}))
     assert len(docs) == 1, (context, [(d["canonical_url"], d.get("story"), [e["canonical_url"] for e in d.get("also_at", [])])
                                       for d in docs], results)
     doc = docs[0]
@@ -226,7 +228,7 @@ def check_one_story(db, copies: dict[str, Article], results: list[dict], context
         assert (e["url"], e["site"], e["title"]) == (a.url, a.site, a.title), context
         assert e["published_at"] == (a.published_at.astimezone(timezone.utc) if a.published_at else None), context
         assert e["reason"] in ("original", "reprint", "content"), context
-    assert "stub" not in doc and db[storage.ARTICLES].count_documents({"stub": {"$exists": True}}) == 0
+    assert "stub" not in doc and db[ARTICLES].count_documents({"stub": {"$exists": True}}) == 0
     entries = {c["_id"]: c for c in db[stories.COPIES].find({"_id": {"$in": list(copies)}})}
     assert set(entries) == set(copies) and {c["state"] for c in entries.values()} == {"settled"}, context
     roots = [u for u, c in entries.items() if c["parent"] is None]
@@ -258,16 +260,16 @@ def test_n_processes_storing_copies_of_one_story_at_once_make_one_document(pool,
             rng = random.Random(seed)
             copies = make_copies(rng, n)
             database = f"hc_conc_{uuid.uuid4().hex[:8]}"
-            storage.ensure_indexes(client[database])  # the database exists (a crawler opened it before)
+            ensure_indexes(client[database])  # the database exists (a crawler opened it before)
             start_at = time.time() + 0.2
             tasks = [{"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
-                      "records": [storage.article_record(a)], "start_at": start_at, "seed": seed * 100 + i, "pause": rng.choice(PAUSES)}
+                      "records": [article_record(a)], "start_at": start_at, "seed": seed * 100 + i, "pause": rng.choice(PAUSES)}
                      for i, a in enumerate(copies.values())]
             results = pool.map(store_copy, tasks, chunksize=1)
             try:
                 check_writers(results, f"n={n} repetition {rep} seed {seed}")
                 check_one_story(client[database], copies, results, f"n={n} repetition {rep} seed {seed}")
-                assert client[database][storage.ARTICLES].count_documents({}) == 1
+                assert client[database][ARTICLES].count_documents({}) == 1
             finally:
                 client.drop_database(database)
             races += sum(r["counts"].get("upsert_race_retried", 0) for r in results)
@@ -296,10 +298,10 @@ def test_the_same_copy_from_two_processes_at_once(pool, mongod, tmp_path):
             copies = make_copies(rng, 3)
             twice = rng.choice(list(copies))
             database = f"hc_conc_{uuid.uuid4().hex[:8]}"
-            storage.ensure_indexes(client[database])
+            ensure_indexes(client[database])
             start_at = time.time() + 0.2
             tasks = [{"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
-                      "records": [storage.article_record(a)], "start_at": start_at,
+                      "records": [article_record(a)], "start_at": start_at,
                       "seed": seed * 100 + i, "pause": rng.choice(PAUSES)}
                      for i, a in enumerate([*copies.values(), copies[twice]])]
             results = pool.map(store_copy, tasks, chunksize=1)
@@ -307,7 +309,7 @@ def test_the_same_copy_from_two_processes_at_once(pool, mongod, tmp_path):
             try:
                 check_writers(results, context)
                 check_one_story(client[database], copies, results, context)
-                assert client[database][storage.ARTICLES].count_documents({}) == 1, context
+                assert client[database][ARTICLES].count_documents({}) == 1, context
             finally:
                 client.drop_database(database)
     finally:
@@ -327,14 +329,14 @@ def test_processes_writing_batches_of_several_stories_at_once(pool, mongod, tmp_
             groups = [make_copies(rng, n, base, tag=f"-{base}") for base in BASES]
             own = [make_copies(rng, 1, base, tag=f"-{base}") for base in OWN]  # a story of its own per process
             database = f"hc_conc_{uuid.uuid4().hex[:8]}"
-            storage.ensure_indexes(client[database])
+            ensure_indexes(client[database])
             start_at = time.time() + 0.2
             tasks = []
             for i in range(n):
                 batch = [list(g.values())[i] for g in groups] + list(own[i].values())
                 rng.shuffle(batch)
                 tasks.append({"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
-                              "records": [storage.article_record(a) for a in batch], "start_at": start_at,
+                              "records": [article_record(a) for a in batch], "start_at": start_at,
                               "seed": seed * 100 + i, "pause": rng.choice(PAUSES)})
             results = pool.map(store_copy, tasks, chunksize=1)
             context = f"batches repetition {rep} seed {seed}"
@@ -342,7 +344,7 @@ def test_processes_writing_batches_of_several_stories_at_once(pool, mongod, tmp_
                 check_writers(results, context)
                 for g in groups:
                     check_one_story(client[database], g, results, context)
-                assert client[database][storage.ARTICLES].count_documents({}) == len(groups) + n, context
+                assert client[database][ARTICLES].count_documents({}) == len(groups) + n, context
             finally:
                 client.drop_database(database)
     finally:
@@ -362,12 +364,12 @@ def test_a_process_killed_while_claiming_is_decided_by_the_others(pool, mongod, 
             rng = random.Random(seed)
             copies = make_copies(rng, n)
             database = f"hc_conc_{uuid.uuid4().hex[:8]}"
-            storage.ensure_indexes(client[database])
+            ensure_indexes(client[database])
             dead = rng.randrange(n)
             start_at = time.time() + 0.2
             common = {"uri": mongod.uri, "database": database, "spool": str(tmp_path / "spool"),
                       "settings": {"HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT": 0.3}}
-            tasks = [{**common, "records": [storage.article_record(a)], "start_at": start_at,
+            tasks = [{**common, "records": [article_record(a)], "start_at": start_at,
                       "seed": seed * 100 + i, "pause": rng.choice(PAUSES), "killed": i == dead}
                      for i, a in enumerate(copies.values())]
             results = pool.map(store_copy, tasks, chunksize=1)
@@ -378,17 +380,17 @@ def test_a_process_killed_while_claiming_is_decided_by_the_others(pool, mongod, 
                 alive = [r for r in results if "killed" not in r]
                 check_writers(alive, context)
                 written = {u: a for u, a in copies.items() if u not in killed}
-                docs = list(client[database][storage.ARTICLES].find({}))
+                docs = list(client[database][ARTICLES].find({}))
                 assert len(docs) == 1, (context, [d["canonical_url"] for d in docs])
                 assert docs[0]["canonical_url"] == expected_document(written), context
                 assert sorted(c["canonical_url"] for c in docs[0]["copies"]) == sorted(written), context
                 took_over += client[database][stories.COPIES].find_one({"_id": killed[0]})["state"] == "settled"
                 # the dead crawler's copy crawled again (by another process)
-                again = pool.map(store_copy, [{**common, "records": [storage.article_record(copies[killed[0]])],
+                again = pool.map(store_copy, [{**common, "records": [article_record(copies[killed[0]])],
                                                "start_at": 0, "seed": seed, "pause": 0.0}])
                 check_writers(again, context)
                 check_one_story(client[database], copies, alive + again, context)
-                assert client[database][storage.ARTICLES].count_documents({}) == 1
+                assert client[database][ARTICLES].count_documents({}) == 1
             finally:
                 client.drop_database(database)
     finally:

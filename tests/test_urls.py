@@ -1,10 +1,10 @@
-"""healthcrawl.urls.canonical_url: one string per article, whatever link led to it."""
+"""healthcrawl.text.urls.canonical_url: one string per article, whatever link led to it."""
 
 from __future__ import annotations
 
 import pytest
 
-from healthcrawl.urls import canonical_url
+from healthcrawl.text.urls import canonical_url
 
 CN = "https://www.chinanews.com.cn/sh/2025/06-02/10425976.shtml"
 

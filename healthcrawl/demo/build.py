@@ -25,7 +25,7 @@ from healthcrawl.demo.articles import (
     CHINANEWS_SCROLL_PAGE_SIZE, CNII_LISTS, EPAPER_AD_PAGE, EPAPER_ISSUES, GMW_HOMES, GMW_LISTS,
     STORIES, TEMPLATES, WINDOW, ListSpec, Older, Story,
 )
-from healthcrawl.sites import site_for_host
+from healthcrawl.crawl.sites import site_for_host
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ARCHIVE_DIR = PACKAGE_DIR / "archive"

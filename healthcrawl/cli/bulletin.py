@@ -1,0 +1,86 @@
+"""``healthcrawl bulletin``: write the weekly bulletin from the stored articles."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from healthcrawl.arguments import database_name
+from healthcrawl.reports.export import day_argument, open_articles
+from healthcrawl.project import project_settings
+from healthcrawl.reports.bulletin import build_bulletin
+from healthcrawl.reports.outline import DEFAULT_CENTRE, DEFAULT_LIMIT, DEFAULT_SCOPE, FORMATS
+from healthcrawl.reports.select import read_pick_file
+
+
+# --- command line -----------------------------------------------------------------------------------
+def add_bulletin_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``healthcrawl bulletin`` on an argparse subparsers object (handler: :func:`main`)."""
+    p = subparsers.add_parser(
+        "bulletin", help="write the weekly bulletin (docx, md or html) from the stored articles",
+        description="Write the weekly bulletin from the articles stored in MongoDB: the relevant "
+                    "articles published in [--since, --until] (Beijing time), best score first, "
+                    "or the articles of a pick list / picked in the database.")
+    configure_parser(p)
+    p.set_defaults(func=main)
+    return p
+
+
+def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--since", type=day_argument, required=True, metavar="YYYY-MM-DD",
+                   help="first day of the issue (Beijing time), or e.g. 7d")
+    p.add_argument("--until", type=day_argument, required=True, metavar="YYYY-MM-DD",
+                   help="last day, inclusive (Beijing time); also the issue date by default")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="docx")
+    p.add_argument("--out", metavar="PATH",
+                   help="output file or folder (default: ./bulletin-<issue date>.<format>)")
+    p.add_argument("--pick", metavar="FILE",
+                   help="the articles to use, one URL per line in bulletin order")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="at most N articles (default: setting HEALTHCRAWL_BULLETIN_LIMIT; 0 = all)")
+    p.add_argument("--issue-date", type=day_argument, metavar="YYYY-MM-DD",
+                   help="date in the header (default: --until)")
+    p.add_argument("--centre", help="centre name in the header (default: setting HEALTHCRAWL_BULLETIN_CENTRE)")
+    p.add_argument("--database", type=database_name, help="MongoDB database (default: the MONGO_DATABASE setting)")
+    return p
+
+
+def main(args: argparse.Namespace | list[str] | None = None) -> int:
+    """``healthcrawl bulletin``: 0 written, 1 nothing written (empty week, unknown picks), 2 error."""
+    if not isinstance(args, argparse.Namespace):
+        args = configure_parser(argparse.ArgumentParser(prog="healthcrawl bulletin")).parse_args(args)
+    from healthcrawl.storage.errors import StorageError, redact
+
+    settings = project_settings()
+    pick = None
+    if args.pick:
+        try:
+            pick = read_pick_file(args.pick)
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"healthcrawl bulletin: cannot read the pick file {args.pick}: {exc}", file=sys.stderr)
+            return 2
+    try:
+        client, collection = open_articles(settings, args.database)
+    except StorageError as exc:
+        print(f"healthcrawl bulletin: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    try:
+        result = build_bulletin(
+            collection, args.since, args.until, fmt=args.fmt, out=args.out, pick=pick,
+            limit=args.limit, issue_date=args.issue_date,
+            centre=args.centre or settings.get("HEALTHCRAWL_BULLETIN_CENTRE") or DEFAULT_CENTRE,
+            scope=settings.get("HEALTHCRAWL_BULLETIN_SCOPE") or DEFAULT_SCOPE,
+            default_limit=settings.getint("HEALTHCRAWL_BULLETIN_LIMIT", DEFAULT_LIMIT))
+    except (ValueError, OSError) as exc:
+        print(f"healthcrawl bulletin: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        client.close()
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(result.message, file=sys.stdout if result.written else sys.stderr)
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,107 @@
+"""``healthcrawl crawl``: crawl the live sites in one process and print a per-site summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from healthcrawl.arguments import ArgumentError, check_database, check_spider_arguments, fail
+from healthcrawl.ops.failure import run_failures
+from healthcrawl.project import project_settings
+
+
+SITE_KEYS = ("gmw", "chinanews", "ce", "cnii")
+# --- crawling ------------------------------------------------------------------------------------
+def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_args: dict[str, str]) -> tuple[int, list[dict]]:
+    """Run spiders in one process; returns (exit code, per-spider stats)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from healthcrawl.storage.client import preflight
+    from healthcrawl.storage.errors import StorageError
+    from healthcrawl.text.redact import secrets
+
+    settings = project_settings(settings_overrides)
+    # check storage once, before the crawlers start (the database answers and accepts writes with
+    # the configured write concern, the spool folder is usable): one clear failure, not one per site
+    try:
+        uri = preflight(settings)
+    except StorageError as exc:
+        print(f"healthcrawl: storage unavailable: {secrets(exc)}", file=sys.stderr)
+        return 1, []
+    settings.set("MONGO_URI", uri, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawlers = []
+    for name in spiders:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler, **spider_args)
+    process.start()
+    results = [{"spider": c.spidercls.name, "stats": c.stats.get_stats() if c.stats else {}} for c in crawlers]
+    failed = any(run_failures(r["stats"]) for r in results)
+    code = 1 if process.bootstrap_failed or failed else 0
+    return code, results
+
+
+def dropped_by_reason(stats: dict) -> dict[str, int]:
+    """Items dropped by the pipelines, by reason (validate counts only drops; relevance drops
+    the irrelevant items it does not keep for audit)."""
+    dropped = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+               if k.startswith("healthcrawl/validate/") and isinstance(v, int)}
+    irrelevant = stats.get("healthcrawl/relevance/irrelevant", 0) - stats.get("healthcrawl/relevance/kept_irrelevant", 0)
+    if irrelevant:
+        dropped["irrelevant"] = irrelevant
+    return dropped
+
+
+def summarise(results: list[dict], out=sys.stdout) -> None:
+    """Per-site lines: found, stored, reprints, dropped by reason, pages skipped, unreachable sites."""
+    print(f"\n{'site':<10} {'found':>6} {'stored':>7} {'reprints':>9}  dropped (by reason); skipped pages", file=out)
+    for result in results:
+        stats = result["stats"]
+        name = result["spider"]
+        found = stats.get("healthcrawl/spider/articles", 0)
+        stored = stats.get("healthcrawl/mongo/written", 0)
+        reprints = stats.get("healthcrawl/mongo/also_at", 0)
+        dropped = ", ".join(f"{k}={v}" for k, v in sorted(dropped_by_reason(stats).items())) or "none"
+        skipped = ", ".join(f"{k.rsplit('/', 1)[1]}={v}" for k, v in sorted(stats.items())
+                            if k.startswith("healthcrawl/spider/skipped/")) or "none"
+        print(f"{name:<10} {found:>6} {stored:>7} {reprints:>9}  {dropped}; skipped {skipped}", file=out)
+        lists_ok = stats.get("healthcrawl/spider/list_pages", 0)
+        lists_failed = stats.get("healthcrawl/spider/list_unreachable", 0)
+        if lists_failed and not lists_ok:
+            print(f"{name:<10} could not reach the site: all {lists_failed} list page(s) failed "
+                  f"(see the log for the first error)", file=out)
+        if stats.get("finish_reason") not in (None, "finished"):
+            print(f"{name:<10} finished with reason {stats.get('finish_reason')}", file=out)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    spiders = args.sites or list(SITE_KEYS)
+    unknown = sorted(set(spiders) - set(SITE_KEYS))
+    if unknown:
+        return fail("healthcrawl crawl", f"unknown site(s) {', '.join(unknown)}; known: {', '.join(SITE_KEYS)}")
+    overrides = {"LOG_LEVEL": args.log_level}
+    if args.database:
+        overrides["MONGO_DATABASE"] = args.database
+    spider_args = {k: v for k, v in (("since", args.since), ("until", args.until),
+                                     ("urls", args.urls), ("channels", args.channels)) if v is not None}
+    # every argument is checked before the database is touched or a spider starts
+    try:
+        check_spider_args(spiders, spider_args, project_settings(overrides))
+    except ArgumentError as exc:
+        return fail("healthcrawl crawl", exc)
+    code, results = run_crawl(spiders, overrides, spider_args)
+    if results:
+        summarise(results)
+    return code
+
+
+def check_spider_args(spiders: list[str], spider_args: dict[str, str], settings) -> None:
+    """The crawl's database name and each spider's arguments (:class:`ArgumentError`)."""
+    from scrapy.spiderloader import get_spider_loader
+
+    check_database(settings.get("MONGO_DATABASE"))
+    loader = get_spider_loader(settings)
+    for name in spiders:
+        check_spider_arguments(loader.load(name), name="--{}", **spider_args)

@@ -1,0 +1,33 @@
+"""``healthcrawl mongo start|stop|status``: manage the embedded mongod."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from healthcrawl.project import project_settings
+
+
+# --- the embedded database -----------------------------------------------------------------------
+def cmd_mongo(args: argparse.Namespace) -> int:
+    from healthcrawl.storage import mongod
+
+    settings = project_settings()
+    dbpath = Path(settings.get("HEALTHCRAWL_MONGO_DBPATH")).resolve()
+    port = settings.getint("HEALTHCRAWL_MONGO_PORT")
+    try:
+        if args.action == "start":
+            server = mongod.ensure_running(dbpath, port, settings.getfloat("HEALTHCRAWL_MONGO_CACHE_GB"))
+            print(f"mongod running: {server.uri} (pid {server.pid}, data {dbpath})")
+        elif args.action == "stop":
+            print("mongod stopped" if mongod.stop(dbpath) else "mongod was not running")
+        else:
+            server = mongod.status(dbpath)
+            print(f"mongod running: {server.uri} (pid {server.pid}, data {dbpath})" if server
+                  else f"mongod not running (data {dbpath})")
+            return 0 if server else 3
+    except mongod.EmbeddedMongoError as exc:
+        print(f"healthcrawl mongo: {exc}", file=sys.stderr)
+        return 2
+    return 0

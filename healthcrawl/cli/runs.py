@@ -1,0 +1,61 @@
+"""``healthcrawl runs``: recent crawl runs per spider, with anomalies flagged (see :mod:`healthcrawl.ops.history`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from healthcrawl.text import redact
+from healthcrawl.arguments import ArgumentError, Parser, check_database, database_name, fail, positive_int
+from healthcrawl.ops.history import BASELINE, analyse, load_runs, render_json, render_text
+
+
+# --- the command -------------------------------------------------------------------------------
+def cmd_runs(args: argparse.Namespace) -> int:
+    from healthcrawl.storage.client import connect, resolve_mongo_uri
+    from healthcrawl.storage.collections import CRAWL_RUNS
+    from healthcrawl.storage.errors import StorageError
+    from healthcrawl.project import project_settings
+
+    settings = project_settings({"MONGO_DATABASE": args.database} if args.database else None)
+    try:
+        check_database(settings.get("MONGO_DATABASE"))
+        client = connect(resolve_mongo_uri(settings))
+    except ArgumentError as exc:
+        return fail("healthcrawl runs", exc)
+    except StorageError as exc:
+        return fail("healthcrawl runs", redact.secrets(exc))
+    try:
+        collection = client[settings.get("MONGO_DATABASE")][CRAWL_RUNS]
+        analysed = analyse(load_runs(collection, args.spider, args.limit, args.baseline), args.limit, args.baseline)
+    finally:
+        client.close()
+    (render_json if args.json else render_text)(analysed)
+    return 0
+
+
+def add_runs_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("runs", help="recent crawl runs per spider, anomalies flagged",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--spider", help="only this spider")
+    p.add_argument("--limit", type=positive_int, default=10, help="runs shown per spider (default 10)")
+    p.add_argument("--baseline", type=positive_int, default=BASELINE,
+                   help=f"successful earlier runs whose median is the baseline (default {BASELINE})")
+    p.add_argument("--database", type=database_name, help="MongoDB database (default MONGO_DATABASE)")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.set_defaults(func=cmd_runs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry point (``python -m healthcrawl.ops.history``), the same as the
+    ``healthcrawl`` subcommand."""
+    parser = Parser(prog="healthcrawl")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_runs_parser(sub)
+    args = parser.parse_args(["runs", *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""Crawling: the base spider, the site registry, page extractors, downloader/spider middlewares,
+the JOBDIR scheduler and the Redis frontier."""

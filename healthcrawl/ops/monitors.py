@@ -1,0 +1,271 @@
+"""JobMonitor: close-of-job checks over the run document, and a webhook alert when one fails.
+
+The monitors are small pure functions over the ``crawl_runs`` document that
+:mod:`healthcrawl.ops.recorder` builds at close (:func:`evaluate`); the action (the alert) is
+kept apart (:func:`alert_body`, :func:`send_webhook`), as in spidermon, whose full framework is
+not needed for five thresholds. The extension listens to :data:`recorder.run_closed`, so its results
+are written into the same ``crawl_runs`` entry (``monitors``, ``alert``).
+
+| monitor | fails when | setting |
+|---|---|---|
+| ``finish_reason`` | the job did not close with ``finished`` | — |
+| ``min_items`` | fewer articles found than the minimum (a ``urls=`` job: at most its URL count; with a shared Redis frontier: the total of all nodes, checked by the last node to close) | ``HEALTHCRAWL_MONITOR_MIN_ITEMS`` |
+| ``coverage/<field>`` | a field's coverage over the produced items is below its threshold | ``HEALTHCRAWL_MONITOR_MIN_COVERAGE`` |
+| ``error_rate`` | ERROR log lines per request above the maximum | ``HEALTHCRAWL_MONITOR_MAX_ERROR_RATE`` |
+| ``fallback_share`` | share of articles read by the generic fallback above the maximum | ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` |
+| ``run_failed`` | a component failed the run (healthcrawl/ops/failure.py: storage refused, writer died, Redis gone …) | — |
+| ``storage`` | fewer items stored than queued for storage (left in the spool, rejected or lost); also fails the run | — |
+
+Alert: ``HEALTHCRAWL_ALERT_WEBHOOK`` (a WeCom group-robot or DingTalk custom-robot URL; it holds
+the robot's key, so it comes from the environment and is never logged — only its host is) gets a
+POST with ``{"msgtype": "text", "text": {"content": "..."}}`` (``HEALTHCRAWL_ALERT_FORMAT =
+"text"``), or the markdown body of WeCom (``"wecom-markdown"``) or DingTalk
+(``"dingtalk-markdown"``). ``HEALTHCRAWL_ALERT_SECRET`` signs DingTalk requests ("加签":
+``timestamp`` and ``sign`` query parameters). A webhook that fails (network, HTTP status, or a
+JSON answer with a non-zero ``errcode``) is logged and recorded in the run's ``alert`` entry; it
+never fails the crawl. Without a webhook, failures are still logged (WARNING) and recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+
+from healthcrawl.text import redact
+from healthcrawl.ops import recorder
+from healthcrawl.ops.failure import fail_run
+
+logger = logging.getLogger(__name__)
+
+STATS = "healthcrawl/monitor"
+DEFAULT_MIN_COVERAGE = {"title": 0.9, "published_at": 0.9, "body": 0.9}
+FORMATS = ("text", "wecom-markdown", "dingtalk-markdown")
+
+
+@dataclass
+class Thresholds:
+    min_items: int = 1
+    min_coverage: dict[str, float] | None = None
+    max_error_rate: float = 0.05
+    max_fallback_share: float = 0.3
+
+    @classmethod
+    def from_settings(cls, settings) -> "Thresholds":
+        coverage = settings.getdict("HEALTHCRAWL_MONITOR_MIN_COVERAGE") or dict(DEFAULT_MIN_COVERAGE)
+        return cls(
+            min_items=settings.getint("HEALTHCRAWL_MONITOR_MIN_ITEMS", 1),
+            min_coverage={k: float(v) for k, v in coverage.items()},
+            max_error_rate=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_ERROR_RATE", 0.05),
+            max_fallback_share=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE", 0.3),
+        )
+
+
+@dataclass
+class Result:
+    name: str
+    passed: bool
+    value: Any
+    threshold: Any
+    message: str
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
+    """Every monitor's result for one run document (pure: no I/O)."""
+    results: list[Result] = []
+    reason = run.get("finish_reason")
+    results.append(Result("finish_reason", reason == "finished", reason, "finished",
+                          f"finish reason is {reason!r}" + ("" if reason == "finished" else " (not 'finished')")))
+    items = run.get("items") or {}
+    found = int(items.get("found", 0))
+    urls = (run.get("arguments") or {}).get("urls") or []
+    minimum = min(t.min_items, len(urls)) if urls else t.min_items
+    redis = run.get("redis") or {}
+    if "last_node" in redis and not redis["last_node"]:
+        # a node of a shared Redis frontier: its share depends on the other nodes; the last
+        # node to close checks the frontier's total
+        results.append(Result("min_items", True, found, minimum,
+                              f"{found} article(s) found by this node of a shared frontier "
+                              f"(the last node checks the total)"))
+    elif "last_node" in redis:
+        total = int(redis.get("frontier_found", found))
+        results.append(Result("min_items", total >= minimum, total, minimum,
+                              f"{total} article(s) found by all nodes of the shared frontier "
+                              f"(minimum {minimum})"))
+    else:
+        # an incremental crawl finds only the new articles: links to articles already stored
+        # or dropped as irrelevant
+        # (skipped by healthcrawl.crawl.middlewares.known) count as found for this check
+        known = int((run.get("spider_stats") or {}).get("skipped_known", 0))
+        results.append(Result("min_items", found + known >= minimum, found + known, minimum,
+                              f"{found} article(s) found" + (f", {known} already known" if known else "")
+                              + f" (minimum {minimum})"))
+    coverage = run.get("coverage") or {}
+    if run.get("coverage_items"):
+        for field, minimum_share in (t.min_coverage or {}).items():
+            share = float(coverage.get(field, 0.0))
+            results.append(Result(f"coverage/{field}", share >= minimum_share, share, minimum_share,
+                                  f"{field} present in {_pct(share)} of {run['coverage_items']} item(s) "
+                                  f"(minimum {_pct(minimum_share)})"))
+    errors = run.get("errors") or {}
+    rate = float(errors.get("rate", 0.0))
+    results.append(Result("error_rate", rate <= t.max_error_rate, rate, t.max_error_rate,
+                          f"{errors.get('total', 0)} error(s) over {run.get('requests', 0)} request(s) "
+                          f"= {rate:.1%} (maximum {t.max_error_rate:.1%})"))
+    failures = run.get("failures") or []
+    results.append(Result("run_failed", not failures, failures, [],
+                          "the run failed: " + ", ".join(failures) if failures else "no failure reported"))
+    accounting = run.get("storage")
+    if accounting:
+        shortfall = accounting["queued"] - accounting["stored"]
+        results.append(Result(
+            "storage", shortfall <= 0, accounting["stored"], accounting["queued"],
+            f"{accounting['stored']} of {accounting['queued']} item(s) queued for storage were stored"
+            + (f" ({accounting['left_in_spool']} left in the spool for the next run, "
+               f"{accounting['rejected']} rejected, {accounting['lost']} lost)" if shortfall > 0 else "")))
+    fallback = run.get("fallback") or {}
+    if fallback.get("total"):
+        share = float(fallback.get("share", 0.0))
+        results.append(Result("fallback_share", share <= t.max_fallback_share, share, t.max_fallback_share,
+                              f"{fallback.get('count', 0)} of {fallback['total']} article(s) "
+                              f"({_pct(share)}) read by the generic fallback, maximum "
+                              f"{_pct(t.max_fallback_share)}: did a page template change?"))
+    return results
+
+
+# --- the alert ---------------------------------------------------------------------------------
+def redact_webhook(url: str | None) -> str:
+    """Only scheme and host: a robot webhook's path/query hold its key (:func:`redact.webhook`)."""
+    return redact.webhook(url)
+
+
+def alert_body(title: str, lines: list[str], fmt: str = "text") -> dict[str, Any]:
+    """A WeCom/DingTalk robot message: text, or either service's markdown variant."""
+    if fmt == "wecom-markdown":
+        return {"msgtype": "markdown",
+                "markdown": {"content": f"**{title}**\n" + "\n".join(f"> {line}" for line in lines)}}
+    if fmt == "dingtalk-markdown":
+        return {"msgtype": "markdown",
+                "markdown": {"title": title, "text": f"#### {title}\n\n" + "\n\n".join(f"- {line}" for line in lines)}}
+    return {"msgtype": "text", "text": {"content": title + "\n" + "\n".join(lines)}}
+
+
+def signed_url(url: str, secret: str | None, now_ms: int | None = None) -> str:
+    """DingTalk "加签": append ``timestamp`` and ``sign`` (HMAC-SHA256 of ``timestamp\\nsecret``)."""
+    if not secret:
+        return url
+    timestamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    sign = urllib.parse.quote_plus(base64.b64encode(digest))
+    return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp}&sign={sign}"
+
+
+def send_webhook(url: str, body: dict[str, Any], timeout: float = 10.0, secret: str | None = None) -> str | None:
+    """POST the body; None on success, else a short error (never raises). Blocking: call it in
+    a thread from the reactor. The error never holds the URL's key: the URL in it is written as
+    :func:`redact.webhook` shows it, and any other secret is hidden (:func:`redact.secrets`) —
+    a URL without a scheme (``qyapi.weixin.qq.com/…?key=…``) is refused by urllib with the
+    whole URL in its message."""
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    target = url
+    try:
+        target = signed_url(url, secret)
+        request = urllib.request.Request(target, data=data, method="POST",
+                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except Exception as exc:  # noqa: BLE001 - network errors and refused URLs of every kind
+        reason = str(getattr(exc, "reason", exc))
+        for shown in (target, url):  # the signed URL first: it starts with the URL
+            reason = reason.replace(shown, redact.webhook(url))
+        return redact.secrets(f"{type(exc).__name__}: {reason}")[:200]
+    try:
+        parsed = json.loads(answer or b"{}")
+    except ValueError:
+        return None  # a receiver that does not answer JSON took it (2xx)
+    if isinstance(parsed, dict) and parsed.get("errcode") not in (None, 0):
+        return redact.secrets(f"errcode {parsed.get('errcode')}: {str(parsed.get('errmsg'))[:100]}")
+    return None
+
+
+def alert(settings, title: str, lines: list[str]) -> dict[str, Any]:
+    """Send an alert with the project's webhook settings; the outcome, for the record."""
+    url = settings.get("HEALTHCRAWL_ALERT_WEBHOOK")
+    if not url:
+        logger.warning("%s (no HEALTHCRAWL_ALERT_WEBHOOK set)\n  %s", title, "\n  ".join(lines))
+        return {"sent": False, "error": "no webhook configured"}
+    fmt = settings.get("HEALTHCRAWL_ALERT_FORMAT", "text")
+    if fmt not in FORMATS:
+        fmt = "text"
+    error = send_webhook(url, alert_body(title, lines, fmt),
+                         settings.getfloat("HEALTHCRAWL_ALERT_TIMEOUT", 10.0),
+                         settings.get("HEALTHCRAWL_ALERT_SECRET"))
+    if error:
+        logger.error("alert webhook %s failed (%s): %s", redact_webhook(url), error, title)
+        return {"sent": False, "error": error, "webhook": redact_webhook(url)}
+    logger.warning("alert sent to %s: %s", redact_webhook(url), title)
+    return {"sent": True, "error": None, "webhook": redact_webhook(url)}
+
+
+def describe(run: dict[str, Any], failed: list[Result]) -> tuple[str, list[str]]:
+    args = run.get("arguments") or {}
+    items = run.get("items") or {}
+    title = (f"healthcrawl: {run.get('spider')} job {run.get('job_id')} on {run.get('host')}: "
+             f"{len(failed)} check(s) failed")
+    lines = [f"{r.name}: {r.message}" for r in failed]
+    window = f"{args.get('since')}..{args.get('until')}" if not args.get("urls") else f"{len(args['urls'])} URL(s)"
+    lines.append(f"finish {run.get('finish_reason')} · found {items.get('found', 0)} · stored "
+                 f"{items.get('stored', 0)} · pages {run.get('pages', 0)} · errors "
+                 f"{(run.get('errors') or {}).get('total', 0)} · window {window}")
+    return title, lines
+
+
+class JobMonitor:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.thresholds = Thresholds.from_settings(crawler.settings)
+        crawler.signals.connect(self.run_closed, signal=recorder.run_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("HEALTHCRAWL_MONITOR_ENABLED", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    async def run_closed(self, run: dict[str, Any], crawler=None) -> None:
+        results = evaluate(run, self.thresholds)
+        failed = [r for r in results if not r.passed]
+        run["monitors"] = {"ok": not failed, "failed": [r.name for r in failed],
+                           "results": [asdict(r) for r in results]}
+        stats = self.crawler.stats
+        stats.set_value(f"{STATS}/failed", len(failed))
+        for r in failed:
+            stats.inc_value(f"{STATS}/failed/{r.name}")
+            if r.name == "storage":  # items not stored: the run failed, whatever else went well
+                fail_run(self.crawler, "storage_shortfall", r.message)
+        if not failed:
+            logger.info("monitors: all %d check(s) passed", len(results))
+            return
+        title, lines = describe(run, failed)
+        try:
+            run["alert"] = await asyncio.to_thread(alert, self.crawler.settings, title, lines)
+        except Exception as exc:  # noqa: BLE001 - never let an alert break the close
+            logger.error("alert failed: %s", exc)
+            run["alert"] = {"sent": False, "error": str(exc)[:200]}

@@ -1,0 +1,350 @@
+"""RunRecorder: every job's outcome in MongoDB ``<MONGO_DATABASE>.crawl_runs``.
+
+At ``spider_opened`` a document with ``status: "running"`` is written (a job killed before it
+could close stays visible as such); at ``spider_closed`` it is completed with:
+
+- ``spider``, ``job_id`` (scrapyd's ``_job``, else the spider's random id), ``host``, ``pid``,
+  ``egg_version`` (scrapyd), ``code_path`` (where the code ran from), ``arguments`` (``since``/``until`` as dates, ``urls``, ``channels``;
+  nothing else, so no secret can end up here), ``replay``;
+- ``start_time``, ``end_time`` (UTC), ``duration_s``, ``finish_reason``, ``status: "closed"``;
+- ``pages`` (responses received), ``requests``, ``items`` {``found`` (spider articles),
+  ``scraped``, ``stored`` (``healthcrawl/mongo/written``), ``reprints``, ``dropped``};
+- ``dropped`` {``total``, ``by_exception`` (``item_dropped_reasons_count/*``), ``by_reason``
+  (``<pipeline>/<reason>`` from the pipelines' ``healthcrawl/<pipeline>/*`` drop counters)};
+- ``templates`` {site: {template: count}} from ``healthcrawl/template/<site>/<template>`` and
+  ``fallback`` {``count``, ``total``, ``share``};
+- ``coverage`` {field: share of items with the field non-empty} over every item the spider
+  produced that reached the end of the pipelines — stored *or dropped* (``item_scraped`` and
+  ``item_dropped`` signals), so a template break that empties titles shows even though
+  validation drops those items; ``coverage_items`` is the denominator;
+- ``errors`` {``total`` (ERROR/CRITICAL log lines), ``rate`` (total / requests),
+  ``spider_exceptions``, ``downloader_exceptions``}, ``http_status``;
+- ``spider_stats`` (``healthcrawl/spider/*``), ``pipelines`` (``healthcrawl/<pipeline>/*``);
+- ``storage`` {``queued``, ``stored``, ``left_in_spool``, ``rejected``, ``lost``}: what became of
+  the items that reached the mongo pipeline (None when none did);
+- ``failures``: the causes the run was failed for (healthcrawl/ops/failure.py), and then ``status:
+  "failed"`` instead of ``"closed"``;
+- ``monitors`` and ``alert``: filled by :mod:`healthcrawl.ops.monitors` through the
+  :data:`run_closed` signal before the document is written.
+
+The database is found exactly like the mongo pipeline finds it (``storage.client.resolve_mongo_uri``:
+``MONGO_URI`` or the embedded mongod); every database call runs in a thread (``to_thread``), never
+on the reactor. If the database cannot be used the run is logged (WARNING) and the crawl goes on:
+the mongo pipeline is the component that fails loudly about storage. A crawl that stores nothing
+(mongo pipeline off and ``MONGO_URI`` unset, e.g. ``-s ITEM_PIPELINES={} -O items.jsonl``) is not
+recorded, so it never starts the embedded mongod; its monitors still run.
+
+Settings: ``HEALTHCRAWL_RUNS_STORE`` (default on; off: the document is still built and monitored,
+but not written).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+from healthcrawl.storage.client import connect, mongo_pipeline_enabled, resolve_mongo_uri
+from healthcrawl.storage.collections import CRAWL_RUNS
+from healthcrawl.storage.errors import redact
+from healthcrawl.article import ARTICLE_FIELDS
+from healthcrawl.ops.failure import run_failures
+from healthcrawl.text.redact import secrets
+
+logger = logging.getLogger(__name__)
+
+#: Sent (awaited) after the run document is built and before it is stored: ``run`` (the
+#: document, handlers may add keys) and ``crawler``.
+run_closed = object()
+
+#: document layout version of crawl_runs entries
+RUN_SCHEMA = 1
+FALLBACK = "fallback"
+PIPELINE_STATS = ("clean", "validate", "dedup", "relevance", "mongo")
+#: pipelines whose every counter is a drop reason (the others: counters with "drop" in the name,
+#: and the relevance pipeline's dropped irrelevant items)
+DROP_ONLY_PIPELINES = ("validate",)
+COVERAGE_FIELDS = tuple(f for f in ARTICLE_FIELDS if f != "schema_version")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def safe_key(key: str) -> str:
+    """A MongoDB-friendly field name (no dots, no leading $)."""
+    key = str(key).replace(".", "_")
+    return "_" + key[1:] if key.startswith("$") else key
+
+
+def non_empty(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, tuple, dict, set)):
+        return bool(value)
+    return True
+
+
+class FieldCoverage:
+    """Counts, per Article field, how many items had it non-empty."""
+
+    def __init__(self, fields: tuple[str, ...] = COVERAGE_FIELDS):
+        self.fields = fields
+        self.items = 0
+        self.filled: Counter[str] = Counter()
+
+    def add(self, item: Any) -> None:
+        try:
+            adapter = ItemAdapter(item)
+        except TypeError:
+            return
+        self.items += 1
+        for name in self.fields:
+            if non_empty(adapter.get(name)):
+                self.filled[name] += 1
+
+    def shares(self) -> dict[str, float]:
+        if not self.items:
+            return {}
+        return {name: round(self.filled[name] / self.items, 4) for name in self.fields}
+
+
+def _sub(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {safe_key(k[len(prefix):]): v for k, v in sorted(stats.items())
+            if k.startswith(prefix) and k != prefix}
+
+
+def spider_arguments(spider: Any) -> dict[str, Any]:
+    """The crawl arguments worth keeping (and nothing else: no settings, no secrets)."""
+    since, until = getattr(spider, "since", None), getattr(spider, "until", None)
+    return {
+        "since": since.date().isoformat() if isinstance(since, datetime) else None,
+        "until": until.date().isoformat() if isinstance(until, datetime) else None,
+        "urls": [secrets(u) for u in getattr(spider, "direct_urls", None) or []],
+        "channels": list(getattr(spider, "selected_channels", None) or []),
+        "window_explicit": bool(getattr(spider, "window_explicit", False)),
+    }
+
+
+def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> dict[str, Any]:
+    """The counting part of a run document, from the job's final stats (a pure function)."""
+    pages = int(stats.get("response_received_count", 0))
+    requests = int(stats.get("downloader/request_count", 0))
+    found = int(stats.get("healthcrawl/spider/articles", 0))
+    by_exception = _sub(stats, "item_dropped_reasons_count/")
+    by_reason: dict[str, int] = {}
+    pipelines: dict[str, dict[str, Any]] = {}
+    for name in PIPELINE_STATS:
+        counters = _sub(stats, f"healthcrawl/{name}/")
+        if counters:
+            pipelines[name] = counters
+        for key, value in counters.items():
+            if name in DROP_ONLY_PIPELINES or "drop" in key:
+                by_reason[f"{name}/{key}"] = value
+    # the relevance pipeline drops irrelevant items unless HEALTHCRAWL_KEEP_IRRELEVANT keeps them
+    irrelevant = int(stats.get("healthcrawl/relevance/irrelevant", 0)) - \
+        int(stats.get("healthcrawl/relevance/kept_irrelevant", 0))
+    if irrelevant > 0:
+        by_reason["relevance/irrelevant"] = irrelevant
+    templates: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if key.startswith("healthcrawl/template/") and key.count("/") >= 3:
+            site, template = key.split("/", 3)[2:]
+            templates.setdefault(site, {})[safe_key(template)] = int(value)
+    templated = sum(sum(t.values()) for t in templates.values())
+    fallback = sum(t.get(FALLBACK, 0) for t in templates.values())
+    log_errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
+    prefix = "downloader/exception_type_count/"
+    downloader_exceptions: Counter[str] = Counter()
+    for key, value in stats.items():
+        if key.startswith(prefix):  # "twisted.internet.error.ConnectionRefusedError" → class name
+            downloader_exceptions[safe_key(key[len(prefix):].rsplit(".", 1)[-1])] += int(value)
+    return {
+        "pages": pages,
+        "requests": requests,
+        "items": {
+            "found": found,
+            "scraped": int(stats.get("item_scraped_count", 0)),
+            "stored": int(stats.get("healthcrawl/mongo/written", 0)),
+            "reprints": int(stats.get("healthcrawl/mongo/also_at", 0)),
+            "dropped": int(stats.get("item_dropped_count", 0)),
+        },
+        "dropped": {"total": int(stats.get("item_dropped_count", 0)),
+                    "by_exception": by_exception, "by_reason": by_reason},
+        "templates": templates,
+        "fallback": {"count": fallback, "total": templated,
+                     "share": round(fallback / templated, 4) if templated else 0.0},
+        "coverage": coverage.shares() if coverage else {},
+        "coverage_items": coverage.items if coverage else 0,
+        "errors": {
+            "total": log_errors,
+            "rate": round(log_errors / requests, 4) if requests else (1.0 if log_errors else 0.0),
+            "spider_exceptions": _sub(stats, "spider_exceptions/"),
+            "downloader_exceptions": dict(downloader_exceptions),
+            "downloader_exception_count": int(stats.get("downloader/exception_count", 0)),
+        },
+        "http_status": _sub(stats, "downloader/response_status_count/"),
+        "spider_stats": _sub(stats, "healthcrawl/spider/"),
+        "pipelines": pipelines,
+        "redis": _sub(stats, "healthcrawl/redis/") or None,
+        "storage": storage_accounting(stats),
+        "failures": run_failures(stats),
+    }
+
+
+#: the terms of the mongo pipeline's storage invariant (queued == stored + left_in_spool + rejected)
+STORAGE_TERMS = ("queued", "stored", "left_in_spool", "rejected", "lost")
+
+
+def storage_accounting(stats: dict[str, Any]) -> dict[str, int] | None:
+    """What became of the items queued for storage (None when nothing reached the mongo pipeline)."""
+    if "healthcrawl/mongo/queued" not in stats:
+        return None
+    return {term: int(stats.get(f"healthcrawl/mongo/{term}", 0)) for term in STORAGE_TERMS}
+
+
+def code_path() -> str:
+    """Where the code runs from: a scrapyd egg (``…/eggs/<project>/<version>.egg``), a checkout,
+    site-packages."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def egg_version() -> str | None:
+    """The deployed version: scrapyd's ``_version`` of the job, else the egg's file name."""
+    if os.environ.get("SCRAPYD_EGG_VERSION"):
+        return os.environ["SCRAPYD_EGG_VERSION"]
+    path = code_path()
+    return os.path.basename(path)[:-4] if path.endswith(".egg") else None
+
+
+class RunRecorder:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        s = crawler.settings
+        self.store = s.getbool("HEALTHCRAWL_RUNS_STORE", True)
+        self.database = s.get("MONGO_DATABASE", "healthcrawl")
+        self.connect_timeout = s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)
+        self.coverage = FieldCoverage()
+        self.client = None
+        self.start_time: datetime | None = None
+        self.run: dict[str, Any] | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    # -- signals ---------------------------------------------------------------------------------
+    def stores_articles(self) -> bool:
+        """Whether this crawl uses MongoDB at all: an extraction-only crawl (mongo pipeline off,
+        no MONGO_URI) must not start the embedded database just to record its run."""
+        s = self.crawler.settings
+        return mongo_pipeline_enabled(s) or bool(s.get("MONGO_URI") or os.environ.get("MONGO_URI"))
+
+    async def spider_opened(self, spider) -> None:
+        self.start_time = utcnow()
+        self.run = self.opening_document(spider)
+        if not self.store:
+            return
+        if not self.stores_articles():
+            logger.info("crawl_runs: not recorded (no MongoPipeline and no MONGO_URI in this crawl)")
+            return
+        try:
+            self.client = await asyncio.to_thread(self._connect)
+            await asyncio.to_thread(self._write, self.run)
+        except Exception as exc:  # noqa: BLE001 - run history must never stop a crawl
+            logger.warning("crawl_runs: this run is not recorded: %s", redact(str(exc))[:300])
+            self._close_client()
+
+    def item_scraped(self, item) -> None:
+        self.coverage.add(item)
+
+    def item_dropped(self, item) -> None:
+        self.coverage.add(item)
+
+    async def spider_closed(self, spider, reason: str) -> None:
+        if self.run is None:  # closed before it opened
+            self.start_time = utcnow()
+            self.run = self.opening_document(spider)
+        run = self.closing_document(spider, reason)
+        try:
+            await self.crawler.signals.send_catch_log_async(run_closed, run=run, crawler=self.crawler)
+        except Exception:  # noqa: BLE001
+            logger.exception("crawl_runs: a run_closed handler failed")
+        # a monitor may have failed the run (a storage shortfall)
+        run["failures"] = run_failures(self.crawler.stats.get_stats())
+        run["status"] = "failed" if run["failures"] else "closed"
+        if self.client is not None:
+            try:
+                await asyncio.to_thread(self._write, run)
+                logger.info("crawl_runs: recorded job %s (%s, %d item(s) found, %d stored)",
+                            run["job_id"], reason, run["items"]["found"], run["items"]["stored"])
+            except Exception as exc:  # noqa: BLE001
+                logger.warning("crawl_runs: could not record job %s: %s", run["job_id"],
+                               redact(str(exc))[:300])
+        self._close_client()
+
+    # -- documents -------------------------------------------------------------------------------
+    def opening_document(self, spider) -> dict[str, Any]:
+        s = self.crawler.settings
+        return {
+            "schema": RUN_SCHEMA,
+            "kind": "crawl",
+            "spider": spider.name,
+            "site": getattr(spider, "site", None) or spider.name,
+            "job_id": str(getattr(spider, "job_id", None) or getattr(spider, "_job", None) or "unknown"),
+            "status": "running",
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "egg_version": egg_version(),
+            "code_path": code_path(),
+            "scrapyd": bool(os.environ.get("SCRAPY_PROJECT") and getattr(spider, "_job", None)),
+            "arguments": spider_arguments(spider),
+            "replay": bool(s.get("HEALTHCRAWL_REPLAY_DIR")),
+            "distributed": bool(s.get("REDIS_URL")),
+            "start_time": self.start_time,
+        }
+
+    def closing_document(self, spider, reason: str) -> dict[str, Any]:
+        end = utcnow()
+        run = dict(self.run or {})
+        stats = self.crawler.stats.get_stats()
+        run.update(summarize(stats, self.coverage))
+        run.update({
+            "status": "failed" if run["failures"] else "closed",
+            "finish_reason": reason,
+            "end_time": end,
+            "duration_s": round((end - run["start_time"]).total_seconds(), 3),
+            "monitors": None,
+            "alert": None,
+        })
+        return run
+
+    # -- storage (in a thread) -------------------------------------------------------------------
+    def _connect(self):
+        uri = resolve_mongo_uri(self.crawler.settings)
+        client = connect(uri, self.connect_timeout)
+        client[self.database][CRAWL_RUNS].create_index("job_id", name="job_id")
+        return client
+
+    def _write(self, run: dict[str, Any]) -> None:
+        collection = self.client[self.database][CRAWL_RUNS]
+        collection.replace_one({"job_id": run["job_id"], "spider": run["spider"], "kind": "crawl"},
+                               run, upsert=True)
+
+    def _close_client(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None

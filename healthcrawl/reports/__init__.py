@@ -1,0 +1,1 @@
+"""What the data team reads: the weekly bulletin and the CSV/JSONL export."""

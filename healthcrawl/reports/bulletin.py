@@ -1,0 +1,129 @@
+"""The weekly bulletin (卫生健康大数据与政策研究周报) from the stored articles: docx, md or html.
+
+    healthcrawl bulletin --since 2026-11-09 --until 2026-11-15                  # bulletin-2026-11-15.docx
+    healthcrawl bulletin --since 2026-11-09 --until 2026-11-15 --format html --out week.html
+    healthcrawl bulletin --since 2026-11-09 --until 2026-11-15 --pick picks.txt
+
+The layout is the research centre's issue format:
+
+    <centre> 2026 年 11 月 15 日
+    本期导语：  本期周报共收集 N 篇…相关信息，时间从 <since> 到 <until>，监测范围包括…。
+    一、信息目录   1. <title> （<site_name>） …
+    二、具体内容   1.标题：<title> / 来源：<site_name> / 链接：<url> / 主要内容：
+                   <title> / <YYYY-MM-DD> 来源：<site_name> / the body, paragraph by paragraph
+
+Selection (:func:`select_articles`), in this order of precedence:
+
+1. a pick list (``--pick FILE``: one URL per line, in bulletin order; ``url``,
+   ``canonical_url`` or a reprint URL in ``also_at`` all name the story): exactly those
+   articles, whatever their relevance; any URL not in the database stops the bulletin with a
+   list of the unknown URLs;
+2. hand picks stored on the documents (``bulletin.pick: true``, ordered by ``bulletin.order``)
+   among the articles published in the window;
+3. otherwise the relevant articles (``relevance.relevant: true``) published in the window,
+   highest ``relevance.score`` first, then newest, at most ``limit`` (setting
+   ``HEALTHCRAWL_BULLETIN_LIMIT``, default 10).
+
+A story appears once: a reprint is not a document of its own (it sits in the original's
+``also_at``), and a second document with the same ``content_hash`` or named in an earlier
+item's ``also_at`` is skipped. Dates are Beijing time. A window with nothing to report writes
+no file: :class:`BulletinResult` says so (``written`` False, exit code 1).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from healthcrawl.reports.export import atomic_write
+from healthcrawl.reports.outline import Bulletin, BulletinItem, DEFAULT_CENTRE, DEFAULT_LIMIT, DEFAULT_SCOPE, FORMATS
+from healthcrawl.reports.render import render
+from healthcrawl.reports.select import select_articles
+
+
+# --- the whole job ----------------------------------------------------------------------------------
+@dataclass
+class BulletinResult:
+    #: True when a file was written
+    written: bool
+    path: Path | None
+    fmt: str
+    items: list[BulletinItem]
+    #: "file", "stored" or "auto" (see select_articles); "" when nothing was selected
+    mode: str = ""
+    #: pick-list URLs not found in the database
+    unknown: list[str] = field(default_factory=list)
+    #: things the editor should know (reprints resolved, picks outside the window …)
+    notes: list[str] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.written else 1
+
+
+def default_filename(issue_date: date, fmt: str) -> str:
+    return f"bulletin-{issue_date.isoformat()}.{fmt}"
+
+
+def _collection_name(collection) -> str:
+    try:
+        return f"{collection.database.name}.{collection.name}"
+    except AttributeError:
+        return "the articles collection"
+
+
+def build_bulletin(collection, since: date, until: date, *, fmt: str = "docx",
+                   out: Path | str | None = None, pick: list[str] | None = None,
+                   limit: int | None = None, centre: str | None = None,
+                   issue_date: date | None = None, scope: str | None = None,
+                   default_limit: int = DEFAULT_LIMIT) -> BulletinResult:
+    """Select, render and write one bulletin; nothing is written when there is nothing to report.
+
+    ``out``: the file, or a folder for ``bulletin-<issue date>.<fmt>`` (default: the current
+    folder). ``pick``: URLs in bulletin order (see :func:`select_articles`). ``limit``: at most
+    this many articles (0 = no limit; None = ``default_limit`` unless the articles are picked).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown bulletin format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if since > until:
+        raise ValueError(f"--since {since.isoformat()} is after --until {until.isoformat()}")
+    issue_date = issue_date or until
+    selection = select_articles(collection, since, until, pick=pick, limit=limit,
+                                default_limit=default_limit)
+    items = [BulletinItem.from_document(doc) for doc in selection.docs]
+    window = f"{since.isoformat()} .. {until.isoformat()} (Beijing time)"
+    if selection.unknown:
+        listed = "\n".join(f"  {url}" for url in selection.unknown)
+        message = (f"{len(selection.unknown)} picked URL(s) are not in {_collection_name(collection)} "
+                   f"(matched against url, canonical_url and reprint URLs):\n{listed}\n"
+                   f"nothing written: crawl them first (healthcrawl crawl --urls …) or remove them "
+                   f"from the pick list")
+        return BulletinResult(False, None, fmt, items, selection.mode, selection.unknown,
+                              selection.notes, message)
+    if not items:
+        if selection.mode == "file":
+            message = "the pick list names no articles: nothing written"
+        else:
+            message = (f"no relevant articles published {window} in {_collection_name(collection)}: "
+                       f"nothing written (crawl the week first, or pick articles by hand)")
+        return BulletinResult(False, None, fmt, [], selection.mode, [], selection.notes, message)
+
+    bulletin = Bulletin(centre=(centre or DEFAULT_CENTRE).strip(), issue_date=issue_date,
+                        since=since, until=until, scope=(scope or DEFAULT_SCOPE).strip(), items=items)
+    data = render(bulletin, fmt)
+    as_folder = not out or str(out).endswith(("/", os.sep))  # "--out bulletins/" names a folder
+    path = Path(out) if out else Path.cwd()
+    if as_folder or path.is_dir():
+        path = path / default_filename(issue_date, fmt)
+    atomic_write(path, data)
+    how = {"file": "from the pick list", "stored": "picked in the database (bulletin.pick)",
+           "auto": "by relevance score"}[selection.mode]
+    message = f"wrote {path}: {len(items)} article(s) {how}, {window}"
+    return BulletinResult(True, path, fmt, items, selection.mode, [], selection.notes, message)

@@ -1,0 +1,99 @@
+"""Where the database is and a client to it: the URI (or the embedded mongod), a checked
+connection, the write concern, and the start-up preflight.
+
+Nothing here runs on the reactor thread except :func:`resolve_mongo_uri`, which may start the
+embedded mongod once at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pymongo
+
+from healthcrawl.storage import mongod
+from healthcrawl.storage.collections import REJECTS
+from healthcrawl.storage.errors import TRANSIENT_ERRORS, StorageError, redact
+from healthcrawl.storage.spool import Spool
+
+
+def resolve_mongo_uri(settings: Any) -> str:
+    """MONGO_URI if set, else the embedded mongod (started or reused), else a clear error."""
+    uri = settings.get("MONGO_URI") or os.environ.get("MONGO_URI")
+    if uri:
+        return uri
+    if not settings.getbool("HEALTHCRAWL_EMBEDDED_MONGO", True):
+        raise StorageError("MONGO_URI is not set and HEALTHCRAWL_EMBEDDED_MONGO is off: "
+                           "set MONGO_URI=mongodb://host:port to store articles")
+    try:
+        server = mongod.ensure_running(settings.get("HEALTHCRAWL_MONGO_DBPATH", "var/mongo"),
+                                       settings.getint("HEALTHCRAWL_MONGO_PORT", 27027),
+                                       settings.getfloat("HEALTHCRAWL_MONGO_CACHE_GB", 2.0))
+    except mongod.EmbeddedMongoError as exc:
+        raise StorageError(f"cannot run the embedded MongoDB: {exc}") from None
+    return server.uri
+
+
+def connect(uri: str, timeout: float = 5.0, **kwargs: Any) -> pymongo.MongoClient:
+    """A client that has answered a ping, or a StorageError with a redacted message."""
+    try:
+        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=int(timeout * 1000),
+                                     connectTimeoutMS=int(timeout * 1000), tz_aware=True,
+                                     appname="healthcrawl", **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a URI pymongo cannot read (bad option, unescaped "/")
+        raise StorageError(f"MONGO_URI {redact(uri)} is not a usable MongoDB URI: "
+                           f"{redact(type(exc).__name__ + ': ' + str(exc))[:300]}") from None
+    try:
+        client.admin.command("ping")
+    except Exception as exc:  # noqa: BLE001 - any failure here is a start-up failure
+        client.close()
+        detail = str(exc).split(" (configured timeouts")[0].split(", Timeout:")[0]
+        raise StorageError(f"MongoDB at {redact(uri)} is unreachable: "
+                           f"{redact(type(exc).__name__ + ': ' + detail)[:300]}") from None
+    return client
+
+
+def mongo_pipeline_enabled(settings: Any) -> bool:
+    """Whether a crawl with these settings stores articles (pipelines/mongo.py is on)."""
+    from scrapy.utils.conf import build_component_list
+
+    pipelines = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
+    return any(str(getattr(p, "__name__", p)).endswith("MongoPipeline") for p in pipelines)
+
+
+def write_concern(settings: Any) -> pymongo.WriteConcern:
+    """The write concern of article writes: ``MONGO_WRITE_CONCERN`` (1, 2, "majority" …),
+    journaled unless ``MONGO_WRITE_JOURNAL`` is off."""
+    w = settings.get("MONGO_WRITE_CONCERN", 1)
+    return pymongo.WriteConcern(w=int(w) if str(w).isdigit() else w, j=settings.getbool("MONGO_WRITE_JOURNAL", True))
+
+
+def check_writes(db: pymongo.database.Database, concern: pymongo.WriteConcern, uri: str) -> None:
+    """A write that matches nothing: the server checks the write concern (w: 2 on a standalone
+    server, an unknown tag) and the user's right to write before anything else. StorageError
+    with a readable, redacted message if it refuses."""
+    try:
+        db.get_collection(REJECTS, write_concern=concern).update_one(
+            {"_id": "\x00healthcrawl-write-probe"}, {"$max": {"probe": 0}})
+    except TRANSIENT_ERRORS as exc:
+        raise StorageError(f"MongoDB at {redact(uri)} went away: {type(exc).__name__}") from None
+    except Exception as exc:  # noqa: BLE001 - any refusal here is a configuration problem
+        detail = str(exc).split(", full error:")[0]
+        raise StorageError(f"MongoDB at {redact(uri)} refuses writes with write concern "
+                           f"w={concern.document.get('w', 1)!r}, j={concern.document.get('j', False)}: "
+                           f"{redact(type(exc).__name__ + ': ' + detail)[:300]}") from None
+
+
+def preflight(settings: Any) -> str:
+    """Everything storage needs, checked before a crawl starts: the database answers, accepts
+    writes with the configured write concern, and the spool folder is usable. Returns the URI;
+    raises StorageError with one readable line."""
+    uri = resolve_mongo_uri(settings)
+    client = connect(uri, settings.getfloat("MONGO_CONNECT_TIMEOUT", 5.0))
+    try:
+        check_writes(client[settings.get("MONGO_DATABASE", "healthcrawl")], write_concern(settings), uri)
+    finally:
+        client.close()
+    Spool(settings.get("MONGO_SPOOL_DIR", "var/spool"), "preflight").check(close=True)
+    return uri

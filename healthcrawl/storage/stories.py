@@ -1,0 +1,380 @@
+"""Which story an article belongs to, decided in MongoDB: the same answer in every process.
+
+An article may be published by several sites (a reprint, or the same text at another URL). Each
+of them is a **copy**; the copies of one story make one document in ``articles``. Whether a copy
+is a new story or joins one is decided here, by the mongo pipeline's writer thread, before the
+copy's document is written — never against an in-memory picture of what other processes did.
+
+Two collections hold the decision (both small documents, both written before the article):
+
+- ``dedup_copies`` — one entry per copy, ``_id`` = canonical URL: its fingerprint (``content_hash``,
+  ``minhash``, ``params``), ``published_at``, and once decided ``parent`` (the copy it was found to
+  duplicate, or ``null``), ``reason``, ``similarity`` and ``state: "settled"`` (``"claiming"``
+  while it is being decided).
+- ``dedup_claims`` — one entry per lookup key (the MinHash LSH band keys and the content key of
+  :class:`healthcrawl.text.fingerprint.Fingerprinter`), ``_id`` = the key, ``o`` = the first copy that
+  claimed it (its ``o``: a 64-bit hash of its canonical URL, indexed in ``dedup_copies``). The
+  unique ``_id`` makes every key have exactly one owner, whichever process asks. 43 claims a
+  copy make this the largest collection (≈ 43 million entries per million articles), so it is a
+  clustered collection (one B-tree keyed on ``_id``, no separate index) with 8-byte entries.
+
+**The protocol** for a copy C (:meth:`Stories.resolve`):
+
+1. C's fingerprint is written to ``dedup_copies`` (``state: "claiming"``).
+2. C claims its keys **in ascending order**, with ordered inserts. Every key it inserts is its own.
+   At a key already owned by another copy O, C reads O's fingerprint (written before O claimed
+   anything) and compares: the same content hash (``content``) or an estimated Jaccard
+   similarity ≥ the threshold (``reprint``) makes O C's parent, and C stops claiming. A key owned
+   by a copy that is not similar (an LSH collision) is passed over.
+3. C is settled: ``parent`` = O (or ``null``: C is the root of a new story). A settled copy is
+   never decided again — a re-crawl keeps its story, also when its text changed (a correction):
+   each copy claims its keys once, which the argument below needs.
+4. C's story is the root of its parent chain. A copy still ``claiming`` on that chain is waited
+   for, at most ``HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT`` seconds; after that (its process died while
+   claiming) C finishes that copy's claims on its behalf — the same keys, in the same order,
+   against the same owners, so the same decision as its own process would have made.
+
+**Why this is race-free.** Two copies C and D that are similar and share LSH keys meet at the
+smallest key they share, s: whichever inserts s first owns it, the other loses it and — being
+similar — takes the owner as parent. So one of the two always finds the other, however their
+steps interleave across processes (no "both think they are the original"). And the parent links
+never form a cycle: if C→D (C lost s₁ to D and stopped there) and D→C (D lost s₂ to C and
+stopped there), C claimed s₂ before stopping at s₁, so s₂ < s₁; D claimed s₁ before stopping
+at s₂, so s₁ < s₂ — a contradiction; the same argument around any longer cycle gives
+s₁ < s₂ < … < s₁. The parent links therefore form trees, each tree is a story, and its root
+names it (``articles.story``). Nothing depends on timing, batches or refresh intervals, and
+nothing is held in memory between items: a crawler's start-up does not read history at all.
+
+**Which copy is the document**: the copy with the earliest ``published_at`` (a copy without a
+date counts as the latest), ties broken by the smaller canonical URL — whatever the arrival
+order. Each copy's write is one atomic update of its story's document
+(:func:`story_operation`): it adds the copy to ``copies`` and, when it ranks before the
+document's current copy, replaces the document's article fields with its own. The other copies
+are in ``also_at`` (``copies`` minus the document's own). A copy that arrives later but was
+published earlier therefore corrects the document; nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from pymongo import UpdateOne, WriteConcern
+from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure
+
+from healthcrawl.text.fingerprint import Fingerprinter
+
+logger = logging.getLogger(__name__)
+
+COPIES = "dedup_copies"
+CLAIMS = "dedup_claims"
+#: rank of a copy without a date: after every dated copy
+NO_DATE = "9999"
+#: fields of a story document that belong to the story, not to the copy shown as its document
+STORY_FIELDS = ("_id", "story", "copies", "first_seen", "last_seen", "bulletin")
+
+
+@dataclass(frozen=True)
+class Decision:
+    story: str  # canonical URL of the story's root copy
+    parent: str | None  # the copy this one duplicates, None for a root
+    reason: str  # how the copy was found: "original" | "reprint" | "content"
+    similarity: float | None = None
+    known: bool = False  # decided before (a re-crawl of the same URL and text)
+
+
+def owner_id(canonical_url: str) -> int:
+    """The 64-bit reference to a copy that its claims hold (a hash of its canonical URL)."""
+    return int.from_bytes(hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=8).digest(),
+                          "little", signed=True)
+
+
+def rank(published_at: datetime | None, canonical_url: str) -> str:
+    """Sort key of a copy: earliest ``published_at`` (UTC) first, then the canonical URL."""
+    if published_at is None:
+        return f"{NO_DATE}|{canonical_url}"
+    if published_at.tzinfo is not None:
+        published_at = published_at.astimezone(timezone.utc)
+    return f"{published_at.strftime('%Y-%m-%dT%H:%M:%S')}|{canonical_url}"
+
+
+def copy_entry(doc: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """A copy as listed in its story's ``copies`` (and ``also_at`` when not the document); the
+    write adds its own ``first_seen``/``last_seen``."""
+    return {"url": doc.get("url"), "canonical_url": doc["canonical_url"], "site": doc.get("site"),
+            "site_name": doc.get("site_name"), "title": doc.get("title"),
+            "published_at": doc.get("published_at"), "reason": decision.reason,
+            "similarity": decision.similarity, "rank": rank(doc.get("published_at"), doc["canonical_url"])}
+
+
+def story_operation(doc: dict[str, Any], decision: Decision, seen: datetime) -> tuple[dict, list[dict]]:
+    """(filter, pipeline update) writing one copy into its story's document, atomically and
+    idempotently (writing it twice changes nothing but ``last_seen``). Upsert it.
+
+    - The copy replaces the document's article fields when the story is new, when it is the copy
+      the document shows (a re-crawl refreshes it), or when its rank is at most the document's
+      ``rank`` — the smallest rank over ``copies``. So the earliest copy is shown whatever the
+      arrival order; if the shown copy's date moves later on a re-crawl, ``rank`` stays the
+      earliest copy's and that copy takes the document at its next write.
+    - ``copies`` gets this copy's entry with its own ``first_seen`` (the earliest write of this
+      copy) and ``last_seen``; the document's ``first_seen``/``last_seen`` are the shown copy's.
+    """
+    url = doc["canonical_url"]
+    entry = copy_entry(doc, decision)
+    mine = entry["rank"]
+    fields = {k: v for k, v in doc.items() if k not in STORY_FIELDS and k not in ("also_at", "rank")}
+    fields.update(story=decision.story)
+    keep = {name: f"${name}" for name in STORY_FIELDS}
+    seen_ = {"$literal": seen}
+    others = {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}}
+    pipeline = [
+        {"$set": {
+            # this copy's entry as it was (absent: a new copy)
+            "_hc_old": {"$first": {"$filter": {"input": {"$ifNull": ["$copies", []]},
+                                               "cond": {"$eq": ["$$this.canonical_url", url]}}}},
+            "_hc_take": {"$or": [{"$eq": [{"$ifNull": ["$canonical_url", None]}, None]},
+                                 {"$eq": ["$canonical_url", url]},
+                                 {"$lte": [{"$literal": mine}, {"$ifNull": ["$rank", "~"]}]}]},
+        }},
+        # this copy's first write: its old entry's first_seen, else now
+        {"$set": {"_hc_first": {"$min": [{"$ifNull": ["$_hc_old.first_seen", seen_]}, seen_]}}},
+        {"$replaceWith": {"$cond": [
+            "$_hc_take",
+            {"$mergeObjects": [keep, {"$literal": fields},
+                               {"first_seen": "$_hc_first", "last_seen": seen_, "_hc_first": "$_hc_first"}]},
+            "$$ROOT"]}},
+        {"$set": {"copies": {"$concatArrays": [
+            others, [{"$mergeObjects": [{"$literal": entry}, {"first_seen": "$_hc_first", "last_seen": seen_}]}]]}}},
+        {"$set": {"rank": {"$min": "$copies.rank"},
+                  "also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
+        {"$unset": ["_hc_take", "_hc_first", "_hc_old"]},
+    ]
+    # "$type" lets the planner use the partial unique index on story (an equality alone does not)
+    return {"story": {"$eq": decision.story, "$type": "string"}}, pipeline
+
+
+def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) -> tuple[dict, list[dict]]:
+    """(filter, update) for a reprint note of the old format (a spool written before stories): the
+    entry joins the copies of the story that holds ``original``; no upsert."""
+    url = entry["canonical_url"]
+    entry = dict(entry, rank=rank(entry.get("published_at"), url), first_seen=seen, last_seen=seen)
+    # also_at = copies without the document's own: both conditions are indexed
+    return ({"$or": [{"canonical_url": original}, {"also_at.canonical_url": original}]}, [
+        {"$set": {
+            "copies": {"$concatArrays": [
+                {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
+                [{"$literal": entry}]]},
+        }},
+        {"$set": {"also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
+    ])
+
+
+class Stories:
+    """The story decisions of one database (see the module doc). Blocking: the writer thread's."""
+
+    def __init__(self, db, fingerprinter: Fingerprinter, settle_timeout: float = 30.0):
+        # claims and fingerprints need no journal flush of their own: the article write that
+        # follows them is journaled, and a journal flush makes every earlier write durable
+        fast = WriteConcern(w=1)
+        self.copies = db.get_collection(COPIES, write_concern=fast)
+        self.claims = db.get_collection(CLAIMS, write_concern=fast)
+        self.fingerprinter = fingerprinter
+        self.settle_timeout = settle_timeout
+
+    # -- copies ------------------------------------------------------------------------------
+    def resolve(self, doc: dict[str, Any]) -> Decision:
+        """The decision for one article document (``canonical_url``, ``content_hash``, ``dedup``)."""
+        return self.resolve_many([doc])[0]
+
+    def resolve_many(self, docs: list[dict[str, Any]]) -> list[Decision]:
+        """The decisions for a batch of article documents, in order. Round trips: one to find the
+        copies seen before, one to record the new copies' fingerprints, one claim insert per new
+        copy (more only at a key another copy owns), one to settle them, and a parent-chain read
+        for the copies that duplicate another."""
+        fpr = self.fingerprinter
+        urls = [d["canonical_url"] for d in docs]
+        known = {c["_id"]: c for c in self.copies.find(
+            {"_id": {"$in": urls}}, {"state": 1, "parent": 1, "reason": 1, "similarity": 1, "content_hash": 1})}
+        fresh: dict[str, dict[str, Any]] = {}
+        for doc in docs:
+            entry = known.get(doc["canonical_url"])
+            # a settled copy is never decided again, even when its text changed (a correction): a
+            # second claim pass of one URL could make a cycle of parents, and a copy must stay in
+            # the one story that lists it
+            if not (entry and entry.get("state") == "settled"):
+                fresh[doc["canonical_url"]] = doc
+        if fresh:
+            now = datetime.now(timezone.utc)
+            self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": {
+                "o": owner_id(url), "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
+                "params": fpr.params, "published_at": doc.get("published_at"), "state": "claiming",
+                "parent": None, "updated": now}}, upsert=True) for url, doc in fresh.items()], ordered=False)
+            settled = {}
+            for url, doc in fresh.items():
+                minhash = (doc.get("dedup") or {}).get("minhash")
+                signature = fpr.signature_from_field({"params": fpr.params, "minhash": minhash})
+                settled[url] = self._decided(url, doc.get("content_hash"), signature)
+            self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": entry}) for url, entry in settled.items()],
+                                   ordered=False)
+        decisions = []
+        for url in urls:
+            if url in fresh:
+                entry = settled[url]
+                decisions.append(Decision(self._root(url, entry), entry["parent"], entry["reason"], entry["similarity"]))
+            else:
+                entry = known[url]
+                decisions.append(Decision(self._root(url, entry), entry.get("parent"),
+                                          entry.get("reason") or "original", entry.get("similarity"), known=True))
+        return decisions
+
+    def _decided(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:
+        """Claim the copy's keys: what to settle it with."""
+        parent, reason, similarity = self._claim(url, self._keys(content_hash, signature), content_hash, signature)
+        return {"state": "settled", "parent": parent, "reason": reason, "similarity": similarity}
+
+    def _decide(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:
+        """Claim the copy's keys, settle it, and return what was settled."""
+        settled = self._decided(url, content_hash, signature)
+        self.copies.update_one({"_id": url}, {"$set": settled})
+        return settled
+
+    def _keys(self, content_hash: str | None, signature: np.ndarray | None) -> list[int]:
+        """The copy's claim keys in ascending order: its LSH band keys and its content key."""
+        keys = set(self.fingerprinter.band_keys(signature)) if signature is not None else set()
+        if content_hash:
+            keys.add(self.fingerprinter.content_key(content_hash))
+        return sorted(keys)
+
+    def _claim(self, url: str, keys: list[int], content_hash: str | None,
+               signature: np.ndarray | None) -> tuple[str | None, str, float | None]:
+        """Claim keys in ascending order; the first owner found similar is the parent."""
+        i = 0
+        mine = owner_id(url)
+        compared: set[int] = set()
+        while i < len(keys):
+            try:
+                self.claims.insert_many([{"_id": k, "o": mine} for k in keys[i:]], ordered=True)
+                return None, "original", None
+            except BulkWriteError as exc:
+                error = (exc.details.get("writeErrors") or [{}])[0]
+                if error.get("code") != 11000:
+                    raise
+                i += error["index"]
+            owner = (self.claims.find_one({"_id": keys[i]}) or {}).get("o")
+            i += 1
+            if owner is None or owner == mine or owner in compared:
+                continue  # my own claim (an earlier attempt), or a copy already found dissimilar
+            compared.add(owner)
+            found = self._compare(owner, content_hash, signature)
+            if found:
+                return found
+        return None, "original", None
+
+    def _compare(self, owner: int, content_hash: str | None,
+                 signature: np.ndarray | None) -> tuple[str, str, float] | None:
+        """(the owner's canonical URL, reason, similarity) if the owner is similar, else None."""
+        theirs = self.copies.find_one({"o": owner}, {"content_hash": 1, "minhash": 1, "params": 1})
+        if not theirs:
+            return None
+        if content_hash and theirs.get("content_hash") == content_hash:
+            return theirs["_id"], "content", 1.0
+        their_sig = self.fingerprinter.signature_from_field(theirs)
+        if signature is None or their_sig is None:
+            return None
+        similarity = self.fingerprinter.similarity(signature, their_sig)
+        if self.fingerprinter.is_reprint(similarity):
+            return theirs["_id"], "reprint", round(similarity, 4)
+        return None
+
+    def _root(self, url: str, entry: dict[str, Any]) -> str:
+        """The root of a copy's parent chain, waiting for copies on it that are still claiming."""
+        seen = {url}
+        current, parent = url, entry.get("parent")
+        while parent:
+            if parent in seen:  # impossible by construction (see the module doc); never loop
+                logger.error("dedup: a cycle of parents at %s", parent)
+                return current
+            seen.add(parent)
+            current, parent = parent, self._settled(parent).get("parent")
+        return current
+
+    def _settled(self, url: str) -> dict[str, Any]:
+        """A copy's entry once settled: waited for, or decided here if its process is gone."""
+        fields = {"state": 1, "parent": 1, "content_hash": 1, "minhash": 1, "params": 1}
+        deadline = time.monotonic() + self.settle_timeout
+        node = self.copies.find_one({"_id": url}, fields) or {}
+        while node.get("state") == "claiming":
+            if time.monotonic() > deadline:
+                logger.warning("dedup: %s was left undecided (its crawler stopped while claiming): "
+                               "deciding it here", url)
+                return self._decide(url, node.get("content_hash"), self.fingerprinter.signature_from_field(node))
+            time.sleep(0.02)
+            node = self.copies.find_one({"_id": url}, fields) or {}
+        return node
+
+
+def ensure_indexes(db) -> None:
+    """``dedup_claims`` as a clustered collection (created once; a database from before keeps its
+    ordinary one), ``dedup_copies`` indexed on the claims' owner reference ``o``."""
+    if CLAIMS not in db.list_collection_names(filter={"name": CLAIMS}):
+        try:
+            db.create_collection(CLAIMS, clusteredIndex={"key": {"_id": 1}, "unique": True})
+        except (CollectionInvalid, OperationFailure):  # another process created it first
+            pass
+    db[COPIES].create_index("o", name="owner")
+
+
+META = "healthcrawl_meta"
+
+
+def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
+    """Once per database: documents written before stories (no ``story``) become stories of their
+    own — ``story`` and ``rank`` set, ``copies`` = the document's copy and its ``also_at``,
+    ``dedup.keys`` dropped — and their fingerprints and claims are recorded so that new copies
+    find them. A ``stub`` (a placeholder holding reprint notes for an original that was never
+    stored: no title, no body, never shown by the bulletin or the exports) is deleted: its
+    original and reprints are then unknown, so the next crawl of their window fetches and
+    stores them as a story. Idempotent (two processes may run it at once); a marker in
+    ``healthcrawl_meta`` keeps later start-ups from scanning. Returns the documents migrated."""
+    meta = db[META]
+    if meta.find_one({"_id": "stories"}):
+        return 0
+    resolver = Stories(db, fingerprinter or Fingerprinter())
+    fpr = resolver.fingerprinter
+    migrated = 0
+    stubs = articles.delete_many({"story": {"$exists": False}, "stub": True}).deleted_count
+    for doc in articles.find({"story": {"$exists": False}}):
+        url = doc["canonical_url"]
+        own = Decision(url, None, "original")
+        copies = [dict(copy_entry(doc, own), first_seen=doc.get("first_seen"), last_seen=doc.get("last_seen"))]
+        copies += [dict(e, reason=e.get("reason") or "reprint", rank=rank(e.get("published_at"), e["canonical_url"]))
+                   for e in doc.get("also_at") or [] if e.get("canonical_url") and e["canonical_url"] != url]
+        articles.update_one({"_id": doc["_id"], "story": {"$exists": False}}, {
+            "$set": {"story": url, "rank": min(c["rank"] for c in copies), "copies": copies,
+                     "also_at": copies[1:]},
+            "$unset": {"dedup.keys": ""}})
+        migrated += 1
+        signature = fpr.signature_from_field(doc.get("dedup"))
+        resolver.copies.update_one({"_id": url}, {"$setOnInsert": {
+            "o": owner_id(url), "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
+            "params": fpr.params, "published_at": doc.get("published_at"), "state": "settled",
+            "parent": None, "reason": "original", "similarity": None}}, upsert=True)
+        keys = resolver._keys(doc.get("content_hash"), signature)
+        if keys:
+            try:
+                resolver.claims.insert_many([{"_id": k, "o": owner_id(url)} for k in keys], ordered=False)
+            except BulkWriteError:
+                pass  # keys another stored article claimed first
+    if "dedup_keys" in articles.index_information():
+        articles.drop_index("dedup_keys")
+    meta.update_one({"_id": "stories"}, {"$set": {"migrated": migrated, "at": datetime.now(timezone.utc)}},
+                    upsert=True)
+    if migrated or stubs:
+        logger.warning("dedup: %d stored article(s) of the earlier format migrated to stories, %d stub(s) "
+                       "of never-stored originals deleted", migrated, stubs)
+    return migrated
