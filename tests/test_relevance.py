@@ -228,7 +228,7 @@ def test_thresholds_and_lexicon_come_from_settings(tmp_path):
     strict, _ = make_pipeline(HEALTHCRAWL_RELEVANCE_MIN_HEALTH=1000.0)
     with pytest.raises(DropItem):
         strict.process_item(article("国家卫健委：推进医疗数据共享", RELEVANT_BODY))
-    data = json.loads((Path(segment.__file__).parent / "data" / "lexicon.json").read_text(encoding="utf-8"))
+    data = json.loads((Path(segment.__file__).parents[1] / "data" / "lexicon.json").read_text(encoding="utf-8"))
     data["version"] = "test.1"
     path = tmp_path / "lexicon.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
