@@ -326,11 +326,13 @@ def time_resolve(ctx: Context, database: str, items: list, batch: int) -> tuple[
     (batch time ÷ items), and how many decisions were right."""
     import pymongo  # noqa: PLC0415
 
+    from healthcrawl import settings  # noqa: PLC0415
     from healthcrawl.dedup import Fingerprinter  # noqa: PLC0415
     from healthcrawl.stories import Stories  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
-    resolver = Stories(client[database], Fingerprinter())
+    # as the mongo pipeline builds it: the batch's copies claim with HEALTHCRAWL_DEDUP_CLAIMERS connections
+    resolver = Stories(client[database], Fingerprinter(), claimers=settings.HEALTHCRAWL_DEDUP_CLAIMERS)
     times, right, wrong = [], 0, []
     for start in range(0, len(items), batch):
         chunk = items[start:start + batch]
@@ -346,6 +348,7 @@ def time_resolve(ctx: Context, database: str, items: list, batch: int) -> tuple[
             right += ok
             if not ok and len(wrong) < 3:
                 wrong.append(f"{kind} {doc['canonical_url']} -> {decision}")
+    resolver.close()
     client.close()
     return times, f"{right}/{len(items)} right" + (f" (e.g. {'; '.join(wrong)})" if wrong else "")
 
