@@ -102,15 +102,16 @@ _END_MARK = re.compile(
 
 _EDITOR = re.compile(
     r"(?P<label>责任编辑|责编|编辑|选稿|编审)\s*(?:[:：/]\s*|\s+(?=[\u4e00-\u9fff]{2,3}\s*[)）】\]]))"
-    r"(?P<name>[\u4e00-\u9fff·]{2,5}(?:\s*[、，,\s]\s*[\u4e00-\u9fff·]{2,4}){0,3})")
+    r"(?P<name>[\u4e00-\u9fff·]{2,5}(?:\s*[、，,]\s*[\u4e00-\u9fff·]{2,4}){0,3})")
+_EDITOR_JUNK = re.compile(r"推荐|观察|声明|来源|编辑|作者|返回|分享|评论|平台|小编|记者|^部|网$|报$|中心$")
 _EDITOR_RANK = {"责任编辑": 0, "责编": 0, "编辑": 1, "编审": 2, "选稿": 2}
 _SOURCE = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|新闻来源|本文来源于|本文来源|来源|稿源|出处|来自(?=\s*[:：]))\s*[:：|丨]?\s*[\[【(（]?\s*"
+    r"(?:信息来源|文章来源|稿件来源|新闻来源|本文来源于|本文来源|(?<!图片)(?<!图)(?<!视频)来源|稿源|出处|来自(?=\s*[:：]))\s*[:：|丨]?\s*[\[【(（]?\s*"
     r"(?P<name>[^\s\[\]【】()（）|丨:：,，;；。]{2,40})")
 #: what follows a source name without a space ("求是网参与互动", "人民日报2024-05-13")
-_SOURCE_TAIL = re.compile(r"(?:(?:19|20)\d{2}[-/.年]|参与互动|分享|打印|评论|字号|收藏|举报|关注|作者|编辑|责编|记者|浏览|阅读|点击).*$")
+_SOURCE_TAIL = re.compile(r"(?:\s|(?:19|20)\d{2}[-/.年]|来自|发布于|参与互动|分享|打印|评论|字号|收藏|举报|关注|作者|编辑|责编|记者|浏览|阅读|点击).*$")
 _SOURCE_PLACEHOLDER = {"转载文章", "本站", "网络", "原创", "未知", "佚名"}
-_SOURCE_JUNK = re.compile(r"^(?:\d|www\.|http)|时间|日期|发布|作者|编辑|责编|分享|浏览|阅读|点击|字号|评论|举报")
+_SOURCE_JUNK = re.compile(r"^(?:\d+$|www\.|http)|时间|日期|发布|作者|编辑|责编|分享|浏览|阅读|点击|字号|评论|举报|栏目|关注|参与|^图")
 
 
 # -- dates --------------------------------------------------------------------------------------------
@@ -119,7 +120,8 @@ _DATE_PATTERNS = [
     # 2024-05-13 08:49(:02), 2024/5/13 8:49, 2024.05.20 13:15, 2024年05月10日06:58, 2024年5月22日週三 上午8:21
     re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
                r"(?:\s*(?:[（(]?(?:星期|週|周)[一二三四五六日天][)）]?)?\s*(?P<ampm>上午|下午|晚上|凌晨|中午)?\s*"
-               r"(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{2}))?"),
+               r"T?(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?"
+               r"(?P<tz>Z|[+-]\d{2}:?\d{2}(?!\d))?)?"),
     # 06/02/2022 - 13:48 (day first, as rfi prints it)
     re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})(?:\s*-?\s*(?P<H>\d{1,2}):(?P<M>\d{2}))?"),
 ]
@@ -140,6 +142,10 @@ def find_datetime(text: str) -> tuple[datetime, str] | None:
                         elif m["ampm"] == "凌晨" and hour == 12:
                             hour = 0
                     when, precision = datetime(y, mo, d, hour, minute, tzinfo=BEIJING), "minute"
+                    zone = m.groupdict().get("tz")
+                    if zone:  # an ISO time with its own offset (meta tags): to Beijing time
+                        offset = 0 if zone == "Z" else (int(zone[1:3]) * 60 + int(zone[-2:])) * (1 if zone[0] == "+" else -1)
+                        when = (when.replace(tzinfo=timezone(timedelta(minutes=offset)))).astimezone(BEIJING)
                 else:
                     when, precision = datetime(y, mo, d, tzinfo=BEIJING), "day"
             except ValueError:
@@ -355,6 +361,7 @@ def _title(root: Any, page_title: str) -> tuple[str | None, str | None, Any]:
             if 4 <= len(text) <= 120:
                 candidates.append((text, "meta", None))
     best: tuple[int, str, str, Any] | None = None
+    candidates = [(_strip_site(text), how, element) for text, how, element in candidates]
     for text, how, element in candidates:
         norm = _norm(text)
         if len(norm) < 4 or not norm_page or norm not in norm_page:
@@ -369,13 +376,23 @@ def _title(root: Any, page_title: str) -> tuple[str | None, str | None, Any]:
         if how == "meta":  # find the element showing it, for the byline
             element = _element_showing(root, text)
         return text, how, element
-    first = _TITLE_SPLIT.split(page_title)[0].strip() if page_title else ""
+    first = _strip_site(_TITLE_SPLIT.split(page_title)[0].strip()) if page_title else ""
     if first:
         return first, "title-tag", _element_showing(root, first)
     for text, how, element in candidates:
         if how == "h1":
             return text, "h1", element
     return None, None, None
+
+
+_SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜]|--)\s*[^-_|｜]{0,20}(?:网|频道|新闻|首页|文档|日报|晚报|在线|\.com|\.cn)[^-_|｜]{0,12}$",
+                          re.I)
+
+
+def _strip_site(text: str) -> str:
+    """A headline without a trailing " - 某某网 …" site name."""
+    stripped = _SITE_SUFFIX.sub("", text)
+    return stripped if len(_norm(stripped)) >= 4 else text
 
 
 def _element_showing(root: Any, text: str) -> Any:
@@ -402,7 +419,7 @@ def _editor_in(texts: Iterable[str]) -> str | None:
         for m in _EDITOR.finditer(text):
             name = re.sub(r"\s+", "", m["name"]) if "、" in m["name"] or "，" in m["name"] else m["name"].split()[0]
             name = re.sub(r"[，,]", "、", name)
-            if name in ("推荐", "观察", "部", "小编"):
+            if _EDITOR_JUNK.search(name):
                 continue
             found.append((_EDITOR_RANK[m["label"]], position, name))
     if not found:
@@ -437,7 +454,7 @@ def _byline_source(byline: list[_Unit], title: str | None) -> str | None:
         return None
 
     def fit(text: str) -> str | None:
-        text = text.strip(" ·|¦丨:：")
+        text = re.sub(r"^\s*(?:原创|来源|出处|稿源)\s*[:：]?\s*", "", text).strip(" ·|¦丨:：")
         if not (2 <= len(text) <= 20) or not _CJK.search(text) or _BUTTON.match(text):
             return None
         if re.search(r"\d{1,2}:\d{2}|[，。！？]|https?:|www\.", text) or _norm(text) == _norm(title or ""):
@@ -448,9 +465,11 @@ def _byline_source(byline: list[_Unit], title: str | None) -> str | None:
     rest = re.split(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?::\d{2})?)?", unit.text)
     if len(rest) > 1 and fit(rest[-1]):
         return fit(rest[-1])
+    if len(rest) > 1 and fit(rest[0]):
+        return fit(rest[0])
     after = byline[dated + 1:dated + 4]
     for i, u in enumerate(after):
-        if re.match(r"^(?:发布于|来自)", u.text):
+        if re.match(r"^(?:发布于|来自)", u.text) or u.text.endswith((":", "：")):
             break
         if not _CJK.search(u.text):
             continue
@@ -492,18 +511,33 @@ def extract_article(html: str, url: str | None = None) -> Article:
             body_units = body_units[after[-1] + 1:]
     body_units = _until_end(body_units)
 
+    if body_units and (title is None or len(_norm(title)) < 6
+                       or (title_how == "title-tag" and title_element is None)):
+        heading = _heading_before(units, body_units[0])
+        if heading is not None and not (title and _norm(heading.text) in _norm(title)):
+            title, title_element = heading.text, heading.element
+            article.title, article.how["title"] = title, "before-body"
+
     # the byline: units between the headline and the first body line (or the ten after the headline)
     position = {id(u): i for i, u in enumerate(units)}
     start = 0
-    if title_element is not None:
-        for i, unit in enumerate(units):
-            if unit.element is title_element or _norm(unit.text) == _norm(title or ""):
+    norm_title = _norm(title or "")
+    hits = [i for i, u in enumerate(units)
+            if (title_element is not None and u.element is title_element) or (norm_title and _norm(u.text) == norm_title)]
+    if hits:
+        start = hits[0] + 1
+        for i in hits:  # the headline followed by a date (a page may show the title twice)
+            if any(find_datetime(u.text) for u in units[i + 1:i + 8]):
                 start = i + 1
                 break
-    first_body = position.get(id(body_units[0]), len(units)) if body_units else len(units)
-    byline = units[start:max(start + 1, min(first_body, start + 12))] if start < len(units) else []
-    if len(byline) < 3:
-        byline = units[start:start + 12]
+        while start < len(units) and (units[start].element is title_element
+                                      or (norm_title and _norm(units[start].text) in norm_title)):
+            start += 1
+    byline = []
+    for unit in units[start:start + 12]:  # up to the first line of prose
+        if unit.value > 30 and sum(1 for c in unit.text if c in _SENTENCE_PUNCT) >= 2:
+            break
+        byline.append(unit)
     byline_text = " ".join(u.text for u in byline)
 
     paragraphs = [u.text for u in body_units]
@@ -546,12 +580,26 @@ def extract_article(html: str, url: str | None = None) -> Article:
 
     # editor: after the body first (the credit closing the article), then anywhere
     tail_units = units[max(0, position.get(id(body_units[-1]), 0) - 3):][:40] if body_units else []
-    editor = _editor_in([u.text for u in tail_units]) or _editor_in([u.text for u in byline])
+    editor = _editor_in([" ".join(u.text for u in tail_units)]) or _editor_in([byline_text])
     if not editor:
-        editor = _editor_in(u.text for u in units if u.chars < 60)
+        editor = _editor_in([" ".join(u.text for u in units if u.chars < 60)])
     if editor:
         article.editor, article.how["editor"] = editor, "page"
     return article
+
+
+def _heading_before(units: list[_Unit], first: _Unit) -> _Unit | None:
+    """The short line just above the article's first line, past its byline (a headline)."""
+    index = next((i for i, u in enumerate(units) if u is first), None)
+    if index is None:
+        return None
+    for unit in reversed(units[max(0, index - 8):index]):
+        text = unit.text
+        if find_datetime(text) or re.search(r"来源|作者|时间|编辑|记者|https?:|www\.", text) or _BUTTON.match(text):
+            continue
+        if 6 <= unit.chars <= 60 and not re.search(r"[，。；]", text) and unit.link_chars < 0.5 * unit.chars:
+            return unit
+    return None
 
 
 def _meta(root: Any) -> dict[str, str]:
@@ -661,7 +709,9 @@ def _trim(paragraphs: list[str], title: str | None, article: Article) -> list[st
             (norm_title and _norm(out[0]) == norm_title)
             or (len(out[0]) < 80 and _BYLINE_LINE.search(out[0]) and not re.search(r"[。！？]", out[0]))):
         out.pop(0)
-    # editor credit closing the body
+    # editor credit closing the body, and lone brackets left of it
+    while out and not _norm(out[-1]):
+        out.pop()
     while out:
         last = out[-1]
         m = _EDITOR.search(last)
