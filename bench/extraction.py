@@ -378,9 +378,14 @@ def main(argv: list[str] | None = None) -> int:
     if not pages:
         print(f"no pages in {args.data}: run eval/extraction_fetch.py first")
         return 1
-    names = args.only or list(EXTRACTORS)
-    for name in names:  # imports and one-time set-up outside the timings
-        EXTRACTORS[name](pages[0])
+    names = []
+    for name in args.only or list(EXTRACTORS):  # imports and one-time set-up outside the timings
+        try:
+            EXTRACTORS[name](pages[0])
+        except ImportError as exc:
+            print(f"note: {name} skipped ({exc}; pip install -r requirements-dev.txt)")
+            continue
+        names.append(name)
     splits = ["dev", "heldout"] if args.split == "both" else [args.split]
     for split in splits:
         chosen = [p for p in pages if p.split == split]

@@ -192,7 +192,8 @@ def _clean(root: Any) -> None:
     for element in list(root.iter()):
         if not isinstance(element.tag, str):
             continue
-        if element.tag in _DROP_TAGS or _HIDDEN_STYLE.search(element.get("style", "")):
+        style = element.get("style")
+        if element.tag in _DROP_TAGS or (style and _HIDDEN_STYLE.search(style)):
             parent = element.getparent()
             if parent is not None:
                 _drop_keep_tail(element)
@@ -625,8 +626,8 @@ def _best_container(root: Any, units: list[_Unit]) -> Any:
         score = own.get(element, 0.0)
         for child in element:
             score += total.get(child, 0.0)
-        if _is_boiler_container(element) and element is not top:
-            score = min(score, 0.0) if score > 0 and _looks_like_list(element) else score
+        if score > 0 and element is not top and _is_boiler_container(element) and _looks_like_list(element):
+            score = 0.0
         total[element] = score
     best, best_score = top, float("-inf")
     for element in elements:
