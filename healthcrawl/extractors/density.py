@@ -510,7 +510,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
         after = [i for i, u in enumerate(body_units) if u.element is title_element]
         if after and after[-1] < len(body_units) - 1:
             body_units = body_units[after[-1] + 1:]
-    body_units = _until_end(body_units)
+    body_units = _long_lines_once(body_units)
 
     if body_units and (title is None or len(_norm(title)) < 6
                        or (title_how == "title-tag" and title_element is None)):
@@ -676,7 +676,7 @@ def _body_units(units: list[_Unit], container: Any) -> list[_Unit]:
     return inside
 
 
-def _until_end(units: list[_Unit]) -> list[_Unit]:
+def _long_lines_once(units: list[_Unit]) -> list[_Unit]:
     """Long lines repeated (a second copy of the article on the page) are kept once."""
     seen: set[str] = set()
     out: list[_Unit] = []
