@@ -331,8 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     summary = run(args)
     if args.json:
-        report = summary.pop("report")
-        del report
+        summary.pop("report")
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print("\n".join(summary["report"]))
