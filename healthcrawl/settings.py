@@ -88,7 +88,7 @@ MONGO_COLLECTION = "articles"
 #: URLs dropped as not relevant (+ lexicon version): a re-crawl skips them (crawl/middlewares/known.py)
 MONGO_DROPPED_COLLECTION = "dropped"
 MONGO_BATCH_SIZE = 100
-#: seconds between flushes of a partly filled batch
+#: seconds between flushes of a partly filled batch (a run's first batch is written at once)
 MONGO_FLUSH_INTERVAL = 2.0
 #: how long a start-up connection attempt may take before the crawl fails
 MONGO_CONNECT_TIMEOUT = 5.0
@@ -146,6 +146,8 @@ HEALTHCRAWL_DEDUP_BANDS = 42
 #: how long a copy waits for another copy of its story that is still being decided (healthcrawl/
 #: storage/stories.py) before deciding that one itself (its crawler stopped while claiming)
 HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT = 10.0
+#: copies of one write batch that claim their keys at the same time (one connection each)
+HEALTHCRAWL_DEDUP_CLAIMERS = 4
 
 #: relevance (pipelines/relevance.py, healthcrawl/text/relevance.py): relevant = health AND (digital OR
 #: policy) AND NOT markets; see README.md ("Processing") for the rule, the lexicon format and P/R figures

@@ -104,6 +104,7 @@ class MongoPipeline:
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self.client = None
+        self.stories: stories.Stories | None = None
         self.collections: dict[str, Any] = {}
         self._accepting = False  # the writer thread takes records (between open and close)
         # records not yet written (the database is away or refused the batch); ids of those
@@ -147,7 +148,8 @@ class MongoPipeline:
                             for role, name in self.names.items()}
         check_writes(db, concern, uri)
         self.stories = stories.Stories(db, fingerprinter_from_settings(self.crawler.settings),
-                                       self.crawler.settings.getfloat("HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT", 10.0))
+                                       self.crawler.settings.getfloat("HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT", 10.0),
+                                       self.crawler.settings.getint("HEALTHCRAWL_DEDUP_CLAIMERS", 4))
         try:
             ensure_indexes(db)
         except TRANSIENT_ERRORS as exc:
@@ -193,6 +195,8 @@ class MongoPipeline:
             self._check_invariant()
         self.spool.close()
         self._sync_stats()
+        if self.stories is not None:
+            self.stories.close()
         if self.client is not None:
             self.client.close()
 
@@ -295,6 +299,7 @@ class MongoPipeline:
         next_retry = 0.0
         backoff = self.retry_interval
         closing = False
+        first = True  # the run's first batch is written as soon as it has an item: no flush wait
         while not closing:
             wait = None
             if self._batch:
@@ -311,7 +316,7 @@ class MongoPipeline:
                 if not self._batch:
                     batch_started = time.monotonic()
                 self._batch.append(obj)  # an article, reprint note or dropped record, ready to write
-            due = self._batch and (len(self._batch) >= self.batch_size or closing
+            due = self._batch and (first or len(self._batch) >= self.batch_size or closing
                                    or time.monotonic() - batch_started >= self.flush_interval)
             if due:  # (the batch stays in self._batch until it is handled: a crash salvages it)
                 if pending:  # the database is away: queue behind what is waiting
@@ -322,6 +327,7 @@ class MongoPipeline:
                         self._park(waiting)
                         next_retry = time.monotonic() + backoff
                 self._batch = []
+                first = False
             if pending and time.monotonic() >= next_retry:
                 if self._write_pending():
                     backoff = self.retry_interval

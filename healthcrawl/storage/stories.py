@@ -59,6 +59,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -177,7 +178,7 @@ def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) 
 class Stories:
     """The story decisions of one database (see the module doc). Blocking: the writer thread's."""
 
-    def __init__(self, db, fingerprinter: Fingerprinter, settle_timeout: float = 30.0):
+    def __init__(self, db, fingerprinter: Fingerprinter, settle_timeout: float = 30.0, claimers: int = 1):
         # claims and fingerprints need no journal flush of their own: the article write that
         # follows them is journaled, and a journal flush makes every earlier write durable
         fast = WriteConcern(w=1)
@@ -185,6 +186,13 @@ class Stories:
         self.claims = db.get_collection(CLAIMS, write_concern=fast)
         self.fingerprinter = fingerprinter
         self.settle_timeout = settle_timeout
+        # the copies of a batch claim their keys at the same time, each on its own connection:
+        # the protocol holds for any interleaving (it is the one of copies in different processes)
+        self._pool = ThreadPoolExecutor(claimers, thread_name_prefix="claims") if claimers > 1 else None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     # -- copies ------------------------------------------------------------------------------
     def resolve(self, doc: dict[str, Any]) -> Decision:
@@ -214,11 +222,14 @@ class Stories:
                 "o": owner_id(url), "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
                 "params": fpr.params, "published_at": doc.get("published_at"), "state": "claiming",
                 "parent": None, "updated": now}}, upsert=True) for url, doc in fresh.items()], ordered=False)
-            settled = {}
-            for url, doc in fresh.items():
+            def decide(url: str) -> dict[str, Any]:
+                doc = fresh[url]
                 minhash = (doc.get("dedup") or {}).get("minhash")
                 signature = fpr.signature_from_field({"params": fpr.params, "minhash": minhash})
-                settled[url] = self._decided(url, doc.get("content_hash"), signature)
+                return self._decided(url, doc.get("content_hash"), signature)
+
+            mapped = self._pool.map(decide, fresh) if self._pool and len(fresh) > 1 else map(decide, fresh)
+            settled = dict(zip(fresh, mapped))
             self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": entry}) for url, entry in settled.items()],
                                    ordered=False)
         decisions = []
