@@ -9,7 +9,8 @@ from healthcrawl.arguments import database_name
 from healthcrawl.reports.export import day_argument, open_articles
 from healthcrawl.project import project_settings
 from healthcrawl.reports.bulletin import build_bulletin
-from healthcrawl.reports.outline import DEFAULT_CENTRE, DEFAULT_LIMIT, DEFAULT_SCOPE, FORMATS
+from healthcrawl.reports.outline import DEFAULT_CENTRE, DEFAULT_LIMIT, DEFAULT_SCOPE
+from healthcrawl.reports.render import FORMATS
 from healthcrawl.reports.select import read_pick_file
 
 

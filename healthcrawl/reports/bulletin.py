@@ -38,8 +38,8 @@ from datetime import date
 from pathlib import Path
 
 from healthcrawl.reports.export import atomic_write
-from healthcrawl.reports.outline import Bulletin, BulletinItem, DEFAULT_CENTRE, DEFAULT_LIMIT, DEFAULT_SCOPE, FORMATS
-from healthcrawl.reports.render import render
+from healthcrawl.reports.outline import Bulletin, BulletinItem, DEFAULT_CENTRE, DEFAULT_LIMIT, DEFAULT_SCOPE
+from healthcrawl.reports.render import FORMATS, render
 from healthcrawl.reports.select import select_articles
 
 

@@ -1,33 +1,34 @@
-"""The bulletin's content: its names and defaults, one item per story, the whole issue, and the
-text clean-up every back end shares."""
+"""The bulletin as data: one item per story, the whole issue, and its outline — every heading and
+label of the issue format (本期导语 / 一、信息目录 / 二、具体内容 / 标题 / 来源 / 链接 / 主要内容), in
+order, built once here and drawn by each back end of :mod:`healthcrawl.reports.render`."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from healthcrawl.reports.export import as_beijing
 from healthcrawl.crawl.sites import SITES
+from healthcrawl.reports.export import as_beijing
 
 
-FORMATS = ("docx", "md", "html")
-#: setting HEALTHCRAWL_BULLETIN_CENTRE
 DEFAULT_CENTRE = "北京市卫生健康大数据与政策研究中心"
-#: setting HEALTHCRAWL_BULLETIN_LIMIT: articles in an automatically selected bulletin
 DEFAULT_LIMIT = 10
-#: setting HEALTHCRAWL_BULLETIN_SCOPE: the 监测范围 named in 本期导语 (what is actually crawled)
 DEFAULT_SCOPE = "光明网、中国新闻网、中国经济网、中国信息产业网等全国主流媒体"
 BULLETIN_NAME = "卫生健康大数据与政策研究周报"
 TOPIC = "卫生健康大数据与政策研究"
+# the labels of the issue format: written here only
+INTRO, TOC, CONTENT = "本期导语：", "一、信息目录", "二、具体内容"
+TITLE, SOURCE, LINK, SUMMARY = "标题：", "来源：", "链接：", "主要内容："
+NO_TITLE = "（无标题）"
 # Characters XML 1.0 forbids (python-docx refuses them; browsers show garbage).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 
 
-# --- the content ------------------------------------------------------------------------------------
+# --- text clean-up ----------------------------------------------------------------------------------
 def clean_text(text: Any) -> str:
     """A stored string made safe for every output: no XML-illegal characters, no NULs."""
     return _XML_ILLEGAL.sub("", str(text or ""))
@@ -56,6 +57,7 @@ def safe_link(url: str) -> str | None:
     return url
 
 
+# --- the content ------------------------------------------------------------------------------------
 @dataclass
 class BulletinItem:
     """One story of the bulletin (a stored document)."""
@@ -76,7 +78,7 @@ class BulletinItem:
         published = doc.get("published_at")
         paragraphs = [p for p in (one_line(line) for line in clean_text(doc.get("body")).split("\n")) if p]
         return cls(
-            title=one_line(doc.get("title")) or "（无标题）",
+            title=one_line(doc.get("title")) or NO_TITLE,
             site_name=one_line(name),
             url=clean_text(doc.get("url") or doc.get("canonical_url")).strip(),
             canonical_url=clean_text(doc.get("canonical_url")).strip(),
@@ -92,7 +94,7 @@ class BulletinItem:
     @property
     def dateline(self) -> str:
         """``2025-05-20 来源：光明网``"""
-        return f"{self.date_text} 来源：{self.site_name}".strip()
+        return f"{self.date_text} {SOURCE}{self.site_name}".strip()
 
 
 @dataclass
@@ -114,11 +116,95 @@ class Bulletin:
                 f"{cn_date(self.until)}，监测范围包括{self.scope}。")
 
 
-# --- selection ----------------------------------------------------------------------------------------
-@dataclass
-class Selection:
-    docs: list[dict[str, Any]]
-    #: "file" (pick list), "stored" (bulletin.pick flags) or "auto"
-    mode: str
-    unknown: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+# --- the outline ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Text:
+    """A line: ``label`` and ``suffix`` are our words (written as they are), ``value`` is stored or
+    configured text (each back end escapes it)."""
+
+    label: str = ""
+    value: str = ""
+    suffix: str = ""
+
+    @property
+    def plain(self) -> str:
+        return f"{self.label}{self.value}{self.suffix}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of an entry or a section.
+
+    ``kind``: "para" (a paragraph), "heading" (an entry's 标题 line), "link" (the 链接 label and
+    the URL), "headline" (the article's title above its body), "dateline", "body" (paragraphs).
+    """
+
+    kind: str
+    text: Text = Text()
+    #: "link": the URL as stored, and the same URL when it is fit for an href (else None)
+    url: str = ""
+    href: str | None = None
+    #: "body": the article's paragraphs
+    paragraphs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One line of 一、信息目录: the title, its site in parentheses, the anchor of its entry."""
+
+    anchor: str
+    title: str
+    source: Text
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One story under 二、具体内容."""
+
+    anchor: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """本期导语 (``blocks``), 一、信息目录 (``toc``) or 二、具体内容 (``entries``)."""
+
+    id: str
+    heading: str
+    blocks: tuple[Block, ...] = ()
+    toc: tuple[TocEntry, ...] = ()
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The whole issue, in order: what every back end draws."""
+
+    name: str
+    header: str
+    centre: str
+    issue: str
+    sections: tuple[Section, ...]
+
+
+def _entry(n: int, item: BulletinItem) -> Entry:
+    return Entry(f"item-{n}", (
+        Block("heading", Text(f"{n}.{TITLE}", item.title)),
+        Block("para", Text(SOURCE, item.site_name)),
+        Block("link", Text(LINK), url=item.url, href=safe_link(item.url)),
+        Block("para", Text(SUMMARY)),
+        Block("headline", Text(value=item.title)),
+        Block("dateline", Text(value=item.dateline)),
+        Block("body", paragraphs=tuple(item.paragraphs)),
+    ))
+
+
+def outline(b: Bulletin) -> Outline:
+    """The outline of one issue (the seeds' layout)."""
+    toc = tuple(TocEntry(f"item-{n}", item.title, Text("（", item.site_name, "）"))
+                for n, item in enumerate(b.items, 1))
+    return Outline(BULLETIN_NAME, b.header, b.centre, cn_date(b.issue_date), (
+        Section("intro", INTRO, blocks=(Block("para", Text(value=b.intro)),)),
+        Section("toc", TOC, toc=toc),
+        Section("content", CONTENT, entries=tuple(_entry(n, item) for n, item in enumerate(b.items, 1))),
+    ))

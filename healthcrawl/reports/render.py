@@ -1,4 +1,5 @@
-"""The bulletin's back ends: markdown, HTML and docx from one :class:`~healthcrawl.reports.outline.Bulletin`."""
+"""The bulletin's back ends: markdown, HTML and docx, each drawing the one
+:class:`~healthcrawl.reports.outline.Outline` of an issue (labels and order come from there)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import html
 import io
 import re
 
-from healthcrawl.reports.outline import BULLETIN_NAME, Bulletin, FORMATS, cn_date, safe_link
+from healthcrawl.reports.outline import Block, Bulletin, Outline, Section, Text, outline
 
 
+FORMATS = ("docx", "md", "html")
 # Fonts: 宋体 for text and 黑体 for headings (East Asian), Times New Roman for Latin text.
 BODY_FONT_EA, HEADING_FONT_EA, LATIN_FONT = "宋体", "黑体", "Times New Roman"
 
@@ -22,22 +24,39 @@ def md_escape(text: str) -> str:
     return _MD_BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
+def _md(text: Text) -> str:
+    return f"{text.label}{md_escape(text.value)}{text.suffix}"
+
+
+def _md_block(block: Block) -> list[str]:
+    if block.kind == "heading":
+        return [f"### {_md(block.text)}", ""]
+    if block.kind == "link":
+        return [_md(block.text), "", f"<{block.href}>" if block.href else md_escape(block.url), ""]
+    if block.kind == "headline":
+        return [f"**{_md(block.text)}**", ""]
+    if block.kind == "body":
+        return [line for para in block.paragraphs for line in (md_escape(para), "")]
+    return [_md(block.text), ""]
+
+
+def _md_section(section: Section) -> list[str]:
+    out = [f"## {section.heading}", ""]
+    for block in section.blocks:
+        out += _md_block(block)
+    if section.toc:
+        out += [f"{n}. {md_escape(e.title)}{_md(e.source)}" for n, e in enumerate(section.toc, 1)] + [""]
+    for entry in section.entries:
+        for block in entry.blocks:
+            out += _md_block(block)
+    return out
+
+
 def render_md(b: Bulletin) -> str:
-    out = [f"# {md_escape(b.header)}", "", "## 本期导语：", "", md_escape(b.intro), "", "## 一、信息目录", ""]
-    for n, item in enumerate(b.items, 1):
-        out.append(f"{n}. {md_escape(item.title)}（{md_escape(item.site_name)}）")
-    out += ["", "## 二、具体内容", ""]
-    for n, item in enumerate(b.items, 1):
-        link = safe_link(item.url)
-        out += [f"### {n}.标题：{md_escape(item.title)}", "",
-                f"来源：{md_escape(item.site_name)}", "",
-                "链接：", "",
-                f"<{link}>" if link else md_escape(item.url), "",
-                "主要内容：", "",
-                f"**{md_escape(item.title)}**", "",
-                md_escape(item.dateline), ""]
-        for para in item.paragraphs:
-            out += [md_escape(para), ""]
+    o = outline(b)
+    out = [f"# {md_escape(o.header)}", ""]
+    for section in o.sections:
+        out += _md_section(section)
     return "\n".join(out)
 
 
@@ -56,8 +75,43 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def render_html(b: Bulletin) -> str:
-    out = [
+def _h(text: Text) -> str:
+    return f"{_e(text.label)}{_e(text.value)}{_e(text.suffix)}"
+
+
+def _html_block(block: Block) -> list[str]:
+    if block.kind == "heading":
+        return [f"<h3>{_h(block.text)}</h3>"]
+    if block.kind == "link":
+        anchor = (f'<a href="{_e(block.href)}" rel="noopener noreferrer nofollow">{_e(block.url)}</a>'
+                  if block.href else f"<span>{_e(block.url)}</span>")
+        return [f"<p>{_h(block.text)}<br>{anchor}</p>"]
+    if block.kind == "headline":
+        return [f"<h4>{_h(block.text)}</h4>"]
+    if block.kind == "dateline":
+        return [f'<p class="dateline">{_h(block.text)}</p>']
+    if block.kind == "body":
+        return ['<div class="body">', *(f"<p>{_e(para)}</p>" for para in block.paragraphs), "</div>"]
+    return [f"<p>{_h(block.text)}</p>"]
+
+
+def _html_section(section: Section) -> list[str]:
+    out = [f'<section id="{section.id}">', f"<h2>{_e(section.heading)}</h2>"]
+    for block in section.blocks:
+        out += _html_block(block)
+    if section.toc:
+        out += ["<ol>", *(f'<li><a href="#{e.anchor}">{_e(e.title)}</a><br>'
+                          f'<span class="site">{_h(e.source)}</span></li>' for e in section.toc), "</ol>"]
+    for entry in section.entries:
+        out.append(f'<article id="{entry.anchor}">')
+        for block in entry.blocks:
+            out += _html_block(block)
+        out.append("</article>")
+    return out + ["</section>"]
+
+
+def _html_head(o: Outline) -> list[str]:
+    return [
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
         "<head>",
@@ -66,42 +120,18 @@ def render_html(b: Bulletin) -> str:
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(BULLETIN_NAME)} · {_e(b.header)}</title>",
+        f"<title>{_e(o.name)} · {_e(o.header)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
-        "<body>",
-        f"<header><h1>{_e(b.header)}</h1></header>",
-        "<main>",
-        '<section id="intro">',
-        "<h2>本期导语：</h2>",
-        f"<p>{_e(b.intro)}</p>",
-        "</section>",
-        '<section id="toc">',
-        "<h2>一、信息目录</h2>",
-        "<ol>",
     ]
-    for n, item in enumerate(b.items, 1):
-        out.append(f'<li><a href="#item-{n}">{_e(item.title)}</a><br>'
-                   f'<span class="site">（{_e(item.site_name)}）</span></li>')
-    out += ["</ol>", "</section>", '<section id="content">', "<h2>二、具体内容</h2>"]
-    for n, item in enumerate(b.items, 1):
-        link = safe_link(item.url)
-        anchor = (f'<a href="{_e(link)}" rel="noopener noreferrer nofollow">{_e(item.url)}</a>'
-                  if link else f"<span>{_e(item.url)}</span>")
-        out += [
-            f'<article id="item-{n}">',
-            f"<h3>{n}.标题：{_e(item.title)}</h3>",
-            f"<p>来源：{_e(item.site_name)}</p>",
-            f"<p>链接：<br>{anchor}</p>",
-            "<p>主要内容：</p>",
-            f"<h4>{_e(item.title)}</h4>",
-            f'<p class="dateline">{_e(item.dateline)}</p>',
-            '<div class="body">',
-            *(f"<p>{_e(para)}</p>" for para in item.paragraphs),
-            "</div>",
-            "</article>",
-        ]
-    out += ["</section>", "</main>", "</body>", "</html>", ""]
+
+
+def render_html(b: Bulletin) -> str:
+    o = outline(b)
+    out = [*_html_head(o), "<body>", f"<header><h1>{_e(o.header)}</h1></header>", "<main>"]
+    for section in o.sections:
+        out += _html_section(section)
+    out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)
 
 
@@ -193,54 +223,72 @@ def add_hyperlink(paragraph, url: str, text: str) -> None:
     paragraph._p.append(hyperlink)
 
 
-def render_docx(b: Bulletin) -> bytes:
-    from docx import Document
+def _docx_block(document, block: Block) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
-    document = Document()
-    _setup_styles(document)
+    if block.kind == "heading":
+        document.add_heading(block.text.plain, level=2)
+    elif block.kind == "link":
+        document.add_paragraph(block.text.plain)
+        p = document.add_paragraph()
+        if block.href:
+            add_hyperlink(p, block.href, block.url)
+        else:
+            p.add_run(block.url)
+    elif block.kind == "headline":
+        p = document.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = p.add_run(block.text.plain)
+        run.bold = True
+        run.font.size = Pt(14)
+    elif block.kind == "dateline":
+        document.add_paragraph(block.text.plain).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif block.kind == "body":
+        for para in block.paragraphs:
+            document.add_paragraph(para).paragraph_format.first_line_indent = Pt(24)
+    else:
+        document.add_paragraph(block.text.plain)
+
+
+def _docx_section(document, section: Section) -> None:
+    document.add_heading(section.heading, level=1)
+    for block in section.blocks:
+        _docx_block(document, block)
+    for entry in section.toc:
+        p = document.add_paragraph(style="List Number")
+        p.add_run(entry.title)
+        p.add_run().add_break()
+        p.add_run(entry.source.plain)
+    for item in section.entries:
+        for block in item.blocks:
+            _docx_block(document, block)
+
+
+def _docx_page(document, o: Outline) -> None:
+    from docx.shared import Cm
+
     section = document.sections[0]  # A4, the usual margins of Chinese official documents
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.top_margin = section.bottom_margin = Cm(2.54)
     section.left_margin = section.right_margin = Cm(3.17)
     props = document.core_properties
-    props.title = f"{BULLETIN_NAME} {cn_date(b.issue_date)}"
-    props.author = b.centre
+    props.title = f"{o.name} {o.issue}"
+    props.author = o.centre
     props.language = "zh-CN"
-    props.subject = BULLETIN_NAME
+    props.subject = o.name
 
-    document.add_paragraph(b.header, style="Title")
-    document.add_heading("本期导语：", level=1)
-    document.add_paragraph(b.intro)
-    document.add_heading("一、信息目录", level=1)
-    for item in b.items:
-        p = document.add_paragraph(style="List Number")
-        p.add_run(item.title)
-        p.add_run().add_break()
-        p.add_run(f"（{item.site_name}）")
-    document.add_heading("二、具体内容", level=1)
-    for n, item in enumerate(b.items, 1):
-        document.add_heading(f"{n}.标题：{item.title}", level=2)
-        document.add_paragraph(f"来源：{item.site_name}")
-        document.add_paragraph("链接：")
-        p = document.add_paragraph()
-        link = safe_link(item.url)
-        if link:
-            add_hyperlink(p, link, item.url)
-        else:
-            p.add_run(item.url)
-        document.add_paragraph("主要内容：")
-        p = document.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = p.add_run(item.title)
-        run.bold = True
-        run.font.size = Pt(14)
-        p = document.add_paragraph(item.dateline)
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        for para in item.paragraphs:
-            p = document.add_paragraph(para)
-            p.paragraph_format.first_line_indent = Pt(24)
+
+def render_docx(b: Bulletin) -> bytes:
+    from docx import Document
+
+    o = outline(b)
+    document = Document()
+    _setup_styles(document)
+    _docx_page(document, o)
+    document.add_paragraph(o.header, style="Title")
+    for section in o.sections:
+        _docx_section(document, section)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

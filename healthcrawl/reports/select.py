@@ -3,13 +3,23 @@ the best-scored relevant ones of the window; one item per story."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from healthcrawl.reports.export import as_beijing, window_filter
 from healthcrawl.text.urls import canonical_url as canonicalize
-from healthcrawl.reports.outline import DEFAULT_LIMIT, Selection
+from healthcrawl.reports.outline import DEFAULT_LIMIT
+
+
+@dataclass
+class Selection:
+    docs: list[dict[str, Any]]
+    #: "file" (pick list), "stored" (bulletin.pick flags) or "auto"
+    mode: str
+    unknown: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def read_pick_file(path: Path | str) -> list[str]:
