@@ -380,6 +380,26 @@ def test_same_score_newest_first(articles, tmp_path):
     assert [i.published_at.day for i in result.items] == [12, 11, 10]
 
 
+
+def test_order_key_is_the_one_place_of_the_order(articles, tmp_path, monkeypatch):
+    """The ranked selection orders by select.order_key, whose score is select.rank_score: a ranking
+    score plugged in there (one line) reorders the bulletin, limit and all."""
+    from healthcrawl.reports import select
+
+    store(articles, *[make_article(i, relevance=relevance(i / 10)) for i in range(1, 4)])
+    urls = [i.url for i in build_bulletin(articles, SINCE, UNTIL, fmt="md", out=tmp_path / "a.md").items]
+    assert urls == [make_article(i).url for i in (3, 2, 1)]
+    monkeypatch.setattr(select, "rank_score", lambda doc: -doc["relevance"]["score"])
+    result = build_bulletin(articles, SINCE, UNTIL, fmt="md", out=tmp_path / "b.md", limit=2)
+    assert [i.url for i in result.items] == [make_article(i).url for i in (1, 2)]
+
+
+def test_full_ties_are_ordered_by_canonical_url(articles, tmp_path):
+    same = dict(relevance=relevance(0.5), published_at=datetime(2026, 11, 12, 9, 30, tzinfo=BEIJING))
+    store(articles, *[make_article(i, **same) for i in (7, 5, 6)])
+    result = build_bulletin(articles, SINCE, UNTIL, fmt="md", out=tmp_path / "a.md")
+    assert [i.url for i in result.items] == sorted(make_article(i).url for i in (5, 6, 7))
+
 def test_empty_week_writes_nothing(articles, week, tmp_path):
     out = tmp_path / "b.docx"
     result = build_bulletin(articles, date(2026, 12, 1), date(2026, 12, 7), fmt="docx", out=out)

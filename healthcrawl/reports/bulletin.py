@@ -1,34 +1,7 @@
-"""The weekly bulletin (卫生健康大数据与政策研究周报) from the stored articles: docx, md or html.
-
-    healthcrawl bulletin --since 2026-11-09 --until 2026-11-15                  # bulletin-2026-11-15.docx
-    healthcrawl bulletin --since 2026-11-09 --until 2026-11-15 --format html --out week.html
-    healthcrawl bulletin --since 2026-11-09 --until 2026-11-15 --pick picks.txt
-
-The layout is the research centre's issue format:
-
-    <centre> 2026 年 11 月 15 日
-    本期导语：  本期周报共收集 N 篇…相关信息，时间从 <since> 到 <until>，监测范围包括…。
-    一、信息目录   1. <title> （<site_name>） …
-    二、具体内容   1.标题：<title> / 来源：<site_name> / 链接：<url> / 主要内容：
-                   <title> / <YYYY-MM-DD> 来源：<site_name> / the body, paragraph by paragraph
-
-Selection (:func:`select_articles`), in this order of precedence:
-
-1. a pick list (``--pick FILE``: one URL per line, in bulletin order; ``url``,
-   ``canonical_url`` or a reprint URL in ``also_at`` all name the story): exactly those
-   articles, whatever their relevance; any URL not in the database stops the bulletin with a
-   list of the unknown URLs;
-2. hand picks stored on the documents (``bulletin.pick: true``, ordered by ``bulletin.order``)
-   among the articles published in the window;
-3. otherwise the relevant articles (``relevance.relevant: true``) published in the window,
-   highest ``relevance.score`` first, then newest, at most ``limit`` (setting
-   ``HEALTHCRAWL_BULLETIN_LIMIT``, default 10).
-
-A story appears once: a reprint is not a document of its own (it sits in the original's
-``also_at``), and a second document with the same ``content_hash`` or named in an earlier
-item's ``also_at`` is skipped. Dates are Beijing time. A window with nothing to report writes
-no file: :class:`BulletinResult` says so (``written`` False, exit code 1).
-"""
+"""The weekly bulletin (卫生健康大数据与政策研究周报) from the stored articles: select
+(:mod:`~healthcrawl.reports.select`), outline (:mod:`~healthcrawl.reports.outline`), render
+(:mod:`~healthcrawl.reports.render`) and write one issue; nothing is written when there is
+nothing to report. Usage: README "The weekly bulletin"."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Which stored articles make the bulletin: a pick file, the articles picked in the database, or
-the best-scored relevant ones of the window; one item per story."""
+"""Which stored articles make the bulletin, in bulletin order: a pick list, the articles picked in
+the database, or the best-ranked relevant ones of the window (:func:`order_key`); one item per
+story."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 
 from healthcrawl.reports.export import as_beijing, window_filter
 from healthcrawl.text.urls import canonical_url as canonicalize
-from healthcrawl.reports.outline import DEFAULT_LIMIT
 
 
 @dataclass
@@ -32,7 +32,29 @@ def read_pick_file(path: Path | str) -> list[str]:
     return urls
 
 
-def _story_keys(doc: dict[str, Any]) -> set[str]:
+# --- order ------------------------------------------------------------------------------------------
+def rank_score(doc: dict[str, Any]) -> float | None:
+    """The number the bulletin ranks by, higher first (None: ranked last)."""
+    return (doc.get("relevance") or {}).get("score")
+
+
+def order_key(doc: dict[str, Any]) -> tuple:
+    """Bulletin order: :func:`rank_score` highest first, then the newest, then by canonical URL."""
+    score = rank_score(doc)
+    published = doc.get("published_at")
+    return (-score if isinstance(score, (int, float)) else float("inf"),
+            -as_beijing(published).timestamp() if isinstance(published, datetime) else float("inf"),
+            str(doc.get("canonical_url") or ""))
+
+
+def stored_pick_key(doc: dict[str, Any]) -> tuple:
+    """Hand picks: by ``bulletin.order`` (unnumbered ones after), then :func:`order_key`."""
+    value = (doc.get("bulletin") or {}).get("order")
+    return ((0, value) if isinstance(value, (int, float)) else (1, 0), order_key(doc))
+
+
+# --- one item per story -----------------------------------------------------------------------------
+def story_keys(doc: dict[str, Any]) -> set[str]:
     """Every key naming this story: its URLs, its reprints' URLs, its content hash."""
     keys = {f"url:{doc.get('canonical_url')}", f"url:{doc.get('url')}"}
     for entry in doc.get("also_at") or []:
@@ -45,7 +67,28 @@ def _story_keys(doc: dict[str, Any]) -> set[str]:
     return keys
 
 
-def _find_by_url(collection, url: str) -> tuple[dict[str, Any] | None, bool]:
+class Stories:
+    """The documents taken so far, at most one per story."""
+
+    def __init__(self) -> None:
+        self.docs: list[dict[str, Any]] = []
+        self._seen: set[str] = set()
+
+    def take(self, doc: dict[str, Any]) -> bool:
+        """Add ``doc`` unless a document of the same story is in already; whether it was added."""
+        keys = story_keys(doc)
+        if keys & self._seen:
+            return False
+        self._seen.update(keys)
+        self.docs.append(doc)
+        return True
+
+    def first(self, limit: int | None) -> list[dict[str, Any]]:
+        return self.docs[:limit] if limit else self.docs
+
+
+# --- the three ways -----------------------------------------------------------------------------------
+def find_by_url(collection, url: str) -> tuple[dict[str, Any] | None, bool]:
     """(document, via_reprint) for a URL: its own url/canonical_url first, then a reprint URL."""
     try:
         canonical = canonicalize(url)
@@ -60,76 +103,69 @@ def _find_by_url(collection, url: str) -> tuple[dict[str, Any] | None, bool]:
     return doc, doc is not None
 
 
-def _sort_key(doc: dict[str, Any]):
-    score = (doc.get("relevance") or {}).get("score")
+def pick_notes(url: str, doc: dict[str, Any], via_reprint: bool, window: dict[str, Any]) -> list[str]:
+    """What the editor should know about one picked article: a reprint, outside the window, irrelevant."""
+    notes = []
+    if via_reprint:
+        notes.append(f"{url}: a reprint of {doc.get('url')} ({doc.get('site_name')}), which is used")
+    bounds = window["published_at"]
     published = doc.get("published_at")
-    return (-(score if isinstance(score, (int, float)) else float("-inf")),
-            -(published.timestamp() if isinstance(published, datetime) else float("-inf")))
+    if not isinstance(published, datetime) or not (bounds["$gte"] <= as_beijing(published) <= bounds["$lte"]):
+        when = as_beijing(published).strftime("%Y-%m-%d") if isinstance(published, datetime) else "no date"
+        span = f"{as_beijing(bounds['$gte']):%Y-%m-%d} .. {as_beijing(bounds['$lte']):%Y-%m-%d}"
+        notes.append(f"{url}: published {when}, outside {span}")
+    elif not (doc.get("relevance") or {}).get("relevant"):
+        notes.append(f"{url}: not marked relevant; included because it was picked")
+    return notes
+
+
+def select_picked(collection, pick: list[str], window: dict[str, Any], limit: int | None) -> Selection:
+    """Exactly the articles of a pick list, in its order."""
+    stories, unknown, notes = Stories(), [], []
+    for url in pick:
+        doc, via_reprint = find_by_url(collection, url)
+        if doc is None:
+            unknown.append(url)
+        elif not stories.take(doc):
+            notes.append(f"{url}: same story as an earlier pick, listed once")
+        else:
+            notes += pick_notes(url, doc, via_reprint, window)
+    return Selection(stories.first(limit), "file", unknown, notes)
+
+
+def select_stored(collection, window: dict[str, Any], limit: int | None) -> Selection:
+    """The articles of the window with ``bulletin.pick: true`` (empty when there are none)."""
+    stories = Stories()
+    for doc in sorted(collection.find({**window, "bulletin.pick": True}), key=stored_pick_key):
+        stories.take(doc)
+    return Selection(stories.first(limit), "stored")
+
+
+def select_ranked(collection, window: dict[str, Any], limit: int) -> Selection:
+    """The relevant articles of the window in :func:`order_key` order, at most ``limit`` (0: all)."""
+    stories, notes = Stories(), []
+    for doc in sorted(collection.find({**window, "relevance.relevant": True}), key=order_key):
+        if limit and len(stories.docs) >= limit:
+            break
+        if not stories.take(doc):
+            notes.append(f"{doc.get('url')}: same story as an article already listed, skipped")
+    return Selection(stories.docs, "auto", [], notes)
 
 
 def select_articles(collection, since: date, until: date, *, pick: list[str] | None = None,
-                    limit: int | None = None, default_limit: int = DEFAULT_LIMIT) -> Selection:
-    """The documents of one bulletin, in bulletin order (see the module docstring).
+                    limit: int | None = None, default_limit: int = 0) -> Selection:
+    """The documents of one bulletin, in bulletin order: the pick list if given, else the stored
+    picks of the window, else the ranked relevant articles.
 
-    ``limit``: at most this many articles (0: no limit). None: ``default_limit`` for the automatic
+    ``limit``: at most this many articles (0: no limit). None: ``default_limit`` for the ranked
     selection, no limit for hand picks (the editor chose them).
     """
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 (no limit) or more, not {limit}")
     window = window_filter(since, until)
-    seen: set[str] = set()
-    docs: list[dict[str, Any]] = []
-    notes: list[str] = []
-
-    def take(doc: dict[str, Any]) -> bool:
-        keys = _story_keys(doc)
-        if keys & seen:
-            return False
-        seen.update(keys)
-        docs.append(doc)
-        return True
-
     if pick is not None:
-        unknown = []
-        lo, hi = window["published_at"]["$gte"], window["published_at"]["$lte"]
-        for url in pick:
-            doc, via_reprint = _find_by_url(collection, url)
-            if doc is None:
-                unknown.append(url)
-                continue
-            if not take(doc):
-                notes.append(f"{url}: same story as an earlier pick, listed once")
-                continue
-            if via_reprint:
-                notes.append(f"{url}: a reprint of {doc.get('url')} ({doc.get('site_name')}), "
-                             f"which is used")
-            published = doc.get("published_at")
-            if not isinstance(published, datetime) or not (lo <= as_beijing(published) <= hi):
-                when = as_beijing(published).strftime("%Y-%m-%d") if isinstance(published, datetime) else "no date"
-                notes.append(f"{url}: published {when}, outside {since.isoformat()} .. {until.isoformat()}")
-            elif not (doc.get("relevance") or {}).get("relevant"):
-                notes.append(f"{url}: not marked relevant; included because it was picked")
-        if limit:
-            docs = docs[:limit]
-        return Selection(docs, "file", unknown, notes)
-
-    picked = list(collection.find({**window, "bulletin.pick": True}))
-    if picked:
-        def order(doc):
-            value = (doc.get("bulletin") or {}).get("order")
-            return (0, value) if isinstance(value, (int, float)) else (1, 0)
-        for doc in sorted(sorted(picked, key=_sort_key), key=order):
-            take(doc)
-        if limit:
-            docs = docs[:limit]
-        return Selection(docs, "stored", [], notes)
-
-    n = limit if limit is not None else default_limit
-    cursor = collection.find({**window, "relevance.relevant": True}).sort(
-        [("relevance.score", -1), ("published_at", -1), ("canonical_url", 1)])
-    for doc in cursor:
-        if n and len(docs) >= n:
-            break
-        if not take(doc):
-            notes.append(f"{doc.get('url')}: same story as an article already listed, skipped")
-    return Selection(docs, "auto", [], notes)
+        return select_picked(collection, pick, window, limit)
+    stored = select_stored(collection, window, limit)
+    if stored.docs:
+        return stored
+    return select_ranked(collection, window, default_limit if limit is None else limit)
