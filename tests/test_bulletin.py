@@ -22,7 +22,7 @@ from healthcrawl.cli import bulletin as bulletin_command
 from healthcrawl.cli.bulletin import add_bulletin_parser
 from healthcrawl.project import project_settings
 from healthcrawl.reports.bulletin import BulletinResult, build_bulletin
-from healthcrawl.reports.outline import DEFAULT_CENTRE, Bulletin, BulletinItem
+from healthcrawl.reports.outline import Bulletin, BulletinItem
 from healthcrawl.reports.render import render_md
 from healthcrawl.reports.select import read_pick_file
 from healthcrawl.storage.collections import ARTICLES, ensure_indexes
@@ -31,6 +31,7 @@ from tests.factories import make_article
 
 SINCE, UNTIL = date(2026, 11, 9), date(2026, 11, 15)
 RANGE = "从 2026 年 11 月 9 日到 2026 年 11 月 15 日"
+DEFAULT_CENTRE = project_settings().get("HEALTHCRAWL_BULLETIN_CENTRE")
 
 
 def relevance(score: float, relevant: bool = True) -> dict:
@@ -478,11 +479,28 @@ def test_cli_pick_file(cli, week, tmp_path, capsys):
     assert page.index("电子病历共享试点扩围") < page.index("区域健康信息平台接入进度通报")
 
 
-def test_cli_empty_week(cli, week, tmp_path, capsys):
+def test_cli_empty_week(cli, week, mongo_db, tmp_path, capsys):
     out = tmp_path / "b.docx"
     assert cli("--since", "2027-01-01", "--until", "2027-01-07", "--out", str(out)) == 1
-    assert "no relevant articles published 2027-01-01 .. 2027-01-07" in capsys.readouterr().err
+    assert (f"database {mongo_db.name} holds no relevant articles published 2027-01-01 .. 2027-01-07 "
+            f"(Beijing time): nothing written") in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_cli_names_the_database_it_read(cli, week, mongo_db, tmp_path, capsys):
+    assert cli("--since", "2026-11-09", "--until", "2026-11-15", "--out", str(tmp_path)) == 0
+    assert f"from database {mongo_db.name}" in capsys.readouterr().out
+
+
+def test_empty_database_says_so_and_names_one_with_articles(articles, week, tmp_path):
+    empty = articles.database.client[f"{articles.database.name}_empty"][ARTICLES]
+    try:
+        result = build_bulletin(empty, SINCE, UNTIL, fmt="md", out=tmp_path / "b.md")
+    finally:
+        empty.database.client.drop_database(empty.database.name)
+    assert not result.written and result.exit_code == 1
+    assert result.message.startswith(f"database {empty.database.name} holds no articles at all (articles are in ")
+    assert articles.database.name in result.message and "nothing written" in result.message
 
 
 def test_cli_bad_date_is_a_usage_error(cli):

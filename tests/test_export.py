@@ -199,3 +199,40 @@ def test_cli_rejects_bad_format(cli):
     with pytest.raises(SystemExit) as exc:
         cli("--format", "xlsx")
     assert exc.value.code == 2
+
+
+def test_cli_names_the_database_it_read(cli, articles, mongo_db, tmp_path, capsys):
+    assert cli("--since", "2026-11-09", "--until", "2026-11-15", "--out", str(tmp_path / "w.csv")) == 0
+    assert f"from database {mongo_db.name}" in capsys.readouterr().err
+
+
+def test_cli_says_when_the_window_holds_nothing(cli, articles, mongo_db, tmp_path, capsys):
+    out = tmp_path / "none.csv"
+    # the window holds one article, not marked relevant
+    articles.update_many({}, {"$set": {"relevance.relevant": False}})
+    assert cli("--since", "2026-11-12", "--until", "2026-11-12", "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert (f"database {mongo_db.name} holds no relevant articles published 2026-11-12 .. 2026-11-12 "
+            f"(Beijing time); 1 article(s) there are not marked relevant (--all exports them)") in err
+    assert read_csv(out.read_bytes()) == []                      # still a valid, header-only CSV
+    assert cli("--since", "2027-01-01", "--until", "2027-01-07", "--all", "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert f"database {mongo_db.name} holds no articles published 2027-01-01 .. 2027-01-07" in err
+    assert "--all exports them" not in err
+
+
+def test_cli_on_an_empty_database_names_the_one_with_articles(cli, articles, mongo_db, mongod, capsysbinary):
+    import pymongo
+
+    client = pymongo.MongoClient(mongod.uri)
+    empty = f"{mongo_db.name}_empty"
+    try:
+        assert export_command.main(["--database", empty]) == 0   # the cli fixture's settings, another database
+        err = capsysbinary.readouterr().err.decode()
+    finally:
+        client.drop_database(empty)
+        client.close()
+    assert f"from database {empty}" in err
+    line = next(l for l in err.splitlines() if l.startswith(f"database {empty} "))
+    assert line.startswith(f"database {empty} holds no articles at all (articles are in ")
+    assert mongo_db.name in line and "--database " in line

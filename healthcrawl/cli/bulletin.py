@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from healthcrawl.arguments import database_name
-from healthcrawl.reports.export import day_argument, open_articles
+from healthcrawl.arguments import ArgumentError, database_name
 from healthcrawl.project import project_settings
 from healthcrawl.reports.bulletin import build_bulletin
-from healthcrawl.reports.outline import DEFAULT_CENTRE, DEFAULT_LIMIT, DEFAULT_SCOPE
 from healthcrawl.reports.render import FORMATS
 from healthcrawl.reports.select import read_pick_file
+from healthcrawl.reports.source import day_argument, open_articles
 
 
 # --- command line -----------------------------------------------------------------------------------
@@ -62,16 +61,16 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
             return 2
     try:
         client, collection = open_articles(settings, args.database)
+    except ArgumentError as exc:
+        print(f"healthcrawl bulletin: {exc}", file=sys.stderr)
+        return 2
     except StorageError as exc:
         print(f"healthcrawl bulletin: {redact(str(exc))}", file=sys.stderr)
         return 2
     try:
         result = build_bulletin(
             collection, args.since, args.until, fmt=args.fmt, out=args.out, pick=pick,
-            limit=args.limit, issue_date=args.issue_date,
-            centre=args.centre or settings.get("HEALTHCRAWL_BULLETIN_CENTRE") or DEFAULT_CENTRE,
-            scope=settings.get("HEALTHCRAWL_BULLETIN_SCOPE") or DEFAULT_SCOPE,
-            default_limit=settings.getint("HEALTHCRAWL_BULLETIN_LIMIT", DEFAULT_LIMIT))
+            limit=args.limit, issue_date=args.issue_date, centre=args.centre, settings=settings)
     except (ValueError, OSError) as exc:
         print(f"healthcrawl bulletin: {exc}", file=sys.stderr)
         return 2

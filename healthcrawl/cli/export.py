@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from healthcrawl.arguments import ArgumentError, Parser, check_database, database_name, fail
+from healthcrawl.arguments import ArgumentError, Parser, database_name, fail
 from healthcrawl.project import project_settings
-from healthcrawl.reports.export import FORMATS, day_argument, export, open_articles
+from healthcrawl.reports.export import FORMATS, export
+from healthcrawl.reports.source import day_argument, nothing_found, open_articles, window_filter
 
 
 # --- command line ----------------------------------------------------------------------------------
@@ -36,17 +37,27 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
+def _empty_hint(collection, args: argparse.Namespace) -> str:
+    """Why the export is empty, naming the database (and the --all way when only relevance hid them)."""
+    what = "articles" if args.include_all else "relevant articles"
+    line = nothing_found(collection, args.since, args.until, what)
+    if not args.include_all:
+        others = collection.count_documents(window_filter(args.since, args.until))
+        if others:
+            line += f"; {others} article(s) there are not marked relevant (--all exports them)"
+    return line
+
+
 def main(args: argparse.Namespace | list[str] | None = None) -> int:
-    """``healthcrawl export``: 0 on success (also when nothing matched), 2 on a usage/storage error."""
+    """``healthcrawl export``: 0 on success (also when nothing matched, said in one line), 2 on a
+    usage/storage error."""
     if not isinstance(args, argparse.Namespace):
         args = configure_parser(Parser(prog="healthcrawl export")).parse_args(args)
     from healthcrawl.text.redact import secrets
     from healthcrawl.storage.errors import StorageError
 
-    settings = project_settings()
     try:
-        check_database(args.database or settings.get("MONGO_DATABASE") or "healthcrawl")
-        client, collection = open_articles(settings, args.database)
+        client, collection = open_articles(project_settings(), args.database)
     except ArgumentError as exc:
         return fail("healthcrawl export", exc)
     except StorageError as exc:
@@ -54,12 +65,15 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     try:
         result = export(collection, args.since, args.until, args.fmt,
                         None if args.out in (None, "-") else Path(args.out), args.include_all)
+        hint = _empty_hint(collection, args) if result.count == 0 else ""
     except (ValueError, OSError) as exc:
         return fail("healthcrawl export", secrets(exc))
     finally:
         client.close()
     what = "article(s)" if args.include_all else "relevant article(s)"
     print(result.message.replace("article(s)", what, 1), file=sys.stderr)
+    if hint:
+        print(hint, file=sys.stderr)
     return 0
 
 

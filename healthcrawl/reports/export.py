@@ -1,26 +1,8 @@
-"""Stored articles out of MongoDB as CSV (for Excel) or JSON lines (for scripts).
-
-    healthcrawl export --since 2026-11-09 --until 2026-11-15 --format csv --out week.csv
-    healthcrawl export --since 7d --until today --format jsonl --all > everything.jsonl
-
-Relevant articles (``relevance.relevant == true``) by default, every stored article with
-``--all``; the window is inclusive and in Beijing time (``--since`` 00:00 to ``--until``
-23:59:59.999). Datetimes come out in Beijing time as ISO 8601 with ``+08:00``.
-
-- **csv**: UTF-8 *with* a byte-order mark (so Excel shows the Chinese text correctly), a header
-  row (:data:`CSV_COLUMNS`), list fields joined with ``"; "``, the body with its ``\\n`` paragraph
-  breaks inside one quoted cell. A text cell that starts with ``= + - @`` (or a tab/CR) gets a
-  leading ``'`` so that Excel does not run it as a formula.
-- **jsonl**: one stored document per line, UTF-8 without BOM, all fields except the MongoDB
-  internals :data:`INTERNAL_FIELDS`.
-
-The helpers here (window filter, Beijing ISO dates, opening the database from the Scrapy
-settings) are shared with :mod:`healthcrawl.reports.bulletin`.
-"""
+"""Stored articles out of MongoDB as CSV (for Excel: UTF-8 with BOM, formula cells defused) or
+JSON lines (for scripts: every field but the MongoDB internals). Usage: README "Exports"."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -28,12 +10,12 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from healthcrawl.article import ARTICLE_FIELDS, BEIJING
-from healthcrawl.text.dates import day_end, day_start, parse_day
+from healthcrawl.article import ARTICLE_FIELDS
+from healthcrawl.reports.source import beijing_iso, database_name, window_filter
 
 
 FORMATS = ("csv", "jsonl")
@@ -60,59 +42,7 @@ LIST_SEPARATOR = "; "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-# --- shared helpers --------------------------------------------------------------------------------
-def window_filter(since: date | None, until: date | None, field: str = "published_at") -> dict[str, Any]:
-    """``{field: {$gte, $lte}}`` for Beijing days ``since`` 00:00 … ``until`` 23:59:59.999999.
-
-    Either bound may be None (open on that side); both None gives ``{}``.
-    """
-    if since and until and since > until:
-        raise ValueError(f"--since {since.isoformat()} is after --until {until.isoformat()}")
-    bounds: dict[str, Any] = {}
-    if since:
-        bounds["$gte"] = day_start(since).astimezone(timezone.utc)
-    if until:
-        bounds["$lte"] = day_end(until).astimezone(timezone.utc)
-    return {field: bounds} if bounds else {}
-
-
-def as_beijing(value: datetime) -> datetime:
-    """A stored datetime in Beijing time (pymongo gives naive UTC unless ``tz_aware=True``)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(BEIJING)
-
-
-def beijing_iso(value: datetime | None) -> str | None:
-    """``2026-11-10T09:30:00+08:00`` (milliseconds only when the value has them)."""
-    if value is None:
-        return None
-    value = as_beijing(value)
-    spec = "milliseconds" if value.microsecond else "seconds"
-    return value.isoformat(timespec=spec)
-
-
-
-
-def open_articles(settings, database: str | None = None):
-    """(client, articles collection) from MONGO_URI / the embedded mongod; StorageError if unusable."""
-    from healthcrawl.storage.client import connect, resolve_mongo_uri
-    from healthcrawl.storage.collections import ARTICLES
-
-    uri = resolve_mongo_uri(settings)
-    client = connect(uri, timeout=settings.getfloat("MONGO_CONNECT_TIMEOUT", 5.0))
-    name = database or settings.get("MONGO_DATABASE") or "healthcrawl"
-    return client, client[name][ARTICLES]
-
-
-def day_argument(value: str) -> date:
-    """argparse type for ``--since``/``--until``: ``YYYY-MM-DD``, ``today`` or ``7d``."""
-    try:
-        return parse_day(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
+# --- files ----------------------------------------------------------------------------------------
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder, so a failure never
     leaves a half-written file behind (and an older file of that name stays until the end)."""
@@ -245,11 +175,13 @@ class ExportResult:
     fmt: str
     #: the file written, or None for stdout / a stream
     path: Path | None
+    #: the database read
+    database: str = ""
 
     @property
     def message(self) -> str:
         where = str(self.path) if self.path else "stdout"
-        return f"exported {self.count} article(s) as {self.fmt} to {where}"
+        return f"exported {self.count} article(s) as {self.fmt} to {where} from database {self.database}"
 
 
 def export(collection, since: date | None, until: date | None, fmt: str = "csv",
@@ -270,11 +202,11 @@ def export(collection, since: date | None, until: date | None, fmt: str = "csv",
             stream.flush()
         finally:
             stream.detach()
-        return ExportResult(count, fmt, None)
+        return ExportResult(count, fmt, None, database_name(collection))
     if hasattr(out, "write"):
-        return ExportResult(writer(docs, out), fmt, None)
+        return ExportResult(writer(docs, out), fmt, None, database_name(collection))
     path = Path(out)
     buffer = io.StringIO(newline="")
     count = writer(docs, buffer)
     atomic_write(path, buffer.getvalue().encode("utf-8"))
-    return ExportResult(count, fmt, path)
+    return ExportResult(count, fmt, path, database_name(collection))

@@ -11,12 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from healthcrawl.crawl.sites import SITES
-from healthcrawl.reports.export import as_beijing
+from healthcrawl.reports.source import as_beijing
 
 
-DEFAULT_CENTRE = "北京市卫生健康大数据与政策研究中心"
-DEFAULT_LIMIT = 10
-DEFAULT_SCOPE = "光明网、中国新闻网、中国经济网、中国信息产业网等全国主流媒体"
 BULLETIN_NAME = "卫生健康大数据与政策研究周报"
 TOPIC = "卫生健康大数据与政策研究"
 # the labels of the issue format: written here only

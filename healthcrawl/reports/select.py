@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from healthcrawl.reports.export import as_beijing, window_filter
+from healthcrawl.reports.source import as_beijing, window_filter
 from healthcrawl.text.urls import canonical_url as canonicalize
 
 
