@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from healthcrawl.crawl.extractors.base import split_editor, text_blocks
+from healthcrawl.crawl.extractors.css import text_blocks
+from healthcrawl.text.boilerplate import split_editor
 from healthcrawl.crawl.extractors.ce import EXTRACTOR, channel_from_url, is_article_url
 from tests.extraction_checks import (WITH_IMAGES, ExtractionChecks, check_body_is_clean, extracted,
                                      fixture_params, fixtures_of_kind)

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from scrapy.utils.test import get_crawler
 
-from healthcrawl.crawl.extractors.base import labelled, strip_end_mark
+from healthcrawl.crawl.extractors.css import labelled
+from healthcrawl.text.boilerplate import strip_end_mark
 from healthcrawl.crawl.extractors.chinanews import EXTRACTOR, archive_url, channel_from_url, rss_datetime
 from spiders.chinanews import ChinanewsSpider
 from tests.extraction_checks import ExtractionChecks

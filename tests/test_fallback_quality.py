@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from w3lib.encoding import html_to_unicode
 
-from healthcrawl.crawl.extractors.density import Article, extract_article, find_datetime
+from healthcrawl.crawl.extractors.density import Article, extract_article
+from healthcrawl.crawl.extractors.pagefields import find_datetime
 
 REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
 

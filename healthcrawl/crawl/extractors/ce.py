@@ -11,7 +11,7 @@ Templates, tried in order:
   split by ``<br>``/``<div>`` rather than ``<p>``).
 
 The post-2025 template (7-digit article ids) is undocumented and goes to the generic fallback;
-its paragraphs get the same tail clean-up as the templates' (see :meth:`CeExtractor.extract`).
+its paragraphs get the same tail clean-up as the templates' (see :meth:`CeExtractor.after_fallback`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from urllib.parse import urlsplit
 
 from scrapy.http import TextResponse
 
-from healthcrawl.crawl.extractors.base import (CssTemplate, Extracted, ListPage, SiteExtractor,
-                                         editor_on_page, link_entries, next_link, split_editor,
-                                         trs_next_page)
-from healthcrawl.crawl.extractors.generic import FALLBACK
+from healthcrawl.crawl.extractors.base import Extracted, SiteExtractor
+from healthcrawl.crawl.extractors.credits import editor_on_page
+from healthcrawl.crawl.extractors.css import CssTemplate
+from healthcrawl.crawl.extractors.generic import FALLBACK_TEMPLATE
+from healthcrawl.crawl.extractors.lists import ListPage, link_entries, next_link, trs_next_page
+from healthcrawl.text.boilerplate import split_editor
 
 #: Article URLs, old (``/YYYYMM/DD/tYYYYMMDD_<8 digits>``) and new (``/YYYYMM/tYYYYMMDD_<7>``).
 ARTICLE_PATH = re.compile(r"/(\d{6})/(?:\d{2}/)?t(\d{8})_(\d+)\.s?html$")
@@ -92,13 +94,10 @@ class CeTrsCustomTemplate(CeTrsTemplate):
 
 class CeExtractor(SiteExtractor):
     site = "ce"
-    templates = (CeTrsTemplate(), CeTrsCustomTemplate())
+    templates = (CeTrsTemplate(), CeTrsCustomTemplate(), FALLBACK_TEMPLATE)
 
-    def extract(self, response: TextResponse) -> Extracted:
-        result = super().extract(response)
-        if result.template == FALLBACK:  # the fallback keeps promotion and editor lines
-            clean_up(response, result, "fallback:")
-        return result
+    def after_fallback(self, response: TextResponse, result: Extracted) -> None:
+        clean_up(response, result, "fallback:")
 
     def parse_list(self, response: TextResponse) -> ListPage:
         """Any link of article shape (both URL forms); TRS pager script, else a "下一页" link."""

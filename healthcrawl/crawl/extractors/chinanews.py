@@ -30,14 +30,16 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
-from healthcrawl.text import dates
 from healthcrawl.article import to_beijing
-from healthcrawl.crawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         items_in, labelled, one_entry, outermost,
-                                         pager_next, recent_datetime, squash, strip_label,
-                                         tidy_fallback)
-from healthcrawl.crawl.extractors.generic import FALLBACK
+from healthcrawl.crawl.extractors.base import Extracted, SiteExtractor
+from healthcrawl.crawl.extractors.css import CssTemplate, first_text, labelled, strip_label
+from healthcrawl.crawl.extractors.generic import FALLBACK_TEMPLATE
+from healthcrawl.crawl.extractors.lists import (ListEntry, ListPage, items_in, one_entry, outermost,
+                                                pager_next, recent_datetime)
+from healthcrawl.text import dates
+from healthcrawl.text.pagetitle import page_title
 from healthcrawl.text.urls import canonical_url
+from healthcrawl.text.whitespace import squash
 
 CANONICAL_HOST = "www.chinanews.com.cn"
 #: /{channel}/YYYY/MM-DD/<id>.shtml
@@ -87,7 +89,7 @@ class ChinanewsTemplate(CssTemplate):
         return super().matches(response) and bool(response.css("div.left_zw"))
 
     def after(self, response: TextResponse, result: Extracted) -> None:
-        author, how = SiteExtractor.first_text(response, "#author_baidu")
+        author, how = first_text(response, "#author_baidu")
         author = labelled(author, *self.author_labels)
         if author and author != result.fields.get("editor"):
             result.put("author", author, how)
@@ -110,7 +112,7 @@ class ChinanewsOldTemplate(ChinanewsTemplate):
 
 class ChinanewsExtractor(SiteExtractor):
     site = "chinanews"
-    templates = (ChinanewsNewTemplate(), ChinanewsOldTemplate())
+    templates = (ChinanewsNewTemplate(), ChinanewsOldTemplate(), FALLBACK_TEMPLATE)
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
         #: the clock that completes list dates printed without a year (tests pass a fixed one)
@@ -118,16 +120,12 @@ class ChinanewsExtractor(SiteExtractor):
 
     def error_reason(self, response: Response) -> str | None:
         reason = super().error_reason(response)
-        if reason is None and _ERROR_TITLE.search(squash(" ".join(response.xpath("//title//text()").getall()))):
+        if reason is None and _ERROR_TITLE.search(page_title(response.selector.root)):
             reason = "error_page"
         return reason
 
-    def extract(self, response: TextResponse) -> Extracted:
-        result = super().extract(response)
-        if result.template == FALLBACK:
-            tidy_fallback(response, result, end_mark=ChinanewsTemplate.end_mark)
+    def after_fallback(self, response: TextResponse, result: Extracted) -> None:
         result.put("channel", channel_from_url(response.url), "url")
-        return result
 
     # -- lists ---------------------------------------------------------------------------------
     def parse_list(self, response: TextResponse) -> ListPage:

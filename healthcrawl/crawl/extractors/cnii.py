@@ -24,11 +24,15 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from healthcrawl.text import dates
-from healthcrawl.crawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         editor_on_page, link_entries, next_link, one_entry, squash,
-                                         trs_next_page)
+from healthcrawl.crawl.extractors.base import Extracted, SiteExtractor
+from healthcrawl.crawl.extractors.credits import editor_on_page
+from healthcrawl.crawl.extractors.css import CssTemplate
+from healthcrawl.crawl.extractors.generic import FALLBACK_TEMPLATE
+from healthcrawl.crawl.extractors.lists import ListEntry, ListPage, link_entries, next_link, one_entry, trs_next_page
 from healthcrawl.crawl.sites import EPAPER_HOST, EPAPER_NAME
+from healthcrawl.text import dates
+from healthcrawl.text.pagetitle import page_title
+from healthcrawl.text.whitespace import squash
 
 #: Main-site articles, current and ≤2019 form; the first folder is the channel.
 MAIN_ARTICLE = re.compile(
@@ -62,8 +66,7 @@ def page_channel(page_no: Any) -> str | None:
 
 def head_title(response: TextResponse) -> str | None:
     """``<title>`` without the site name."""
-    title = squash(" ".join(response.xpath("//title//text()").getall()))
-    return _TITLE_SUFFIX.sub("", title) or None
+    return _TITLE_SUFFIX.sub("", page_title(response.selector.root)) or None
 
 
 def url_channel(url: str) -> str | None:
@@ -121,7 +124,7 @@ class CniiEpaperTemplate(CssTemplate):
 
 class CniiExtractor(SiteExtractor):
     site = "cnii"
-    templates = (CniiMainTemplate(), CniiOldTemplate(), CniiEpaperTemplate())
+    templates = (CniiMainTemplate(), CniiOldTemplate(), CniiEpaperTemplate(), FALLBACK_TEMPLATE)
 
     def error_reason(self, response: Response) -> str | None:
         reason = super().error_reason(response)

@@ -37,12 +37,13 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from healthcrawl.crawl.extractors.base import Extracted, SiteExtractor
+from healthcrawl.crawl.extractors.css import CssTemplate
+from healthcrawl.crawl.extractors.generic import FALLBACK, FALLBACK_TEMPLATE
+from healthcrawl.crawl.extractors.lists import (ListEntry, ListPage, items_in, link_entries, one_entry,
+                                                outermost, pager_next)
 from healthcrawl.text import dates
-from healthcrawl.crawl.extractors.base import (CssTemplate, Extracted, ListEntry, ListPage, SiteExtractor,
-                                         items_in, link_entries, one_entry, outermost,
-                                         pager_next, squash,
-                                         tidy_fallback)
-from healthcrawl.crawl.extractors.generic import FALLBACK
+from healthcrawl.text.whitespace import squash
 
 #: First pages of articles: https://{sub}.gmw.cn/YYYY-MM/DD/content_<id>.htm
 _ARTICLE_PATH = re.compile(r"^/\d{4}-\d{2}/\d{2}/content_\d+\.htm$")
@@ -198,19 +199,15 @@ class GmwOldTemplate(GmwTemplate):
 
 class GmwExtractor(SiteExtractor):
     site = "gmw"
-    templates = (Gmw2018Template(), GmwNewTemplate(), GmwPhotoTemplate(), GmwOldTemplate())
+    templates = (Gmw2018Template(), GmwNewTemplate(), GmwPhotoTemplate(), GmwOldTemplate(), FALLBACK_TEMPLATE)
 
-    def extract(self, response: TextResponse) -> Extracted:
-        result = super().extract(response)
-        if result.template == FALLBACK:
-            tidy_fallback(response, result, end_mark=GmwTemplate.end_mark)
-            # the hidden CMS record beats the fallback's guesses from visible text
-            hidden = Extracted(template=FALLBACK)
-            put_enpproperty(response, hidden)
-            result.fields.update(hidden.fields)
-            result.how.update(hidden.how)
-            result.next_page = next_article_page(response)
-        return result
+    def after_fallback(self, response: TextResponse, result: Extracted) -> None:
+        """The hidden CMS record beats the fallback's guesses from visible text; the pager."""
+        hidden = Extracted(template=FALLBACK)
+        put_enpproperty(response, hidden)
+        result.fields.update(hidden.fields)
+        result.how.update(hidden.how)
+        result.next_page = next_article_page(response)
 
     def parse_list(self, response: TextResponse) -> ListPage:
         """Node and commentary lists (paged node_<id>_<n>.htm); channel homes (every article link)."""
