@@ -1,5 +1,6 @@
 """The bundled demo archive (healthcrawl/demo): it matches its manifest, serves every list URL of
-docs/CONTRACTS.md, keeps the sites' encodings, and is exactly what the generator writes."""
+docs/CONTRACTS.md, keeps the sites' encodings, and is exactly what the generator (tools/sitegen)
+writes."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from parsel import Selector
 
-from healthcrawl.demo import build
-from healthcrawl.demo.articles import BY_KEY, STORIES
+from tools.sitegen import demo as generator
+from tools.sitegen.markup import mirror_path
+from tools.sitegen.week import BY_KEY, STORIES
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVE = build.ARCHIVE_DIR
-MANIFEST = json.loads(build.MANIFEST.read_text(encoding="utf-8"))
+ARCHIVE = generator.ARCHIVE_DIR
+MANIFEST = json.loads(generator.MANIFEST.read_text(encoding="utf-8"))
 ARTICLES = MANIFEST["articles"]
 BY_URL = {a["url"]: a for a in ARTICLES}
 SHARED = ROOT.parent / "shared"
@@ -32,11 +34,11 @@ ARTICLE_URL = re.compile(
 
 
 def read(url: str) -> bytes:
-    return (ARCHIVE / build.mirror_path(url)).read_bytes()
+    return (ARCHIVE / mirror_path(url)).read_bytes()
 
 
 def exists(url: str) -> bool:
-    return (ARCHIVE / build.mirror_path(url)).is_file()
+    return (ARCHIVE / mirror_path(url)).is_file()
 
 
 def text_of(article: dict) -> str:
@@ -112,7 +114,7 @@ def test_manifest_records_every_special_case():
     assert 2 <= len(outside) <= 3
 
 
-def test_manifest_is_consistent_with_the_data_module():
+def test_manifest_is_consistent_with_the_stories():
     assert [a["key"] for a in ARTICLES] == [s.key for s in STORIES]
     for a in ARTICLES:
         if a["published_at"]:
@@ -128,7 +130,7 @@ def test_article_file_exists_unless_missing(article):
     if article["flags"]["broken"] == "missing":
         assert article["file"] is None and not exists(article["url"])
         return
-    assert article["file"] == build.mirror_path(article["url"])
+    assert article["file"] == mirror_path(article["url"])
     for url in article["flags"]["multipage"] or [article["url"]]:
         assert exists(url), url
     if article["flags"]["also_served_at"]:
@@ -137,7 +139,7 @@ def test_article_file_exists_unless_missing(article):
 
 @pytest.mark.parametrize("url", contract_list_urls())
 def test_every_contract_list_url_is_served(url):
-    assert exists(url), f"{url} -> {build.mirror_path(url)}"
+    assert exists(url), f"{url} -> {mirror_path(url)}"
 
 
 def test_contract_parsing_found_all_sites():
@@ -235,7 +237,7 @@ def test_ce_old_template_pages_are_gb_encoded(article):
 
 
 def test_every_other_file_is_utf8():
-    old_ce = {build.mirror_path(a["url"]) for a in ARTICLES if a["template"] == "ce_trs"}
+    old_ce = {mirror_path(a["url"]) for a in ARTICLES if a["template"] == "ce_trs"}
     for path in ARCHIVE.rglob("*"):
         rel = path.relative_to(ARCHIVE).as_posix()
         if path.is_dir() or rel in old_ce or "ce.cn/" in rel and "/index" in rel:
@@ -374,11 +376,19 @@ def test_no_text_copied_from_seeds_or_realpages():
 
 def test_build_is_deterministic_and_committed(tmp_path):
     out, manifest = tmp_path / "archive", tmp_path / "manifest.json"
-    build.write(out, manifest)
+    generator.write(out, manifest)
     built = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     committed = {p.relative_to(ARCHIVE).as_posix(): p.read_bytes() for p in ARCHIVE.rglob("*") if p.is_file()}
-    assert sorted(built) == sorted(committed), "archive out of date: run python -m healthcrawl.demo.build"
+    assert sorted(built) == sorted(committed), "archive out of date: run python -m tools.sitegen.demo"
     assert [k for k in built if built[k] != committed[k]] == []
-    assert manifest.read_bytes() == build.MANIFEST.read_bytes()
-    build.write(out, manifest)  # and a second run changes nothing
+    assert manifest.read_bytes() == generator.MANIFEST.read_bytes()
+    generator.write(out, manifest)  # and a second run changes nothing
     assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == built
+
+
+def test_the_installed_package_holds_the_archive_not_the_generator():
+    """healthcrawl/demo is package data only; nothing in the product imports tools/ (not installed)."""
+    assert sorted(p.name for p in (ROOT / "healthcrawl" / "demo").glob("*.py")) == ["__init__.py"]
+    for tree in ("healthcrawl", "spiders", "pipelines"):
+        for path in (ROOT / tree).rglob("*.py"):
+            assert not re.search(r"^\s*(from|import) tools\b", path.read_text(encoding="utf-8"), re.M), path
