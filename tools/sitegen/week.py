@@ -3,9 +3,13 @@ the renderers use (``STORIES``, ``BY_KEY``, the per-site lists and settings)."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import fields
 from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: requirements-dev.txt installs tomli there
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from tools.sitegen.model import Image, ListSpec, Older, Story
 
