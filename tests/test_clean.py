@@ -1,4 +1,5 @@
-"""CleanPipeline: whitespace, paragraphs and leftover page furniture."""
+"""The boilerplate rule set (healthcrawl.text.boilerplate) and the CleanPipeline that applies it:
+whitespace, paragraphs and leftover page furniture."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import scrapy
 from scrapy.utils.test import get_crawler
 
 from healthcrawl.article import BEIJING, Article
-from pipelines.clean import CleanPipeline, clean_body, clean_inline
+from healthcrawl.text.boilerplate import ARTICLE_END, FURNITURE_LINE, clean_paragraphs
+from healthcrawl.text.whitespace import squash
+from pipelines.clean import CleanPipeline, clean_body
 
 
 class PlainSpider(scrapy.Spider):
@@ -40,8 +43,8 @@ def article(**fields) -> Article:
     (None, ""),
     ("AI 如何“智”变医疗？", "AI 如何“智”变医疗？"),
 ])
-def test_clean_inline(raw, expected):
-    assert clean_inline(raw) == expected
+def test_squash(raw, expected):
+    assert squash(raw) == expected
 
 
 def test_paragraphs_kept_and_empty_ones_dropped():
@@ -70,6 +73,12 @@ def test_paragraphs_kept_and_empty_ones_dropped():
     ("扫一扫在手机打开当前页", "share_text"),
     ("分享到：", "share_text"),
     ("【打印】 【关闭】", "page_tools"),
+    ("相关新闻", "related"),
+    ("【相关阅读】", "related"),
+    ("版权所有：某市卫生健康委员会 地址：某市人民路1号", "footer"),
+    ("Copyright © 2026 某某网 版权所有 京ICP备00000000号", "footer"),
+    ("免责声明：本文仅代表作者观点，与本网无关。", "footer"),
+    ("京ICP备12345678号-1 京公网安备11010502030000号", "footer"),
 ])
 def test_boilerplate_paragraphs_removed(line, what):
     body = f"国家卫生健康委员会今天印发通知。\n{line}\n第二段正文。"
@@ -96,6 +105,8 @@ def test_boilerplate_tails_removed(last, expected):
     "《光明日报》（2024年05月20日 03版）",
     "中新网上海6月2日电 (记者 陈静)记者2日获悉。",
     "完成（完善）电子病历系统建设。",
+    "相关新闻发布后，各地卫生健康部门迅速行动。",
+    "版权所有人可以依法向平台主张权利，平台应当及时处理。",
 ])
 def test_article_text_is_not_mistaken_for_boilerplate(para):
     text, counts, _ = clean_body(para)
@@ -152,3 +163,30 @@ def test_dict_items_work_too():
     item = {"url": "u", "title": " 标题 ", "body": "一\n\n二", "source": None}
     pipeline.process_item(item)
     assert item == {"url": "u", "title": "标题", "body": "一\n二", "source": None}
+
+
+@pytest.mark.parametrize("paragraphs, kept, editor", [
+    (["正文一。", "正文二。", "（责任编辑：刘佳）"], ["正文一。", "正文二。"], "刘佳"),
+    (["正文一。", "正文二。（责任编辑：王宁）"], ["正文一。", "正文二。"], "王宁"),
+    (["第一段。", "第二段。(完)"], ["第一段。", "第二段。"], None),
+    (["第一段。", "( 完 )"], ["第一段。"], None),
+    (["【上一篇】国家医保局发布新版目录", "正文。"], ["正文。"], None),
+    (["完成了全年目标。"], ["完成了全年目标。"], None),
+    ([], [], None),
+])
+def test_rule_set_on_extracted_paragraphs(paragraphs, kept, editor):
+    """The templates and the fallback apply the same rules to the paragraphs they read."""
+    assert clean_paragraphs(paragraphs) == (kept, editor)
+
+
+@pytest.mark.parametrize("line, furniture, end", [
+    ("分享到：微信 微博", True, True),
+    ("相关新闻", True, True),
+    ("责任编辑：王宁", True, True),
+    ("Copyright © 2026 某某网", True, False),
+    ("打印本页", True, False),
+    ("国家卫健委印发通知，推进全民健康信息平台建设。", False, False),
+])
+def test_line_starts_for_the_density_extractor(line, furniture, end):
+    assert bool(FURNITURE_LINE.match(line)) is furniture
+    assert bool(ARTICLE_END.match(line)) is end

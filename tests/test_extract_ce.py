@@ -11,7 +11,6 @@ import pytest
 from parsel import Selector
 
 from healthcrawl.crawl.extractors.css import text_blocks
-from healthcrawl.text.boilerplate import split_editor
 from healthcrawl.crawl.extractors.ce import EXTRACTOR, channel_from_url, is_article_url
 from tests.extraction_checks import (WITH_IMAGES, ExtractionChecks, check_body_is_clean, extracted,
                                      fixture_params, fixtures_of_kind)
@@ -72,13 +71,6 @@ def test_channel_from_url():
     assert channel_from_url("https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_38912345.shtml") == "gdxw"
     assert channel_from_url("https://health.ce.cn/news/202611/t20261111_5123000.shtml") == "health/news"
     assert channel_from_url("https://www.ce.cn/xwzx/") is None
-
-
-def test_split_editor_takes_own_lines_and_glued_tails():
-    assert split_editor(["正文一。", "正文二。", "（责任编辑：刘佳）"]) == (["正文一。", "正文二。"], "刘佳")
-    assert split_editor(["正文一。", "正文二。（责任编辑：王宁）"]) == (["正文一。", "正文二。"], "王宁")
-    assert split_editor(["编辑：本段不在结尾。", "正文。", "正文。", "正文。"]) == (
-        ["编辑：本段不在结尾。", "正文。", "正文。", "正文。"], None)
 
 
 def test_text_blocks_split_at_br_and_blocks_not_at_source_newlines():

@@ -9,7 +9,6 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from healthcrawl.crawl.extractors.css import labelled
-from healthcrawl.text.boilerplate import strip_end_mark
 from healthcrawl.crawl.extractors.chinanews import EXTRACTOR, archive_url, channel_from_url, rss_datetime
 from spiders.chinanews import ChinanewsSpider
 from tests.extraction_checks import ExtractionChecks
@@ -32,17 +31,6 @@ def test_pages_without_meta_charset_decode(case: str, encoding: str) -> None:
 
 
 # -- helpers of the site module ---------------------------------------------------------------------
-@pytest.mark.parametrize(("paragraphs", "stripped"), [
-    (["第一段。", "第二段。(完)"], ["第一段。", "第二段。"]),
-    (["第一段。", "第二段。（完）"], ["第一段。", "第二段。"]),
-    (["第一段。", "( 完 )"], ["第一段。"]),
-    (["完成了全年目标。"], ["完成了全年目标。"]),
-    ([], []),
-])
-def test_end_mark(paragraphs: list[str], stripped: list[str]) -> None:
-    assert strip_end_mark(paragraphs) == stripped
-
-
 @pytest.mark.parametrize(("text", "labels", "required", "value"), [
     ("2020年07月04日 12:10\u3000来源：求是网 参与互动", ("来源",), True, "求是网"),
     ("2020年07月04日 12:10 参与互动", ("来源",), True, None),

@@ -1,71 +1,164 @@
-"""Page furniture in article text: one rule set for the extractors and the clean pipeline.
+"""Page furniture in article text, one rule set for the site templates, the generic fallback and
+the clean pipeline: editor credits, the wire end mark "（完）", 上一篇/下一篇, share prompts
+(分享到, 扫一扫), related-article headings (相关新闻), page tools (打印, 关闭), promotions
+(更多精彩内容…), comment prompts and copyright footers.
 
-Editor credits (责任编辑/责编/编辑 lines and tails), the wire end mark "（完）", 【上一篇】/【下一篇】
-navigation lines …
+The same words at two strengths: :func:`clean_paragraph` removes paragraphs and paragraph tails
+that are nothing but furniture (anchored, short rules: a sentence that merely starts with 更多 or
+编辑 is kept); :data:`FURNITURE_LINE` and :data:`ARTICLE_END` match short lines that *start*
+with furniture, for the density extractor's text units.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from typing import Iterable
 
 from healthcrawl.text.whitespace import squash
 
-#: An editor credit on a line of its own: "（责任编辑：王宁）", "责编：王宁", "【编辑:王宁】".
-_EDITOR_LINE = re.compile(
-    r"^[（(\[【]?\s*(?:责任编辑|责编|编辑)\s*[:：]\s*(?P<name>[^（()）\[\]【】]{1,40}?)\s*[）)\]】]?$")
-#: The same credit glued to the end of the last paragraph: "……。（责任编辑：王宁）".
-_EDITOR_TAIL = re.compile(
-    r"\s*[（(\[【]\s*(?:责任编辑|责编)\s*[:：]\s*(?P<name>[^（()）\[\]【】]{1,40}?)\s*[）)\]】]\s*$")
-#: A credit anywhere in a text: names are runs without spaces, possibly joined by "、".
-EDITOR_ANYWHERE = re.compile(
-    r"(?:责任编辑|责编)\s*[:：]\s*(?P<name>[^\s（()）\[\]【】:：,，。]{1,20}(?:、[^\s（()）\[\]【】:：,，。]{1,20})*)")
+# -- the words -------------------------------------------------------------------------------------
+SHARE = ("分享到", "分享至", "分享：", "扫一扫", "扫描二维码", "用微信扫", "微信扫一扫", "打开微信", "下载客户端",
+         "关注我们")
+RELATED = ("相关新闻", "相关阅读", "相关文章", "相关报道", "延伸阅读", "推荐阅读", "热点推荐", "猜你喜欢", "为你推荐",
+           "热门推荐", "更多精彩")
+NAVIGATION = ("上一篇", "下一篇", "上一条", "下一条", "阅读下一篇", "返回顶部", "返回首页", "返回搜狐")
+PAGE_TOOLS = ("打印本页", "打印", "关闭窗口", "关闭", "字号", "字体[:：]", "举报", "纠错", "收藏", "点击(?:进入|查看|阅读)",
+              "查看原图")
+#: notices after which an article has ended
+NOTICES = ("版权声明", "免责声明", "声明[:：]", "平台声明", "原创版权", "转载申请", "反侵权公告")
+FOOTER = ("版权所有", "Copyright", "©", "京ICP", "ICP备", "违法和不良信息", "未经授权", "本文来源于")
+COMMENTS = ("网友评论", "我要评论", "发表评论", "查看评论", "热门评论", "全部评论", "最新评论")
+CREDITS = ("责任编辑", "责编")
 
 
-def split_editor(paragraphs: list[str], tail: int = 3) -> tuple[list[str], str | None]:
-    """Remove editor credits from the last ``tail`` paragraphs; (paragraphs, editor name or None)."""
-    out = list(paragraphs)
+def _any(*groups: Iterable[str]) -> str:
+    return "|".join(word for group in groups for word in group)
+
+
+_OPENING = r"^[【\[（(]?\s*"
+#: a short line that starts with furniture (the density extractor's units)
+FURNITURE_LINE = re.compile(
+    rf"{_OPENING}(?:{_any(SHARE, RELATED, NAVIGATION, PAGE_TOOLS, NOTICES, FOOTER, COMMENTS, CREDITS)}"
+    r"|编辑[:：/]|评论\s*\d*$)", re.I)
+#: a line after which the article has ended (credits, notices, related lists, comments)
+ARTICLE_END = re.compile(
+    rf"{_OPENING}(?:{_any(CREDITS, NOTICES, RELATED, ('上一篇', '下一篇', '纠错', '分享到'), COMMENTS)}|评论\s*\()")
+
+# -- editor credits --------------------------------------------------------------------------------
+EDITOR_ROLES = r"(?:责编|责任编辑|值班编辑|编辑|审校|校对|审核|编审|初审|复审|终审|监制|校审)"
+_OPEN = r"[\[【(（]"
+_CLOSE = r"[\]】)）]"
+_EDITOR_NAME = r"([^\]】)）]{1,40}?)"
+#: a bracketed credit: "（责任编辑：王宁）", "【编辑:陈海峰】", "[责编：张倩]"
+EDITOR_TAG = rf"{_OPEN}\s*{EDITOR_ROLES}\s*[:：]\s*{_EDITOR_NAME}\s*{_CLOSE}"
+#: a credit inside any text (page or byline): "责任编辑：王宁", "（编辑 王宁）", "编辑/王宁、李华"
+EDITOR_CREDIT = re.compile(
+    r"(?P<label>责任编辑|责编|编辑|选稿|编审)\s*(?:[:：/]\s*|\s+(?=[\u4e00-\u9fff]{2,3}\s*[)）】\]]))"
+    r"(?P<name>[\u4e00-\u9fff·]{2,5}(?:\s*[、，,]\s*[\u4e00-\u9fff·]{2,4}){0,3})")
+_EDITOR_JUNK = re.compile(r"推荐|观察|声明|来源|编辑|作者|返回|分享|评论|平台|小编|记者|^部|网$|报$|中心$")
+_EDITOR_RANK = {"责任编辑": 0, "责编": 0, "编辑": 1, "编审": 2, "选稿": 2}
+
+
+def editor_in(texts: Iterable[str]) -> str | None:
+    """The editor credited in ``texts``: a 责任编辑/责编 credit first, the last of its rank."""
+    found: list[tuple[int, int, str]] = []
+    for position, text in enumerate(texts):
+        for m in EDITOR_CREDIT.finditer(text):
+            name = re.sub(r"\s+", "", m["name"]) if "、" in m["name"] or "，" in m["name"] else m["name"].split()[0]
+            name = re.sub(r"[，,]", "、", name)
+            if _EDITOR_JUNK.search(name):
+                continue
+            found.append((_EDITOR_RANK[m["label"]], position, name))
+    if not found:
+        return None
+    found.sort(key=lambda item: (item[0], -item[1]))
+    return found[0][2]
+
+
+# -- whole paragraphs and paragraph tails ----------------------------------------------------------------
+#: whole paragraphs that are not article text: (what, pattern)
+PARAGRAPH_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # atomic/possessive: a tag ends at its first closing bracket, so nothing is lost, and a line
+    # of many tags followed by text fails at once instead of trying every split of its spaces
+    ("editor_line", re.compile(rf"^(?:(?>{EDITOR_TAG})\s*+)+$")),
+    ("editor_line", re.compile(rf"^{EDITOR_ROLES}\s*[:：]\s*(\S.{{0,30}})$")),
+    ("end_mark", re.compile(r"^[(（]\s*完\s*[)）]$")),
+    ("more_link", re.compile(r"^更多(?:精彩)?(?:内容|资讯|新闻|报道|精彩)[^。！？]{0,20}?"
+                             r"(?:点击|关注|下载|访问|进入|查看|登录|敬请)[^。！？]{0,80}$")),
+    ("more_link", re.compile(r"^更多精彩[^。！？]{0,40}$")),
+    ("prev_next", re.compile(r"^[\[【]?\s*(?:上一篇|下一篇)\s*[\]】:：].{0,150}$")),
+    ("share_text", re.compile(r"^(?:微信|手机|用手机)?扫一扫\s*[:：，,]?\s*(?:分享|在手机|手机|打开|关注|下载|用手机|"
+                              r"二维码|左侧|右侧|上方|下方)[^。！？]{0,40}$")),
+    ("share_text", re.compile(r"^分享到\s*[:：]?[^。！？]{0,40}$")),
+    # longest words first inside an atomic group (see editor_line)
+    ("page_tools", re.compile(r"^(?:(?>[\[【]?\s*(?:打印本页|打印|关闭窗口|关闭|收藏|我要纠错|纠错|返回顶部|"
+                              r"字号[:：]?\s*[大中小\s]*)\s*[\]】]?\s*))++$")),
+    ("related", re.compile(rf"^[\[【]?\s*(?:{_any(RELATED)}|相关链接)\s*[\]】]?\s*[:：]?$")),
+    # a notice or footer line: the word, then no sentence, or "版权所有" with a name or year
+    ("footer", re.compile(r"^[\[【(（]?\s*(?:(?:版权声明|免责声明)\s*[:：]|(?i:copyright)\b|©|版权所有\s*(?:[:：©(（]|\d{4}|$))"
+                          r"[^。！？]{0,120}[。]?$")),
+    ("footer", re.compile(r"^[^。！？]{0,60}ICP[备证][^。！？]{0,60}$")),
+)
+
+#: furniture stuck to the end of a text paragraph (a run of them is stripped): (what, pattern)
+TAIL_RULES: tuple[tuple[str, str], ...] = (
+    ("editor_line", EDITOR_TAG),
+    ("end_mark", r"[(（]\s*完\s*[)）]"),
+    ("page_tools", r"[\[【]\s*(?:打印|关闭|关闭窗口|收藏|纠错|我要纠错)\s*[\]】]"),
+)
+#: one piece of furniture; the run of them ending a paragraph (atomic pieces: each ends where
+#: its own pattern says, so a run is read left to right without backtracking)
+_TAIL_PIECE = re.compile(r"\s*(?:" + "|".join(f"(?P<{what}>{pattern})" for what, pattern in TAIL_RULES) + ")")
+_TAIL_RUN = re.compile(r"(?:(?>\s*(?:" + "|".join(pattern.replace(_EDITOR_NAME, _EDITOR_NAME[1:-1])
+                                                    for _, pattern in TAIL_RULES) + r")))+\s*$")
+_EDITOR_TAG_RE = re.compile(EDITOR_TAG)
+#: characters searched for furniture at the end of a paragraph, per step (the longest piece,
+#: an editor tag with a 40-character name, is about 50)
+TAIL_WINDOW = 512
+
+
+def _editor_name(match: re.Match[str]) -> str | None:
+    names = [g for g in match.groups() if g]
+    return squash(names[0]) if names else None
+
+
+def clean_paragraph(text: str, counts: Counter) -> tuple[str, str | None]:
+    """(the paragraph without furniture, or '' when it is all furniture; the editor named in a
+    credit it held). What was removed is counted in ``counts`` by kind."""
+    for what, pattern in PARAGRAPH_RULES:
+        match = pattern.match(text)
+        if match:
+            counts[what] += 1
+            return "", (_editor_name(match) if what == "editor_line" else None)
     editor = None
-    for i in range(len(out) - 1, max(len(out) - tail, 0) - 1, -1):
-        line = squash(out[i])
-        m = _EDITOR_LINE.match(line)
-        if m:
-            editor = editor or squash(m["name"])
-            del out[i]
-            continue
-        m = _EDITOR_TAIL.search(line)
-        if m:
-            editor = editor or squash(m["name"])
-            out[i] = line[:m.start()].rstrip()
-            if not out[i]:
-                del out[i]
-    return out, editor
+    end = len(text)
+    while end:
+        # the run of furniture ending the paragraph, searched in its last TAIL_WINDOW characters
+        # only: a paragraph ending in thousands of marks costs a few short searches per window,
+        # not one search of the whole paragraph per mark
+        run = _TAIL_RUN.search(text, max(0, end - TAIL_WINDOW), end)
+        if not run:
+            break
+        for piece in reversed(list(_TAIL_PIECE.finditer(text, run.start(), end))):
+            what = piece.lastgroup
+            if what == "editor_line" and editor is None:
+                editor = squash(_EDITOR_TAG_RE.fullmatch(piece[what])[1])
+            counts[what] += 1
+        end = run.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+    return text[:end], editor
 
 
-#: Navigation lines inside bodies: "【上一篇】…", "【下一篇】…".
-_NAV_LINE = re.compile(r"^[【\[]\s*(?:上一篇|下一篇)\s*[】\]]")
-#: A wire story's end mark, alone or closing the last paragraph: "(完)", "（完）".
-_END_MARK = re.compile(r"\s*[(（]\s*完\s*[)）]\s*$")
-
-
-def is_nav_line(text: str) -> bool:
-    return bool(_NAV_LINE.match(text))
-
-
-def strip_end_mark(paragraphs: list[str]) -> list[str]:
-    """Paragraphs without the "(完)" end mark of the last one (dropped when nothing else is left)."""
-    out = list(paragraphs)
-    if out:
-        last = _END_MARK.sub("", out[-1]).strip()
-        if last:
-            out[-1] = last
-        else:
-            out.pop()
-    return out
-
-
-def clean_paragraphs(paragraphs: list[str], end_mark: bool = False) -> tuple[list[str], str | None]:
-    """Body paragraphs without 【上一篇】/【下一篇】 lines, editor credits and (optionally) the
-    "(完)" end mark; (paragraphs, editor name found in a credit or None)."""
-    paragraphs, editor = split_editor([p for p in paragraphs if not is_nav_line(p)])
-    return (strip_end_mark(paragraphs) if end_mark else paragraphs), editor
-
+def clean_paragraphs(paragraphs: Iterable[str], counts: Counter | None = None) -> tuple[list[str], str | None]:
+    """(the paragraphs without furniture and without those left empty, the first editor credited)."""
+    counts = Counter() if counts is None else counts
+    kept: list[str] = []
+    editor: str | None = None
+    for paragraph in paragraphs:
+        text, found = clean_paragraph(paragraph, counts)
+        editor = editor or found
+        if text:
+            kept.append(text)
+    return kept, editor

@@ -26,7 +26,6 @@ from healthcrawl.crawl.extractors.credits import editor_on_page
 from healthcrawl.crawl.extractors.css import CssTemplate
 from healthcrawl.crawl.extractors.generic import FALLBACK_TEMPLATE
 from healthcrawl.crawl.extractors.lists import ListPage, link_entries, next_link, trs_next_page
-from healthcrawl.text.boilerplate import split_editor
 
 #: Article URLs, old (``/YYYYMM/DD/tYYYYMMDD_<8 digits>``) and new (``/YYYYMM/tYYYYMMDD_<7>``).
 ARTICLE_PATH = re.compile(r"/(\d{6})/(?:\d{2}/)?t(\d{8})_(\d+)\.s?html$")
@@ -34,8 +33,6 @@ ARTICLE_PATH = re.compile(r"/(\d{6})/(?:\d{2}/)?t(\d{8})_(\d+)\.s?html$")
 ARTICLE_HOSTS = frozenset({"www.ce.cn", "ce.cn", "health.ce.cn", "tech.ce.cn", "finance.ce.cn"})
 #: The channel folder right before the date folders: /xwzx/gnsz/gdxw/202611/10/t… → gdxw.
 _CHANNEL = re.compile(r"/([A-Za-z0-9_]+)/\d{6}/(?:\d{2}/)?t\d{8}_\d+\.s?html$")
-#: Site promotion appended to bodies: "更多精彩内容，请点击进入中国经济网健康频道".
-_MORE = re.compile(r"^更多精彩内容[，,]?\s*请点击进入")
 
 
 def is_article_url(url: str) -> bool:
@@ -53,18 +50,10 @@ def channel_from_url(url: str) -> str | None:
     return m[1] if sub in ("www", "ce") else f"{sub}/{m[1]}"
 
 
-def is_noise(text: str) -> bool:
-    return bool(_MORE.match(text))
-
-
 def clean_up(response: TextResponse, result: Extracted, how_prefix: str = "") -> None:
     """What every ce page needs after its body is read, whichever template or the fallback read it:
-    no promotion lines, the editor credit (own line or printed below the body), the URL channel."""
-    paragraphs = [p for p in result.fields.get("paragraphs") or [] if not is_noise(p)]
-    paragraphs, editor = split_editor(paragraphs)
-    if paragraphs:
-        result.fields["paragraphs"] = paragraphs
-    result.put("editor", editor, f"{how_prefix}editor-line")
+    the editor credit printed below the body, the URL channel. (Promotion lines such as
+    "更多精彩内容，请点击进入中国经济网健康频道" go with the rest of the furniture.)"""
     result.put("editor", editor_on_page(response), f"{how_prefix}page:责任编辑")
     result.put("channel", channel_from_url(response.url), "url")
 

@@ -83,7 +83,6 @@ class ChinanewsTemplate(CssTemplate):
     body_css = ("div.left_zw",)
     drop_css = ("script", "style", "div.adEditor", ".adInContent", "#function_code_page",
                 "div.left_name")
-    end_mark = True
 
     def matches(self, response: TextResponse) -> bool:
         return super().matches(response) and bool(response.css("div.left_zw"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.http import TextResponse
 
-from healthcrawl.text.boilerplate import EDITOR_ANYWHERE
+from healthcrawl.text.boilerplate import editor_in
 from healthcrawl.text.whitespace import squash
 
 _LABEL_COLON = re.compile(r"(?:责任编辑|责编)\s*[:：]")
@@ -59,8 +59,8 @@ def editor_on_page(response: TextResponse) -> str | None:
             if holder is not parent and parent not in holder.iterancestors():
                 break
             joined.append(following)
-        m = EDITOR_ANYWHERE.search(squash("".join(joined)))
-        if m:
-            return m["name"]
+        name = editor_in([squash("".join(joined))])
+        if name:
+            return name
     return None
 

@@ -141,8 +141,6 @@ class CssTemplate(Template):
     drop_css: ClassVar[tuple[str, ...]] = ("script", "style")
     #: image URLs containing any of these are not article images (logos)
     skip_images: ClassVar[tuple[str, ...]] = ()
-    #: strip a wire story's "(完)" end mark from the last paragraph
-    end_mark: ClassVar[bool] = False
     source_labels: ClassVar[tuple[str, ...]] = ("来源",)
     author_labels: ClassVar[tuple[str, ...]] = ("作者",)
     editor_labels: ClassVar[tuple[str, ...]] = ("责任编辑", "责编", "编辑")
@@ -181,7 +179,7 @@ class CssTemplate(Template):
             how = f"{query} {self.paragraph_css}"
             if not paragraphs:  # text split by <br> rather than <p>
                 paragraphs, how = text_blocks(body), f"{query} text"
-            paragraphs, editor = clean_paragraphs(paragraphs, end_mark=self.end_mark)
+            paragraphs, editor = clean_paragraphs(paragraphs)
             result.put("paragraphs", paragraphs, how)
             result.put("editor", editor, f"{query} editor-line")
             result.put("images", image_urls(response, [body], self.skip_images), f"{query} img")

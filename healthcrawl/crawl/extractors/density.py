@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from healthcrawl.crawl.extractors import pagefields
-from healthcrawl.crawl.extractors.pagefields import EDITOR_CREDIT
-from healthcrawl.crawl.extractors.textunits import (BOILER_LINE, Unit, drop_invisible, is_boiler_container,
+from healthcrawl.crawl.extractors.textunits import (Unit, drop_invisible, is_boiler_container,
                                                     list_members, meta_tags, norm, parse_page,
                                                     sentence_marks, text_units, unit_value)
+from healthcrawl.text.boilerplate import ARTICLE_END, EDITOR_CREDIT, FURNITURE_LINE
 from healthcrawl.text.pagetitle import page_title
 from healthcrawl.text.whitespace import char_count, squash
 
@@ -40,13 +40,6 @@ class Article:
         if value:
             setattr(self, name, value)
             self.how[name] = how
-
-
-#: lines after which an article has ended (credits, legal notices, related lists, comments)
-END_MARK = re.compile(
-    r"^[\[【（(]?\s*(?:责任编辑|责编|反侵权公告|版权声明|免责声明|原创版权|转载申请|相关新闻|相关阅读|相关文章|"
-    r"相关报道|推荐阅读|延伸阅读|热点推荐|猜你喜欢|为你推荐|热门推荐|更多精彩|上一篇|下一篇|【纠错】|纠错|分享到|"
-    r"网友评论|我要评论|发表评论|热门评论|全部评论|最新评论|评论\s*\(|声明[:：]|平台声明)")
 
 
 def extract_article(html: str, url: str | None = None) -> Article:
@@ -141,12 +134,12 @@ def _body_units(units: list[Unit], container: Any) -> list[Unit]:
     total = sum(max(0.0, u.value) for u in mine) or 1.0
     done = 0.0
     for unit in mine:
-        if END_MARK.match(unit.text) and done >= 0.5 * total:
+        if ARTICLE_END.match(unit.text) and done >= 0.5 * total:
             break  # the article has ended: credits, notices, related lists, comments follow
         done += max(0.0, unit.value)
         if unit.chars and unit.link_chars / unit.chars > 0.5:
             continue
-        if BOILER_LINE.match(unit.text):
+        if FURNITURE_LINE.match(unit.text):
             continue
         if in_boiler(unit.element):
             continue

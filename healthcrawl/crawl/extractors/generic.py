@@ -31,7 +31,7 @@ class GenericTemplate(Template):
         article = extract_article(response.text, response.url)
         result = Extracted(template=FALLBACK)
         how = {name: f"{FALLBACK}:{way}" for name, way in article.how.items()}
-        paragraphs, editor = clean_paragraphs(article.paragraphs, end_mark=True)
+        paragraphs, editor = clean_paragraphs(article.paragraphs)
         result.put("paragraphs", paragraphs, f"{FALLBACK}:density")
         result.put("title", article.title, how.get("title", FALLBACK))
         if article.published_at is not None:

@@ -140,12 +140,11 @@ def next_node_page(url: str) -> str | None:
 
 
 class GmwTemplate(CssTemplate):
-    """What all gmw article templates share: enpproperty first, pager, logo, end mark."""
+    """What all gmw article templates share: enpproperty first, pager, logo."""
 
     drop_css = ("script", "style", "#displaypagenum", "div.u-moreText", ".liability",
                 "#contentLiability")
     skip_images = ("content_logo.png",)
-    end_mark = True
 
     def before(self, response: TextResponse, result: Extracted) -> None:
         put_enpproperty(response, result)

@@ -6,18 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from healthcrawl.article import BEIJING
 from healthcrawl.crawl.extractors.textunits import CJK, Unit, norm, sentence_marks
+from healthcrawl.text.boilerplate import editor_in
 from healthcrawl.text.whitespace import squash
 
-#: an editor credit in a text: "责任编辑：王宁", "（编辑 王宁）", "编辑/王宁、李华"
-EDITOR_CREDIT = re.compile(
-    r"(?P<label>责任编辑|责编|编辑|选稿|编审)\s*(?:[:：/]\s*|\s+(?=[\u4e00-\u9fff]{2,3}\s*[)）】\]]))"
-    r"(?P<name>[\u4e00-\u9fff·]{2,5}(?:\s*[、，,]\s*[\u4e00-\u9fff·]{2,4}){0,3})")
-_EDITOR_JUNK = re.compile(r"推荐|观察|声明|来源|编辑|作者|返回|分享|评论|平台|小编|记者|^部|网$|报$|中心$")
-_EDITOR_RANK = {"责任编辑": 0, "责编": 0, "编辑": 1, "编审": 2, "选稿": 2}
 _SOURCE = re.compile(
     r"(?:信息来源|文章来源|稿件来源|新闻来源|本文来源于|本文来源|(?<!图片)(?<!图)(?<!视频)来源|稿源|出处|来自(?=\s*[:：]))\s*[:：|丨]?\s*[\[【(（]?\s*"
     r"(?P<name>[^\s\[\]【】()（）|丨:：,，;；。]{2,40})")
@@ -151,21 +146,6 @@ def element_showing(root: Any, text: str) -> Any:
 
 
 # -- fields from text --------------------------------------------------------------------------------
-
-def _editor_in(texts: Iterable[str]) -> str | None:
-    found: list[tuple[int, int, str]] = []
-    for position, text in enumerate(texts):
-        for m in EDITOR_CREDIT.finditer(text):
-            name = re.sub(r"\s+", "", m["name"]) if "、" in m["name"] or "，" in m["name"] else m["name"].split()[0]
-            name = re.sub(r"[，,]", "、", name)
-            if _EDITOR_JUNK.search(name):
-                continue
-            found.append((_EDITOR_RANK[m["label"]], position, name))
-    if not found:
-        return None
-    found.sort(key=lambda item: (item[0], -item[1]))
-    return found[0][2]
-
 
 def _clean_source(name: str) -> str | None:
     name = _SOURCE_TAIL.sub("", name).strip("：:-·|丨 ")
@@ -311,8 +291,8 @@ def editor(units: list[Unit], last_body_unit: Unit | None, byline: Byline) -> st
     if last_body_unit is not None:
         index = next((i for i, u in enumerate(units) if u is last_body_unit), 0)
         tail = units[max(0, index - 3):][:40]
-    return (_editor_in([" ".join(u.text for u in tail)]) or _editor_in([byline.text])
-            or _editor_in([" ".join(u.text for u in units if u.chars < 60)]))
+    return (editor_in([" ".join(u.text for u in tail)]) or editor_in([byline.text])
+            or editor_in([" ".join(u.text for u in units if u.chars < 60)]))
 
 
 def heading_before(units: list[Unit], first: Unit) -> Unit | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree, html as lxml_html
 
+from healthcrawl.text.boilerplate import FURNITURE_LINE
 from healthcrawl.text.whitespace import char_count, squash
 
 SENTENCE_PUNCT = set("，。！？；、")
@@ -43,16 +44,6 @@ BOILER_ATTR = re.compile(
     r"next|prev|prenext|more|morelist|interest|guess|feed|statement|disclaimer)(?:$|[\s_-]|\d)",
     re.I)
 _SEMANTIC_BOILER = {"nav", "footer", "aside", "header"}
-
-#: lines that are page furniture, not article text
-BOILER_LINE = re.compile(
-    r"^(?:[【\[（(]?\s*)(?:分享到|分享至|分享：|扫一扫|扫描二维码|用微信扫|微信扫一扫|打开微信|相关新闻|相关阅读|"
-    r"相关文章|相关报道|延伸阅读|推荐阅读|热点推荐|猜你喜欢|热门推荐|更多精彩|上一篇|下一篇|上一条|下一条|"
-    r"返回顶部|返回首页|返回搜狐|打印本页|打印|关闭窗口|关闭|字号|字体[:：]|举报|纠错|【纠错】|收藏|"
-    r"点击(?:进入|查看|阅读)|版权所有|版权声明|Copyright|copyright|©|免责声明|声明：|平台声明|"
-    r"本文来源于|责任编辑|责编|编辑[:：/]|网友评论|我要评论|发表评论|查看评论|评论\s*\d*$|"
-    r"阅读下一篇|下载客户端|关注我们|京ICP|ICP备|违法和不良信息|原创版权|转载申请|反侵权公告|未经授权|查看原图)", re.I)
-
 
 @dataclass
 class Unit:
@@ -226,7 +217,7 @@ def unit_value(unit: Unit) -> float:
         return 0.0
     if links / chars > 0.5 or TEASER.search(unit.text) or (links and ELLIPSIS_END.search(unit.text)):
         return -chars
-    if BOILER_LINE.match(unit.text):
+    if FURNITURE_LINE.match(unit.text):
         return -min(chars, 20)
     prose = sentence_marks(unit.text)
     if prose == 0:
