@@ -7,7 +7,7 @@ transfers, a PDF and an image where HTML was expected, a wrong charset declarati
 an empty body, a body of only images, dates in 1970 and next year, the same URL with tracking
 parameters, 404, 410, 500, 503 with Retry-After, read timeouts and connection resets — plus a
 ``robots.txt`` disallowing ``/private/``, linked from the list all the same. Article pages are
-rendered with the demo archive's gmw 2018 template (:mod:`healthcrawl.demo.build`) from the demo
+rendered with the demo archive's gmw 2018 template (:mod:`tools.sitegen.gmw`) from the demo
 week's relevant stories, so the good ones are stored by the default pipelines.
 
 :class:`HostileSpider` (``name = "hostile"``) is a plain :class:`~healthcrawl.crawl.spider.NewsSpider`
@@ -87,7 +87,7 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 # --- pages ------------------------------------------------------------------------------------------
 def _stories() -> dict[str, Any]:
     """Relevant demo stories (distinct texts) rendered as gmw pages, keyed by case path."""
-    from healthcrawl.demo.articles import BY_KEY  # noqa: PLC0415
+    from tools.sitegen.week import BY_KEY  # noqa: PLC0415
 
     def gmw(key: str, n: int, **changes: Any):
         story = BY_KEY[key]
@@ -110,10 +110,10 @@ def _stories() -> dict[str, Any]:
 
 
 def article_html(path: str) -> str:
-    from healthcrawl.demo import build  # noqa: PLC0415
+    from tools.sitegen import gmw  # noqa: PLC0415
 
     story = _stories()[path]
-    page = build.gmw_article(story)
+    page = gmw.article(story)
     if path == "/a/only-images.htm":
         start, end = page.index("<!--enpcontent-->"), page.rindex("<!--/enpcontent-->")
         images = "\n".join(f'<p style="text-align: center;"><img src="../../images/{i}.jpg" alt=""></p>'

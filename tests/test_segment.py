@@ -15,7 +15,7 @@ import re
 import pytest
 
 from healthcrawl.text import segment
-from healthcrawl.demo import articles
+from tools.sitegen import week as articles
 
 TRICKY = [
     "",
