@@ -1,20 +1,23 @@
-"""RelevancePipeline: score every new article against the lexicon, drop the irrelevant ones.
+"""RelevancePipeline: score every new article (lexicon rule and learned layer), drop the irrelevant ones.
 
 - Items with ``duplicate_of`` set (imported copies that name their original; crawled items never
   do) pass through unscored — counted ``healthcrawl/relevance/duplicate_skipped``. Every crawled
   copy of a story is scored: a reprint has its original's text, so it scores the same.
-- Otherwise ``relevance = {"score", "relevant", "matched", "scores", "lexicon_version"}`` and
-  ``top_keywords`` are set by :class:`healthcrawl.text.relevance.Scorer` (the same code as
-  ``healthcrawl score`` / ``rescore``), counted ``relevant`` or ``irrelevant``.
+- Otherwise ``relevance = {"score", "relevant", "matched", "scores", "lexicon_version",
+  "reasons", "priority", "model_version"}`` and ``top_keywords`` are set by
+  :class:`healthcrawl.text.relevance.Scorer` (the same code as ``healthcrawl score`` /
+  ``rescore``), counted ``relevant`` or ``irrelevant``. ``priority`` ranks the bulletin's
+  candidates; ``reasons`` say which rule or model features decided.
 - Irrelevant items are dropped (``DropItem``) unless ``HEALTHCRAWL_KEEP_IRRELEVANT`` is true, in
   which case they pass flagged ``relevant: False`` (``healthcrawl/relevance/kept_irrelevant``).
   The ``DropItem`` carries ``drop_reason = "irrelevant"`` and the dropped item keeps its
-  ``relevance`` field and ``canonical_url``: the mongo pipeline's ``item_dropped`` handler
-  records the URL in the ``dropped`` collection from these, so the next crawl does not fetch
-  it again while the lexicon version is the same (healthcrawl/crawl/middlewares/known.py).
+  ``relevance`` field (score, reasons), ``title`` and ``canonical_url``: the mongo pipeline's
+  ``item_dropped`` handler records them in the ``dropped`` collection, so an editor can find and
+  rescue a miss, and the next crawl does not fetch it again while the lexicon version is the
+  same (healthcrawl/crawl/middlewares/known.py).
 
-The lexicon, thresholds and the jieba TF-IDF tables are loaded once, in ``open_spider`` (off the
-reactor thread), never per item.
+The lexicon, thresholds, model and the jieba TF-IDF tables are loaded once, in ``open_spider``
+(off the reactor thread), never per item.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class RelevancePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(crawler, scorer_from_settings(s), s.getbool("HEALTHCRAWL_KEEP_IRRELEVANT", False))
+        return cls(crawler, scorer_from_settings(s), s.getbool("HEALTHCRAWL_KEEP_IRRELEVANT"))
 
     def inc(self, key: str) -> None:
         self.crawler.stats.inc_value(f"{STATS}/{key}")
@@ -52,6 +55,8 @@ class RelevancePipeline:
         # warm up: build the term index, the tokenizer (user dictionary) and the IDF table now
         await asyncio.to_thread(self.scorer.score, "卫生健康", "医疗数据", keywords=True)
         self.crawler.stats.set_value(f"{STATS}/lexicon_version", self.scorer.lexicon.version)
+        if self.scorer.model:
+            self.crawler.stats.set_value(f"{STATS}/model_version", self.scorer.model.version)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -70,9 +75,10 @@ class RelevancePipeline:
             return item
         if not adapter.get("canonical_url") and adapter.get("url"):  # dedup (which sets it) is off
             adapter["canonical_url"] = canonical_url(adapter["url"])
-        drop = DropItem(f"not relevant (score {result.score}, "
-                        f"health {result.scores['health']}, digital {result.scores['digital']}, "
-                        f"policy {result.scores['policy']}): {adapter.get('url')}")
+        why = result.reasons.get("rule", "")
+        if "model" in result.reasons:
+            why += f"; model p={result.reasons['model']['p']}"
+        drop = DropItem(f"not relevant (score {result.score}, {why}): {adapter.get('url')}")
         #: tells an irrelevant drop from the others (class name unchanged: drop stats by exception)
         drop.drop_reason = IRRELEVANT
         raise drop

@@ -17,6 +17,7 @@ from scrapy.utils.test import get_crawler
 from healthcrawl.text import segment
 from healthcrawl import settings as project_settings
 from healthcrawl.article import BEIJING, Article, to_document
+from healthcrawl.project import settings_dict
 from healthcrawl.text.relevance import (CATEGORIES, Scorer, Thresholds, default_lexicon, evaluate, find_terms,
                                    load_lexicon, rescore, score_lines, scorer_from_settings, split_lead,
                                    sync_userdict)
@@ -145,7 +146,7 @@ def test_precision_and_recall_at_least_095():
 
 def test_module_defaults_are_the_settings():
     """score_lines/rescore/evaluate without settings use the same thresholds as the crawl."""
-    assert configured().thresholds == Thresholds()
+    assert configured().thresholds == Scorer().thresholds
     assert configured().keywords_max_chars == Scorer().keywords_max_chars
     assert configured().top_keywords == Scorer().top_keywords
 
@@ -173,7 +174,7 @@ class PlainSpider(scrapy.Spider):
 
 
 def make_pipeline(**settings):
-    crawler = get_crawler(PlainSpider, settings)
+    crawler = get_crawler(PlainSpider, settings_dict(settings))
     crawler.spider = crawler._create_spider()
     return RelevancePipeline.from_crawler(crawler), crawler
 
@@ -310,3 +311,24 @@ def test_keywords_use_a_tfidf_bound_to_the_project_tokenizer():
     assert extractor.tokenizer is segment.tokenizer() and extractor.tokenizer is not jieba.dt
     keywords = Scorer().keywords("推进紧密型县域医共体建设", "全民健康信息平台让互联网医院和远程医疗覆盖基层。")
     assert "全民健康信息平台" in keywords and "互联网医院" in keywords
+
+
+# --- traditional characters ------------------------------------------------------------------------
+def test_traditional_text_scores_as_its_simplified_form():
+    from healthcrawl.text.chinese import to_simplified
+
+    title, body = "國家衞健委：推進醫療數據共享", ("國家衛生健康委近日印發指導意見，要求各地加快全民健康信息平台建設，"
+                                             "推動醫療機構檢查檢驗結果互認共享。")
+    assert to_simplified(title) == "国家卫健委：推进医疗数据共享"
+    s = Scorer()
+    trad, simp = s.score(title, body), s.score(to_simplified(title), to_simplified(body))
+    assert trad.relevant and trad.score == simp.score and trad.matched == simp.matched
+    assert to_simplified(RELEVANT_BODY) == RELEVANT_BODY  # simplified text passes unchanged
+    assert to_simplified("智慧医院") == "智慧医院" and to_simplified(None) == ""
+
+
+def test_search_tokens_are_simplified():
+    from healthcrawl.text.chinese import simplified_search_tokens
+
+    assert simplified_search_tokens("醫保信息平台") == segment.search_tokens("医保信息平台")
+    assert "医保" in simplified_search_tokens("醫保信息平台").split()

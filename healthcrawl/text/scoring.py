@@ -1,0 +1,214 @@
+"""The lexicon rule of relevance, with its context rules and its reasons.
+
+**Rule**: relevant = *health* AND (*digital* OR *policy*) AND NOT *markets* AND NOT *negative*.
+Each category has a score, the sum over its matched lexicon terms of ``weight × (1 + log2(x))``
+where ``x`` counts the term's occurrences weighted by where they are (title ×3, lead ×2, rest of
+the body ×1; lexicon ``zones``). A category *holds* when its score reaches its threshold **and**
+at least ``min_terms`` distinct terms of weight ≥ 2 matched (one word used in passing is not
+enough). ``score`` = min(health ratio, max(digital ratio, policy ratio)) where a ratio is
+score / threshold, capped just under 1 when the category lacks distinct terms or an exclusion
+holds, so ``score >= 1`` exactly when the rule finds the text relevant.
+
+**Context**: the text is cut into sentences (title, lead and body paragraphs). A *weak* term
+(lexicon ``weak``: 数据, 系统, 平台, 智能, 机器人 …) counts only when a strong health anchor (a
+health term of weight ≥ ``rules.anchor_weight``) is in the title or in the same sentence or
+paragraph (``rules.anchor_scope``); otherwise it is listed under ``reasons.unanchored``. The
+*negative* category (animals and veterinary care, recipes, stock tickers …) excludes a text whose
+negative score reaches ``rules.max_negative`` with ``min_terms`` distinct cues, unless its health
+score is ``rules.negative_override`` times higher (``rules``: lexicon parameters of these rules).
+
+Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from healthcrawl.text.chinese import to_simplified
+from healthcrawl.text.lexicon import CATEGORIES, MARKETS, NEGATIVE, Lexicon, find_matches, normalise
+
+#: a matched term needs at least this lexicon weight to count as a distinct piece of evidence
+EVIDENCE_WEIGHT = 2.0
+SCORED = CATEGORIES + (MARKETS, NEGATIVE)
+
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+_SENTENCES = re.compile(r"[^。！？!?；;]*[。！？!?；;]?")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    health: float
+    digital: float
+    policy: float
+    #: a markets score at or above this (with min_terms["markets"] distinct terms) excludes
+    markets: float
+    min_terms: dict[str, int] = field(default_factory=dict)
+
+    def of(self, category: str) -> float:
+        return getattr(self, category)
+
+    def terms(self, category: str) -> int:
+        return int(self.min_terms.get(category, 1))
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "Thresholds":
+        """The ``HEALTHCRAWL_RELEVANCE_*`` settings."""
+        return cls(health=settings.getfloat("HEALTHCRAWL_RELEVANCE_MIN_HEALTH"),
+                   digital=settings.getfloat("HEALTHCRAWL_RELEVANCE_MIN_DIGITAL"),
+                   policy=settings.getfloat("HEALTHCRAWL_RELEVANCE_MIN_POLICY"),
+                   markets=settings.getfloat("HEALTHCRAWL_RELEVANCE_MAX_MARKETS"),
+                   min_terms=dict(settings.getdict("HEALTHCRAWL_RELEVANCE_MIN_TERMS")))
+
+
+def split_lead(text: str) -> tuple[str, str]:
+    """(lead, rest) of a body: the first paragraph, extended over short dateline/author paragraphs
+    until it has 40 characters, and cut at a sentence end after 60 characters when longer than
+    200 (wire-style single-paragraph texts)."""
+    paragraphs = [p for p in (text or "").split("\n") if p.strip()]
+    lead_parts: list[str] = []
+    length = 0
+    while paragraphs and length < 40:
+        para = paragraphs.pop(0)
+        lead_parts.append(para)
+        length += len(para)
+    lead = "\n".join(lead_parts)
+    rest = "\n".join(paragraphs)
+    if len(lead) > 200:
+        end = _SENTENCE_END.search(lead, 60)
+        cut = end.end() if end and end.end() <= 200 else 200
+        lead, rest = lead[:cut], lead[cut:] + ("\n" + rest if rest else "")
+    return lead, rest
+
+
+def units(title: str, text: str) -> list[tuple[str, int, str]]:
+    """``(zone, paragraph number, sentence)`` of a text (normalised); the title is paragraph -1."""
+    out = [("title", -1, normalise(title))] if title else []
+    lead, rest = split_lead(text)
+    number = 0
+    for zone, part in (("lead", lead), ("body", rest)):
+        for para in part.split("\n"):
+            if not para.strip():
+                continue
+            norm = normalise(para)
+            out.extend((zone, number, s) for s in _SENTENCES.findall(norm) if s.strip())
+            number += 1
+    return out
+
+
+@dataclass
+class Evidence:
+    """What the scan found: weighted occurrences per matched key, weak terms left unanchored."""
+    weighted: Counter = field(default_factory=Counter)
+    unanchored: list[str] = field(default_factory=list)
+    title_keys: set[str] = field(default_factory=set)
+
+
+def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
+    """Scan the sentences; weak terms count only near a strong health anchor (module docstring)."""
+    strong = lex.rules["anchor_weight"]
+    paragraph_scope = lex.rules["anchor_scope"] == "paragraph"
+    found = []
+    anchored_units: set[tuple[int, int]] = set()
+    for i, (zone, para, sentence) in enumerate(parts):
+        keys = [k for k, _ in find_matches(lex, sentence)]
+        found.append(keys)
+        if any(c == "health" and w >= strong for k in keys for c, w, _ in lex.index[k]):
+            anchored_units.add((para, i))
+    anchored_paras = {p for p, _ in anchored_units}
+    title_anchor = -1 in anchored_paras
+    ev = Evidence()
+    for i, ((zone, para, _), keys) in enumerate(zip(parts, found)):
+        near = title_anchor or (para in anchored_paras if paragraph_scope else (para, i) in anchored_units)
+        factor = lex.zones.get(zone, 1.0)
+        for key in keys:
+            if key in lex.weak and not near:
+                ev.unanchored.append(key)
+                continue
+            ev.weighted[key] += factor
+            if zone == "title":
+                ev.title_keys.add(key)
+    return ev
+
+
+def category_scores(lex: Lexicon, weighted: Counter) -> tuple[dict, dict, dict]:
+    """(score, contributions sorted strongest first, distinct evidence terms) per category."""
+    totals = {c: 0.0 for c in SCORED}
+    contributions: dict[str, list[tuple[float, str]]] = {c: [] for c in SCORED}
+    evidence = {c: 0 for c in SCORED}
+    for key, x in weighted.items():
+        for category, weight, term in lex.index[key]:
+            if category not in totals or weight <= 0:
+                continue
+            value = weight * (1.0 + math.log2(x)) if x >= 1 else weight * x
+            totals[category] += value
+            contributions[category].append((value, term))
+            if weight >= EVIDENCE_WEIGHT:
+                evidence[category] += 1
+    for c in SCORED:
+        contributions[c].sort(key=lambda vt: (-vt[0], vt[1]))
+    return totals, contributions, evidence
+
+
+@dataclass
+class RuleOutcome:
+    score: float
+    relevant: bool
+    ratios: dict[str, float]
+    totals: dict[str, float]
+    evidence: dict[str, int]
+    matched: dict[str, list[str]]
+    reasons: dict[str, Any]
+
+
+def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> RuleOutcome:
+    """The lexicon rule on simplified text: scores, the verdict and the reasons for it."""
+    ev = collect(lex, units(title, text))
+    rules = lex.rules
+    totals, contributions, evidence = category_scores(lex, ev.weighted)
+    ratios, short = {}, []
+    for c in CATEGORIES:
+        ratio = totals[c] / thresholds.of(c)
+        if evidence[c] < thresholds.terms(c):
+            ratio = min(ratio, 0.999)
+            if totals[c] >= thresholds.of(c):
+                short.append(c)
+        ratios[c] = ratio
+    score = min(ratios["health"], max(ratios["digital"], ratios["policy"]))
+    exclusions = []
+    if totals[MARKETS] >= thresholds.markets and evidence[MARKETS] >= thresholds.terms(MARKETS):
+        exclusions.append(MARKETS)
+    if (totals[NEGATIVE] >= rules["max_negative"] and evidence[NEGATIVE] >= rules["negative_min_terms"]
+            and totals["health"] < rules["negative_override"] * totals[NEGATIVE]):
+        exclusions.append(NEGATIVE)
+    if exclusions:
+        score = min(score, 0.999)
+    matched = {c: [t for _, t in contributions[c]] for c in SCORED
+               if c in CATEGORIES or contributions[c]}
+    reasons: dict[str, Any] = {"rule": verdict(ratios, exclusions, short)}
+    if ev.unanchored:
+        reasons["unanchored"] = sorted(set(ev.unanchored))
+    if exclusions:
+        reasons["excluded_by"] = {c: matched[c][:5] for c in exclusions}
+    return RuleOutcome(score=score, relevant=score >= 1.0, ratios=ratios, totals=totals,
+                       evidence=evidence, matched=matched, reasons=reasons)
+
+
+def verdict(ratios: dict[str, float], exclusions: list[str], short: list[str]) -> str:
+    """Which part of the rule decided, in words."""
+    if exclusions:
+        return "excluded: " + " and ".join(f"{c} cues" for c in exclusions)
+    support = [c for c in ("digital", "policy") if ratios[c] >= 1.0]
+    if ratios["health"] >= 1.0 and support:
+        return "health and " + " and ".join(support)
+    missing = [c for c in CATEGORIES if ratios[c] < 1.0 and (c == "health" or not support)]
+    detail = [f"{c} {'has too few distinct terms' if c in short else 'below its threshold'}" for c in missing]
+    return "not relevant: " + "; ".join(detail)
+
+
+def simplified(title: str | None, text: str | None) -> tuple[str, str]:
+    """Title and text in simplified characters."""
+    return to_simplified(title or ""), to_simplified(text or "")
