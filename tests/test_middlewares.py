@@ -13,10 +13,11 @@ from scrapy.utils.test import get_crawler
 from healthcrawl.crawl.middlewares.charset import CharsetMiddleware
 from healthcrawl.crawl.middlewares.replay import ReplayMiddleware, mirror_path
 from healthcrawl.crawl.middlewares.throttle import SlowDownMiddleware
+from healthcrawl.project import settings_dict
 
 
 def crawler_with(**settings):
-    return get_crawler(Spider, settings)
+    return get_crawler(Spider, settings_dict(settings))
 
 
 @pytest.mark.parametrize("url, relative", [

@@ -16,6 +16,7 @@ from scrapy.utils.test import get_crawler
 from healthcrawl.storage.collections import ARTICLES
 from healthcrawl.storage.errors import redact, StorageError
 from healthcrawl.article import SCHEMA_VERSION
+from healthcrawl.project import settings_dict
 from healthcrawl.storage.mongod import MongodServer, free_port
 from healthcrawl.text.relevance import default_lexicon
 from pipelines.mongo import MongoPipeline
@@ -38,8 +39,8 @@ class CommandCounter(monitoring.CommandListener):
 
 
 def make_pipeline(uri: str, db: str, tmp_path, **settings) -> MongoPipeline:
-    crawler = get_crawler(Spider, {"MONGO_URI": uri, "MONGO_DATABASE": db,
-                                   "MONGO_SPOOL_DIR": str(tmp_path / "spool"), **settings})
+    crawler = get_crawler(Spider, settings_dict({"MONGO_URI": uri, "MONGO_DATABASE": db,
+                                                 "MONGO_SPOOL_DIR": str(tmp_path / "spool"), **settings}))
     return MongoPipeline.from_crawler(crawler)
 
 
@@ -109,6 +110,17 @@ def test_indexes_and_chinese_text_search(mongod, mongo_db, tmp_path):
     assert [d["title"] for d in found] == ["互联网医院接入医保结算"]
     found = list(mongo_db.articles.find({"$text": {"$search": "复诊"}}, {"title": 1}))
     assert [d["title"] for d in found] == ["互联网医院接入医保结算"]
+
+
+def test_every_index_is_made_at_start_up_on_the_configured_collections(mongod, mongo_db, tmp_path):
+    run_items(make_pipeline(mongod.uri, mongo_db.name, tmp_path, MONGO_COLLECTION="news",
+                            MONGO_REJECTS_COLLECTION="refused"), [make_article(5)])
+    assert mongo_db.news.count_documents({}) == 1 and "articles" not in mongo_db.list_collection_names()
+    # the known-URL lookup's reprint index too (healthcrawl/crawl/middlewares/known.py creates none)
+    assert {"canonical_url_unique", "story_unique", "also_at_canonical_url"} <= set(mongo_db.news.index_information())
+    assert "last_seen" in mongo_db.refused.index_information()
+    assert {"spider_start", "job_id"} <= set(mongo_db.crawl_runs.index_information())
+    assert "owner" in mongo_db.dedup_copies.index_information()
 
 
 def test_reprint_is_appended_to_the_original(mongod, mongo_db, tmp_path):
@@ -210,7 +222,7 @@ def drop_via_pipelines(pipeline: MongoPipeline, drops) -> None:
 
 def irrelevant_drop(i: int):
     """An item the real relevance pipeline drops, and its DropItem."""
-    relevance = RelevancePipeline.from_crawler(get_crawler(Spider))
+    relevance = RelevancePipeline.from_crawler(get_crawler(Spider, settings_dict()))
     item = make_article(i, title="秋季马拉松赛事举行",
                         body="选手们在晴朗的天气中完成比赛，沿途观众热情加油。")
     with pytest.raises(DropItem, match="not relevant") as caught:

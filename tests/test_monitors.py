@@ -13,8 +13,9 @@ import urllib.parse
 import pymongo
 import pytest
 
-from healthcrawl.ops import monitors
 from healthcrawl.ops.monitors import Thresholds, alert_body, evaluate, send_webhook, signed_url
+from healthcrawl.project import project_settings
+from healthcrawl.text import redact
 from healthcrawl.storage.mongod import free_port
 from tests.servers import ROOT, WebhookReceiver, crawl_env, scrapy_crawl
 
@@ -33,8 +34,8 @@ def run_doc(**over) -> dict:
 
 
 def failed(doc: dict, t: Thresholds | None = None) -> list[str]:
-    return [r.name for r in evaluate(doc, t or Thresholds(min_items=10, min_coverage={"title": 0.9, "published_at": 0.9, "body": 0.9}))
-            if not r.passed]
+    t = t or Thresholds.from_settings(project_settings({"HEALTHCRAWL_MONITOR_MIN_ITEMS": 10}))
+    return [r.name for r in evaluate(doc, t) if not r.passed]
 
 
 def test_a_healthy_run_passes_every_monitor():
@@ -92,7 +93,7 @@ def test_webhook_success_and_every_failure_is_reported_not_raised():
 
 
 def test_the_webhook_key_is_never_shown():
-    assert monitors.redact_webhook("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET-KEY") == \
+    assert redact.webhook("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET-KEY") == \
         "https://qyapi.weixin.qq.com/…"
 
 

@@ -13,11 +13,14 @@ import pytest
 
 from healthcrawl.ops import history
 from healthcrawl.ops.recorder import FieldCoverage, summarize
+from healthcrawl.project import project_settings
 from tests.servers import ROOT, WebhookReceiver, crawl_env, scrapy_crawl
 
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
 WEEK = ("2026-11-09", "2026-11-15")
 T0 = datetime(2026, 11, 1, 6, 10, tzinfo=timezone.utc)
+#: the fallback share above which a run is flagged (HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE, 0.3)
+MAX_FALLBACK = project_settings().getfloat("HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE")
 
 
 def make_run(day: int, spider: str = "gmw", found: int = 100, coverage: dict | None = None,
@@ -70,7 +73,7 @@ def flags_by_job(analysed: dict) -> dict[str, list[str]]:
 
 
 def test_anomaly_flags_against_each_spiders_own_history(runs_collection):
-    analysed = history.analyse(history.load_runs(runs_collection, limit=20), limit=20)
+    analysed = history.analyse(history.load_runs(runs_collection, limit=20), limit=20, max_fallback_share=MAX_FALLBACK)
     flags = flags_by_job(analysed)
     assert flags["gmw-5"] == ["items_collapse"]
     assert flags["gmw-6"] == ["coverage_drop:published_at"]
@@ -86,7 +89,8 @@ def test_anomaly_flags_against_each_spiders_own_history(runs_collection):
 
 
 def test_spider_filter_limit_and_text_output(runs_collection):
-    analysed = history.analyse(history.load_runs(runs_collection, spider="gmw", limit=3), limit=3)
+    analysed = history.analyse(history.load_runs(runs_collection, spider="gmw", limit=3), limit=3,
+                                max_fallback_share=MAX_FALLBACK)
     assert list(analysed) == ["gmw"]
     assert [e["run"]["job_id"] for e in analysed["gmw"]] == ["gmw-10", "gmw-9", "gmw-8"]
     import io
@@ -116,8 +120,15 @@ def test_the_command_prints_flags_and_json_and_exits_0(runs_collection, mongod):
 
 def test_too_little_history_flags_nothing_comparative(mongo_db):
     mongo_db.crawl_runs.insert_many([make_run(0), make_run(1, found=5)])
-    analysed = history.analyse(history.load_runs(mongo_db.crawl_runs))
+    analysed = history.analyse(history.load_runs(mongo_db.crawl_runs), max_fallback_share=MAX_FALLBACK)
     assert flags_by_job(analysed) == {"gmw-1": [], "gmw-0": []}
+
+
+def test_the_fallback_surge_reads_the_monitors_maximum_share():
+    usual = [make_run(d, fallback=0.3) for d in range(4, 0, -1)]  # a site that always uses it a lot
+    assert [f["code"] for f in history.flag(make_run(5, fallback=0.35), usual, max_fallback_share=0.3)] \
+        == ["fallback_surge"]
+    assert history.flag(make_run(5, fallback=0.35), usual, max_fallback_share=0.4) == []
 
 
 def test_summarize_counts_drops_templates_coverage_and_errors():

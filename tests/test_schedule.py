@@ -11,12 +11,12 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from scrapy.settings import Settings
 
 from healthcrawl.storage.mongod import free_port
 from healthcrawl.ops.cron import RunStore, Scheduler
 from healthcrawl.ops.schedule import ScheduleError, fire_times, load_schedule, parse_schedule
 from healthcrawl.ops.scrapyd import ScrapydClient, ScrapydError
+from healthcrawl.project import project_settings
 from tests.servers import ROOT, ScrapydStub, crawl_env
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -79,7 +79,8 @@ def stub():
 
 @pytest.fixture
 def store(mongod, mongo_db):
-    s = RunStore(Settings({"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db.name, "MONGO_CONNECT_TIMEOUT": 3}))
+    s = RunStore(project_settings({"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db.name,
+                                  "MONGO_CONNECT_TIMEOUT": 3}))
     yield s
     s.close()
 

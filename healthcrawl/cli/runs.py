@@ -12,24 +12,23 @@ from healthcrawl.ops.history import BASELINE, analyse, load_runs, render_json, r
 
 # --- the command -------------------------------------------------------------------------------
 def cmd_runs(args: argparse.Namespace) -> int:
-    from healthcrawl.storage.client import connect, resolve_mongo_uri
+    from healthcrawl.project import project_settings
+    from healthcrawl.storage.client import open_database
     from healthcrawl.storage.collections import CRAWL_RUNS
     from healthcrawl.storage.errors import StorageError
-    from healthcrawl.project import project_settings
 
     settings = project_settings({"MONGO_DATABASE": args.database} if args.database else None)
     try:
         check_database(settings.get("MONGO_DATABASE"))
-        client = connect(resolve_mongo_uri(settings))
+        database = open_database(settings)
     except ArgumentError as exc:
         return fail("healthcrawl runs", exc)
     except StorageError as exc:
         return fail("healthcrawl runs", redact.secrets(exc))
-    try:
-        collection = client[settings.get("MONGO_DATABASE")][CRAWL_RUNS]
-        analysed = analyse(load_runs(collection, args.spider, args.limit, args.baseline), args.limit, args.baseline)
-    finally:
-        client.close()
+    with database:
+        runs = load_runs(database.collection(CRAWL_RUNS), args.spider, args.limit, args.baseline)
+    analysed = analyse(runs, args.limit, args.baseline,
+                       max_fallback_share=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE"))
     (render_json if args.json else render_text)(analysed)
     return 0
 

@@ -1,72 +1,12 @@
 """Distributed crawling: one shared frontier (request queue + dupefilter) in Redis.
 
-With ``REDIS_URL`` set (environment or setting), the :class:`RedisFrontier` add-on (enabled in
-``ADDONS``) switches the crawl to scrapy-redis::
-
-    SCHEDULER = "healthcrawl.crawl.frontier.RedisScheduler"   # a scrapy_redis.scheduler.Scheduler
-    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
-    SCHEDULER_PERSIST = True          # one node closing must not flush the others' queue
-    SCHEDULER_IDLE_BEFORE_CLOSE = 0   # a blocking pop would block the reactor (see below)
-
-so several crawler processes or scrapyd nodes running the same spider with the same arguments
-share one frontier: every request is fetched once, whichever node pops it. Without
-``REDIS_URL`` nothing changes (Scrapy's own in-memory scheduler).
-
-What this module adds to scrapy-redis, and why:
-
-- **Frontier keys per crawl.** scrapy-redis keys are per spider (``gmw:requests``); with
-  ``SCHEDULER_PERSIST`` the dupefilter would then remember yesterday's list pages forever. Keys
-  here are ``healthcrawl:<spider>:<frontier>:{requests,dupefilter,workers}``; the frontier is
-  ``HEALTHCRAWL_REDIS_FRONTIER`` if set, else derived from the spider's arguments (window
-  ``since``..``until`` as dates, ``urls``, ``channels``): nodes started with the same arguments
-  on the same day share a frontier, another window is another crawl.
-- **Idle close.** Our spiders are plain ``scrapy.Spider`` subclasses (not ``RedisSpider``, which
-  waits for new start URLs forever). With a plain spider scrapy-redis's scheduler reports "no
-  pending requests" as soon as the shared queue is empty, so a node would close while another
-  node's in-flight responses are about to add requests; ``SCHEDULER_IDLE_BEFORE_CLOSE`` does not
-  help: it is only the timeout of a *blocking* pop (FIFO/LIFO queues: it blocks the reactor for
-  that long on every empty poll) and the default priority queue ignores it. So the scheduler
-  answers ``spider_idle`` with ``DontCloseSpider`` until the shared queue has stayed empty for
-  ``HEALTHCRAWL_REDIS_IDLE_CLOSE`` seconds (checked on Scrapy's 5 s engine heartbeat), then lets
-  the spider close normally ("finished").
-- **Start pages.** Every node runs ``start()`` and enqueues the same list pages; the shared
-  dupefilter drops the second copy, so they are fetched once.
-- **Cleanup.** Each node registers in ``…:workers`` (a sorted set of heartbeats). The last node
-  to close after a finished crawl deletes the frontier; otherwise (a node cancelled or killed) the
-  keys stay, so restarting with the same frontier resumes, and expire after
-  ``HEALTHCRAWL_REDIS_FRONTIER_TTL`` seconds without a heartbeat. A node started after all
-  others have finished starts a new crawl of the window.
-
-- **Redis going away.** A Redis error of the connection kind (refused, reset, timed out, still
-  loading its data) starts an outage: one WARNING line ``Redis frontier unreachable at … holding
-  new requests, retrying for up to N s``; the node stops popping, keeps the requests its
-  in-flight pages find in memory (``…/held_requests``), and pings Redis with a doubling delay
-  (0.5 s up to 10 s). Redis back within ``HEALTHCRAWL_REDIS_RETRY_TIMEOUT`` seconds: one line
-  ``Redis frontier is back after N s``, the held requests go through the shared dupefilter into
-  the queue, the crawl goes on, nothing lost. Still away after that: the run fails
-  (:func:`healthcrawl.ops.failure.fail_run`, cause ``redis_unavailable``, exit 1) and the spider
-  closes with that reason once its in-flight pages are done; the frontier's queue and dupefilter
-  stay in Redis, and the requests held in memory are written to
-  ``HEALTHCRAWL_REDIS_SPOOL_DIR`` (``<spider>-<frontier>-<node>.requests``), which the next run
-  of the same frontier from the same directory puts back into the queue before it starts.
-  Counters: ``healthcrawl/redis/outages``, ``…/retries``, ``…/outage_seconds``,
-  ``…/held_requests``, ``…/spooled``, ``…/spool_restored``. Redis back *without* the frontier
-  (restarted without persistence, flushed) fails the run too (cause ``redis_frontier_lost``): the
-  node goes on with what it holds, but the queue is gone and only a new run of the window
-  completes it.
-
-- **A pop whose answer is lost.** Popping runs one Lua script that also records the popped
-  request in ``…:popped:<node>``: when Redis stops between running a pop and sending its answer,
-  the node puts that request back once Redis is back (``…/pop_put_back``); the next run does it
-  for a node that gave up (its spool file names its last received pop) and for a node gone
-  without a trace (killed): its last popped request is put back, fetched twice at worst, stored
-  once.
-
-Limits: a killed node's other in-flight requests (popped before its last pop, not finished) are
-lost: they are in the dupefilter, not in the queue. scrapy-redis talks to Redis synchronously on
-the reactor thread (sub-millisecond on a nearby Redis; a Redis host that drops packets instead of
-refusing them blocks the reactor up to ``REDIS_PARAMS``' socket timeouts on each ping). An
-``SADD`` of the dupefilter that ran in Redis but whose answer was lost drops that one request.
+With ``REDIS_URL`` set, the :class:`RedisFrontier` add-on switches the crawl to scrapy-redis with
+:class:`RedisScheduler`: keys per crawl (``healthcrawl:<spider>:<frontier>:…``, the frontier named
+by ``HEALTHCRAWL_REDIS_FRONTIER`` or derived from the spider's arguments), a node that closes only
+once the shared queue has stayed empty for ``HEALTHCRAWL_REDIS_IDLE_CLOSE`` seconds, and the last
+node out of a finished crawl removing its keys. Redis going away is handled by
+:class:`healthcrawl.crawl.frontier_outage.RedisOutage`. README "Distributed crawling" says how to
+use it and what it does not cover.
 """
 
 from __future__ import annotations
@@ -74,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import re
 import socket
 import time
@@ -84,22 +23,16 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.misc import load_object
-from scrapy.utils.request import request_from_dict
 
+from healthcrawl.crawl.frontier_outage import REDIS_AWAY, RETRY_FIRST_DELAY, STATS, RedisOutage
 from healthcrawl.text import redact
-from healthcrawl.ops.failure import fail_run
 
 logger = logging.getLogger(__name__)
 
-STATS = "healthcrawl/redis"
 KEY_PREFIX = "healthcrawl"
 #: a worker whose last heartbeat is older than this is taken to be gone
 WORKER_TIMEOUT = 60.0
 HEARTBEAT_INTERVAL = 10.0
-#: first and longest wait between pings while Redis is away (s); the delay doubles in between
-RETRY_FIRST_DELAY = 0.5
-RETRY_MAX_DELAY = 10.0
-FAILURE_CAUSE = "redis_unavailable"
 #: pop the best request and remember it in the node's ``…:popped:<node>`` hash, atomically: a pop
 #: whose answer is lost (Redis stopped between running it and replying) can be put back
 POP_SCRIPT = """
@@ -110,10 +43,6 @@ redis.call('HSET', KEYS[2], 'data', r[1], 'score', r[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return r[1]
 """
-
-def redact_url(url: str) -> str:
-    """``redis://:secret@host:6379/0`` → ``redis://***@host:6379/0`` (alias of :func:`healthcrawl.text.redact.secrets`)."""
-    return redact.secrets(url)
 
 
 def redis_url(settings: Any) -> str | None:
@@ -171,24 +100,14 @@ class RedisFrontier:
 
 try:
     from redis.backoff import NoBackoff
-    from redis.exceptions import ConnectionError as _RedisConnectionError
-    from redis.exceptions import TimeoutError as _RedisTimeoutError
     from redis.retry import Retry
     from scrapy_redis.queue import PriorityQueue
     from scrapy_redis.scheduler import Scheduler as _RedisSchedulerBase
-
-    #: Redis is away (refused, reset, timed out, still loading: BusyLoadingError is a ConnectionError)
-    REDIS_AWAY: tuple[type[BaseException], ...] = (_RedisConnectionError, _RedisTimeoutError)
 except ImportError:  # the add-on above reports it when REDIS_URL is set
     _RedisSchedulerBase = object
-    REDIS_AWAY = ()
 
 
-def _brief(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {redact_url(str(exc))[:200]}"
-
-
-class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
+class RedisScheduler(RedisOutage, _RedisSchedulerBase):  # type: ignore[misc,valid-type]
     """scrapy-redis's scheduler with per-crawl keys, idle close and last-one-out cleanup."""
 
     @classmethod
@@ -200,8 +119,8 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         try:
             instance = super().from_crawler(crawler)  # connects and pings Redis
         except Exception as exc:  # noqa: BLE001 - redis errors of every kind: a readable stop
-            message = (f"Redis frontier unavailable at {redact_url(redis_url(crawler.settings))}: "
-                       f"{redact_url(str(exc))[:300]}")
+            message = (f"Redis frontier unavailable at {redact.secrets(redis_url(crawler.settings))}: "
+                       f"{redact.secrets(exc)[:300]}")
             logger.error("%s; stopping the crawl (unset REDIS_URL to crawl without Redis)", message)
             raise RuntimeError(message) from None
         instance.crawler = crawler
@@ -210,6 +129,7 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         instance.frontier_ttl = s.getint("HEALTHCRAWL_REDIS_FRONTIER_TTL")
         instance.retry_timeout = s.getfloat("HEALTHCRAWL_REDIS_RETRY_TIMEOUT")
         instance.spool_dir = s.get("HEALTHCRAWL_REDIS_SPOOL_DIR")
+        instance.redis_shown = redact.secrets(redis_url(s))  # the URL as logs show it
         instance.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         instance._empty_since = None
         instance._heartbeat = None
@@ -247,7 +167,7 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
         self._put_back_pops_of_gone_nodes(base, others)
         pending = len(self.queue)
         logger.info("shared frontier %s in Redis %s: %d request(s) queued, %d other node(s) active",
-                    base, redact_url(redis_url(self.crawler.settings)), pending, len(others))
+                    base, self.redis_shown, pending, len(others))
         self.stats.set_value(f"{STATS}/frontier", base)
         self.stats.set_value(f"{STATS}/nodes_at_start", len(others) + 1)
         from twisted.internet import task
@@ -269,189 +189,7 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
                 raise
             self._lost(exc)
         except Exception as exc:  # noqa: BLE001 - a missed heartbeat is not worth a crash
-            logger.warning("Redis heartbeat failed: %s", redact_url(str(exc)))
-
-    # -- Redis going away --------------------------------------------------------------------------
-    def _lost(self, exc: BaseException) -> None:
-        """A Redis call failed for want of Redis: start (or continue) the outage."""
-        if self._down_since is not None or self._gave_up:
-            return
-        self._down_since = time.monotonic()
-        self._delay = RETRY_FIRST_DELAY
-        self.stats.inc_value(f"{STATS}/outages")
-        logger.warning("Redis frontier unreachable at %s (%s): holding new requests, retrying for up "
-                       "to %g s", redact_url(redis_url(self.crawler.settings)), _brief(exc),
-                       self.retry_timeout)
-        self._schedule_probe()
-
-    def _schedule_probe(self) -> None:
-        from twisted.internet import reactor
-
-        left = self.retry_timeout - (time.monotonic() - self._down_since)
-        delay = max(0.0, min(self._delay, left))
-        self._delay = min(self._delay * 2, RETRY_MAX_DELAY)
-        self._probe_call = reactor.callLater(delay, self._probe)
-
-    def _probe(self) -> None:
-        self._probe_call = None
-        if self._down_since is None or self._gave_up:
-            return
-        try:
-            self.server.ping()
-        except REDIS_AWAY as exc:
-            self.stats.inc_value(f"{STATS}/retries")
-            if time.monotonic() - self._down_since >= self.retry_timeout:
-                self._give_up(exc)
-            else:
-                self._schedule_probe()
-            return
-        except Exception as exc:  # noqa: BLE001 - e.g. a Redis that now refuses our password
-            self._give_up(exc)
-            return
-        away = time.monotonic() - self._down_since
-        self._down_since = None
-        self.stats.inc_value(f"{STATS}/outage_seconds", round(away, 1))
-        held = len(self._held)
-        try:
-            if self._df_written and not self.server.exists(self.dupefilter_key):
-                # the frontier existed (this node wrote it) and is gone: Redis lost its data
-                fail_run(self.crawler, "redis_frontier_lost",
-                         f"Redis at {redact_url(redis_url(self.crawler.settings))} came back without the "
-                         f"frontier {self.queue_key.rsplit(':', 1)[0]} (restarted without persistence, "
-                         f"or flushed): the requests queued there are lost; this node goes on with what it "
-                         f"holds, run the window again to complete it")
-            self._put_back_lost_pop(self.popped_key, self._last_popped)
-        except REDIS_AWAY as exc:
-            self._lost(exc)
-            return
-        self._flush_held()
-        if self._down_since is None:
-            logger.warning("Redis frontier is back after %.0f s: %d request(s) held meanwhile queued",
-                           away, held)
-            self._beat()
-
-    def _hold(self, request, seen: bool) -> None:
-        self._held.append((request, seen))
-        self.stats.inc_value(f"{STATS}/held_requests")
-
-    def _flush_held(self) -> None:
-        """Queue the held requests (stops, keeping the rest, if Redis goes away again)."""
-        while self._held and self._down_since is None:
-            request, seen = self._held[0]
-            try:
-                if seen or request.dont_filter or not self.df.request_seen(request):
-                    seen = True
-                    self._held[0] = (request, True)
-                    self.stats.inc_value("scheduler/enqueued/redis")
-                    self.queue.push(request)
-                else:
-                    self.df.log(request, self.spider)
-                    self.stats.inc_value(f"{STATS}/filtered_shared")
-            except REDIS_AWAY as exc:
-                self._lost(exc)
-                return
-            self._held.pop(0)
-
-    def _give_up(self, exc: BaseException) -> None:
-        self._gave_up = True
-        away = time.monotonic() - self._down_since
-        self.stats.inc_value(f"{STATS}/outage_seconds", round(away, 1))
-        fail_run(self.crawler, FAILURE_CAUSE,
-                 f"Redis frontier at {redact_url(redis_url(self.crawler.settings))} unreachable for "
-                 f"{away:.0f} s (HEALTHCRAWL_REDIS_RETRY_TIMEOUT {self.retry_timeout:g} s; {_brief(exc)}): "
-                 f"closing the spider; the frontier's queue stays in Redis for the next run, the "
-                 f"requests found meanwhile go to {self.spool_dir}")
-        from scrapy.utils.defer import deferred_from_coro
-
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason=FAILURE_CAUSE))
-
-    def _put_back_lost_pop(self, popped_key: str, received: bytes | None) -> bool:
-        """Put back the request a node's last pop removed if its answer never reached the node."""
-        popped = self.server.hgetall(popped_key)
-        data = popped.get(b"data")
-        self.server.delete(popped_key)
-        if data is None or data == received:
-            return False
-        self.server.execute_command("ZADD", self.queue_key, popped.get(b"score", b"0"), data)
-        self.stats.inc_value(f"{STATS}/pop_put_back")
-        logger.info("put back a request popped from the frontier whose answer was lost (%s)", popped_key)
-        return True
-
-    def _put_back_pops_of_gone_nodes(self, base: str, live: set[str]) -> None:
-        """A node killed outright may have lost the answer of its last pop: put that request back
-        (fetched twice at worst, stored once)."""
-        prefix = f"{base}:popped:"
-        for key in self.server.scan_iter(match=f"{prefix}*", count=100):
-            worker = (key.decode() if isinstance(key, bytes) else key)[len(prefix):]
-            if worker != self.worker_id and worker not in live:
-                self._put_back_lost_pop(key, None)
-
-    # -- the spool: requests found while Redis was away, for the next run -------------------------
-    def _spool_pattern(self) -> str:
-        return f"{self.spider.name}-{self.frontier}-"
-
-    def _write_spool(self) -> None:
-        from pathlib import Path
-
-        node = re.sub(r"[^A-Za-z0-9_.-]", "_", self.worker_id)
-        path = Path(self.spool_dir) / f"{self._spool_pattern()}{node}.requests"
-        records = [(request.to_dict(spider=self.spider), seen) for request, seen in self._held]
-        spool = {"worker": self.worker_id, "last_popped": self._last_popped, "requests": records}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(pickle.dumps(spool, protocol=4))
-            os.replace(tmp, path)
-        except OSError as exc:
-            fail_run(self.crawler, "redis_spool_failed",
-                     f"could not save {len(records)} request(s) found while Redis was unreachable "
-                     f"to {path}: {exc}; they are lost for the next run")
-            return
-        self.stats.set_value(f"{STATS}/spooled", len(records))
-        if records:
-            logger.warning("saved %d request(s) found while Redis was unreachable to %s: the next run "
-                           "of frontier %s from this directory queues them", len(records), path, self.frontier)
-        else:
-            logger.info("no request found while Redis was unreachable; %s keeps this node's last pop "
-                        "for the next run of frontier %s", path, self.frontier)
-
-    def _restore_spool(self) -> None:
-        from pathlib import Path
-
-        folder = Path(self.spool_dir)
-        if not folder.is_dir():
-            return
-        for found in sorted(folder.glob(f"{self._spool_pattern()}*.requests")):
-            # claimed by a rename: of two nodes starting together from this directory, one takes it
-            path = found.with_name(f"{found.name}.{os.getpid()}.claimed")
-            try:
-                os.rename(found, path)
-            except FileNotFoundError:
-                continue
-            try:
-                spool = pickle.loads(path.read_bytes())
-                records = spool["requests"]
-            except Exception as exc:  # noqa: BLE001 - a torn file is reported, not fatal
-                logger.error("could not read the Redis spool %s (%s): kept for inspection", path, exc)
-                continue
-            queued = 0
-            try:
-                # that node is gone: its last pop goes back if its answer was lost, it is no worker
-                self._put_back_lost_pop(f"{self.queue_key.rsplit(':', 1)[0]}:popped:{spool['worker']}",
-                                        spool["last_popped"])
-                self.server.zrem(self.workers_key, spool["worker"])
-                for data, seen in records:
-                    request = request_from_dict(data, spider=self.spider)
-                    if seen or request.dont_filter or not self.df.request_seen(request):
-                        self.queue.push(request)
-                        queued += 1
-            except BaseException:
-                os.rename(path, found)  # the next run tries again (a request queued twice is
-                raise                   # fetched twice at worst, stored once)
-            path.unlink()
-            self.stats.inc_value(f"{STATS}/spool_restored", queued)
-            logger.info("queued %d of %d request(s) saved in %s when Redis was unreachable",
-                        queued, len(records), found)
+            logger.warning("Redis heartbeat failed: %s", redact.secrets(exc))
 
     def _live_workers(self) -> set[str]:
         self.server.zremrangebyscore(self.workers_key, "-inf", time.time() - WORKER_TIMEOUT)
@@ -572,4 +310,4 @@ class RedisScheduler(_RedisSchedulerBase):  # type: ignore[misc,valid-type]
                 logger.info("frontier %s kept (%d other node(s) active, close reason %s)",
                             self.queue_key.rsplit(":", 1)[0], remaining, reason)
         except Exception as exc:  # noqa: BLE001 - the keys expire anyway
-            logger.warning("could not deregister from the Redis frontier: %s", redact_url(str(exc)))
+            logger.warning("could not deregister from the Redis frontier: %s", redact.secrets(exc))

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from healthcrawl.ops.schedule import Job, Schedule, ScheduleError, fire_times
-from healthcrawl.ops.scrapyd import ScrapydClient, ScrapydError, redact_url
+from healthcrawl.ops.scrapyd import ScrapydClient, ScrapydError
+from healthcrawl.text import redact
 
 logger = logging.getLogger("healthcrawl.schedule")
 
@@ -25,27 +26,25 @@ class RunStore:
 
     def __init__(self, settings, database: str | None = None):
         self.settings = settings
-        self.database = database or settings.get("MONGO_DATABASE", "healthcrawl")
-        self.client = None
+        self.database = database  # None: MONGO_DATABASE
+        self.connection = None  # storage.client.Database once connected
         self._warned = False
 
     def _collection(self):
-        from healthcrawl.storage.client import connect, resolve_mongo_uri
+        from healthcrawl.storage.client import open_database
         from healthcrawl.storage.collections import CRAWL_RUNS
-        from healthcrawl.storage.errors import redact
 
-        if self.client is None:
+        if self.connection is None:
             try:
-                self.client = connect(resolve_mongo_uri(self.settings),
-                                              self.settings.getfloat("MONGO_CONNECT_TIMEOUT", 5.0))
+                self.connection = open_database(self.settings, self.database)
                 self._warned = False
             except Exception as exc:  # noqa: BLE001
                 if not self._warned:
                     logger.error("schedule: crawl_runs unavailable (%s); events are only logged",
-                                 redact(str(exc))[:300])
+                                 redact.secrets(exc)[:300])
                     self._warned = True
                 return None
-        return self.client[self.database][CRAWL_RUNS]
+        return self.connection.collection(CRAWL_RUNS)
 
     def record(self, event: dict[str, Any]) -> None:
         collection = self._collection()
@@ -70,9 +69,9 @@ class RunStore:
             return False
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 # --- the scheduler -------------------------------------------------------------------------------
@@ -172,7 +171,7 @@ class Scheduler:
                 except Exception as exc:  # noqa: BLE001 - one job's error must not stop the others
                     logger.debug("schedule: job %s failed", job.name, exc_info=True)
                     out.append(self.event("failed", job, job.spider, f"scheduler error in this job's pass: "
-                                          f"{type(exc).__name__}: {redact_url(str(exc))[:300]}", None, now))
+                                          f"{type(exc).__name__}: {redact.secrets(exc)[:300]}", None, now))
         finally:
             # the pass happened: fire times up to now are not looked at again, whatever failed
             self.state["last_tick"] = _iso(now)
@@ -235,7 +234,7 @@ class Scheduler:
                 out.append(self.event("failed", job, job.spider, f"could not schedule: {exc}", fire, now))
                 continue
             logger.info("schedule: started %s (%s) as job %s on %s, due %s", job.spider, job.name, job_id,
-                        redact_url(client.url), fire.isoformat())
+                        redact.secrets(client.url), fire.isoformat())
             self.state["watch"].append({"job_id": job_id, "name": job.name, "spider": job.spider,
                                         "node": node, "fire": _iso(fire), "scheduled_at": _iso(now),
                                         "seen": None})

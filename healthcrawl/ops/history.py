@@ -8,7 +8,7 @@ crawls, and different channel selections, are separate kinds). Flags:
 |---|---|
 | ``items_collapse`` | articles found < 50 % of the baseline median |
 | ``coverage_drop:<field>`` | a field's coverage is more than 20 points below its median |
-| ``fallback_surge`` | fallback share > 30 %, or ≥ 3× the median share (and at least 5 points up): a template changed |
+| ``fallback_surge`` | fallback share above ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` (30 %), or ≥ 3× the median share (and at least 5 points up): a template changed |
 | ``error_spike`` | ≥ 5 errors and more than 3× the median error count |
 | ``not_finished`` | the job closed with another reason than ``finished`` |
 | ``monitors_failed`` | a close-of-job monitor failed (see ``monitors``) |
@@ -38,7 +38,6 @@ BASELINE = 5
 MIN_BASELINE = 2
 ITEMS_COLLAPSE = 0.5
 COVERAGE_DROP = 0.20
-FALLBACK_SHARE = 0.30
 FALLBACK_FACTOR = 3.0
 ERROR_MIN = 5
 ERROR_FACTOR = 3.0
@@ -68,8 +67,10 @@ def _listed(run: dict[str, Any]) -> int:
         int((run.get("spider_stats") or {}).get("skipped_known", 0))
 
 
-def flag(run: dict[str, Any], previous: list[dict[str, Any]], baseline: int = BASELINE) -> list[dict[str, str]]:
-    """Anomaly flags of ``run`` against ``previous`` (older runs of the same spider, newest first)."""
+def flag(run: dict[str, Any], previous: list[dict[str, Any]], baseline: int = BASELINE, *,
+         max_fallback_share: float) -> list[dict[str, str]]:
+    """Anomaly flags of ``run`` against ``previous`` (older runs of the same spider, newest first);
+    ``max_fallback_share``: the ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` setting."""
     flags: list[dict[str, str]] = []
 
     def add(code: str, message: str) -> None:
@@ -106,7 +107,7 @@ def flag(run: dict[str, Any], previous: list[dict[str, Any]], baseline: int = BA
                                               f"{median_cov:.0%} (down {100 * (median_cov - coverage[field]):.0f} points)")
     share = (run.get("fallback") or {}).get("share", 0.0) or 0.0
     median_share = _median((r.get("fallback") or {}).get("share", 0.0) or 0.0 for r in base)
-    if share > FALLBACK_SHARE or (median_share > 0 and share >= FALLBACK_FACTOR * median_share
+    if share > max_fallback_share or (median_share > 0 and share >= FALLBACK_FACTOR * median_share
                                   and share - median_share >= 0.05):
         add("fallback_surge", f"fallback share {share:.0%} (median {median_share:.0%}): a template changed?")
     errors = (run.get("errors") or {}).get("total", 0)
@@ -130,12 +131,14 @@ def load_runs(collection, spider: str | None = None, limit: int = 10, baseline: 
     return result
 
 
-def analyse(runs_by_spider: dict[str, list[dict]], limit: int = 10, baseline: int = BASELINE) -> dict[str, list[dict]]:
+def analyse(runs_by_spider: dict[str, list[dict]], limit: int = 10, baseline: int = BASELINE, *,
+            max_fallback_share: float) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for spider, runs in runs_by_spider.items():
         shown = []
         for i, run in enumerate(runs[:limit]):
-            shown.append({"run": run, "flags": flag(run, runs[i + 1:], baseline)})
+            shown.append({"run": run, "flags": flag(run, runs[i + 1:], baseline,
+                                                    max_fallback_share=max_fallback_share)})
         out[spider] = shown
     return out
 

@@ -50,25 +50,25 @@ from healthcrawl.ops.failure import fail_run
 logger = logging.getLogger(__name__)
 
 STATS = "healthcrawl/monitor"
-DEFAULT_MIN_COVERAGE = {"title": 0.9, "published_at": 0.9, "body": 0.9}
 FORMATS = ("text", "wecom-markdown", "dingtalk-markdown")
 
 
 @dataclass
 class Thresholds:
-    min_items: int = 1
-    min_coverage: dict[str, float] | None = None
-    max_error_rate: float = 0.05
-    max_fallback_share: float = 0.3
+    """The monitors' limits (``HEALTHCRAWL_MONITOR_*``; defaults in healthcrawl/settings.py)."""
+
+    min_items: int
+    min_coverage: dict[str, float]
+    max_error_rate: float
+    max_fallback_share: float
 
     @classmethod
     def from_settings(cls, settings) -> "Thresholds":
-        coverage = settings.getdict("HEALTHCRAWL_MONITOR_MIN_COVERAGE") or dict(DEFAULT_MIN_COVERAGE)
         return cls(
-            min_items=settings.getint("HEALTHCRAWL_MONITOR_MIN_ITEMS", 1),
-            min_coverage={k: float(v) for k, v in coverage.items()},
-            max_error_rate=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_ERROR_RATE", 0.05),
-            max_fallback_share=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE", 0.3),
+            min_items=settings.getint("HEALTHCRAWL_MONITOR_MIN_ITEMS"),
+            min_coverage={k: float(v) for k, v in settings.getdict("HEALTHCRAWL_MONITOR_MIN_COVERAGE").items()},
+            max_error_rate=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_ERROR_RATE"),
+            max_fallback_share=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE"),
         )
 
 
@@ -85,39 +85,53 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
-    """Every monitor's result for one run document (pure: no I/O)."""
-    results: list[Result] = []
-    reason = run.get("finish_reason")
-    results.append(Result("finish_reason", reason == "finished", reason, "finished",
-                          f"finish reason is {reason!r}" + ("" if reason == "finished" else " (not 'finished')")))
-    items = run.get("items") or {}
-    found = int(items.get("found", 0))
+def _min_items(run: dict[str, Any], t: Thresholds) -> Result:
+    found = int((run.get("items") or {}).get("found", 0))
     urls = (run.get("arguments") or {}).get("urls") or []
     minimum = min(t.min_items, len(urls)) if urls else t.min_items
     redis = run.get("redis") or {}
     if "last_node" in redis and not redis["last_node"]:
         # a node of a shared Redis frontier: its share depends on the other nodes; the last
         # node to close checks the frontier's total
-        results.append(Result("min_items", True, found, minimum,
-                              f"{found} article(s) found by this node of a shared frontier "
-                              f"(the last node checks the total)"))
-    elif "last_node" in redis:
+        return Result("min_items", True, found, minimum, f"{found} article(s) found by this node of a "
+                      f"shared frontier (the last node checks the total)")
+    if "last_node" in redis:
         total = int(redis.get("frontier_found", found))
-        results.append(Result("min_items", total >= minimum, total, minimum,
-                              f"{total} article(s) found by all nodes of the shared frontier "
-                              f"(minimum {minimum})"))
-    else:
-        # an incremental crawl finds only the new articles: links to articles already stored
-        # or dropped as irrelevant
-        # (skipped by healthcrawl.crawl.middlewares.known) count as found for this check
-        known = int((run.get("spider_stats") or {}).get("skipped_known", 0))
-        results.append(Result("min_items", found + known >= minimum, found + known, minimum,
-                              f"{found} article(s) found" + (f", {known} already known" if known else "")
-                              + f" (minimum {minimum})"))
+        return Result("min_items", total >= minimum, total, minimum,
+                      f"{total} article(s) found by all nodes of the shared frontier (minimum {minimum})")
+    # an incremental crawl finds only the new articles: links to articles already stored or
+    # dropped as irrelevant (skipped by healthcrawl.crawl.middlewares.known) count as found here
+    known = int((run.get("spider_stats") or {}).get("skipped_known", 0))
+    return Result("min_items", found + known >= minimum, found + known, minimum,
+                  f"{found} article(s) found" + (f", {known} already known" if known else "")
+                  + f" (minimum {minimum})")
+
+
+def _storage(accounting: dict[str, int]) -> Result:
+    shortfall = accounting["queued"] - accounting["stored"]
+    return Result(
+        "storage", shortfall <= 0, accounting["stored"], accounting["queued"],
+        f"{accounting['stored']} of {accounting['queued']} item(s) queued for storage were stored"
+        + (f" ({accounting['left_in_spool']} left in the spool for the next run, "
+           f"{accounting['rejected']} rejected, {accounting['lost']} lost)" if shortfall > 0 else ""))
+
+
+def _fallback_share(fallback: dict[str, Any], t: Thresholds) -> Result:
+    share = float(fallback.get("share", 0.0))
+    return Result("fallback_share", share <= t.max_fallback_share, share, t.max_fallback_share,
+                  f"{fallback.get('count', 0)} of {fallback['total']} article(s) ({_pct(share)}) read by "
+                  f"the generic fallback, maximum {_pct(t.max_fallback_share)}: did a page template change?")
+
+
+def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
+    """Every monitor's result for one run document (pure: no I/O)."""
+    reason = run.get("finish_reason")
+    results = [Result("finish_reason", reason == "finished", reason, "finished",
+                      f"finish reason is {reason!r}" + ("" if reason == "finished" else " (not 'finished')")),
+               _min_items(run, t)]
     coverage = run.get("coverage") or {}
     if run.get("coverage_items"):
-        for field, minimum_share in (t.min_coverage or {}).items():
+        for field, minimum_share in t.min_coverage.items():
             share = float(coverage.get(field, 0.0))
             results.append(Result(f"coverage/{field}", share >= minimum_share, share, minimum_share,
                                   f"{field} present in {_pct(share)} of {run['coverage_items']} item(s) "
@@ -130,30 +144,14 @@ def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
     failures = run.get("failures") or []
     results.append(Result("run_failed", not failures, failures, [],
                           "the run failed: " + ", ".join(failures) if failures else "no failure reported"))
-    accounting = run.get("storage")
-    if accounting:
-        shortfall = accounting["queued"] - accounting["stored"]
-        results.append(Result(
-            "storage", shortfall <= 0, accounting["stored"], accounting["queued"],
-            f"{accounting['stored']} of {accounting['queued']} item(s) queued for storage were stored"
-            + (f" ({accounting['left_in_spool']} left in the spool for the next run, "
-               f"{accounting['rejected']} rejected, {accounting['lost']} lost)" if shortfall > 0 else "")))
-    fallback = run.get("fallback") or {}
-    if fallback.get("total"):
-        share = float(fallback.get("share", 0.0))
-        results.append(Result("fallback_share", share <= t.max_fallback_share, share, t.max_fallback_share,
-                              f"{fallback.get('count', 0)} of {fallback['total']} article(s) "
-                              f"({_pct(share)}) read by the generic fallback, maximum "
-                              f"{_pct(t.max_fallback_share)}: did a page template change?"))
+    if run.get("storage"):
+        results.append(_storage(run["storage"]))
+    if (run.get("fallback") or {}).get("total"):
+        results.append(_fallback_share(run["fallback"], t))
     return results
 
 
 # --- the alert ---------------------------------------------------------------------------------
-def redact_webhook(url: str | None) -> str:
-    """Only scheme and host: a robot webhook's path/query hold its key (:func:`redact.webhook`)."""
-    return redact.webhook(url)
-
-
 def alert_body(title: str, lines: list[str], fmt: str = "text") -> dict[str, Any]:
     """A WeCom/DingTalk robot message: text, or either service's markdown variant."""
     if fmt == "wecom-markdown":
@@ -211,17 +209,17 @@ def alert(settings, title: str, lines: list[str]) -> dict[str, Any]:
     if not url:
         logger.warning("%s (no HEALTHCRAWL_ALERT_WEBHOOK set)\n  %s", title, "\n  ".join(lines))
         return {"sent": False, "error": "no webhook configured"}
-    fmt = settings.get("HEALTHCRAWL_ALERT_FORMAT", "text")
+    fmt = settings.get("HEALTHCRAWL_ALERT_FORMAT")
     if fmt not in FORMATS:
         fmt = "text"
     error = send_webhook(url, alert_body(title, lines, fmt),
-                         settings.getfloat("HEALTHCRAWL_ALERT_TIMEOUT", 10.0),
+                         settings.getfloat("HEALTHCRAWL_ALERT_TIMEOUT"),
                          settings.get("HEALTHCRAWL_ALERT_SECRET"))
     if error:
-        logger.error("alert webhook %s failed (%s): %s", redact_webhook(url), error, title)
-        return {"sent": False, "error": error, "webhook": redact_webhook(url)}
-    logger.warning("alert sent to %s: %s", redact_webhook(url), title)
-    return {"sent": True, "error": None, "webhook": redact_webhook(url)}
+        logger.error("alert webhook %s failed (%s): %s", redact.webhook(url), error, title)
+        return {"sent": False, "error": error, "webhook": redact.webhook(url)}
+    logger.warning("alert sent to %s: %s", redact.webhook(url), title)
+    return {"sent": True, "error": None, "webhook": redact.webhook(url)}
 
 
 def describe(run: dict[str, Any], failed: list[Result]) -> tuple[str, list[str]]:
@@ -245,7 +243,7 @@ class JobMonitor:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("HEALTHCRAWL_MONITOR_ENABLED", True):
+        if not crawler.settings.getbool("HEALTHCRAWL_MONITOR_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 

@@ -27,7 +27,7 @@ could close stays visible as such); at ``spider_closed`` it is completed with:
 - ``monitors`` and ``alert``: filled by :mod:`healthcrawl.ops.monitors` through the
   :data:`run_closed` signal before the document is written.
 
-The database is found exactly like the mongo pipeline finds it (``storage.client.resolve_mongo_uri``:
+The database is opened exactly like the mongo pipeline opens it (``storage.client.open_database``:
 ``MONGO_URI`` or the embedded mongod); every database call runs in a thread (``to_thread``), never
 on the reactor. If the database cannot be used the run is logged (WARNING) and the crawl goes on:
 the mongo pipeline is the component that fails loudly about storage. A crawl that stores nothing
@@ -51,8 +51,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
-from healthcrawl.storage.client import connect, mongo_pipeline_enabled, resolve_mongo_uri
-from healthcrawl.storage.collections import CRAWL_RUNS
+from healthcrawl.storage.client import mongo_pipeline_enabled, open_database
+from healthcrawl.storage.collections import CRAWL_RUNS, ensure_run_indexes
 from healthcrawl.storage.errors import redact
 from healthcrawl.article import ARTICLE_FIELDS
 from healthcrawl.ops.failure import run_failures
@@ -135,12 +135,8 @@ def spider_arguments(spider: Any) -> dict[str, Any]:
     }
 
 
-def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> dict[str, Any]:
-    """The counting part of a run document, from the job's final stats (a pure function)."""
-    pages = int(stats.get("response_received_count", 0))
-    requests = int(stats.get("downloader/request_count", 0))
-    found = int(stats.get("healthcrawl/spider/articles", 0))
-    by_exception = _sub(stats, "item_dropped_reasons_count/")
+def _drops(stats: dict[str, Any]) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """(drops by ``<pipeline>/<reason>``, every pipeline's counters)."""
     by_reason: dict[str, int] = {}
     pipelines: dict[str, dict[str, Any]] = {}
     for name in PIPELINE_STATS:
@@ -155,6 +151,11 @@ def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> d
         int(stats.get("healthcrawl/relevance/kept_irrelevant", 0))
     if irrelevant > 0:
         by_reason["relevance/irrelevant"] = irrelevant
+    return by_reason, pipelines
+
+
+def _templates(stats: dict[str, Any]) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    """({site: {template: count}}, the fallback's ``{count, total, share}``)."""
     templates: dict[str, dict[str, int]] = {}
     for key, value in stats.items():
         if key.startswith("healthcrawl/template/") and key.count("/") >= 3:
@@ -162,6 +163,11 @@ def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> d
             templates.setdefault(site, {})[safe_key(template)] = int(value)
     templated = sum(sum(t.values()) for t in templates.values())
     fallback = sum(t.get(FALLBACK, 0) for t in templates.values())
+    return templates, {"count": fallback, "total": templated,
+                       "share": round(fallback / templated, 4) if templated else 0.0}
+
+
+def _errors(stats: dict[str, Any], requests: int) -> dict[str, Any]:
     log_errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
     prefix = "downloader/exception_type_count/"
     downloader_exceptions: Counter[str] = Counter()
@@ -169,29 +175,37 @@ def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> d
         if key.startswith(prefix):  # "twisted.internet.error.ConnectionRefusedError" → class name
             downloader_exceptions[safe_key(key[len(prefix):].rsplit(".", 1)[-1])] += int(value)
     return {
-        "pages": pages,
+        "total": log_errors,
+        "rate": round(log_errors / requests, 4) if requests else (1.0 if log_errors else 0.0),
+        "spider_exceptions": _sub(stats, "spider_exceptions/"),
+        "downloader_exceptions": dict(downloader_exceptions),
+        "downloader_exception_count": int(stats.get("downloader/exception_count", 0)),
+    }
+
+
+def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> dict[str, Any]:
+    """The counting part of a run document, from the job's final stats (a pure function)."""
+    requests = int(stats.get("downloader/request_count", 0))
+    dropped = int(stats.get("item_dropped_count", 0))
+    by_reason, pipelines = _drops(stats)
+    templates, fallback = _templates(stats)
+    return {
+        "pages": int(stats.get("response_received_count", 0)),
         "requests": requests,
         "items": {
-            "found": found,
+            "found": int(stats.get("healthcrawl/spider/articles", 0)),
             "scraped": int(stats.get("item_scraped_count", 0)),
             "stored": int(stats.get("healthcrawl/mongo/written", 0)),
             "reprints": int(stats.get("healthcrawl/mongo/also_at", 0)),
-            "dropped": int(stats.get("item_dropped_count", 0)),
+            "dropped": dropped,
         },
-        "dropped": {"total": int(stats.get("item_dropped_count", 0)),
-                    "by_exception": by_exception, "by_reason": by_reason},
+        "dropped": {"total": dropped, "by_exception": _sub(stats, "item_dropped_reasons_count/"),
+                    "by_reason": by_reason},
         "templates": templates,
-        "fallback": {"count": fallback, "total": templated,
-                     "share": round(fallback / templated, 4) if templated else 0.0},
+        "fallback": fallback,
         "coverage": coverage.shares() if coverage else {},
         "coverage_items": coverage.items if coverage else 0,
-        "errors": {
-            "total": log_errors,
-            "rate": round(log_errors / requests, 4) if requests else (1.0 if log_errors else 0.0),
-            "spider_exceptions": _sub(stats, "spider_exceptions/"),
-            "downloader_exceptions": dict(downloader_exceptions),
-            "downloader_exception_count": int(stats.get("downloader/exception_count", 0)),
-        },
+        "errors": _errors(stats, requests),
         "http_status": _sub(stats, "downloader/response_status_count/"),
         "spider_stats": _sub(stats, "healthcrawl/spider/"),
         "pipelines": pipelines,
@@ -230,11 +244,9 @@ class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
         s = crawler.settings
-        self.store = s.getbool("HEALTHCRAWL_RUNS_STORE", True)
-        self.database = s.get("MONGO_DATABASE", "healthcrawl")
-        self.connect_timeout = s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0)
+        self.store = s.getbool("HEALTHCRAWL_RUNS_STORE")
         self.coverage = FieldCoverage()
-        self.client = None
+        self.database = None  # storage.client.Database, while the run is being recorded
         self.start_time: datetime | None = None
         self.run: dict[str, Any] | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -262,7 +274,7 @@ class RunRecorder:
             logger.info("crawl_runs: not recorded (no MongoPipeline and no MONGO_URI in this crawl)")
             return
         try:
-            self.client = await asyncio.to_thread(self._connect)
+            self.database = await asyncio.to_thread(self._open)
             await asyncio.to_thread(self._write, self.run)
         except Exception as exc:  # noqa: BLE001 - run history must never stop a crawl
             logger.warning("crawl_runs: this run is not recorded: %s", redact(str(exc))[:300])
@@ -286,7 +298,7 @@ class RunRecorder:
         # a monitor may have failed the run (a storage shortfall)
         run["failures"] = run_failures(self.crawler.stats.get_stats())
         run["status"] = "failed" if run["failures"] else "closed"
-        if self.client is not None:
+        if self.database is not None:
             try:
                 await asyncio.to_thread(self._write, run)
                 logger.info("crawl_runs: recorded job %s (%s, %d item(s) found, %d stored)",
@@ -333,18 +345,20 @@ class RunRecorder:
         return run
 
     # -- storage (in a thread) -------------------------------------------------------------------
-    def _connect(self):
-        uri = resolve_mongo_uri(self.crawler.settings)
-        client = connect(uri, self.connect_timeout)
-        client[self.database][CRAWL_RUNS].create_index("job_id", name="job_id")
-        return client
+    def _open(self):
+        database = open_database(self.crawler.settings)
+        try:
+            ensure_run_indexes(database.db)
+        except Exception:  # noqa: BLE001 - closed, then reported by the caller
+            database.close()
+            raise
+        return database
 
     def _write(self, run: dict[str, Any]) -> None:
-        collection = self.client[self.database][CRAWL_RUNS]
-        collection.replace_one({"job_id": run["job_id"], "spider": run["spider"], "kind": "crawl"},
-                               run, upsert=True)
+        self.database.collection(CRAWL_RUNS).replace_one(
+            {"job_id": run["job_id"], "spider": run["spider"], "kind": "crawl"}, run, upsert=True)
 
     def _close_client(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
+        if self.database is not None:
+            self.database.close()
+            self.database = None

@@ -4,29 +4,22 @@ when loaded (unknown keys, wrong types, secrets passed as settings are refused).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
 from healthcrawl.text import redact
-
-
 
 EVENTS = ("skipped", "missed", "failed")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-#: settings a schedule file may not pass to jobs (they would appear in scrapyd's logs)
-_SECRET_NAME = re.compile(r"(URI|URL|PASSWORD|PASSWD|SECRET|TOKEN|KEY|WEBHOOK|CREDENTIAL)", re.I)
-_CREDENTIALS_IN_URL = re.compile(r"\w+://[^/\s:@]*:[^/\s@]+@")
 #: at most this many fire times are enumerated per pass (a per-minute cron after a week down)
 MAX_FIRES = 10_000
 
 
 class ScheduleError(ValueError):
     """The schedule file is not usable; the message says why."""
-
-
 
 
 # --- the schedule file ---------------------------------------------------------------------------
@@ -89,7 +82,8 @@ def fire_times(expr: str, after: datetime, until: datetime, tz: ZoneInfo) -> lis
 
 
 def _check_secret(where: str, key: str, value: Any) -> None:
-    if _SECRET_NAME.search(key) or _CREDENTIALS_IN_URL.search(str(value)):
+    """Settings and arguments sent through schedule.json appear in scrapyd's logs: no secrets."""
+    if redact.holds_secret(key, value):
         raise ScheduleError(f"{where}: {key!r} looks like a secret or host setting; settings and "
                             f"arguments sent through schedule.json appear in scrapyd's logs: set it "
                             f"in the scrapyd host's environment instead")
@@ -140,10 +134,40 @@ def _table_of_scalars(where: str, key: str, raw: dict) -> dict[str, str]:
     return out
 
 
-def parse_schedule(data: dict[str, Any], source: str = "schedule") -> Schedule:
-    if not isinstance(data, dict):
-        raise ScheduleError(f"{source}: expected a table/object at the top")
-    _unknown_keys(source, data, _TOP_KEYS)
+def _parse_job(where: str, raw: Any, names: set[str]) -> Job:
+    """One ``[[jobs]]`` entry, checked (``names``: the job names seen so far)."""
+    if not isinstance(raw, dict) or not raw.get("spider") or not raw.get("cron"):
+        raise ScheduleError(f"{where}: needs 'spider' and 'cron'")
+    _unknown_keys(where, raw, _JOB_KEYS)
+    for key in ("name", "spider", "cron"):
+        if key in raw:
+            _typed(where, key, raw[key], str)
+    name = str(raw.get("name") or raw["spider"])
+    where = f"{where} ({name})"
+    if name in names:
+        raise ScheduleError(f"{where}: the name {name!r} is used twice")
+    names.add(name)
+    cron = " ".join(str(raw["cron"]).split())
+    if not valid_cron(cron):
+        raise ScheduleError(f"{where}: invalid cron expression {cron!r} "
+                            f"(five fields: minute hour day-of-month month day-of-week)")
+    if not cron_fires(cron):
+        raise ScheduleError(f"{where}: the cron expression {cron!r} never fires (no such date)")
+    args = _table_of_scalars(where, "args", raw)
+    settings = _table_of_scalars(where, "settings", raw)
+    for key, value in args.items():
+        if key.startswith("_") or key in ("project", "spider", "setting", "jobid"):
+            raise ScheduleError(f"{where}: {key!r} is reserved by scrapyd")
+        _check_secret(f"{where} args", key, value)
+    for key, value in settings.items():
+        _check_secret(f"{where} settings", key, value)
+    return Job(name=name, spider=raw["spider"], cron=cron, args=args, settings=settings,
+               all_nodes=_typed(where, "all_nodes", raw.get("all_nodes", False), bool),
+               enabled=_typed(where, "enabled", raw.get("enabled", True), bool))
+
+
+def _parse_top(source: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The file's keys other than ``jobs``, checked: Schedule's keyword arguments."""
     tzname = _typed(source, "timezone", data.get("timezone", DEFAULT_TIMEZONE), str)
     try:
         ZoneInfo(tzname)
@@ -153,47 +177,9 @@ def parse_schedule(data: dict[str, Any], source: str = "schedule") -> Schedule:
     unknown = {str(a) for a in alert_on} - set(EVENTS)
     if unknown:
         raise ScheduleError(f"{source}: alert_on knows {', '.join(EVENTS)}, not {', '.join(sorted(unknown))}")
-    alert_on = tuple(alert_on)
     misfire_grace = float(_typed(source, "misfire_grace", data.get("misfire_grace", 900), float))
     if misfire_grace < 0:
         raise ScheduleError(f"{source}: 'misfire_grace' must be a number of seconds >= 0, not {misfire_grace:g}")
-    project = _typed(source, "project", data.get("project", "healthcrawl"), str)
-    raw_jobs = data.get("jobs") or []
-    if not isinstance(raw_jobs, list) or not raw_jobs:
-        raise ScheduleError(f"{source}: no [[jobs]] entries")
-    jobs: list[Job] = []
-    names: set[str] = set()
-    for i, raw in enumerate(raw_jobs, 1):
-        where = f"{source}: job {i}"
-        if not isinstance(raw, dict) or not raw.get("spider") or not raw.get("cron"):
-            raise ScheduleError(f"{where}: needs 'spider' and 'cron'")
-        _unknown_keys(where, raw, _JOB_KEYS)
-        for key in ("name", "spider", "cron"):
-            if key in raw:
-                _typed(where, key, raw[key], str)
-        name = str(raw.get("name") or raw["spider"])
-        where = f"{where} ({name})"
-        if name in names:
-            raise ScheduleError(f"{where}: the name {name!r} is used twice")
-        names.add(name)
-        cron = " ".join(str(raw["cron"]).split())
-        if not valid_cron(cron):
-            raise ScheduleError(f"{where}: invalid cron expression {cron!r} "
-                                f"(five fields: minute hour day-of-month month day-of-week)")
-        if not cron_fires(cron):
-            raise ScheduleError(f"{where}: the cron expression {cron!r} never fires (no such date)")
-        args = _table_of_scalars(where, "args", raw)
-        settings = _table_of_scalars(where, "settings", raw)
-        all_nodes = _typed(where, "all_nodes", raw.get("all_nodes", False), bool)
-        enabled = _typed(where, "enabled", raw.get("enabled", True), bool)
-        for key, value in args.items():
-            if key.startswith("_") or key in ("project", "spider", "setting", "jobid"):
-                raise ScheduleError(f"{where}: {key!r} is reserved by scrapyd")
-            _check_secret(f"{where} args", key, value)
-        for key, value in settings.items():
-            _check_secret(f"{where} settings", key, value)
-        jobs.append(Job(name=name, spider=raw["spider"], cron=cron, args=args, settings=settings,
-                        all_nodes=all_nodes, enabled=enabled))
     scrapyd = data.get("scrapyd") or []
     if isinstance(scrapyd, str):
         scrapyd = [scrapyd]
@@ -201,8 +187,23 @@ def parse_schedule(data: dict[str, Any], source: str = "schedule") -> Schedule:
     for url in scrapyd:
         _typed(source, "scrapyd", url, str)
         _check_secret(f"{source}: scrapyd", "scrapyd", url)
-    return Schedule(jobs=jobs, project=project, timezone=tzname, misfire_grace=misfire_grace,
-                    alert_on=alert_on, scrapyd=list(scrapyd))
+    return {"project": _typed(source, "project", data.get("project", "healthcrawl"), str),
+            "timezone": tzname, "misfire_grace": misfire_grace, "alert_on": tuple(alert_on),
+            "scrapyd": list(scrapyd)}
+
+
+def parse_schedule(data: dict[str, Any], source: str = "schedule") -> Schedule:
+    """A schedule from the file's parsed data; :class:`ScheduleError` naming the job and key."""
+    if not isinstance(data, dict):
+        raise ScheduleError(f"{source}: expected a table/object at the top")
+    _unknown_keys(source, data, _TOP_KEYS)
+    top = _parse_top(source, data)
+    raw_jobs = data.get("jobs") or []
+    if not isinstance(raw_jobs, list) or not raw_jobs:
+        raise ScheduleError(f"{source}: no [[jobs]] entries")
+    names: set[str] = set()
+    jobs = [_parse_job(f"{source}: job {i}", raw, names) for i, raw in enumerate(raw_jobs, 1)]
+    return Schedule(jobs=jobs, **top)
 
 
 def load_schedule(path: str | Path) -> Schedule:

@@ -17,11 +17,6 @@ class ScrapydError(RuntimeError):
     pass
 
 
-def redact_url(url: str) -> str:
-    """Alias of :func:`healthcrawl.text.redact.secrets`."""
-    return redact.secrets(url)
-
-
 class ScrapydClient:
     """The few scrapyd JSON endpoints the scheduler needs (basic auth from the environment)."""
 
@@ -32,7 +27,7 @@ class ScrapydClient:
         self.timeout = timeout
 
     def __repr__(self) -> str:
-        return f"ScrapydClient({redact_url(self.url)})"
+        return f"ScrapydClient({redact.secrets(self.url)})"
 
     def _call(self, endpoint: str, params: list[tuple[str, str]] | None = None, post: bool = False) -> dict:
         query = urllib.parse.urlencode(params or [])
@@ -51,12 +46,12 @@ class ScrapydClient:
                 body = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             hint = " (check SCRAPYD_USERNAME/SCRAPYD_PASSWORD)" if exc.code == 401 else ""
-            raise ScrapydError(f"scrapyd {redact_url(self.url)} {endpoint}: HTTP {exc.code}{hint}") from None
+            raise ScrapydError(f"scrapyd {redact.secrets(self.url)} {endpoint}: HTTP {exc.code}{hint}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise ScrapydError(f"scrapyd {redact_url(self.url)} {endpoint}: {reason}") from None
+            raise ScrapydError(f"scrapyd {redact.secrets(self.url)} {endpoint}: {reason}") from None
         if body.get("status") != "ok":
-            raise ScrapydError(f"scrapyd {redact_url(self.url)} {endpoint}: {body.get('message', body)}")
+            raise ScrapydError(f"scrapyd {redact.secrets(self.url)} {endpoint}: {body.get('message', body)}")
         return body
 
     def listjobs(self, project: str) -> dict[str, list[dict]]:
@@ -70,5 +65,5 @@ class ScrapydClient:
         params += list((args or {}).items())
         job_id = self._call("schedule.json", params, post=True).get("jobid")
         if not job_id:
-            raise ScrapydError(f"scrapyd {redact_url(self.url)} schedule.json: answered ok without a job id")
+            raise ScrapydError(f"scrapyd {redact.secrets(self.url)} schedule.json: answered ok without a job id")
         return str(job_id)

@@ -1,9 +1,12 @@
-"""The collections healthcrawl writes (by role) and every index they carry."""
+"""The collections healthcrawl writes (by role, named by the settings) and every index they carry."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pymongo
 from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
+from pymongo.errors import CollectionInvalid, OperationFailure
 
 from healthcrawl.storage import stories
 
@@ -36,14 +39,51 @@ ARTICLE_INDEXES = [
 ]
 
 
-def ensure_indexes(db: pymongo.database.Database) -> None:
+RUN_INDEXES = [
+    IndexModel([("spider", ASCENDING), ("start_time", DESCENDING)], name="spider_start"),
+    IndexModel([("job_id", ASCENDING)], name="job_id"),
+]
+REJECT_INDEXES = [IndexModel([("last_seen", DESCENDING)], name="last_seen")]
+
+#: the roles whose collection a setting names (the others keep the role's name)
+COLLECTION_SETTINGS = {ARTICLES: "MONGO_COLLECTION", DROPPED: "MONGO_DROPPED_COLLECTION",
+                       REJECTS: "MONGO_REJECTS_COLLECTION"}
+
+
+def collection_names(settings: Any) -> dict[str, str]:
+    """Role → collection name (``MONGO_COLLECTION`` … for the roles a setting names)."""
+    names = {role: role for role in (ARTICLES, CRAWL_RUNS, DROPPED, REJECTS)}
+    names.update({role: settings.get(name) or role for role, name in COLLECTION_SETTINGS.items()})
+    return names
+
+
+def ensure_story_collections(db: pymongo.database.Database) -> None:
+    """``dedup_claims`` as a clustered collection (created once; a database from before keeps its
+    ordinary one), ``dedup_copies`` indexed on the claims' owner reference ``o``."""
+    if stories.CLAIMS not in db.list_collection_names(filter={"name": stories.CLAIMS}):
+        try:
+            db.create_collection(stories.CLAIMS, clusteredIndex={"key": {"_id": 1}, "unique": True})
+        except (CollectionInvalid, OperationFailure):  # another process created it first
+            pass
+    db[stories.COPIES].create_index("o", name="owner")
+
+
+def ensure_run_indexes(db: pymongo.database.Database) -> None:
+    """The indexes of ``crawl_runs`` (the run recorder's own start-up, also without the mongo pipeline)."""
+    db[CRAWL_RUNS].create_indexes(RUN_INDEXES)
+
+
+def ensure_indexes(db: pymongo.database.Database, names: dict[str, str] | None = None) -> None:
     """Indexes of every collection the crawler writes (idempotent, quick when they exist), and the
-    one-time migration of documents written before stories (:func:`stories.migrate`)."""
-    db[ARTICLES].create_indexes(ARTICLE_INDEXES)
-    stories.ensure_indexes(db)
-    stories.migrate(db, db[ARTICLES])
-    db[CRAWL_RUNS].create_index([("spider", ASCENDING), ("start_time", DESCENDING)], name="spider_start")
-    db[REJECTS].create_index([("last_seen", DESCENDING)], name="last_seen")
+    one-time migration of documents written before stories (:func:`stories.migrate`). ``names``:
+    role → collection name (:func:`collection_names`; default: the roles' own names)."""
+    names = names or {}
+    articles = db[names.get(ARTICLES, ARTICLES)]
+    articles.create_indexes(ARTICLE_INDEXES)
+    ensure_story_collections(db)
+    stories.migrate(db, articles)
+    ensure_run_indexes(db)
+    db[names.get(REJECTS, REJECTS)].create_indexes(REJECT_INDEXES)
 
 
 # --- write operations ----------------------------------------------------------------------------

@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 from pymongo import UpdateOne, WriteConcern
-from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure
+from pymongo.errors import BulkWriteError
 
 from healthcrawl.text.fingerprint import Fingerprinter
 
@@ -330,14 +330,10 @@ class Stories:
 
 
 def ensure_indexes(db) -> None:
-    """``dedup_claims`` as a clustered collection (created once; a database from before keeps its
-    ordinary one), ``dedup_copies`` indexed on the claims' owner reference ``o``."""
-    if CLAIMS not in db.list_collection_names(filter={"name": CLAIMS}):
-        try:
-            db.create_collection(CLAIMS, clusteredIndex={"key": {"_id": 1}, "unique": True})
-        except (CollectionInvalid, OperationFailure):  # another process created it first
-            pass
-    db[COPIES].create_index("o", name="owner")
+    """Kept for bench/dedup_scale.py: :func:`healthcrawl.storage.collections.ensure_story_collections`."""
+    from healthcrawl.storage.collections import ensure_story_collections  # noqa: PLC0415 - a cycle
+
+    ensure_story_collections(db)
 
 
 META = "healthcrawl_meta"

@@ -17,8 +17,8 @@ entry, an alert, the output of ``healthcrawl runs`` — and may hold a URI goes 
 its key). :func:`printable` escapes control characters (a stored job id holding terminal escape
 sequences must not clear the operator's screen).
 
-The older helpers (``storage.errors.redact``, ``ops.scrapyd.redact_url``,
-``crawl.frontier.redact_url``, ``monitors.redact_webhook``) are one-line aliases of these functions.
+:func:`holds_secret` says whether a setting or argument would show a secret (the schedule file
+refuses those: scrapyd logs them). ``storage.errors.redact`` is a one-line alias of :func:`secrets`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ _PAIR = re.compile(r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&;#\s'\"<
 SECRET_NAME = re.compile(
     r"(password|passwd|passphrase|pwd|pass|secret|token|key|apikey|sign|signature|sig|credential"
     r"|credentials|auth|authmechanismproperties|sessiontoken)$")
+
+
+#: setting or argument names that hold a secret or a host (``MONGO_URI``, ``…_WEBHOOK``, ``…_TOKEN`` …)
+SECRET_SETTING = re.compile(r"(URI|URL|PASSWORD|PASSWD|SECRET|TOKEN|KEY|WEBHOOK|CREDENTIAL)", re.I)
 
 
 def _userinfo(match: re.Match) -> str:
@@ -82,6 +86,12 @@ def secrets(text: object) -> str:
     if "=" in text:
         text = _PAIR.sub(_pair, text)
     return text
+
+
+def holds_secret(name: str, value: object) -> bool:
+    """Whether ``name = value`` would show a secret: the name says it holds one (or a host), or
+    :func:`secrets` hides something in the value (credentials of a URI, a secret parameter)."""
+    return bool(SECRET_SETTING.search(str(name))) or secrets(value) != str(value)
 
 
 def webhook(url: str | None) -> str:

@@ -38,8 +38,8 @@ keep the data right, only the saving is lost. Articles dropped for any other rea
 missing title, outside the window …) are not remembered, so they are downloaded again by the
 next crawl (a broken page may be fixed by then).
 
-The lookup by reprint URL uses an index on ``also_at.canonical_url`` (``also_at_canonical_url``),
-created here on first use.
+The lookup by reprint URL uses the index on ``also_at.canonical_url`` (``also_at_canonical_url``)
+that the mongo pipeline creates at start-up (healthcrawl/storage/collections.py).
 """
 
 from __future__ import annotations
@@ -54,13 +54,15 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.conf import build_component_list
 
-from healthcrawl.storage.client import connect, mongo_pipeline_enabled, resolve_mongo_uri
+from healthcrawl.storage.client import mongo_pipeline_enabled, open_database
 from healthcrawl.storage.collections import ARTICLES, DROPPED
+from healthcrawl.text.redact import secrets
 from healthcrawl.text.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 STATS = "healthcrawl/spider"
+#: the name of that index (bench/dedup_scale.py still imports it)
 ALSO_AT_INDEX = "also_at_canonical_url"
 
 
@@ -77,14 +79,14 @@ def stores_articles(settings: Any) -> bool:
 def drops_irrelevant(settings: Any) -> bool:
     """Whether the crawl drops irrelevant articles (``…RelevancePipeline`` on, not keeping them)."""
     return (_has_pipeline(settings, "RelevancePipeline")
-            and not settings.getbool("HEALTHCRAWL_KEEP_IRRELEVANT", False))
+            and not settings.getbool("HEALTHCRAWL_KEEP_IRRELEVANT"))
 
 
 class SkipKnownMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.enabled = True
-        self.client = None
+        self.database = None  # storage.client.Database, opened on the first lookup
         self.collection = None
         #: the ``dropped`` collection, None when this crawl keeps or never scores irrelevant articles
         self.dropped = None
@@ -100,7 +102,7 @@ class SkipKnownMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("HEALTHCRAWL_SKIP_KNOWN", True):
+        if not settings.getbool("HEALTHCRAWL_SKIP_KNOWN"):
             raise NotConfigured("HEALTHCRAWL_SKIP_KNOWN is off")
         if not stores_articles(settings):
             raise NotConfigured("no MongoPipeline: nothing is stored, nothing is known")
@@ -121,27 +123,21 @@ class SkipKnownMiddleware:
         if self.enabled and skipped:
             logger.info("skipped %d known article page(s): %d already stored, %d dropped as not "
                         "relevant (HEALTHCRAWL_SKIP_KNOWN)", skipped, skipped - irrelevant, irrelevant)
-        client, self.client, self.collection, self.dropped = self.client, None, None, None
-        if client is not None:
-            client.close()
+        database, self.database, self.collection, self.dropped = self.database, None, None, None
+        if database is not None:
+            database.close()
 
     def _collection(self):
         """The articles collection, connected on first use (in a worker thread)."""
         with self._lock:
             if self.collection is None:
-                s = self.crawler.settings
-                uri = resolve_mongo_uri(s)
-                client = connect(uri, timeout=s.getfloat("MONGO_CONNECT_TIMEOUT", 5.0))
-                collection = client[s.get("MONGO_DATABASE", "healthcrawl")][
-                    s.get("MONGO_COLLECTION", ARTICLES)]
-                collection.create_index([("also_at.canonical_url", 1)], name=ALSO_AT_INDEX)
+                database = open_database(self.crawler.settings)
                 if self.check_dropped:
                     from healthcrawl.text.relevance import scorer_from_settings  # noqa: PLC0415
 
-                    self.lexicon_version = scorer_from_settings(s).lexicon.version
-                    self.dropped = client[s.get("MONGO_DATABASE", "healthcrawl")][
-                        s.get("MONGO_DROPPED_COLLECTION", DROPPED)]
-                self.client, self.collection = client, collection
+                    self.lexicon_version = scorer_from_settings(self.crawler.settings).lexicon.version
+                    self.dropped = database.collection(DROPPED)
+                self.database, self.collection = database, database.collection(ARTICLES)
             return self.collection
 
     # -- the lookup ------------------------------------------------------------------------------
@@ -195,11 +191,9 @@ class SkipKnownMiddleware:
         try:
             known, irrelevant = await asyncio.to_thread(self.lookup, [url for _, url in held])
         except Exception as exc:  # noqa: BLE001 - never fail a crawl over a saving
-            from healthcrawl.storage.errors import redact  # noqa: PLC0415
-
             stats.inc_value(f"{STATS}/known_lookup_failed")
             logger.warning("known-article lookup failed for %d link(s) of %s (%s: %s); fetching them",
-                           len(held), response.url, type(exc).__name__, redact(str(exc))[:200])
+                           len(held), response.url, type(exc).__name__, secrets(exc)[:200])
             known, irrelevant = set(), set()
         stats.inc_value(f"{STATS}/known_lookups")
         skipped = skipped_irrelevant = 0

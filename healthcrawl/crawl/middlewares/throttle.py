@@ -31,13 +31,13 @@ class SlowDownMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         s = crawler.settings
-        self.codes = set(s.getlist("HEALTHCRAWL_SLOWDOWN_CODES", [491]))
+        self.codes = set(s.getlist("HEALTHCRAWL_SLOWDOWN_CODES"))
         self.codes = {int(c) for c in self.codes}
-        self.delay = s.getfloat("HEALTHCRAWL_SLOWDOWN_DELAY", 30.0)
-        self.retries = s.getint("HEALTHCRAWL_SLOWDOWN_RETRIES", 3)
-        self.max_delay = max(s.getfloat("AUTOTHROTTLE_MAX_DELAY", 60.0), self.delay)
+        self.delay = s.getfloat("HEALTHCRAWL_SLOWDOWN_DELAY")
+        self.retries = s.getint("HEALTHCRAWL_SLOWDOWN_RETRIES")
+        self.max_delay = max(s.getfloat("AUTOTHROTTLE_MAX_DELAY"), self.delay)
         self.retry_after_codes = {429, 503}
-        self.retry_after_max = s.getfloat("HEALTHCRAWL_RETRY_AFTER_MAX", 300.0)
+        self.retry_after_max = s.getfloat("HEALTHCRAWL_RETRY_AFTER_MAX")
 
     @classmethod
     def from_crawler(cls, crawler):
