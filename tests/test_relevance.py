@@ -332,3 +332,36 @@ def test_search_tokens_are_simplified():
 
     assert simplified_search_tokens("醫保信息平台") == segment.search_tokens("医保信息平台")
     assert "医保" in simplified_search_tokens("醫保信息平台").split()
+
+
+# --- context rules and reasons ---------------------------------------------------------------------
+def test_weak_terms_need_a_strong_health_anchor():
+    s = Scorer(model=False)
+    robot = s.score("医院引进手术机器人", "医生在控制台操作机器人为病人做手术，机器人手臂灵活，手术更精准。")
+    assert not robot.relevant and "机器人" in robot.reasons["unanchored"]
+    anchored = s.score("医院物流机器人上岗", "市卫健委介绍，公立医院引进智能物流机器人和药品配送系统，"
+                                           "医疗机构信息化水平提升，数据平台实时调度。")
+    assert "机器人" in anchored.matched["digital"] and "unanchored" not in anchored.reasons
+
+
+def test_negative_cues_exclude_and_say_so():
+    s = Scorer(model=False)
+    pet = s.score("宠物诊疗机构管理办法要点", "动物诊疗机构应当依法从事动物诊疗活动，建立管理制度，"
+                                         "按照国家兽药管理的规定使用兽药，使用规范的病历和处方笺。")
+    assert not pet.relevant and pet.reasons["rule"].startswith("excluded")
+    assert "negative" in pet.reasons["excluded_by"] and "宠物" in pet.matched["negative"]
+
+
+def test_every_decision_carries_its_reasons():
+    s = Scorer(model=False)
+    yes = s.score("国家卫健委：推进医疗数据共享", RELEVANT_BODY)
+    assert yes.reasons["rule"].startswith("health and") and yes.priority > 0
+    no = s.score("寒潮来袭", IRRELEVANT_BODY)
+    assert no.reasons["rule"].startswith("not relevant: health")
+    assert set(yes.relevance_field()) >= {"score", "relevant", "matched", "reasons", "priority", "lexicon_version"}
+
+
+def test_a_strong_title_term_stands_for_distinct_terms():
+    s = Scorer(model=False)
+    result = s.score("某市健康医疗大数据管理办法印发", "为规范大数据管理，保障数据安全，推进数据共享，制定本办法。")
+    assert result.relevant, result.reasons

@@ -5,14 +5,14 @@ Each category has a score, the sum over its matched lexicon terms of ``weight ×
 where ``x`` counts the term's occurrences weighted by where they are (title ×3, lead ×2, rest of
 the body ×1; lexicon ``zones``). A category *holds* when its score reaches its threshold **and**
 at least ``min_terms`` distinct terms of weight ≥ 2 matched (one word used in passing is not
-enough). ``score`` = min(health ratio, max(digital ratio, policy ratio)) where a ratio is
+enough) — or, with ``rules.title_evidence``, one strong term of the category is in the title. ``score`` = min(health ratio, max(digital ratio, policy ratio)) where a ratio is
 score / threshold, capped just under 1 when the category lacks distinct terms or an exclusion
 holds, so ``score >= 1`` exactly when the rule finds the text relevant.
 
 **Context**: the text is cut into sentences (title, lead and body paragraphs). A *weak* term
 (lexicon ``weak``: 数据, 系统, 平台, 智能, 机器人 …) counts only when a strong health anchor (a
 health term of weight ≥ ``rules.anchor_weight``) is in the title or in the same sentence or
-paragraph (``rules.anchor_scope``); otherwise it is listed under ``reasons.unanchored``. The
+paragraph (``rules.anchor_scope``) — for a weak term of the title, anywhere in the text; otherwise it is listed under ``reasons.unanchored``. The
 *negative* category (animals and veterinary care, recipes, stock tickers …) excludes a text whose
 negative score reaches ``rules.max_negative`` with ``min_terms`` distinct cues, unless its health
 score is ``rules.negative_override`` times higher (``rules``: lexicon parameters of these rules).
@@ -122,7 +122,10 @@ def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
     title_anchor = -1 in anchored_paras
     ev = Evidence()
     for i, ((zone, para, _), keys) in enumerate(zip(parts, found)):
-        near = title_anchor or (para in anchored_paras if paragraph_scope else (para, i) in anchored_units)
+        if para == -1:  # the title is about the whole text: an anchor anywhere will do
+            near = bool(anchored_units)
+        else:
+            near = title_anchor or (para in anchored_paras if paragraph_scope else (para, i) in anchored_units)
         factor = lex.zones.get(zone, 1.0)
         for key in keys:
             if key in lex.weak and not near:
@@ -170,9 +173,10 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
     rules = lex.rules
     totals, contributions, evidence = category_scores(lex, ev.weighted)
     ratios, short = {}, []
+    strong_title = title_strong(lex, ev.title_keys) if rules.get("title_evidence") else set()
     for c in CATEGORIES:
         ratio = totals[c] / thresholds.of(c)
-        if evidence[c] < thresholds.terms(c):
+        if evidence[c] < thresholds.terms(c) and c not in strong_title:
             ratio = min(ratio, 0.999)
             if totals[c] >= thresholds.of(c):
                 short.append(c)
@@ -195,6 +199,20 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
         reasons["excluded_by"] = {c: matched[c][:5] for c in exclusions}
     return RuleOutcome(score=score, relevant=score >= 1.0, ratios=ratios, totals=totals,
                        evidence=evidence, matched=matched, reasons=reasons)
+
+
+def title_strong(lex: Lexicon, keys: set[str]) -> set[str]:
+    """The categories with a strong term (weight >= ``rules.anchor_weight``) in the title: the
+    title names the topic, so such a term stands for the category's distinct terms. A health term
+    stands for health only (卫健委 in the title is not also a policy topic)."""
+    strong = lex.rules["anchor_weight"]
+    out = set()
+    for key in keys:
+        entries = {c: w for c, w, _ in lex.index[key] if c in CATEGORIES}
+        if "health" in entries:
+            entries = {"health": entries["health"]}
+        out.update(c for c, w in entries.items() if w >= strong)
+    return out
 
 
 def verdict(ratios: dict[str, float], exclusions: list[str], short: list[str]) -> str:
