@@ -15,6 +15,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from healthcrawl.crawl.extractors.ce import EXTRACTOR
+from healthcrawl.crawl.middlewares.charset import CharsetMiddleware
 from tests.pages import FIXTURES, make_response
 
 GB2312_URL = "https://www.ce.cn/xwzx/gnsz/gdxw/202611/10/t20261110_38912345.shtml"
@@ -56,8 +57,7 @@ def test_gbk_with_header_charset_only(charset):
 
 @pytest.fixture
 def charset_middleware():
-    module = pytest.importorskip("healthcrawl.crawl.middlewares.charset")
-    return module.CharsetMiddleware.from_crawler(get_crawler())
+    return CharsetMiddleware.from_crawler(get_crawler())
 
 
 @pytest.mark.parametrize("case, url, text", [

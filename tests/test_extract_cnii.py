@@ -11,7 +11,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from healthcrawl.crawl.extractors.cnii import EXTRACTOR, epaper_index_url, is_article_url, page_channel
-from tests.extraction_checks import WITH_IMAGES, ExtractionChecks, check_body_is_clean, fixture_params
+from tests.extraction_checks import ExtractionChecks, check_body_is_clean, fixture_params
 from tests.pages import FIXTURES, load_fixture
 
 SITE = "cnii"
@@ -20,7 +20,6 @@ SITE = "cnii"
 class TestExtraction(ExtractionChecks):
     site = SITE
     extractor = EXTRACTOR
-    required = WITH_IMAGES
     error_kinds = ("article", "error")  # not the lists: the e-paper's data.json is "not_html"
 
 

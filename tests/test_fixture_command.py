@@ -26,7 +26,7 @@ def page_server(tmp_path):
     server.server_close()
 
 
-def test_saved_fixture_has_bytes_url_headers_and_a_draft(page_server, tmp_path):
+def test_saved_fixture_has_bytes_url_headers_and_the_whole_output(page_server, tmp_path):
     source = FIXTURES / "ce" / "trs_gb2312_gdxw"
     url = f"{page_server}/ce/trs_gb2312_gdxw/page.html"
     folder = save_fixture(url, "ce", tmp_path, name="saved")
@@ -36,12 +36,21 @@ def test_saved_fixture_has_bytes_url_headers_and_a_draft(page_server, tmp_path):
     assert "Content-Type" in json.loads((folder / "headers.json").read_text(encoding="utf-8"))
     draft = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     _, expected = load_fixture(source)
-    assert draft["template"] == expected["template"]
-    assert draft["title"] == expected["title"]
-    assert draft["published_at"] == expected["published_at"]
+    assert set(draft) == set(expected)  # every field of the format, none more
+    for name in ("kind", "template", "title", "published_at", "source", "author", "editor", "paragraphs"):
+        assert draft[name] == expected[name]  # the fields that do not depend on the URL
     # the saved folder is itself a loadable fixture
     response, reloaded = load_fixture(folder)
     assert reloaded == draft and response.url == url
+
+
+def test_a_list_page_is_saved_with_every_entry(page_server, tmp_path):
+    url = f"{page_server}/chinanews/list_rss/page.xml"
+    folder = save_fixture(url, "chinanews", tmp_path, name="list", kind="list")
+    draft = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    assert (draft["kind"], set(draft)) == ("list", {"kind", "entries", "next_page", "problems"})
+    expected = load_fixture(FIXTURES / "chinanews" / "list_rss")[1]
+    assert draft["entries"] == expected["entries"]
 
 
 def test_unreachable_url_raises(tmp_path):

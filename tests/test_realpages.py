@@ -1,6 +1,10 @@
-"""The two real saved pages (../shared/realpages, see its README): exactly the fields it lists.
+"""The two real saved pages (../shared/realpages): the site extractor's output, in the fixture
+format (:func:`healthcrawl.crawl.fixtures.expected_output`), against the fields the folder's
+README states for each page, read at run time (eval/extraction/realpages.py; the pages' text is
+not copied into the project).
 
-Skipped when the folder is absent (it is not part of the project).
+One test per stated field; a README item that is not understood fails, and so does an output
+not in the fixture format. Skipped when the folder is absent (not part of the project).
 """
 
 from __future__ import annotations
@@ -10,61 +14,50 @@ from typing import Any
 
 import pytest
 
+from eval.extraction.realpages import expected_fields, page_url
 from healthcrawl.crawl.extractors import chinanews, gmw
 from healthcrawl.crawl.extractors.base import Extracted
+from healthcrawl.crawl.fixtures import article_output, expected_output
 from tests.pages import REALPAGES, make_response
 
 if not REALPAGES.exists():
     pytest.skip(f"real pages not available ({REALPAGES})", allow_module_level=True)
 
-#: page -> (file under realpages/, original URL, extractor, fields read off the page by the README)
-PAGES: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
-    "gmw": ("gmw/politics_2024-05-13_content_37319243.html",
-            "https://politics.gmw.cn/2024-05/13/content_37319243.htm", gmw.EXTRACTOR, {
-                "title": "维护全人类共同利益需联手抵制保护主义",
-                "time": "2024-05-13T08:49",  # to the minute, as the README states it
-                "source": "人民日报",
-                "editor": "杨煜",
-                "paragraph_count": 6,
-                "last_paragraph_end": "（钟才文）",
-            }),
-    "chinanews": ("chinanews/gerapy_china_news1_2020-07-04.html",
-                  "https://www.chinanews.com/ll/2020/07-04/9229287.shtml", chinanews.EXTRACTOR, {
-                      "title": "【中国稳健前行】坚定实施扩大内需战略",
-                      "time": "2020-07-04T12:10:24",
-                      "source": "求是网",
-                      "editor": "陈海峰",
-                      "paragraph_count": 10,
-                      "first_paragraph_start": "编者按",
-                      "last_paragraph_end": "(作者：方敏北京大学经济学院教授)",
-                  }),
-}
+EXTRACTORS = {"gmw": gmw.EXTRACTOR, "chinanews": chinanews.EXTRACTOR}
 
 
 @cache
-def extracted(page: str) -> Extracted:
-    filename, url, extractor, _ = PAGES[page]
-    return extractor.extract(make_response(url, (REALPAGES / filename).read_bytes()))
+def output(file: str) -> dict[str, Any]:
+    extractor = EXTRACTORS[file.split("/")[0]]
+    response = make_response(page_url(REALPAGES, file), (REALPAGES / file).read_bytes())
+    return expected_output(response, extractor)
 
 
-def actual(page: str, key: str) -> Any:
-    fields = extracted(page).fields
-    paragraphs = fields.get("paragraphs") or []
-    if key == "time":
-        when = fields.get("published_at")
-        assert when is not None and when.utcoffset().total_seconds() == 8 * 3600
-        return when.isoformat()[:len(PAGES[page][3]["time"])]
-    if key == "paragraph_count":
+def actual(file: str, name: str, wanted: Any) -> Any:
+    """The output's value for a README field (times to the README's precision)."""
+    got = output(file)
+    paragraphs = got["paragraphs"]
+    if name == "published_at":
+        assert got[name].endswith("+08:00")
+        return got[name].replace("T", " ")[:len(wanted)]
+    if name == "paragraph_count":
         return len(paragraphs)
-    if key == "first_paragraph_start":
-        return paragraphs[0][:len(PAGES[page][3][key])]
-    if key == "last_paragraph_end":
-        return paragraphs[-1][-len(PAGES[page][3][key]):]
-    return fields.get(key)
+    if name == "first_paragraph_start":
+        return paragraphs[0][:len(wanted)]
+    if name == "last_paragraph_end":
+        return paragraphs[-1][-len(wanted):]
+    return got[name]
 
 
-@pytest.mark.parametrize(("page", "key"), [
-    pytest.param(page, key, id=f"{page}-{key}") for page, (*_, wanted) in PAGES.items() for key in wanted
+@pytest.mark.parametrize(("file", "name"), [
+    pytest.param(file, name, id=f"{file.split('/')[0]}-{name}")
+    for file, fields in expected_fields(REALPAGES).items() for name in fields
 ])
-def test_real_page_field(page: str, key: str) -> None:
-    assert actual(page, key) == PAGES[page][3][key]
+def test_real_page_field(file: str, name: str) -> None:
+    wanted = expected_fields(REALPAGES)[file][name]
+    assert actual(file, name, wanted) == wanted
+
+
+@pytest.mark.parametrize("file", list(expected_fields(REALPAGES)))
+def test_output_is_in_the_fixture_format(file: str) -> None:
+    assert set(output(file)) == set(article_output(Extracted(template="")))

@@ -7,15 +7,14 @@ import sys
 from pathlib import Path
 
 
-
-# --- fixtures ------------------------------------------------------------------------------------
 def cmd_fixture(args: argparse.Namespace) -> int:
     from healthcrawl.crawl.fixtures import save_fixture
 
+    kind = getattr(args, "kind", None) or "article"
     try:
-        path = save_fixture(args.url, args.site, Path(args.dest), name=args.name)
+        path = save_fixture(args.url, args.site, Path(args.dest), name=args.name, kind=kind)
     except Exception as exc:  # noqa: BLE001 - report any fetch/extract failure to the operator
         print(f"healthcrawl fixture: {exc}", file=sys.stderr)
         return 2
-    print(f"saved {path}: check expected.json, then run the site's tests")
+    print(f"saved {path}: check every value of expected.json against the page, then run the site's tests")
     return 0
