@@ -51,22 +51,20 @@ REQUIRED = ("id", "url", "title", "excerpt", "source", "query", "relevant", "cat
 
 
 # --- the scorer (the only place that imports the project's relevance module) ----------------------
-def load_scorer():
-    """The scorer as the pipeline builds it: ``scorer_from_settings`` over the project settings.
-    Returns ``(score, lexicon_version)`` where ``score(title, body) -> (relevant, score, matched)``."""
-    from scrapy.settings import Settings
-
-    from healthcrawl import settings as project_settings
+def load_scorer(model: bool = True):
+    """The scorer as the pipeline builds it: ``scorer_from_settings`` over the project settings
+    (``model=False``: the lexicon rule alone). Returns ``(score, version)`` where
+    ``score(title, body) -> (relevant, score, matched)``; the version names lexicon and model."""
+    from healthcrawl.project import project_settings
     from healthcrawl.text.relevance import scorer_from_settings
 
-    scorer = scorer_from_settings(Settings({k: getattr(project_settings, k)
-                                            for k in dir(project_settings) if k.isupper()}))
+    scorer = scorer_from_settings(project_settings(None if model else {"HEALTHCRAWL_RELEVANCE_MODEL": "off"}))
 
     def score(title: str, body: str) -> tuple[bool, float, dict[str, list[str]]]:
         result = scorer.score(title or "", body or "")
         return result.relevant, result.score, result.matched
 
-    return score, scorer.lexicon.version
+    return score, scorer.version
 
 
 # --- the health-adjacent set -------------------------------------------------------------------
@@ -195,7 +193,7 @@ def fmt(v: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    score, version = load_scorer()
+    score, version = load_scorer(not args.no_model)
     summary: dict[str, Any] = {"lexicon_version": version, "goals": GOALS}
     out: list[str] = []
     say = out.append
@@ -215,7 +213,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          "script": r["script"], "score": r["score"], "title": (r["title"] or r["excerpt"])[:40]}
         for r in scored if r["split"] == "dev" and r["outcome"] in ("fp", "fn")]
     c = summary["health"]["counts"]
-    say(f"Relevance evaluation — lexicon {version}")
+    say(f"Relevance evaluation — lexicon+model {version}")
     say("")
     say(f"Health-adjacent set {args.health.relative_to(ROOT) if args.health.is_relative_to(ROOT) else args.health}: "
         f"{c['n']} texts, {c['relevant']} relevant, {c['n'] - c['relevant']} not; "
@@ -323,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="folder of the real bulletin issues")
     ap.add_argument("--own", type=Path, default=OWN_SET, help="the project's own labelled set")
     ap.add_argument("--json", action="store_true", help="print a machine-readable summary instead")
+    ap.add_argument("--no-model", action="store_true", help="the lexicon rule alone (no learned layer)")
     ap.add_argument("--normalise", action="store_true",
                     help="check the health set, assign missing id/split by the rules, sort by id, and exit")
     args = ap.parse_args(argv)

@@ -1,17 +1,39 @@
-"""``healthcrawl score`` (JSON lines from stdin) and ``healthcrawl rescore`` (stored articles, after
-a lexicon change): relevance scoring."""
+"""Relevance commands: ``healthcrawl score`` (JSON lines from stdin), ``rescore`` (stored articles,
+after a lexicon or model change, without crawling), ``label URL relevant|irrelevant`` (an editor's
+label, in MongoDB's ``labels``) and ``train`` (the learned layer, on the corpus's dev split plus
+the labels; shipped only if no worse on the frozen test split)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from healthcrawl.arguments import ArgumentError, check_database, fail
+from healthcrawl.arguments import ArgumentError, check_database, database_name, fail
 from healthcrawl.project import project_settings
 
+#: the evaluation corpus (eval/README.md) in a source checkout
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "eval" / "relevance" / "health.jsonl"
 
-# --- relevance -----------------------------------------------------------------------------------
+
+def _database(args: argparse.Namespace, prog: str):
+    """(settings, Database) for ``args.database``, or (None, exit status) after one error line."""
+    from healthcrawl.storage.client import open_database
+    from healthcrawl.storage.errors import StorageError
+    from healthcrawl.text.redact import secrets
+
+    settings = project_settings({"MONGO_DATABASE": args.database} if args.database else None)
+    try:
+        check_database(settings.get("MONGO_DATABASE"))
+        return settings, open_database(settings)
+    except ArgumentError as exc:
+        return None, fail(prog, exc)
+    except StorageError as exc:
+        return None, fail(prog, secrets(exc))
+
+
+# --- the commands ----------------------------------------------------------------------------------
 def cmd_score(args: argparse.Namespace) -> int:
     from healthcrawl.text.relevance import score_lines, scorer_from_settings
 
@@ -23,23 +45,99 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
-    from healthcrawl.storage.client import connect, resolve_mongo_uri
     from healthcrawl.storage.collections import ARTICLES
-    from healthcrawl.storage.errors import StorageError
     from healthcrawl.text.relevance import rescore, scorer_from_settings
 
-    from healthcrawl.text.redact import secrets
-
-    settings = project_settings({"MONGO_DATABASE": args.database} if args.database else None)
-    try:
-        check_database(settings.get("MONGO_DATABASE"))
-        client = connect(resolve_mongo_uri(settings))
-    except ArgumentError as exc:
-        return fail("healthcrawl rescore", exc)
-    except StorageError as exc:
-        return fail("healthcrawl rescore", secrets(exc))
-    counts = rescore(client[settings.get("MONGO_DATABASE")][ARTICLES],
-                     scorer=scorer_from_settings(settings))
+    settings, database = _database(args, "healthcrawl rescore")
+    if settings is None:
+        return database
+    with database:
+        counts = rescore(database.collection(ARTICLES), scorer=scorer_from_settings(settings))
     print(json.dumps(counts, ensure_ascii=False))
-    client.close()
     return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from healthcrawl.storage.labels import add_label
+
+    settings, database = _database(args, "healthcrawl label")
+    if settings is None:
+        return database
+    with database:
+        try:
+            doc = add_label(database.db, args.url, args.label, args.who, "cli")
+        except ValueError as exc:
+            return fail("healthcrawl label", exc)
+    print(f"{doc['url']}: {doc['label']} (by {doc['who']}, {doc['at']:%Y-%m-%d %H:%M} UTC)")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from healthcrawl.text.relevance import scorer_from_settings
+    from healthcrawl.text.training import train
+
+    if not args.corpus.is_file():
+        return fail("healthcrawl train", f"no corpus at {args.corpus} (run from a source checkout or give --corpus)")
+    ordinary = _ordinary_rows(args.ordinary) if args.ordinary else None
+    if args.no_labels:
+        settings, database = project_settings(), None
+    else:
+        settings, database = _database(args, "healthcrawl train")
+        if settings is None:
+            return database
+    try:
+        report = train(args.corpus, database.db if database else None, scorer=scorer_from_settings(settings),
+                       out=args.out, ordinary=ordinary, dry_run=args.dry_run)
+    finally:
+        if database:
+            database.close()
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render_training(report))
+    return 0
+
+
+def _ordinary_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [{"key": r["id"], "title": r.get("title") or "", "text": r.get("text") or "",
+                 "relevant": bool(r["relevant"])} for r in map(json.loads, filter(str.strip, fh))]
+
+
+def render_training(report: dict) -> str:
+    """The before/after table of ``healthcrawl train``."""
+    lines = [f"training rows {report['training_rows']} (labels {report['labels']}), "
+             f"sha256 {report['training_set_sha256'][:16]}…, C={report['C']} (cross-validated F1 {report['cv_f1']})",
+             f"{'':<8}{'model':<22}{'set':<10}{'precision':>10}{'recall':>8}{'F1':>8}{'FP rate':>9}"]
+    for side in ("before", "after"):
+        for name in ("test", "ordinary"):
+            f = report[side].get(name)
+            if f:
+                lines.append(f"{side:<8}{str(report[side]['model']):<22}{name:<10}{f['precision']:>10.3f}"
+                             f"{f['recall']:>8.3f}{f['f1']:>8.3f}{f['fp_rate']:>9.4f}")
+    verdict = "shipped to " + report["written"] if report.get("written") else (
+        "no worse, not written (--dry-run)" if report["shipped"] else "NOT shipped: worse on the frozen test split")
+    lines.append(f"model {report['version']}: {verdict}")
+    return "\n".join(lines)
+
+
+# --- the parsers -----------------------------------------------------------------------------------
+def add_score_parser(subparsers) -> None:
+    """``score``, ``rescore``, ``label`` and ``train``."""
+    p = subparsers.add_parser("score", help="score JSON lines {title, text} from stdin")
+    p.set_defaults(func=cmd_score)
+    p = subparsers.add_parser("rescore", help="re-score stored articles after a lexicon or model change")
+    p.add_argument("--database", type=database_name)
+    p.set_defaults(func=cmd_rescore)
+    p = subparsers.add_parser("label", help="an editor's relevance label for an article URL")
+    p.add_argument("url")
+    p.add_argument("label", choices=("relevant", "irrelevant"))
+    p.add_argument("--who", default="cli", help="who labels (default: cli)")
+    p.add_argument("--database", type=database_name)
+    p.set_defaults(func=cmd_label)
+    p = subparsers.add_parser("train", help="retrain the learned relevance layer on the corpus and the labels")
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="health-adjacent corpus (dev/test splits)")
+    p.add_argument("--ordinary", type=Path, help="ordinary-news set (eval/relevance_fetch.py) for the FP rate")
+    p.add_argument("--database", type=database_name)
+    p.add_argument("--no-labels", action="store_true", help="train on the corpus only (no MongoDB)")
+    p.add_argument("--out", type=Path, help="write the model here instead of the package data")
+    p.add_argument("--dry-run", action="store_true", help="measure only, write nothing")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_train)

@@ -1,0 +1,116 @@
+"""The learned relevance layer: features, the shipped model, ``healthcrawl train`` (fit, measure
+on the frozen split, ship only if no worse) and ``healthcrawl label`` against a real mongod."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from healthcrawl.cli.score import add_score_parser
+from healthcrawl.storage import labels
+from healthcrawl.text import model as learned
+from healthcrawl.text import training
+from healthcrawl.text.relevance import Scorer
+
+HEALTH = ["国家卫生健康委印发指导意见，推进全民健康信息平台建设，医疗机构数据共享。",
+          "国家医保局推进医保信息平台建设，医保电子凭证覆盖公立医院。",
+          "市卫健委推动互联网医院建设，医疗机构开展远程医疗服务。",
+          "国务院办公厅印发公立医院高质量发展意见，推进医疗卫生体制改革。"]
+OTHER = ["宝宝发烧怎么办，家长可以物理降温，必要时就医，遵医嘱用药。",
+         "宠物医院的诊疗费用较高，市民反映给宠物看病太贵。",
+         "球员膝盖韧带受伤，接受手术后进入康复期，赛季报销。",
+         "银行利用大数据风控模型识别风险，提高贷款审批效率。"]
+
+
+def corpus(tmp_path, copies: int = 6):
+    rows = []
+    for i in range(copies):
+        for split in ("dev", "test"):
+            rows += [{"url": f"https://e.example/{split}/h{i}{j}", "title": t[:12], "excerpt": t,
+                      "relevant": True, "split": split} for j, t in enumerate(HEALTH)]
+            rows += [{"url": f"https://e.example/{split}/o{i}{j}", "title": t[:12], "excerpt": t,
+                      "relevant": False, "split": split} for j, t in enumerate(OTHER)]
+    path = tmp_path / "health.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def rule_scorer() -> Scorer:
+    return Scorer(model=False)
+
+
+def test_features_are_rule_figures_and_tokens():
+    s = rule_scorer()
+    from healthcrawl.text.scoring import apply_rule
+
+    rule = apply_rule(s.lexicon, s.thresholds, "标题", HEALTH[0])
+    feats = learned.features(rule, ["医疗机构", "数据", "，", "a", "5"])
+    assert feats["w:医疗机构"] == 1.0 and "w:，" not in feats and "w:a" not in feats
+    assert {"lex:health", "lex:digital", "lex:policy", "lex:rule", "lex:negative"} <= set(feats)
+
+
+def test_the_shipped_model_is_package_data_loaded_once():
+    model = learned.default_model()
+    assert model is learned.default_model()
+    assert model.meta["training_set_sha256"] and model.meta["training_rows"] > 0
+    assert model.meta["shipped_with"]["test"]["f1"] >= model.meta["shipped_with"]["before"]["f1"]
+    assert Scorer().model is model and Scorer(model=False).model is None
+    result = Scorer().score("国家卫健委：推进医疗数据共享", HEALTH[0])
+    assert result.relevant and result.model_version == model.version and "model" in result.reasons
+
+
+def test_train_writes_a_model_only_when_no_worse(tmp_path):
+    path, out = corpus(tmp_path), tmp_path / "model.json"
+    report = training.train(path, scorer=rule_scorer(), out=out)
+    assert report["training_rows"] == 48 and report["labels"] == 0
+    assert report["before"]["test"]["n"] == 48 and report["shipped"] and report["written"] == str(out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["training_set_sha256"] == report["training_set_sha256"] and data["version"] == report["version"]
+    assert learned.load_model(out).weights == pytest.approx(data["weights"])
+    assert training.no_worse({"f1": 0.9, "fp_rate": 0.01}, {"f1": 0.9, "fp_rate": 0.01})
+    assert not training.no_worse({"f1": 0.89, "fp_rate": 0.0}, {"f1": 0.9, "fp_rate": 0.01})
+    assert not training.no_worse({"f1": 0.95, "fp_rate": 0.02}, {"f1": 0.9, "fp_rate": 0.01})
+
+
+def test_dataset_hash_ignores_order_and_sees_labels():
+    rows = [{"key": "a", "title": "t", "text": "x", "relevant": True}, {"key": "b", "title": "u", "text": "y", "relevant": False}]
+    assert training.dataset_hash(rows) == training.dataset_hash(rows[::-1])
+    assert training.dataset_hash(rows) != training.dataset_hash([{**rows[0], "relevant": False}, rows[1]])
+
+
+def test_labels_join_the_stored_text(mongo_db):
+    mongo_db.articles.insert_one({"canonical_url": "https://www.gmw.cn/a.htm", "title": "标题", "body": HEALTH[1]})
+    mongo_db.dropped.insert_one({"_id": "https://www.ce.cn/b.shtml", "title": "宠物医院太贵"})
+    labels.add_label(mongo_db, "https://www.gmw.cn/a.htm", "irrelevant", "ed", "cli")
+    labels.add_label(mongo_db, "https://www.gmw.cn/a.htm", "relevant", "ed", "desk")
+    labels.add_label(mongo_db, "https://www.ce.cn/b.shtml", "irrelevant", "ed", "desk")
+    labels.add_label(mongo_db, "https://nowhere.example/c", "relevant", "ed", "cli")
+    rows = {r["key"]: r for r in training.label_rows(mongo_db)}
+    assert set(rows) == {"https://www.gmw.cn/a.htm", "https://www.ce.cn/b.shtml"}
+    assert rows["https://www.gmw.cn/a.htm"]["relevant"] is True and rows["https://www.gmw.cn/a.htm"]["text"]
+    assert rows["https://www.ce.cn/b.shtml"] == {"key": "https://www.ce.cn/b.shtml", "title": "宠物医院太贵",
+                                                  "text": "", "relevant": False}
+
+
+def run(argv):
+    parser = argparse.ArgumentParser(prog="healthcrawl")
+    add_score_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_label_and_train_commands(mongod, mongo_db, mongo_db_name, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("MONGO_URI", mongod.uri)
+    assert run(["label", "https://www.gmw.cn/a.htm?utm_source=x", "relevant", "--who", "ed",
+                "--database", mongo_db_name]) == 0
+    assert "relevant (by ed" in capsys.readouterr().out
+    assert labels.all_labels(mongo_db)[0]["screen"] == "cli"
+    with pytest.raises(SystemExit):
+        run(["label", "https://www.gmw.cn/a.htm", "maybe"])
+    out = tmp_path / "m.json"
+    assert run(["train", "--corpus", str(corpus(tmp_path)), "--database", mongo_db_name, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "before" in printed and "after" in printed and "precision" in printed and "FP rate" in printed
+    assert out.exists()
