@@ -26,6 +26,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from healthcrawl.project import settings_dict
 from healthcrawl.text import dates
 from healthcrawl.crawl.extractors import ce, chinanews, gmw
 from healthcrawl.crawl.fixtures import make_response
@@ -145,7 +146,7 @@ def test_next_page_filtered_as_duplicate_keeps_the_pages_already_read(crawls):
 def test_next_page_dropped_for_its_length_keeps_the_pages_already_read(caplog):
     # Scrapy's UrlLengthMiddleware drops a request over URLLENGTH_LIMIT (2083) without its errback
     article = replace(site.GOOD_1, next_page=site.GOOD_1.page2_url() + "?p=" + "x" * 2100)
-    spider = GmwSpider.from_crawler(get_crawler(GmwSpider), since="2026-11-09", until="2026-11-15")
+    spider = GmwSpider.from_crawler(get_crawler(GmwSpider, settings_dict()), since="2026-11-09", until="2026-11-15")
     response = make_response(article.url, site.gmw_article(article).encode(), HTML)
     response = response.replace(request=Request(article.url, meta={"channel": "health", "depth": 1}))
     with caplog.at_level(logging.WARNING):
@@ -218,7 +219,7 @@ def test_nested_list_items_cost_themselves_only(caplog):
     page = (f'<html><head><meta charset="utf-8"></head><body><div class="content_list"><ul>{items}</ul></div>'
             f'</body></html>')
     url = "https://www.chinanews.com.cn/scroll-news/news1.html"
-    spider = ChinanewsSpider.from_crawler(get_crawler(ChinanewsSpider), since="2026-11-09", until="2026-11-15")
+    spider = ChinanewsSpider.from_crawler(get_crawler(ChinanewsSpider, settings_dict()), since="2026-11-09", until="2026-11-15")
     response = make_response(url, page.encode(), HTML)
     response = response.replace(request=Request(url, meta={"channel": "scroll", "list_page": 1}))
     extractor = chinanews.ChinanewsExtractor(now=lambda: dates.day_start(dates.parse_day("2026-11-12")))
@@ -238,7 +239,7 @@ def test_nested_list_items_cost_themselves_only(caplog):
 def test_list_entry_that_raises_costs_that_entry_only(caplog):
     page = site.gmw_list([(site.GOOD_1, site.GOOD_1.day), (site.GOOD_2, site.GOOD_2.day)]).replace(
         site.GOOD_2.url, "http://[broken", 1)  # urljoin raises ValueError: Invalid IPv6 URL
-    spider = GmwSpider.from_crawler(get_crawler(GmwSpider), since="2026-11-09", until="2026-11-15")
+    spider = GmwSpider.from_crawler(get_crawler(GmwSpider, settings_dict()), since="2026-11-09", until="2026-11-15")
     response = make_response(site.LIST_URL_1, page.encode(), HTML)
     response = response.replace(request=Request(site.LIST_URL_1, meta={"channel": "health", "list_page": 1}))
     with caplog.at_level(logging.WARNING):
@@ -292,7 +293,7 @@ def test_a_response_that_cannot_be_recorded_is_still_parsed(tmp_path, caplog, ur
     record = tmp_path / "rec"
     (record / "health.gmw.cn" / "2026-11" / "10").mkdir(parents=True)
     (record / "health.gmw.cn" / "2026-11" / "10" / "index.htm").write_bytes(b"a file, not a folder")
-    crawler = get_crawler(GmwSpider, {"HEALTHCRAWL_RECORD_DIR": str(record)})
+    crawler = get_crawler(GmwSpider, settings_dict({"HEALTHCRAWL_RECORD_DIR": str(record)}))
     recorder = ReplayMiddleware.from_crawler(crawler)
     request = Request(url)
     response = HtmlResponse(url, body=site.gmw_article(site.GOOD_1).encode(), encoding="utf-8", request=request)
@@ -312,7 +313,7 @@ def test_replay_host_is_validated_like_the_path(tmp_path, caplog, url):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (tmp_path / "secret.htm").write_text("<html><body>outside the mirror</body></html>", encoding="utf-8")
-    crawler = get_crawler(GmwSpider, {"HEALTHCRAWL_REPLAY_DIR": str(mirror)})
+    crawler = get_crawler(GmwSpider, settings_dict({"HEALTHCRAWL_REPLAY_DIR": str(mirror)}))
     replay = ReplayMiddleware.from_crawler(crawler)
     with caplog.at_level(logging.WARNING):
         response = replay.process_request(Request(url, dont_filter=True))
@@ -328,7 +329,7 @@ def test_replay_serves_hosts_that_are_names_and_addresses(tmp_path):
         page = tmp_path / host / "a.htm"
         page.parent.mkdir(parents=True)
         page.write_bytes(b"<html><body>ok</body></html>")
-    replay = ReplayMiddleware.from_crawler(get_crawler(GmwSpider, {"HEALTHCRAWL_REPLAY_DIR": str(tmp_path)}))
+    replay = ReplayMiddleware.from_crawler(get_crawler(GmwSpider, settings_dict({"HEALTHCRAWL_REPLAY_DIR": str(tmp_path)})))
     for url in ("https://health.gmw.cn/a.htm", "http://127.0.0.1:8080/a.htm", "https://RMYDB_X.cnii.com.cn/a.htm"):
         assert replay.process_request(Request(url)).status == 200
 
