@@ -8,6 +8,7 @@ import re
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 #: any Unicode whitespace (``\s`` covers U+3000, NBSP, U+2000–U+200A and line breaks)
 _SPACE = re.compile(r"\s+")
+_UNCOUNTED = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 
 
 def squash(text: str | None) -> str:
@@ -20,4 +21,4 @@ def squash(text: str | None) -> str:
 
 def char_count(text: str | None) -> int:
     """Characters of ``text`` that are neither whitespace nor invisible."""
-    return len(_SPACE.sub("", text.translate(_INVISIBLE))) if text else 0
+    return len(_UNCOUNTED.sub("", text)) if text else 0

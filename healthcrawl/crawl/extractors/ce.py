@@ -54,7 +54,8 @@ def clean_up(response: TextResponse, result: Extracted, how_prefix: str = "") ->
     """What every ce page needs after its body is read, whichever template or the fallback read it:
     the editor credit printed below the body, the URL channel. (Promotion lines such as
     "更多精彩内容，请点击进入中国经济网健康频道" go with the rest of the furniture.)"""
-    result.put("editor", editor_on_page(response), f"{how_prefix}page:责任编辑")
+    if not result.fields.get("editor"):
+        result.put("editor", editor_on_page(response), f"{how_prefix}page:责任编辑")
     result.put("channel", channel_from_url(response.url), "url")
 
 

@@ -14,6 +14,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from healthcrawl.crawl.extractors.base import Extracted, Template
+from healthcrawl.crawl.extractors.pagefields import split_keywords
 from healthcrawl.text import dates
 from healthcrawl.text.boilerplate import clean_paragraphs
 from healthcrawl.text.whitespace import squash
@@ -83,8 +84,7 @@ def text_blocks(node: Selector) -> list[str]:
 
 def meta_keywords(response: TextResponse) -> list[str]:
     """Keywords from ``<meta name="keywords">`` (split at commas, semicolons, 、 and spaces)."""
-    value = response.xpath('//meta[translate(@name, "KEYWORDS", "keywords")="keywords"]/@content').get()
-    return [k for k in re.split(r"[,，;；、\s]+", value or "") if k]
+    return split_keywords(response.xpath('//meta[translate(@name, "KEYWORDS", "keywords")="keywords"]/@content').get())
 
 
 def labelled(text: str | None, *labels: str, required: bool = False) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 from healthcrawl.crawl.extractors import pagefields
 from healthcrawl.crawl.extractors.textunits import (Unit, drop_invisible, is_boiler_container,
                                                     list_members, meta_tags, norm, parse_page,
-                                                    sentence_marks, text_units, unit_value)
+                                                    sentence_marks, text_of, text_units, unit_value)
 from healthcrawl.text.boilerplate import ARTICLE_END, EDITOR_CREDIT, FURNITURE_LINE
 from healthcrawl.text.pagetitle import page_title
 from healthcrawl.text.whitespace import char_count, squash
@@ -33,6 +33,8 @@ class Article:
     source: str | None = None
     editor: str | None = None
     paragraphs: list[str] = field(default_factory=list)
+    #: from the keywords meta tag
+    keywords: list[str] = field(default_factory=list)
     #: field -> how it was found ("h1", "title-tag", "byline", "meta", "page" …)
     how: dict[str, str] = field(default_factory=dict)
 
@@ -65,6 +67,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
         article.how["published_at"] = how
     article.set("source", *pagefields.source(byline, title, units, article.paragraphs, meta))
     article.set("editor", pagefields.editor(units, body[-1] if body else None, byline), "page")
+    article.set("keywords", pagefields.split_keywords(meta.get("keywords")), "meta:keywords")
     return article
 
 
@@ -161,12 +164,12 @@ def _long_lines_once(units: list[Unit]) -> list[Unit]:
 
 def _boiler_inside(element: Any) -> bool:
     """A boilerplate-named container inside the article is dropped unless it holds prose."""
-    text = squash(element.text_content())
+    text = squash(text_of(element))
     chars = char_count(text)
     if chars == 0:
         return True
     prose = sentence_marks(text)
-    links = sum(char_count(a.text_content()) for a in element.iter("a"))
+    links = sum(char_count(text_of(a)) for a in element.iter("a"))
     return links / chars > 0.3 or prose / chars < 0.02 or chars < 40
 
 

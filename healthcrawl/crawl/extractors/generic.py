@@ -1,8 +1,9 @@
 """The generic fallback: the last template of every site, matching any page.
 
 The body and the fields come from the density extractor (:mod:`.density`, measured against
-trafilatura and GNE by ``bench/extraction.py``); the body then gets the templates' clean-up
-(navigation lines, editor credits, the "（完）" end mark), and the keywords the meta tag. Items
+trafilatura and GNE by ``bench/extraction.py``), which parses the page itself (the response's
+selector is left for the site's ``after_fallback``); the body then gets the boilerplate rule set
+of the templates. Items
 read here carry ``template = "fallback"``, counted per site, so a template change is visible.
 """
 
@@ -12,8 +13,6 @@ from scrapy.http import TextResponse
 
 from healthcrawl.article import to_beijing
 from healthcrawl.crawl.extractors.base import Extracted, Template
-from healthcrawl.crawl.extractors.css import meta_keywords
-from healthcrawl.crawl.extractors.credits import editor_on_page
 from healthcrawl.crawl.extractors.density import extract_article
 from healthcrawl.text.boilerplate import clean_paragraphs
 
@@ -39,8 +38,7 @@ class GenericTemplate(Template):
         result.put("source", article.source, how.get("source", FALLBACK))
         result.put("editor", article.editor, how.get("editor", FALLBACK))
         result.put("editor", editor, f"{FALLBACK}:editor-line")
-        result.put("editor", editor_on_page(response), f"{FALLBACK}:page")
-        result.put("keywords", meta_keywords(response), f"{FALLBACK}:meta:keywords")
+        result.put("keywords", article.keywords, how.get("keywords", FALLBACK))
         return result
 
 

@@ -42,6 +42,7 @@ from healthcrawl.crawl.extractors.css import CssTemplate
 from healthcrawl.crawl.extractors.generic import FALLBACK, FALLBACK_TEMPLATE
 from healthcrawl.crawl.extractors.lists import (ListEntry, ListPage, items_in, link_entries, one_entry,
                                                 outermost, pager_next)
+from healthcrawl.crawl.extractors.pagefields import split_keywords
 from healthcrawl.text import dates
 from healthcrawl.text.whitespace import squash
 
@@ -55,7 +56,6 @@ _ENP_START = re.compile(r"<!--\s*enpproperty")
 _ENP_END = re.compile(r"/enpproperty\s*-->")
 _ENP_OPEN = re.compile(r"<(\w+)>")
 _ENP_CLOSE = re.compile(r"</(\w+)>")
-_KEYWORD_SEP = re.compile(r"[,，;；、\s]+")
 #: (class of the container of the <li> items, link, date) selectors of the list markups: channel
 #: (node) lists, commentary lists
 _LIST_MARKUPS = (("channel-newsGroup", ".channel-newsTitle a", ".channel-newsTime"),
@@ -111,7 +111,7 @@ def _fields(body: str) -> dict[str, str]:
 def put_enpproperty(response: TextResponse, result: Extracted) -> None:
     enp = enpproperty(response)
     result.put("published_at", dates.find_datetime(enp.get("date")), "enpproperty")
-    result.put("keywords", [k for k in _KEYWORD_SEP.split(enp.get("keyword", "")) if k], "enpproperty")
+    result.put("keywords", split_keywords(enp.get("keyword")), "enpproperty")
     result.put("channel", enp.get("nodename"), "enpproperty")
     result.put("author", enp.get("author"), "enpproperty")
 

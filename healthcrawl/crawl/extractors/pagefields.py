@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from healthcrawl.article import BEIJING
-from healthcrawl.crawl.extractors.textunits import CJK, Unit, norm, sentence_marks
+from healthcrawl.crawl.extractors.textunits import CJK, Unit, norm, sentence_marks, text_of
 from healthcrawl.text.boilerplate import editor_in
 from healthcrawl.text.whitespace import squash
 
@@ -79,13 +79,13 @@ def find_title(root: Any, head: str) -> tuple[str | None, str | None, Any]:
     norm_page = norm(head)
     candidates: list[tuple[str, str, Any]] = []
     for element in root.iter("h1", "h2", "h3"):
-        text = squash(element.text_content())
+        text = squash(text_of(element))
         if 4 <= len(text) <= 120:
             candidates.append((text, element.tag, element))
     for element in root.xpath('//*[@class or @id][not(self::body)][not(self::html)]'):
         attrs = f"{element.get('class', '')} {element.get('id', '')}"
         if _TITLEISH.search(attrs):
-            text = squash(element.text_content())
+            text = squash(text_of(element))
             if 4 <= len(text) <= 120:
                 candidates.append((text, "title-class", element))
     for query in ('//meta[@property="og:title"]/@content', '//meta[@name="title"]/@content',
@@ -203,6 +203,14 @@ def _byline_source(byline: list[Unit], title: str | None) -> str | None:
     return None
 
 
+
+
+_KEYWORD_SEP = re.compile(r"[,，;；、\s]+")
+
+
+def split_keywords(value: str | None) -> list[str]:
+    """Keywords of a meta tag or CMS field, split at commas, semicolons, 、 and spaces."""
+    return [k for k in _KEYWORD_SEP.split(value or "") if k]
 
 
 # -- the byline and the fields read from it ------------------------------------------------------------

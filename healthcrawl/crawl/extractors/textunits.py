@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree, html as lxml_html
+from lxml import etree
 
 from healthcrawl.text.boilerplate import FURNITURE_LINE
 from healthcrawl.text.whitespace import char_count, squash
@@ -56,15 +56,20 @@ class Unit:
     value: float = 0.0
 
 
+#: plain lxml elements (lxml.html's element classes cost a lookup per element touched)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+#: the text of an element and everything inside it (not its tail)
+text_of = etree.XPath("string()")
+
+
 def parse_page(text: str) -> Any:
     """The lxml tree of a page (comments and processing instructions left out); never raises."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text or "")
-    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
     try:
-        root = lxml_html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(text, _PARSER) if text.strip() else None
     except (etree.ParserError, ValueError):
-        root = lxml_html.document_fromstring("<html><body></body></html>")
-    return root
+        root = None
+    return root if root is not None else etree.fromstring("<html><body></body></html>", _PARSER)
 
 
 def is_boiler_container(element: Any) -> bool:
@@ -187,7 +192,7 @@ def list_members(top: Any) -> set:
             linked = sum(1 for child in group if _linky(child))
             if linked >= 0.8 * len(group):
                 for child in group:
-                    members.update(e for e in child.iter())
+                    members.update(child.iter())
     return members
 
 
@@ -201,11 +206,11 @@ def _linky(element: Any) -> bool:
     anchors = element.findall(".//a[@href]")
     if not anchors:
         return False
-    text = element.text_content()
+    text = text_of(element)
     chars = char_count(text)
     if chars > 300:
         return False
-    link_chars = sum(char_count(a.text_content()) for a in anchors)
+    link_chars = sum(char_count(text_of(a)) for a in anchors)
     return chars < 60 or link_chars >= 0.15 * chars or bool(DATEISH.search(text))
 
 
