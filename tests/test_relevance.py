@@ -365,3 +365,13 @@ def test_a_strong_title_term_stands_for_distinct_terms():
     s = Scorer(model=False)
     result = s.score("某市健康医疗大数据管理办法印发", "为规范大数据管理，保障数据安全，推进数据共享，制定本办法。")
     assert result.relevant, result.reasons
+
+
+def test_priority_puts_national_data_and_policy_above_local_clinical_news():
+    s = Scorer()
+    national = s.score("国家卫生健康委印发全民健康信息化规划",
+                       "国家卫生健康委近日印发规划，推进健康医疗大数据应用，建设全民健康信息平台，推动医疗机构数据共享。")
+    local = s.score("县人民医院上线互联网医院", "县人民医院互联网医院正式上线，患者可在线复诊，医院信息化水平提升。")
+    assert national.relevant and local.relevant and national.priority > local.priority
+    assert any(p.startswith("national") for p in national.reasons["priority"])
+    assert any(p.startswith("local") for p in local.reasons["priority"])
