@@ -13,9 +13,9 @@ case) against the lexicon (no segmentation: fast, and immune to segmentation qui
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -121,18 +121,10 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     return Lexicon.from_dict(json.loads(text))
 
 
-_lock = threading.Lock()
-_lexicon: Lexicon | None = None
-
-
+@functools.cache
 def default_lexicon() -> Lexicon:
     """The shipped lexicon, loaded once per process."""
-    global _lexicon
-    if _lexicon is None:
-        with _lock:
-            if _lexicon is None:
-                _lexicon = load_lexicon()
-    return _lexicon
+    return load_lexicon()
 
 
 # --- matching ------------------------------------------------------------------------------------

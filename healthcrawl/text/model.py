@@ -15,10 +15,10 @@ applied here without scikit-learn and loaded once per process.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -128,16 +128,7 @@ def packaged_path() -> Path:
     return Path(str(resources.files("healthcrawl.data").joinpath(MODEL_FILE)))
 
 
-_lock = threading.Lock()
-_loaded = False
-_model: Model | None = None
-
-
+@functools.cache
 def default_model() -> Model | None:
     """The shipped model, loaded once per process (None when there is none)."""
-    global _loaded, _model
-    if not _loaded:
-        with _lock:
-            if not _loaded:
-                _model, _loaded = load_model(), True
-    return _model
+    return load_model()
