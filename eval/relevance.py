@@ -197,8 +197,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summary: dict[str, Any] = {"lexicon_version": version, "goals": GOALS}
     out: list[str] = []
     say = out.append
+    say(f"Relevance evaluation — lexicon+model {version}")
+    say("")
+    for section in (health_section, ordinary_section, seeds_section, own_section, goals_section):
+        section(args, score, summary, say)
+    summary["report"] = out
+    return summary
 
-    # health-adjacent set
+
+def health_section(args: argparse.Namespace, score: Callable, summary: dict[str, Any], say: Callable) -> None:
+    """The health-adjacent set: figures per split and script, errors per category, dev errors."""
     health_rows = read_jsonl(args.health)
     problems = check_health(health_rows)
     scored = score_rows(health_rows, score, "excerpt")
@@ -213,8 +221,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          "script": r["script"], "score": r["score"], "title": (r["title"] or r["excerpt"])[:40]}
         for r in scored if r["split"] == "dev" and r["outcome"] in ("fp", "fn")]
     c = summary["health"]["counts"]
-    say(f"Relevance evaluation — lexicon+model {version}")
-    say("")
     say(f"Health-adjacent set {args.health.relative_to(ROOT) if args.health.is_relative_to(ROOT) else args.health}: "
         f"{c['n']} texts, {c['relevant']} relevant, {c['n'] - c['relevant']} not; "
         f"dev {c['dev']}, test {c['test']} (frozen); {c['traditional']} in traditional characters")
@@ -238,7 +244,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for e in summary["health"]["dev_errors"]:
         say(f"    {e['id']}  {e['label']:<10} {e['score']:>6.3f}  {e['category']:<24} {e['script']}  {e['title']}")
 
-    # ordinary-news set
+
+def ordinary_section(args: argparse.Namespace, score: Callable, summary: dict[str, Any], say: Callable) -> None:
+    """The ordinary-news set: the false-positive rate (said so when the set is absent)."""
     say("")
     if args.ordinary.exists():
         ordinary = score_rows(read_jsonl(args.ordinary), score, "text")
@@ -269,7 +277,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"`.venv/bin/python eval/relevance_fetch.py` (needs the snapshots listed in "
             f"eval/relevance/ordinary.manifest.json); no false-positive rate this run.")
 
-    # seeds
+
+def seeds_section(args: argparse.Namespace, score: Callable, summary: dict[str, Any], say: Callable) -> None:
+    """The seed articles of the two real bulletin issues."""
     say("")
     if args.seeds.exists():
         seeds = [(f, t, *score(t, b)[:2]) for f, t, b in seed_articles(args.seeds)]
@@ -284,7 +294,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         summary["seeds"] = {"missing": True}
         say(f"Seed articles: {args.seeds} absent — skipped")
 
-    # the project's own set
+
+def own_section(args: argparse.Namespace, score: Callable, summary: dict[str, Any], say: Callable) -> None:
+    """The project's own set."""
     own = score_rows(read_jsonl(args.own), score, "text")
     own_c = Counter(r["outcome"] for r in own)
     summary["own_set"] = prf(own_c)
@@ -292,9 +304,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     say(f"Project's own set {args.own.relative_to(ROOT) if args.own.is_relative_to(ROOT) else args.own}: "
         f"n={f['n']} precision {fmt(f['precision'])} recall {fmt(f['recall'])}")
 
-    # goals
+
+def goals_section(args: argparse.Namespace, score: Callable, summary: dict[str, Any], say: Callable) -> None:
+    """The issue's goals, met or missed."""
     say("")
-    test = rep["figures"].get("test", {})
+    test = summary["health"]["figures"].get("test", {})
+    f = summary["own_set"]
     goal_lines = [
         ("precision on frozen test", test.get("precision"), GOALS["precision"], ">="),
         ("recall on frozen test", test.get("recall"), GOALS["recall"], ">="),
@@ -309,8 +324,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ok = value is not None and goal is not None and (value >= goal if op == ">=" else value <= goal)
         summary["goals_met"][name] = ok
         say(f"  {'met ' if ok else 'MISS'}  {name}: {value if value is not None else 'n/a'} (goal {op} {goal})")
-    summary["report"] = out
-    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
