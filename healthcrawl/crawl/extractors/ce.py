@@ -1,17 +1,5 @@
-"""中国经济网 (ce.cn): TRS article templates and TRS channel lists.
-
-Pages of the old TRS templates are GB2312/GBK and declare it in a ``<meta>``; Scrapy (and the
-charset middleware for undeclared pages) decodes them, so nothing here touches bytes.
-
-Templates, tried in order:
-
-- ``ce-trs``: ``h1#articleTitle``, ``span#articleTime`` ("2025年05月21日 07:44"),
-  ``span#articleSource`` ("来源：…"), body ``#articleText div.TRS_Editor p``;
-- ``ce-trs-custom``: the same header with a ``div.Custom_UnionStyle`` body (Word-pasted text
-  split by ``<br>``/``<div>`` rather than ``<p>``).
-
-The post-2025 template (7-digit article ids) is undocumented and goes to the generic fallback;
-its paragraphs get the same tail clean-up as the templates' (see :meth:`CeExtractor.after_fallback`).
+"""中国经济网 (ce.cn): the TRS article templates (ce-trs, ce-trs-custom, then the fallback, which
+reads the undocumented post-2025 markup) and the TRS channel lists, both URL forms.
 """
 
 from __future__ import annotations

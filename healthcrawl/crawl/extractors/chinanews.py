@@ -1,22 +1,8 @@
-"""中国新闻网 (chinanews.com.cn): article templates, rolling list, per-day archive and RSS.
+"""中国新闻网 (chinanews.com.cn): article templates (chinanews-new, chinanews-old, then the
+fallback), the rolling list, the per-day archive and the RSS feed.
 
-The canonical host is ``www.chinanews.com.cn``; old links use ``www.chinanews.com``. Every URL
-this module hands to the crawl (list entries, next list pages) is rewritten with
-:func:`healthcrawl.text.urls.canonical_url` (https, canonical host, no fragment or tracking
-parameters), so the same article is requested (and deduplicated) once.
-
-Templates, tried in order:
-
-- ``chinanews-new``: ``h1.content_left_title``, byline ``div.content_left_time``
-  ("2026-11-11 10:05:12　来源：中国新闻网");
-- ``chinanews-old`` (about 2012–2021): ``#cont_1_1_2 h1``, byline ``div.left-t``
-  ("2020年07月04日 12:10　来源：求是网").
-
-Both read the hidden ``#BaiduSpider`` block first when present (``#pubtime_baidu`` to the second,
-``#source_baidu``, ``#editor_baidu``; ``#author_baidu`` usually repeats the editor's name and is
-only taken when it differs), the body ``div.left_zw p`` without ads (``.adInContent``,
-``div.adEditor``, ``#function_code_page``) and editor credit (``div.left_name`` "【编辑:陈海峰】"),
-and strip the wire end mark "(完)"/"（完）". The channel is the URL's channel folder (gn, sh, jk …).
+Both templates read the hidden ``#BaiduSpider`` block first; every URL handed to the crawl is
+rewritten by :func:`healthcrawl.text.urls.canonical_url` (canonical host ``www.chinanews.com.cn``).
 """
 
 from __future__ import annotations

@@ -1,17 +1,6 @@
-"""中国信息产业网 (www.cnii.com.cn) and the 人民邮电报 e-paper (rmydb.cnii.com.cn).
-
-Templates, tried in order:
-
-- ``cnii-main``: ``/{channel}/YYYYMM/tYYYYMMDD_<id>.html``; body ``#divContent``, time
-  ``span.detail_pubTime``, source ``span.source`` ("来源：…"), title ``<h1>`` else ``<title>``;
-- ``cnii-old`` (≤2019): ``/{channel}/YYYY-MM/DD/content_<id>.htm``; body ``.conzw``, author,
-  source and time in one ``.conzz`` line;
-- ``cnii-epaper``: e-paper article pages ``[/rmydb]/html/YYYY/YYYYMMDD/YYYYMMDD_PPP/…html``;
-  body ``div#ozoom p``, title ``<title>`` without "_人民邮电报", date from the URL (the pages
-  print none), channel the list's column/page else "第PP版" from the URL.
-
-Lists: channel pages (``div.mainNews li a`` + sibling ``span`` "YYYY.MM.DD") and the e-paper's
-per-issue ``data.json`` (a JSON list of pages, see :meth:`CniiExtractor.parse_issue`).
+"""中国信息产业网 (www.cnii.com.cn) and the 人民邮电报 e-paper (rmydb.cnii.com.cn): article templates
+(cnii-main, cnii-old, cnii-epaper, then the fallback), channel lists and the e-paper's per-issue
+``data.json`` (:meth:`CniiExtractor.parse_issue`).
 """
 
 from __future__ import annotations

@@ -1,30 +1,9 @@
-"""光明网 (gmw.cn): article templates, node lists, commentary lists and channel home pages.
+"""光明网 (gmw.cn): article templates (gmw-2018, gmw-new, gmw-photo, gmw-old, then the fallback),
+node, commentary and channel-home lists.
 
-Templates, tried in order:
-
-- ``gmw-2018`` ("2018文章页", current): ``h1.u-title``, ``span.m-con-time``, ``span.m-con-source``,
-  body ``#article_inbox div.u-mainText``, editor ``span.liability`` ("责编：杨煜");
-- ``gmw-new``: ``#articleID`` page with ``#articlePubTime``, ``#articleSource`` and a ``#ContentPh``
-  body;
-- ``gmw-photo``: photo pages, ``div.h-contentMain`` with captions, ``span.u-time``;
-- ``gmw-old`` (about 2012–2017): ``h1#articleTitle``, ``#pubTime``, ``#source``, ``#contentMain``,
-  ``#contentLiability``.
-
-Every template (and the fallback) first reads the hidden ``<!--enpproperty …-->`` comment the CMS
-writes into the body: its ``<date>`` (to the second), ``<keyword>`` and ``<nodename>`` (the channel)
-are the site's own record and win over visible text.
-
-Body decisions:
-
-- a print attribution such as "《光明日报》（2026年11月10日 08版）" is **kept** as the last
-  paragraph: it is part of the article as published, and tells the bulletin's readers which print
-  edition carried it;
-- dropped: the editor credit, the pager ``#displaypagenum``, the "阅读剩余全文" button
-  ``div.u-moreText``, 【上一篇】/【下一篇】 lines, the logo image ``content_logo.png``, and the
-  "(完)" end mark of wire stories reprinted from 中新社 (as on chinanews).
-
-Multi-page articles (``content_<id>_2.htm`` …) set ``Extracted.next_page``; the spider merges
-the pages.
+Every template and the fallback read the hidden ``<!--enpproperty …-->`` record first (date to
+the second, keywords, channel); multi-page articles (``content_<id>_2.htm`` …) set
+``Extracted.next_page`` and the spider merges the pages.
 """
 
 from __future__ import annotations
