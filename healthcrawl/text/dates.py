@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from healthcrawl.article import BEIJING, to_beijing
+from healthcrawl.text.whitespace import squash
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ logger = logging.getLogger(__name__)
 YEARS = range(1900, 2200)
 #: Unreadable date strings seen while :func:`collect_problems` is active: (text, reason).
 _PROBLEMS: ContextVar[list[tuple[str, str]] | None] = ContextVar("date_problems", default=None)
-_SPACES = re.compile(r"[\s\u3000\xa0]+")
 
 
 @contextmanager
@@ -82,7 +82,7 @@ def find_datetime(text: str | None, year: int | None = None) -> datetime | None:
     if not text:
         return None
     # one space per run: the patterns' optional spaces then cannot backtrack over long runs
-    text = _SPACES.sub(" ", text)
+    text = squash(text)
     for m in _FULL.finditer(text):
         dt = _build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"])
         if dt:
