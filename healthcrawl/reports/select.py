@@ -34,8 +34,10 @@ def read_pick_file(path: Path | str) -> list[str]:
 
 # --- order ------------------------------------------------------------------------------------------
 def rank_score(doc: dict[str, Any]) -> float | None:
-    """The number the bulletin ranks by, higher first (None: ranked last)."""
-    return (doc.get("relevance") or {}).get("score")
+    """The number the bulletin ranks by, higher first (None: ranked last): the relevance
+    ``priority`` (healthcrawl/text/priority.py), or the score for articles stored before it."""
+    relevance = doc.get("relevance") or {}
+    return relevance.get("priority", relevance.get("score"))
 
 
 def order_key(doc: dict[str, Any]) -> tuple:
