@@ -11,7 +11,7 @@ from ``scrapy crawl`` before its crawler starts), so ``healthcrawl crawl --since
   holding something that is not an http(s) URL;
 - ``channels`` given but empty, or naming a channel the spider does not have;
 - a log level Python's logging does not know; a MongoDB database name MongoDB refuses; a count
-  that must be positive.
+  that must be positive; a site healthcrawl does not know.
 """
 
 from __future__ import annotations
@@ -94,6 +94,15 @@ def log_level(value: str) -> str:
         return check_log_level(value)
     except ArgumentError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def site_key(value: str) -> str:
+    """argparse type for ``--site``: a site healthcrawl knows (healthcrawl/crawl/sites.py)."""
+    from healthcrawl.crawl.sites import SITES  # noqa: PLC0415
+
+    if value not in SITES:
+        raise argparse.ArgumentTypeError(f"unknown site {value!r}; known: {', '.join(SITES)}")
+    return value
 
 
 # --- spider arguments --------------------------------------------------------------------------

@@ -107,7 +107,9 @@ def test_scrapy_crawl_refuses_in_one_line(args, message, env, mongod, mongo_db_n
     (["rescore", "--database", "hc$bad"], {}, "healthcrawl rescore", "invalid database name 'hc$bad'"),
     (["runs", "--limit", "-3"], {}, "healthcrawl runs", "argument --limit: must be at least 1, not -3"),
     (["runs", "--database", ""], {}, "healthcrawl runs", "the database name is empty"),
-], ids=["export-database", "export-env-database", "rescore-database", "runs-negative-limit", "runs-empty-database"])
+    (["runs", "--site", "sina"], {}, "healthcrawl runs", "argument --site: unknown site 'sina'; known: gmw, chinanews, ce, cnii"),
+], ids=["export-database", "export-env-database", "rescore-database", "runs-negative-limit", "runs-empty-database",
+      "runs-unknown-site"])
 def test_commands_refuse_in_one_line(args, extra_env, prog, message, env):
     assert_refused(run([str(HEALTHCRAWL), *args], {**env, **extra_env}), prog, message)
 

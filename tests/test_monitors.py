@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import shutil
 import urllib.parse
 
@@ -17,7 +18,7 @@ from healthcrawl.ops.monitors import Thresholds, alert_body, evaluate, send_webh
 from healthcrawl.project import project_settings
 from healthcrawl.text import redact
 from healthcrawl.storage.mongod import free_port
-from tests.servers import ROOT, WebhookReceiver, crawl_env, scrapy_crawl
+from tests.servers import ROOT, WebhookReceiver, crawl_env, run_module, scrapy_crawl
 
 ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
 WEEK = ("2026-11-09", "2026-11-15")
@@ -144,6 +145,60 @@ def test_a_run_whose_template_broke_alerts_the_webhook(broken_archive, mongod, m
     assert run["monitors"]["ok"] is False and "fallback_share" in run["monitors"]["failed"]
     assert run["fallback"]["share"] == 1.0
     assert run["alert"]["sent"] is True
+
+
+def usual_template(archive) -> str:
+    """The template the gmw article pages of the demo archive are read with."""
+    from scrapy.http import HtmlResponse
+
+    from spiders.gmw import GmwSpider
+
+    page = next(p for p in archive.rglob("content_*.htm*") if ".gmw.cn" in str(p))
+    url = "https://" + str(page.relative_to(archive))
+    return GmwSpider.extractor.extract(HtmlResponse(url, body=page.read_bytes())).template
+
+
+def test_template_drift_names_the_template_and_a_page_and_runs_shows_the_share_per_day(
+        broken_archive, mongod, mongo_db_name):
+    from datetime import datetime, timedelta, timezone
+
+    template = usual_template(ARCHIVE)
+    assert template != "fallback"
+    client = pymongo.MongoClient(mongod.uri)
+    now = datetime.now(timezone.utc)
+    usual = [{"kind": "crawl", "spider": "gmw", "site": "gmw", "job_id": f"usual-{d}", "status": "closed",
+              "finish_reason": "finished", "start_time": now - timedelta(days=d), "arguments": {"urls": []},
+              "items": {"found": 16}, "templates": {"gmw": {template: 15, "fallback": 1}},
+              "fallback": {"count": 1, "total": 16, "share": 0.0625}} for d in (3, 2)]
+    client[mongo_db_name].crawl_runs.insert_many(usual)
+    try:
+        with WebhookReceiver() as receiver:
+            result = scrapy_crawl(["gmw", "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}", "-a", "_job=drift-1",
+                                   "-s", f"HEALTHCRAWL_REPLAY_DIR={broken_archive}", "-s",
+                                   f"MONGO_DATABASE={mongo_db_name}", "-s", "HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE=1"],
+                                  crawl_env(MONGO_URI=mongod.uri, HEALTHCRAWL_ALERT_WEBHOOK=receiver.url))
+            assert result.returncode == 0, result.stderr[-3000:]
+        content = receiver.received[0]["text"]["content"]
+        # the share is allowed (maximum 100 %), but far above the site's usual 6 %
+        assert "template_drift: gmw: fallback share 100% (usual 6% over 2 run(s))" in content
+        assert f"template {template!r} stopped matching (94% of the pages usually, now 0%)" in content
+        example = re.search(r"e\.g\. (https://\S+\.gmw\.cn/\S+)", content)
+        assert example and "fallback_share" not in content.split("\n")[1]
+        run = client[mongo_db_name].crawl_runs.find_one({"job_id": "drift-1"})
+        assert run["monitors"]["failed"] == ["template_drift"] and run["fallback"]["example"] == example[1]
+
+        shown = run_module(["healthcrawl.cli", "runs", "--site", "gmw"],
+                           crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db_name))
+        assert shown.returncode == 0, shown.stderr
+        lines = shown.stdout.splitlines()
+        at = lines.index("gmw: share of articles read by the generic fallback, per day (Beijing)")
+        days = lines[at + 1:]
+        assert len(days) == 3 and all(" 6%  1 of 16 article(s), 1 run(s)" in d for d in days[:2])
+        assert "100%" in days[2] and f"! fallback share 100% (usual 6% over 2 run(s)): template {template!r}" in days[2]
+        assert example[1] in days[2]
+    finally:
+        client.drop_database(mongo_db_name)
+        client.close()
 
 
 def test_a_failing_webhook_is_logged_and_the_crawl_still_succeeds(broken_archive, mongod, mongo_db_name):

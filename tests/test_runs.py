@@ -141,6 +141,7 @@ def test_summarize_counts_drops_templates_coverage_and_errors():
         "log_count/ERROR": 3, "spider_exceptions/KeyError": 1,
         "downloader/exception_type_count/twisted.internet.error.TimeoutError": 2,
         "downloader/response_status_count/404": 3,
+        "healthcrawl/fallback/example": "https://user:pw@health.gmw.cn/2026-11/10/content_9.htm",
     }
     coverage = FieldCoverage(("title", "body"))
     coverage.add({"title": "a", "body": ""})
@@ -149,7 +150,8 @@ def test_summarize_counts_drops_templates_coverage_and_errors():
     assert doc["items"] == {"found": 20, "scraped": 12, "stored": 12, "reprints": 0, "dropped": 8}
     assert doc["dropped"]["by_reason"] == {"validate/missing_title": 2, "relevance/irrelevant": 6}
     assert doc["templates"] == {"gmw": {"gmw-2018": 15, "fallback": 5}}
-    assert doc["fallback"] == {"count": 5, "total": 20, "share": 0.25}
+    assert doc["fallback"] == {"count": 5, "total": 20, "share": 0.25,
+                               "example": "https://***:***@health.gmw.cn/2026-11/10/content_9.htm"}
     assert doc["coverage"] == {"title": 1.0, "body": 0.5}
     assert doc["errors"]["total"] == 3 and doc["errors"]["downloader_exceptions"] == {"TimeoutError": 2}
     assert doc["http_status"] == {"404": 3}

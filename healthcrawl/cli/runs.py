@@ -6,8 +6,10 @@ import argparse
 import sys
 
 from healthcrawl.text import redact
-from healthcrawl.arguments import ArgumentError, Parser, check_database, database_name, fail, positive_int
-from healthcrawl.ops.history import BASELINE, analyse, load_runs, render_json, render_text
+from healthcrawl.arguments import (ArgumentError, Parser, check_database, database_name, fail, positive_int,
+                                   site_key)
+from healthcrawl.ops.history import (BASELINE, analyse, fallback_by_day, load_runs, render_by_day, render_json,
+                                     render_text)
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -26,10 +28,16 @@ def cmd_runs(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail("healthcrawl runs", redact.secrets(exc))
     with database:
-        runs = load_runs(database.collection(CRAWL_RUNS), args.spider, args.limit, args.baseline)
+        runs = load_runs(database.collection(CRAWL_RUNS), args.spider, args.limit, args.baseline, args.site)
     analysed = analyse(runs, args.limit, args.baseline,
                        max_fallback_share=settings.getfloat("HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE"))
-    (render_json if args.json else render_text)(analysed)
+    by_day = fallback_by_day(analysed) if args.site else None
+    if args.json:
+        render_json(analysed, by_day=by_day)
+    else:
+        render_text(analysed)
+        if by_day is not None:
+            render_by_day(args.site, by_day)
     return 0
 
 
@@ -37,6 +45,8 @@ def add_runs_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("runs", help="recent crawl runs per spider, anomalies flagged",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--spider", help="only this spider")
+    p.add_argument("--site", type=site_key,
+                   help="only this site's spiders, and its share of fallback-read articles per day")
     p.add_argument("--limit", type=positive_int, default=10, help="runs shown per spider (default 10)")
     p.add_argument("--baseline", type=positive_int, default=BASELINE,
                    help=f"successful earlier runs whose median is the baseline (default {BASELINE})")

@@ -32,6 +32,8 @@ from healthcrawl.text import dates
 from healthcrawl.arguments import check_spider_arguments
 from healthcrawl.article import Article, to_beijing
 from healthcrawl.crawl.extractors.base import Extracted, SiteExtractor
+from healthcrawl.crawl.extractors.generic import FALLBACK
+from healthcrawl.ops.recorder import FALLBACK_EXAMPLE
 from healthcrawl.crawl.sites import site_name
 
 STATS = "healthcrawl/spider"
@@ -303,6 +305,8 @@ class NewsSpider(scrapy.Spider):
         template = first.template
         self.inc(f"template/{template}")
         self.crawler.stats.inc_value(f"healthcrawl/template/{self.site}/{template}")
+        if template == FALLBACK and self.crawler.stats.get_value(FALLBACK_EXAMPLE) is None:
+            self.crawler.stats.set_value(FALLBACK_EXAMPLE, url)  # named by the drift alert
         article = Article(
             url=url,
             site=self.site,

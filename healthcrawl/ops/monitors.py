@@ -13,6 +13,7 @@ are written into the same ``crawl_runs`` entry (``monitors``, ``alert``).
 | ``coverage/<field>`` | a field's coverage over the produced items is below its threshold | ``HEALTHCRAWL_MONITOR_MIN_COVERAGE`` |
 | ``error_rate`` | ERROR log lines per request above the maximum | ``HEALTHCRAWL_MONITOR_MAX_ERROR_RATE`` |
 | ``fallback_share`` | share of articles read by the generic fallback above the maximum | ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` |
+| ``template_drift`` | that share above the site's usual level (its earlier runs in ``crawl_runs``): names the template that stopped matching and one page | — |
 | ``run_failed`` | a component failed the run (healthcrawl/ops/failure.py: storage refused, writer died, Redis gone …) | — |
 | ``storage`` | fewer items stored than queued for storage (left in the spool, rejected or lost); also fails the run | — |
 
@@ -43,8 +44,8 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
+from healthcrawl.ops import history, recorder
 from healthcrawl.text import redact
-from healthcrawl.ops import recorder
 from healthcrawl.ops.failure import fail_run
 
 logger = logging.getLogger(__name__)
@@ -116,15 +117,25 @@ def _storage(accounting: dict[str, int]) -> Result:
            f"{accounting['rejected']} rejected, {accounting['lost']} lost)" if shortfall > 0 else ""))
 
 
-def _fallback_share(fallback: dict[str, Any], t: Thresholds) -> Result:
-    share = float(fallback.get("share", 0.0))
-    return Result("fallback_share", share <= t.max_fallback_share, share, t.max_fallback_share,
-                  f"{fallback.get('count', 0)} of {fallback['total']} article(s) ({_pct(share)}) read by "
-                  f"the generic fallback, maximum {_pct(t.max_fallback_share)}: did a page template change?")
+def _fallback(run: dict[str, Any], t: Thresholds, previous: list[dict[str, Any]]) -> list[Result]:
+    """``fallback_share`` (above the maximum) and, with enough history, ``template_drift`` (above
+    the site's usual share: :func:`history.fallback_drift`); both name the template that stopped
+    matching and one page the fallback read."""
+    base = history.baseline(run, previous)
+    drift = history.fallback_drift(run, base)
+    detail = history.describe_drift(drift)
+    results = [Result("fallback_share", drift.share <= t.max_fallback_share, drift.share, t.max_fallback_share,
+                      f"{run['fallback'].get('count', 0)} of {run['fallback']['total']} article(s) read by the "
+                      f"generic fallback, maximum {_pct(t.max_fallback_share)}: {detail}")]
+    if drift.usual is not None:
+        results.append(Result("template_drift", not drift.risen, drift.share, drift.usual,
+                              f"{run.get('site') or run.get('spider')}: {detail}"))
+    return results
 
 
-def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
-    """Every monitor's result for one run document (pure: no I/O)."""
+def evaluate(run: dict[str, Any], t: Thresholds, previous: list[dict[str, Any]] | None = None) -> list[Result]:
+    """Every monitor's result for one run document; ``previous``: the spider's earlier runs, newest
+    first (pure: no I/O)."""
     reason = run.get("finish_reason")
     results = [Result("finish_reason", reason == "finished", reason, "finished",
                       f"finish reason is {reason!r}" + ("" if reason == "finished" else " (not 'finished')")),
@@ -147,7 +158,7 @@ def evaluate(run: dict[str, Any], t: Thresholds) -> list[Result]:
     if run.get("storage"):
         results.append(_storage(run["storage"]))
     if (run.get("fallback") or {}).get("total"):
-        results.append(_fallback_share(run["fallback"], t))
+        results += _fallback(run, t, previous or [])
     return results
 
 
@@ -247,8 +258,8 @@ class JobMonitor:
             raise NotConfigured
         return cls(crawler)
 
-    async def run_closed(self, run: dict[str, Any], crawler=None) -> None:
-        results = evaluate(run, self.thresholds)
+    async def run_closed(self, run: dict[str, Any], crawler=None, previous: list[dict[str, Any]] | None = None) -> None:
+        results = evaluate(run, self.thresholds, previous)
         failed = [r for r in results if not r.passed]
         run["monitors"] = {"ok": not failed, "failed": [r.name for r in failed],
                            "results": [asdict(r) for r in results]}

@@ -53,7 +53,6 @@ from scrapy import signals
 
 from healthcrawl.storage.client import mongo_pipeline_enabled, open_database
 from healthcrawl.storage.collections import CRAWL_RUNS, ensure_run_indexes
-from healthcrawl.storage.errors import redact
 from healthcrawl.article import ARTICLE_FIELDS
 from healthcrawl.ops.failure import run_failures
 from healthcrawl.text.redact import secrets
@@ -61,12 +60,16 @@ from healthcrawl.text.redact import secrets
 logger = logging.getLogger(__name__)
 
 #: Sent (awaited) after the run document is built and before it is stored: ``run`` (the
-#: document, handlers may add keys) and ``crawler``.
+#: document, handlers may add keys), ``crawler`` and ``previous`` (the spider's earlier runs).
 run_closed = object()
 
+#: earlier runs handed to the monitors (enough for a baseline of successful runs of the same kind)
+PREVIOUS_RUNS = 30
 #: document layout version of crawl_runs entries
 RUN_SCHEMA = 1
 FALLBACK = "fallback"
+#: stat set by the spider: the first article of the run the generic fallback read (the drift alert names it)
+FALLBACK_EXAMPLE = "healthcrawl/fallback/example"
 PIPELINE_STATS = ("clean", "validate", "dedup", "relevance", "mongo")
 #: pipelines whose every counter is a drop reason (the others: counters with "drop" in the name,
 #: and the relevance pipeline's dropped irrelevant items)
@@ -164,7 +167,8 @@ def _templates(stats: dict[str, Any]) -> tuple[dict[str, dict[str, int]], dict[s
     templated = sum(sum(t.values()) for t in templates.values())
     fallback = sum(t.get(FALLBACK, 0) for t in templates.values())
     return templates, {"count": fallback, "total": templated,
-                       "share": round(fallback / templated, 4) if templated else 0.0}
+                       "share": round(fallback / templated, 4) if templated else 0.0,
+                       "example": secrets(stats[FALLBACK_EXAMPLE]) if stats.get(FALLBACK_EXAMPLE) else None}
 
 
 def _errors(stats: dict[str, Any], requests: int) -> dict[str, Any]:
@@ -277,7 +281,7 @@ class RunRecorder:
             self.database = await asyncio.to_thread(self._open)
             await asyncio.to_thread(self._write, self.run)
         except Exception as exc:  # noqa: BLE001 - run history must never stop a crawl
-            logger.warning("crawl_runs: this run is not recorded: %s", redact(str(exc))[:300])
+            logger.warning("crawl_runs: this run is not recorded: %s", secrets(exc)[:300])
             self._close_client()
 
     def item_scraped(self, item) -> None:
@@ -291,8 +295,10 @@ class RunRecorder:
             self.start_time = utcnow()
             self.run = self.opening_document(spider)
         run = self.closing_document(spider, reason)
+        previous = await self._previous(run)
         try:
-            await self.crawler.signals.send_catch_log_async(run_closed, run=run, crawler=self.crawler)
+            await self.crawler.signals.send_catch_log_async(run_closed, run=run, crawler=self.crawler,
+                                                            previous=previous)
         except Exception:  # noqa: BLE001
             logger.exception("crawl_runs: a run_closed handler failed")
         # a monitor may have failed the run (a storage shortfall)
@@ -305,7 +311,7 @@ class RunRecorder:
                             run["job_id"], reason, run["items"]["found"], run["items"]["stored"])
             except Exception as exc:  # noqa: BLE001
                 logger.warning("crawl_runs: could not record job %s: %s", run["job_id"],
-                               redact(str(exc))[:300])
+                               secrets(exc)[:300])
         self._close_client()
 
     # -- documents -------------------------------------------------------------------------------
@@ -353,6 +359,20 @@ class RunRecorder:
             database.close()
             raise
         return database
+
+    async def _previous(self, run: dict[str, Any]) -> list[dict[str, Any]]:
+        """The spider's earlier runs, newest first (the monitors compare this one with them)."""
+        if self.database is None:
+            return []
+        query = {"spider": run["spider"], "kind": "crawl", "job_id": {"$ne": run["job_id"]},
+                 "start_time": {"$lt": run["start_time"]}}
+        runs = self.database.collection(CRAWL_RUNS)
+        try:
+            return await asyncio.to_thread(
+                lambda: list(runs.find(query, {"_id": 0}).sort("start_time", -1).limit(PREVIOUS_RUNS)))
+        except Exception as exc:  # noqa: BLE001 - without history the monitors still check the run
+            logger.warning("crawl_runs: earlier runs unavailable: %s", secrets(exc)[:300])
+            return []
 
     def _write(self, run: dict[str, Any]) -> None:
         self.database.collection(CRAWL_RUNS).replace_one(
