@@ -147,6 +147,13 @@ def test_filters_site_day_score_and_search(desk):
     assert ids_on(client.get(base + "&q=马拉松").text) == []  # stored, but not a candidate
 
 
+def test_scores_are_rounded_down():
+    from healthcrawl.desk.week import score_text
+
+    assert score_text(0.999) == "0.99" and score_text(0.29) == "0.29" and score_text(1.0) == "1.00"
+    assert score_text(None) == "—"
+
+
 def test_article_view_highlights_terms_and_shows_reasons_and_copies(desk):
     client = client_for(desk)
     doc = desk.db.articles.find_one({"also_at.0": {"$exists": True}})
@@ -236,13 +243,14 @@ def test_two_editors_picking_at_once_keep_every_pick(desk):
 
 # --- near misses -------------------------------------------------------------------------------------
 def test_near_misses_and_rescue(desk):
+    from healthcrawl.desk.week import score_text
     from healthcrawl.storage.labels import labels_for
 
     client = client_for(desk)
     html = client.get(f"/near?week={WEEK}").text
     best_stored = max((a for a in desk.stored_irrelevant if a.published_at.date() <= date(2026, 11, 15)),
                       key=lambda a: a.relevance["score"])
-    assert best_stored.title in html and f"{best_stored.relevance['score']:.2f}" in html
+    assert best_stored.title in html and score_text(best_stored.relevance["score"]) in html
     for a in desk.dropped:
         assert a.url in html
     stored = desk.db.articles.find_one({"canonical_url": best_stored.canonical_url})

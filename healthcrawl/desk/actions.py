@@ -25,16 +25,21 @@ def _title(desk, entry: dict) -> str:
     return title if len(title) <= 40 else title[:39] + "…"
 
 
-def do_pick(request: Request, user: User, form) -> Response:
-    desk = request.app.state.desk
-    entry = picks.pick(desk, user, picks.object_id(form.get("id")))
-    return back(request, form, f"已挑选：{_title(desk, entry)}")
+def on_article(operation, done: str):
+    """The handler of a decision on one article (form field ``id``): ``operation(desk, user, id)``,
+    then back with "<done>：<title>"."""
+    def handler(request: Request, user: User, form) -> Response:
+        desk = request.app.state.desk
+        entry = operation(desk, user, picks.object_id(form.get("id")))
+        return back(request, form, f"{done}：{_title(desk, entry)}")
+    handler.__name__ = f"do_{operation.__name__}"
+    return handler
 
 
-def do_unpick(request: Request, user: User, form) -> Response:
-    desk = request.app.state.desk
-    entry = picks.unpick(desk, user, picks.object_id(form.get("id")))
-    return back(request, form, f"已移出选单：{_title(desk, entry)}")
+do_pick = on_article(picks.pick, "已挑选")
+do_unpick = on_article(picks.unpick, "已移出选单")
+do_reject = on_article(picks.reject, "已排除（记为不相关）")
+do_rescue = on_article(picks.rescue, "已救回（记为相关）")
 
 
 def do_move(request: Request, user: User, form) -> Response:
@@ -45,18 +50,6 @@ def do_move(request: Request, user: User, form) -> Response:
     window = week_of(form, desk.articles)
     entry = picks.move(desk, user, picks.object_id(form.get("id")), window, step)
     return back(request, form, f"已{'上移' if step < 0 else '下移'}：{_title(desk, entry)}")
-
-
-def do_reject(request: Request, user: User, form) -> Response:
-    desk = request.app.state.desk
-    entry = picks.reject(desk, user, picks.object_id(form.get("id")))
-    return back(request, form, f"已排除（记为不相关）：{_title(desk, entry)}")
-
-
-def do_rescue(request: Request, user: User, form) -> Response:
-    desk = request.app.state.desk
-    entry = picks.rescue(desk, user, picks.object_id(form.get("id")))
-    return back(request, form, f"已救回（记为相关）：{_title(desk, entry)}")
 
 
 def do_rescue_dropped(request: Request, user: User, form) -> Response:

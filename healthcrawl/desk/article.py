@@ -64,16 +64,25 @@ def reasons(relevance: dict[str, Any], thresholds: dict[str, float]) -> list[dic
     return rows
 
 
-def extra_reasons(relevance: dict[str, Any]) -> list[str]:
-    """Reasons a scorer stores beyond the per-category scores (``reasons``: text or a list/dict)."""
-    value = relevance.get("reasons")
-    if isinstance(value, str):
-        return [value]
+def _plain(value: Any) -> str:
     if isinstance(value, dict):
-        return [f"{k}: {v}" for k, v in value.items()]
+        return "；".join(f"{k} = {_plain(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return []
+        return "、".join(_plain(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def extra_reasons(relevance: dict[str, Any]) -> list[str]:
+    """What the scorer says decided (``relevance.reasons``: the rule, the model's features …), one
+    line per entry."""
+    value = relevance.get("reasons")
+    if isinstance(value, dict):
+        return [f"{k}：{_plain(v)}" for k, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return [value] if isinstance(value, str) and value else []
 
 
 def copies(doc: dict[str, Any]) -> list[dict[str, Any]]:

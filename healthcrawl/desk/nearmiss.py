@@ -21,7 +21,7 @@ from healthcrawl.crawl.sites import SITES, site_name
 from healthcrawl.desk import picks
 from healthcrawl.desk.users import User
 from healthcrawl.desk.web import Refused
-from healthcrawl.desk.week import Window, beijing, matched_terms
+from healthcrawl.desk.week import Window, beijing, matched_terms, score_text
 from healthcrawl.storage.collections import IRRELEVANT
 from healthcrawl.storage.records import article_record, write_records
 from healthcrawl.text.dates import date_from_url
@@ -53,7 +53,7 @@ def _line(doc: dict[str, Any], kind: str) -> dict[str, Any]:
         "url": doc.get("url") or doc.get("canonical_url") or str(doc["_id"]),
         "site_name": doc.get("site_name") or (SITES[doc["site"]].name if doc.get("site") in SITES else doc.get("site") or ""),
         "date": shown.strftime("%m-%d %H:%M") if shown else "—",
-        "score": f"{score:.2f}" if score is not None else "—",
+        "score": score_text(score),
         "terms": matched_terms(doc.get("relevance") or {"matched": doc.get("matched")}),
         "has_text": kind == "stored" or bool(entry_text(doc)),
     }

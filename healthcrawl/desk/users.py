@@ -94,13 +94,13 @@ def _key(name: str) -> str:
 
 
 def login_wait(db, name: str, delay: float, delay_max: float, now: datetime | None = None) -> float:
-    """Seconds before this name may try again (0: now): after n failures, delay × 2^(n-1), at most
-    ``delay_max``, counted from the last failure."""
+    """Seconds before this name may try again (0: now): after n failures, delay × 2^n, at most
+    ``delay_max``, counted from the last failure (whose answer itself took ``delay``)."""
     doc = db[LOGINS].find_one({"_id": _key(name)})
     if not doc or not doc.get("failures"):
         return 0.0
     now = now or datetime.now(timezone.utc)
-    wait = min(delay * 2 ** (doc["failures"] - 1), delay_max)
+    wait = min(delay * 2 ** min(doc["failures"], 32), delay_max)
     last = doc["last"] if doc["last"].tzinfo else doc["last"].replace(tzinfo=timezone.utc)
     return max(0.0, (last + timedelta(seconds=wait) - now).total_seconds())
 

@@ -5,6 +5,7 @@ editors' filters (site, day, lowest score, segmented search) applied in MongoDB.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
@@ -159,6 +160,13 @@ def matched_terms(relevance: Mapping[str, Any] | None, most: int = 8) -> list[st
     return terms[:most]
 
 
+def score_text(score: Any) -> str:
+    """A score with two decimals, rounded down: 0.999 (irrelevant, capped) never shows as 1.00."""
+    if not isinstance(score, (int, float)) or isinstance(score, bool):
+        return "—"
+    return f"{math.floor(score * 100 + 1e-9) / 100:.2f}"
+
+
 def row(doc: dict[str, Any]) -> dict[str, Any]:
     """A stored document as a line of the week's list."""
     relevance = doc.get("relevance") or {}
@@ -176,7 +184,7 @@ def row(doc: dict[str, Any]) -> dict[str, Any]:
         "url": doc.get("url") or doc.get("canonical_url") or "",
         "site_name": doc.get("site_name") or doc.get("site") or "",
         "date": shown.strftime("%m-%d %H:%M") if shown else "—",
-        "score": f"{score:.2f}" if isinstance(score, (int, float)) else "—",
+        "score": score_text(score),
         "relevant": bool(relevance.get("relevant")),
         "terms": matched_terms(relevance),
         "lead": " ".join(str(doc.get("lead") or "").split()),
