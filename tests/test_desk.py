@@ -147,6 +147,14 @@ def test_filters_site_day_score_and_search(desk):
     assert ids_on(client.get(base + "&q=马拉松").text) == []  # stored, but not a candidate
 
 
+def test_odd_parameters_are_ignored_not_errors(desk):
+    client = client_for(desk)
+    for query in ("week=0001-01-01", "week=9999-12-31", "week=x&day=2026-13-01&min=nan&site=evil&q=" + "医" * 500,
+                  "week=2026-11-15&min=-inf&day=2026-11-01"):
+        assert client.get(f"/week?{query}").status_code == 200, query
+    assert client.get("/bulletin?week=0001-01-01").status_code == 200
+
+
 def test_scores_are_rounded_down():
     from healthcrawl.desk.week import score_text
 

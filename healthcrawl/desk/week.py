@@ -65,10 +65,12 @@ def day_label(day: date) -> str:
 
 
 def parse_date(value: Any) -> date | None:
+    """A ``YYYY-MM-DD`` day between the years 2000 and 2100, else None."""
     try:
-        return date.fromisoformat(str(value or "").strip())
+        day = date.fromisoformat(str(value or "").strip()[:10])
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2100 else None
 
 
 def latest_day(articles) -> date:
