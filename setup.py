@@ -18,6 +18,7 @@ setup(
         "healthcrawl.crawl",
         "healthcrawl.crawl.extractors",
         "healthcrawl.crawl.middlewares",
+        "healthcrawl.desk",
         "healthcrawl.data",
         "healthcrawl.demo",
         "healthcrawl.ops",
@@ -30,6 +31,7 @@ setup(
     package_data={
         "healthcrawl.data": ["*.txt", "*.json"],
         "healthcrawl.demo": ["manifest.json", "archive/**/*"],
+        "healthcrawl.desk": ["templates/*.html", "static/*"],
     },
     include_package_data=False,
     zip_safe=False,

@@ -18,7 +18,7 @@ from pathlib import Path
 # run as a script: the project root instead of bench/ (whose names must not shadow packages)
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import dedup_scale, memory, pipeline_cost, recrawl, throughput  # noqa: E402
+from bench import dedup_scale, desk, memory, pipeline_cost, recrawl, throughput  # noqa: E402
 from bench.common import Context, log  # noqa: E402
 
 FIGURES = [
@@ -27,6 +27,7 @@ FIGURES = [
     ("recrawl", recrawl.measure),
     ("memory", memory.measure),
     ("dedup_scale", dedup_scale.measure),
+    ("desk", desk.measure),
 ]
 
 

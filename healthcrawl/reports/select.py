@@ -146,7 +146,7 @@ def select_stored(collection, window: dict[str, Any], limit: int | None) -> Sele
 def select_ranked(collection, window: dict[str, Any], limit: int) -> Selection:
     """The relevant articles of the window in :func:`order_key` order, at most ``limit`` (0: all)."""
     stories, notes = Stories(), []
-    for doc in sorted(collection.find({**window, "relevance.relevant": True}), key=order_key):
+    for doc in sorted(collection.find({**window, "relevance.relevant": True, "bulletin.rejected": {"$ne": True}}), key=order_key):
         if limit and len(stories.docs) >= limit:
             break
         if not stories.take(doc):
