@@ -26,7 +26,7 @@ from pymongo import ReturnDocument
 from healthcrawl.desk.users import STATE, User
 from healthcrawl.desk.web import Refused
 from healthcrawl.reports.select import select_articles
-from healthcrawl.storage.labels import IRRELEVANT, LABELS, RELEVANT, add_label
+from healthcrawl.storage.labels import IRRELEVANT, RELEVANT, add_label, withdraw_label
 
 ACTIONS = "desk_actions"
 SCREEN = "desk"
@@ -175,7 +175,7 @@ def undo(desk, user: User) -> dict:
         desk.db[ACTIONS].update_one({"_id": entry["_id"]}, {"$set": {"stale": now}})
         raise Refused(409, "这篇文章此后已被修改（可能是其他编辑），上一步无法撤销。")
     if entry.get("label") is not None:
-        desk.db[LABELS].delete_one({"_id": entry["label"]})
+        withdraw_label(desk.db, entry["label"])
     desk.db[ACTIONS].update_one({"_id": entry["_id"]}, {"$set": {"undone": now}})
     return entry
 

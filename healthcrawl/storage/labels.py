@@ -75,3 +75,8 @@ def all_labels(db: pymongo.database.Database) -> list[dict[str, Any]]:
 def latest_labels(db: pymongo.database.Database) -> dict[str, dict[str, Any]]:
     """URL → its latest label document, for every labelled URL."""
     return {doc["url"]: doc for doc in all_labels(db)}
+
+
+def withdraw_label(db: pymongo.database.Database, label_id: Any) -> bool:
+    """Take back one label event (an editor's undo); True when it was there."""
+    return db[LABELS].delete_one({"_id": label_id}).deleted_count == 1
