@@ -19,11 +19,17 @@ def project_settings(overrides: dict[str, Any] | None = None):
     return settings
 
 
+#: process-wide choices a crawler built inside a running process must not make again
+_PROCESS_SETTINGS = ("TWISTED_REACTOR",)
+
+
 def settings_dict(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every setting of healthcrawl/settings.py as a plain dict, ``overrides`` on top: the settings
-    of a crawler built outside ``scrapy crawl``, e.g. ``get_crawler(Spider, settings_dict({...}))``."""
+    of a crawler built outside ``scrapy crawl``, e.g. ``get_crawler(Spider, settings_dict({...}))``
+    (without ``TWISTED_REACTOR``: the process building it already has its reactor)."""
     from healthcrawl import settings as module
 
-    values = {name: getattr(module, name) for name in dir(module) if name.isupper()}
+    values = {name: getattr(module, name) for name in dir(module)
+              if name.isupper() and name not in _PROCESS_SETTINGS}
     values.update(overrides or {})
     return values

@@ -1,25 +1,8 @@
-"""Run history: recent crawl runs per spider, with anomalies flagged (``healthcrawl runs``).
-
-Each run is compared with that spider's previous successful runs of the same kind (the median
-of the last ``--baseline`` (5) runs that closed with ``finished``; discovery crawls and ``urls=``
-crawls, and different channel selections, are separate kinds). Flags:
-
-| flag | when |
-|---|---|
-| ``items_collapse`` | articles found < 50 % of the baseline median |
-| ``coverage_drop:<field>`` | a field's coverage is more than 20 points below its median |
-| ``fallback_surge`` | fallback share above ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` (30 %), or ≥ 3× the median share (and at least 5 points up): a template changed |
-| ``error_spike`` | ≥ 5 errors and more than 3× the median error count |
-| ``not_finished`` | the job closed with another reason than ``finished`` |
-| ``monitors_failed`` | a close-of-job monitor failed (see ``monitors``) |
-| ``no_close_recorded`` | the run has no close record (still running, or the process died) |
-| ``skipped`` / ``missed`` / ``failed`` | scheduler events (``kind: "schedule"``) |
-
-Comparative flags need at least ``MIN_BASELINE`` (2) earlier successful runs. The command
-exits 0 whatever is flagged (2 for a refused argument or an unusable database); ``--json``
-prints one JSON document for machines. Stored strings are printed as :func:`healthcrawl.text.redact.shown`
-makes them: secrets hidden (an entry written before a redaction existed shows none either) and
-control characters escaped (a job id holding terminal escape sequences cannot clear the screen).
+"""Run history (``healthcrawl runs``): each crawl run compared with the median of its spider's
+earlier successful runs of the same kind, anomalies flagged (README "Run history" lists them);
+template drift (the fallback share against its usual level, the template that stopped matching);
+the fallback share per day; text and JSON output with stored strings shown safely
+(:func:`healthcrawl.text.redact.shown`).
 """
 
 from __future__ import annotations

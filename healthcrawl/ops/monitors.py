@@ -1,30 +1,11 @@
-"""JobMonitor: close-of-job checks over the run document, and a webhook alert when one fails.
+"""JobMonitor: close-of-job checks over the run document, and a webhook alert when one fails
+(README "Close-of-job monitors and alerts" lists the checks and the alert settings).
 
-The monitors are small pure functions over the ``crawl_runs`` document that
-:mod:`healthcrawl.ops.recorder` builds at close (:func:`evaluate`); the action (the alert) is
-kept apart (:func:`alert_body`, :func:`send_webhook`), as in spidermon, whose full framework is
-not needed for five thresholds. The extension listens to :data:`recorder.run_closed`, so its results
-are written into the same ``crawl_runs`` entry (``monitors``, ``alert``).
-
-| monitor | fails when | setting |
-|---|---|---|
-| ``finish_reason`` | the job did not close with ``finished`` | — |
-| ``min_items`` | fewer articles found than the minimum (a ``urls=`` job: at most its URL count; with a shared Redis frontier: the total of all nodes, checked by the last node to close) | ``HEALTHCRAWL_MONITOR_MIN_ITEMS`` |
-| ``coverage/<field>`` | a field's coverage over the produced items is below its threshold | ``HEALTHCRAWL_MONITOR_MIN_COVERAGE`` |
-| ``error_rate`` | ERROR log lines per request above the maximum | ``HEALTHCRAWL_MONITOR_MAX_ERROR_RATE`` |
-| ``fallback_share`` | share of articles read by the generic fallback above the maximum | ``HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE`` |
-| ``template_drift`` | that share above the site's usual level (its earlier runs in ``crawl_runs``): names the template that stopped matching and one page | — |
-| ``run_failed`` | a component failed the run (healthcrawl/ops/failure.py: storage refused, writer died, Redis gone …) | — |
-| ``storage`` | fewer items stored than queued for storage (left in the spool, rejected or lost); also fails the run | — |
-
-Alert: ``HEALTHCRAWL_ALERT_WEBHOOK`` (a WeCom group-robot or DingTalk custom-robot URL; it holds
-the robot's key, so it comes from the environment and is never logged — only its host is) gets a
-POST with ``{"msgtype": "text", "text": {"content": "..."}}`` (``HEALTHCRAWL_ALERT_FORMAT =
-"text"``), or the markdown body of WeCom (``"wecom-markdown"``) or DingTalk
-(``"dingtalk-markdown"``). ``HEALTHCRAWL_ALERT_SECRET`` signs DingTalk requests ("加签":
-``timestamp`` and ``sign`` query parameters). A webhook that fails (network, HTTP status, or a
-JSON answer with a non-zero ``errcode``) is logged and recorded in the run's ``alert`` entry; it
-never fails the crawl. Without a webhook, failures are still logged (WARNING) and recorded.
+The checks are pure functions over the ``crawl_runs`` document the recorder builds at close
+(:func:`evaluate`, given the spider's earlier runs for ``template_drift``); the action — the
+WeCom/DingTalk webhook — is kept apart (:func:`alert_body`, :func:`send_webhook`), as spidermon
+does. Results go into the same ``crawl_runs`` entry (``monitors``, ``alert``); a failing webhook
+never fails the crawl.
 """
 
 from __future__ import annotations

@@ -1,41 +1,9 @@
-"""RunRecorder: every job's outcome in MongoDB ``<MONGO_DATABASE>.crawl_runs``.
-
-At ``spider_opened`` a document with ``status: "running"`` is written (a job killed before it
-could close stays visible as such); at ``spider_closed`` it is completed with:
-
-- ``spider``, ``job_id`` (scrapyd's ``_job``, else the spider's random id), ``host``, ``pid``,
-  ``egg_version`` (scrapyd), ``code_path`` (where the code ran from), ``arguments`` (``since``/``until`` as dates, ``urls``, ``channels``;
-  nothing else, so no secret can end up here), ``replay``;
-- ``start_time``, ``end_time`` (UTC), ``duration_s``, ``finish_reason``, ``status: "closed"``;
-- ``pages`` (responses received), ``requests``, ``items`` {``found`` (spider articles),
-  ``scraped``, ``stored`` (``healthcrawl/mongo/written``), ``reprints``, ``dropped``};
-- ``dropped`` {``total``, ``by_exception`` (``item_dropped_reasons_count/*``), ``by_reason``
-  (``<pipeline>/<reason>`` from the pipelines' ``healthcrawl/<pipeline>/*`` drop counters)};
-- ``templates`` {site: {template: count}} from ``healthcrawl/template/<site>/<template>`` and
-  ``fallback`` {``count``, ``total``, ``share``};
-- ``coverage`` {field: share of items with the field non-empty} over every item the spider
-  produced that reached the end of the pipelines — stored *or dropped* (``item_scraped`` and
-  ``item_dropped`` signals), so a template break that empties titles shows even though
-  validation drops those items; ``coverage_items`` is the denominator;
-- ``errors`` {``total`` (ERROR/CRITICAL log lines), ``rate`` (total / requests),
-  ``spider_exceptions``, ``downloader_exceptions``}, ``http_status``;
-- ``spider_stats`` (``healthcrawl/spider/*``), ``pipelines`` (``healthcrawl/<pipeline>/*``);
-- ``storage`` {``queued``, ``stored``, ``left_in_spool``, ``rejected``, ``lost``}: what became of
-  the items that reached the mongo pipeline (None when none did);
-- ``failures``: the causes the run was failed for (healthcrawl/ops/failure.py), and then ``status:
-  "failed"`` instead of ``"closed"``;
-- ``monitors`` and ``alert``: filled by :mod:`healthcrawl.ops.monitors` through the
-  :data:`run_closed` signal before the document is written.
-
-The database is opened exactly like the mongo pipeline opens it (``storage.client.open_database``:
-``MONGO_URI`` or the embedded mongod); every database call runs in a thread (``to_thread``), never
-on the reactor. If the database cannot be used the run is logged (WARNING) and the crawl goes on:
-the mongo pipeline is the component that fails loudly about storage. A crawl that stores nothing
-(mongo pipeline off and ``MONGO_URI`` unset, e.g. ``-s ITEM_PIPELINES={} -O items.jsonl``) is not
-recorded, so it never starts the embedded mongod; its monitors still run.
-
-Settings: ``HEALTHCRAWL_RUNS_STORE`` (default on; off: the document is still built and monitored,
-but not written).
+"""RunRecorder: every job's outcome in MongoDB ``<MONGO_DATABASE>.crawl_runs`` (README "Run history"
+lists its fields). A ``status: "running"`` document at ``spider_opened`` (a killed job stays
+visible), completed at ``spider_closed`` from the job's stats (:func:`summarize`) after the monitors
+(:mod:`healthcrawl.ops.monitors`, through :data:`run_closed`) have added their results. Database
+calls run in a thread; a database that cannot be used is logged and the crawl goes on (the mongo
+pipeline is the loud one); a crawl that stores nothing is not recorded.
 """
 
 from __future__ import annotations

@@ -1,45 +1,11 @@
-"""Incremental crawling: article links whose article is already stored (or was dropped as not
-relevant under the current lexicon) are not downloaded again.
+"""SkipKnownMiddleware: incremental crawling — article links whose article is already stored (as a
+story's document or one of its copies) or was dropped as not relevant under the current lexicon
+are not requested again (README "Incremental re-crawls").
 
-A spider middleware on the output of list pages. The article requests one list page yields are
-held back, their canonical URLs (:func:`healthcrawl.text.urls.canonical_url`, the identity the
-``articles`` collection is keyed on) are looked up in MongoDB in **one batch per list page**, in
-a worker thread (never on the reactor), and only the unknown ones go on to the scheduler. Every
-other output of the list page (the next list page, items) passes unchanged.
-
-A URL is *known* when
-
-- a document with that ``canonical_url`` is stored (the copy a story's document shows; a
-  ``stub`` of the schema-1 format, a placeholder for an original never written, does not count), or
-- it is another copy of a stored story, in its ``also_at[].canonical_url`` (fetching it again
-  would only rewrite the same copy), or
-- the relevance pipeline dropped it as not relevant and the ``dropped`` collection
-  (``MONGO_DROPPED_COLLECTION``, written by the mongo pipeline, ``_id`` = canonical URL) holds it
-  with the **current** lexicon version (``scorer_from_settings(settings).lexicon.version``): a
-  new lexicon version makes those articles fetched and scored again. This third lookup (one
-  ``$in`` on ``_id``, for the URLs the first two did not find) is made only when the crawl
-  drops irrelevant articles (``RelevancePipeline`` enabled, ``HEALTHCRAWL_KEEP_IRRELEVANT``
-  off); with ``HEALTHCRAWL_KEEP_IRRELEVANT`` on, irrelevant articles are stored (flagged), so
-  earlier drops are fetched again and stored.
-
-Multi-page articles are stored under their first page's URL, which is what lists link to; the
-later pages are requested from the first page's callback, so a known article's later pages are
-never requested either. Each known article is counted once as ``healthcrawl/spider/skipped_known``
-(however many list pages link it; lookups: ``healthcrawl/spider/known_lookups``, one per list
-page batch); those known from ``dropped`` are also counted as
-``healthcrawl/spider/skipped_known_irrelevant``. The crawl logs one INFO line with the totals at
-close.
-
-Switched off by ``HEALTHCRAWL_SKIP_KNOWN = False`` (environment ``HEALTHCRAWL_SKIP_KNOWN=0``),
-for ``-a urls=…`` (direct mode: the operator asked for those pages), and for crawls that store
-nothing (no ``MongoPipeline`` in ``ITEM_PIPELINES``). A failed lookup (database away) lets the
-whole batch through (``healthcrawl/spider/known_lookup_failed``): the mongo pipeline's upserts
-keep the data right, only the saving is lost. Articles dropped for any other reason (too short,
-missing title, outside the window …) are not remembered, so they are downloaded again by the
-next crawl (a broken page may be fixed by then).
-
-The lookup by reprint URL uses the index on ``also_at.canonical_url`` (``also_at_canonical_url``)
-that the mongo pipeline creates at start-up (healthcrawl/storage/collections.py).
+A spider middleware on list pages' output: the article requests of one list page are held back,
+their canonical URLs looked up in MongoDB in one batch, in a worker thread, and only the unknown
+ones go on. Off with ``HEALTHCRAWL_SKIP_KNOWN``, for ``-a urls=…`` and for crawls that store nothing;
+a failed lookup lets the batch through.
 """
 
 from __future__ import annotations
