@@ -131,6 +131,23 @@ def test_the_fallback_surge_reads_the_monitors_maximum_share():
     assert history.flag(make_run(5, fallback=0.35), usual, max_fallback_share=0.4) == []
 
 
+def test_the_fallback_share_per_day_names_the_days_drift(runs_collection):
+    import io
+
+    analysed = history.analyse(history.load_runs(runs_collection, limit=20, site="ce"), limit=20,
+                               max_fallback_share=MAX_FALLBACK)
+    assert list(analysed) == ["ce"]
+    days = history.fallback_by_day(analysed)
+    assert [(d["day"], d["share"], d["runs"]) for d in days] == [
+        ("2026-11-01", 0.04, 1), ("2026-11-02", 0.04, 1), ("2026-11-03", 0.04, 1), ("2026-11-04", 0.04, 1),
+        ("2026-11-05", 0.16, 1)]
+    assert days[-1]["drift"].startswith("fallback share 16% (usual 5% over 4 run(s))") and days[0]["drift"] is None
+    out = io.StringIO()
+    history.render_json(analysed, out, by_day=days)
+    doc = json.loads(out.getvalue())
+    assert doc["fallback_by_day"][-1]["count"] == 8 and len(doc["ce"]) == 7
+
+
 def test_summarize_counts_drops_templates_coverage_and_errors():
     stats = {
         "response_received_count": 40, "downloader/request_count": 42, "healthcrawl/spider/articles": 20,
