@@ -1,10 +1,16 @@
-"""Articles made up for storage and pipeline tests (texts written for the tests)."""
+"""Articles made up for storage and pipeline tests (texts written for the tests), and the labelled
+data sets of tests/data."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from healthcrawl.article import BEIJING, Article
+
+DATA = Path(__file__).parent / "data"
 
 BODY = (
     "市卫生健康委员会近日发布通知，要求各级医院在年底前接入区域健康信息平台，"
@@ -31,3 +37,14 @@ def make_article(i: int = 0, **overrides) -> Article:
     )
     values.update(overrides)
     return Article(**values)
+
+
+def jsonl(name: str) -> list[dict]:
+    """The records of ``tests/data/<name>`` (JSON lines; blank lines skipped)."""
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@cache
+def dedup_pairs() -> dict[str, dict]:
+    """The labelled pairs of tests/data/dedup_pairs.jsonl (reprints and distinct stories), by id."""
+    return {p["id"]: p for p in jsonl("dedup_pairs.jsonl")}

@@ -1,9 +1,6 @@
-"""Real services for the operations tests: redis-server, scrapyd, a webhook receiver, a scrapyd
-stub — each on a free 127.0.0.1 port, started and stopped by the tests.
-
-A missing ``redis-server`` or ``scrapyd`` binary skips the test with the reason, except in CI
-(``CI`` set), where it fails: there the services are part of what must be tested
-(``scripts/test.sh`` installs redis-server, ``requirements-dev.txt`` scrapyd).
+"""Real services for the tests — redis-server, scrapyd, a webhook receiver, a scrapyd stub, each
+on a free 127.0.0.1 port, started and stopped by the tests — and the one way a test runs a
+subprocess (a crawl, a command): :func:`crawl_env`, :func:`run_module`, :func:`scrapy_crawl`.
 """
 
 from __future__ import annotations
@@ -29,14 +26,25 @@ from healthcrawl.storage.mongod import free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+#: prefixes of the environment variables the project, Scrapy and scrapyd read
+#: (healthcrawl/settings.py): none of the developer's reaches a test's subprocess
+PROJECT_ENV = ("HEALTHCRAWL_", "MONGO_", "REDIS_", "SCRAPY_", "SCRAPYD_")
+
+
+#: binaries from Debian packages (scripts/test.sh installs them) -> package: a test needing one
+#: skips without it, except in CI (``CI`` set), where it fails. Every other binary comes with
+#: requirements-dev.txt, part of the project: without it the test fails.
+APT_BINARIES = {"redis-server": "redis-server", "chromium": "chromium", "chromedriver": "chromium-driver"}
 
 
 def require_binary(name: str) -> str:
-    """Path of a server binary; skip (or, in CI, fail) when it is not installed."""
+    """Path of a server binary (on PATH or in the venv); see :data:`APT_BINARIES` when it is missing."""
     found = shutil.which(name) or (str(VENV_BIN / name) if (VENV_BIN / name).exists() else None)
     if found:
         return found
-    message = f"{name} is not installed (apt-get install redis-server / pip install scrapyd)"
+    if name not in APT_BINARIES:
+        pytest.fail(f"{name} is not installed: pip install -r requirements-dev.txt (scripts/bootstrap.sh does)")
+    message = f"{name} is not installed (apt-get install {APT_BINARIES[name]}; scripts/test.sh does as root)"
     if os.environ.get("CI"):
         pytest.fail(f"{message}: required in CI")
     pytest.skip(message)
@@ -151,9 +159,7 @@ class ScrapydServer:
             "poll_interval = 0.5\n"
             "max_proc = 2\n"
             "runner = hc_egg_runner\n")
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("SCRAPYD_USERNAME", "SCRAPYD_PASSWORD", "MONGO_URI", "SCRAPY_SETTINGS_MODULE",
-                            "SCRAPY_PROJECT", "PYTHONPATH")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PROJECT_ENV) and k != "PYTHONPATH"}
         env.update(self.env)
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=d, env=env,
@@ -310,17 +316,43 @@ class ScrapydStub:
         self.server.server_close()
 
 
+# --- test subprocesses: a clean environment, a crawl ----------------------------------------------
+
+
 def crawl_env(**extra: str) -> dict[str, str]:
-    """The environment of a test crawl subprocess: no inherited database or webhook settings."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MONGO_URI", "REDIS_URL", "HEALTHCRAWL_ALERT_WEBHOOK", "HEALTHCRAWL_REDIS_FRONTIER")}
+    """The environment of a test subprocess: this one's without any variable the project reads
+    (no database, replay folder, webhook, known-URL switch … of the developer's shell), no
+    embedded mongod, then ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROJECT_ENV)}
     env.update({"HEALTHCRAWL_EMBEDDED_MONGO": "0", **extra})
     return env
 
 
-def scrapy_crawl(args: list[str], env: dict[str, str], timeout: int = 300, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, **kw)
+def run_module(args: list[str], env: dict[str, str] | None = None, timeout: float = 300,
+               popen: bool = False, **kw):
+    """``python -m <args>`` from the project root (where scrapy.cfg is), in ``env`` (else
+    :func:`crawl_env`), output captured as text (unless ``kw`` redirects it): the finished
+    process, or with ``popen`` the running one."""
+    command = [sys.executable, "-m", *args]
+    options = {"cwd": ROOT, "env": crawl_env() if env is None else env, "text": True,
+               "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kw}
+    return subprocess.Popen(command, **options) if popen else subprocess.run(command, timeout=timeout, **options)
+
+
+def scrapy_crawl(args: list[str], env: dict[str, str] | None = None, timeout: float = 300,
+                 **kw) -> subprocess.CompletedProcess:
+    """``scrapy crawl <args>`` as an operator runs it (see :func:`run_module`)."""
+    return run_module(["scrapy", "crawl", *args], env, timeout, **kw)
+
+
+def stats_args(path: Path) -> list[str]:
+    """``scrapy crawl`` settings that write the crawl's final stats to ``path`` as JSON."""
+    return ["-s", "STATS_CLASS=tests.hostile.JsonStatsCollector", "-s", f"HOSTILE_STATS_FILE={path}"]
+
+
+def read_stats(path: Path) -> dict:
+    """The stats a crawl run with :func:`stats_args` wrote ({} when it wrote none)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 class SlowDownloads:

@@ -8,7 +8,6 @@ import asyncio
 import base64
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,12 +20,12 @@ from healthcrawl.storage import stories
 from healthcrawl.article import BEIJING, Article
 from healthcrawl.text.fingerprint import Fingerprinter, content_hash, fingerprinter_from_settings, jaccard, normalise, shingle_hashes
 from healthcrawl.project import project_settings as scrapy_project_settings
+from healthcrawl.project import settings_dict
 from pipelines.dedup import DedupPipeline
 from pipelines.mongo import MongoPipeline
+from tests.factories import dedup_pairs
 
-PAIRS = [json.loads(line) for line in
-         (Path(__file__).parent / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines()
-         if line.strip()]
+PAIRS = list(dedup_pairs().values())
 
 
 def configured() -> Fingerprinter:
@@ -38,7 +37,7 @@ def configured() -> Fingerprinter:
 
 
 def pair(pair_id: str) -> dict:
-    return next(p for p in PAIRS if p["id"] == pair_id)
+    return dedup_pairs()[pair_id]
 
 
 # --- pure ----------------------------------------------------------------------------------------
@@ -157,25 +156,32 @@ class PlainSpider(scrapy.Spider):
     name = "plain"
 
 
-def crawl_run(mongod, db, tmp_path, articles: list[Article], **settings) -> dict:
-    """One crawl's processing of ``articles``: DedupPipeline then MongoPipeline (its writer decides
-    each article's story in MongoDB and writes it). Returns the dedup and mongo stats."""
-    crawler = get_crawler(PlainSpider, {"MONGO_URI": mongod.uri, "MONGO_DATABASE": db.name,
-                                        "HEALTHCRAWL_EMBEDDED_MONGO": False,
-                                        "MONGO_SPOOL_DIR": str(tmp_path / "spool"), **settings})
+def run_pipelines(mongod, db, tmp_path, articles: list[Article], dedup: bool = True, **settings) -> dict:
+    """One crawl's processing of ``articles``: DedupPipeline (unless ``dedup`` is false) then
+    MongoPipeline (its writer decides each article's story in MongoDB and writes it). Returns the
+    crawl's stats."""
+    crawler = get_crawler(PlainSpider, settings_dict({"MONGO_URI": mongod.uri, "MONGO_DATABASE": db.name,
+                                                      "HEALTHCRAWL_EMBEDDED_MONGO": False,
+                                                      "MONGO_SPOOL_DIR": str(tmp_path / "spool"), **settings}))
     crawler.spider = crawler._create_spider()
-    dedup, mongo = DedupPipeline.from_crawler(crawler), MongoPipeline.from_crawler(crawler)
+    fingerprint = DedupPipeline.from_crawler(crawler).process_item if dedup else (lambda a: a)
+    mongo = MongoPipeline.from_crawler(crawler)
 
     async def go():
         await mongo.open_spider()
         try:
             for a in articles:
-                await mongo.process_item(dedup.process_item(a))
+                await mongo.process_item(fingerprint(a))
         finally:
             await mongo.close_spider()
 
     asyncio.run(go())
-    return {k.split("/", 1)[1]: v for k, v in crawler.stats.get_stats().items()
+    return crawler.stats.get_stats()
+
+
+def crawl_run(mongod, db, tmp_path, articles: list[Article], **settings) -> dict:
+    """:func:`run_pipelines`' dedup and mongo written/also_at stats."""
+    return {k.split("/", 1)[1]: v for k, v in run_pipelines(mongod, db, tmp_path, articles, **settings).items()
             if k.startswith(("healthcrawl/dedup/", "healthcrawl/mongo/written", "healthcrawl/mongo/also_at"))}
 
 
@@ -186,7 +192,7 @@ def item(url: str, side: dict, site: str = "gmw", hour: int = 9) -> Article:
 
 
 def test_the_dedup_pipeline_only_fingerprints(mongod, mongo_db, tmp_path):
-    crawler = get_crawler(PlainSpider, {})
+    crawler = get_crawler(PlainSpider, settings_dict())
     pipeline = DedupPipeline.from_crawler(crawler)
     a = pipeline.process_item(item("http://news.gmw.cn/2026-11/10/content_1.htm?utm_source=rss#top", pair("A-r1")["a"]))
     empty = pipeline.process_item(item("https://news.gmw.cn/2026-11/10/content_2.htm", {"title": "图片", "body": "。"}))

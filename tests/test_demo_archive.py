@@ -8,7 +8,6 @@ import json
 import re
 from datetime import date, timedelta
 from itertools import product
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -16,12 +15,9 @@ from parsel import Selector
 
 from tools.sitegen import demo as generator
 from tools.sitegen.markup import mirror_path
-from tools.sitegen.week import BY_KEY, STORIES
+from tools.sitegen.week import BY_KEY, STORIES, WINDOW
+from tests.demo import ARCHIVE, ARTICLES, MANIFEST, MANIFEST_PATH, ROOT, WEEK
 
-ROOT = Path(__file__).resolve().parents[1]
-ARCHIVE = generator.ARCHIVE_DIR
-MANIFEST = json.loads(generator.MANIFEST.read_text(encoding="utf-8"))
-ARTICLES = MANIFEST["articles"]
 BY_URL = {a["url"]: a for a in ARTICLES}
 SHARED = ROOT.parent / "shared"
 
@@ -91,6 +87,14 @@ def test_manifest_window_and_spread():
     assert sum(not a["relevant"] for a in ARTICLES) >= 33
     assert len({a["url"] for a in ARTICLES}) == len(ARTICLES)
     assert len({a["title"] for a in ARTICLES}) == len(ARTICLES)
+
+
+def test_one_demo_week_and_archive_for_the_generator_the_command_and_the_tests():
+    from healthcrawl.cli.demo import DEMO_SINCE, DEMO_UNTIL, demo_archive
+
+    assert (DEMO_SINCE, DEMO_UNTIL) == tuple(WINDOW) == WEEK
+    assert demo_archive().resolve() == generator.ARCHIVE_DIR.resolve() == ARCHIVE.resolve()
+    assert generator.MANIFEST.resolve() == MANIFEST_PATH.resolve()
 
 
 def test_manifest_records_every_special_case():
@@ -381,7 +385,7 @@ def test_build_is_deterministic_and_committed(tmp_path):
     committed = {p.relative_to(ARCHIVE).as_posix(): p.read_bytes() for p in ARCHIVE.rglob("*") if p.is_file()}
     assert sorted(built) == sorted(committed), "archive out of date: run python -m tools.sitegen.demo"
     assert [k for k in built if built[k] != committed[k]] == []
-    assert manifest.read_bytes() == generator.MANIFEST.read_bytes()
+    assert manifest.read_bytes() == MANIFEST_PATH.read_bytes()
     generator.write(out, manifest)  # and a second run changes nothing
     assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == built
 

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pymongo
 from docx import Document
 
-ROOT = Path(__file__).resolve().parents[1]
-MANIFEST = json.loads((ROOT / "healthcrawl" / "demo" / "manifest.json").read_text(encoding="utf-8"))
+from tests.demo import ARTICLES, WEEK, expected_in_bulletin, reprint_pairs
+from tests.servers import crawl_env, run_module
 
 
 def run_demo(uri: str, database: str, out: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MONGO_URI": uri}
-    return subprocess.run([sys.executable, "-m", "healthcrawl.cli", "demo", "--database", database,
-                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    return run_module(["healthcrawl.cli", "demo", "--database", database, "--out", str(out)],
+                      crawl_env(MONGO_URI=uri), timeout=600)
 
 
 def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_name, tmp_path):
@@ -31,8 +26,8 @@ def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_
     for site in ("gmw", "chinanews", "ce", "cnii"):
         assert re.search(rf"^{site}\s+\d+\s+\d+\s+\d+\s", first.stdout, re.M), first.stdout
 
-    wanted = [a for a in MANIFEST["articles"] if a["expected_in_bulletin"]]
-    pairs = [(a["flags"]["reprint_of"], a["url"]) for a in wanted if a["flags"]["reprint_of"]]
+    wanted = expected_in_bulletin()
+    pairs = reprint_pairs(wanted)
     client = pymongo.MongoClient(mongod.uri, tz_aware=True)
     coll = client[mongo_db_name].articles
     stored = {d["url"] for d in coll.find({}, {"url": 1})}
@@ -40,8 +35,8 @@ def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_
     # each reprint pair is one document — the copy published first — listing the other in
     # also_at (with its site, date and how it was found: first, or as a reprint); every other
     # relevant story of the week is one document
-    published = {a["url"]: a["published_at"] for a in MANIFEST["articles"]}
-    sites = {a["url"]: a["site"] for a in MANIFEST["articles"]}
+    published = {a["url"]: a["published_at"] for a in ARTICLES}
+    sites = {a["url"]: a["site"] for a in ARTICLES}
     reprints = set()
     for first, second in pairs:
         kept, other = sorted((first, second), key=lambda u: datetime.fromisoformat(published[u]))
@@ -54,7 +49,7 @@ def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_
     assert stored == {a["url"] for a in wanted} - reprints
 
     # the bulletin's table of contents lists exactly the relevant stories of the week, once each
-    doc = Document(tmp_path / "out" / "bulletin-2026-11-15.docx")
+    doc = Document(tmp_path / "out" / f"bulletin-{WEEK[1]}.docx")
     toc = [p.text for p in doc.paragraphs if p.style.name == "List Number"]
     titles = {a["title"] for a in wanted if a["url"] not in reprints}
     assert len(toc) == len(titles)

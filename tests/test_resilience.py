@@ -14,10 +14,8 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import pymongo
 import pytest
@@ -25,15 +23,10 @@ import pytest
 from healthcrawl.storage.mongod import MongodServer, free_port
 from healthcrawl.text.urls import canonical_url
 from tests.hostile import CASES, DOWNLOAD_TIMEOUT, SCRIPT_TITLE, WINDOW, HostileServer, expected_title
+from tests.servers import crawl_env, read_stats, run_module, scrapy_crawl, stats_args
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "HEALTHCRAWL_REPLAY_DIR",
-                                                            "HEALTHCRAWL_SKIP_KNOWN", "MONGO_DATABASE")}
-    env.update(HEALTHCRAWL_EMBEDDED_MONGO="0", **extra)
-    return env
+#: (tests/test_jobdir_resume.py imports it from here: to be imported from tests.servers instead)
+clean_env = crawl_env
 
 
 # --- the hostile site ---------------------------------------------------------------------------------
@@ -71,18 +64,14 @@ def hostile(mongod, tmp_path_factory):
     database = f"hc_hostile_{os.getpid()}"
     stats_file = tmp / "stats.json"
     with HostileServer() as server:
-        args = [sys.executable, "-m", "scrapy", "crawl", "hostile",
-                "-a", f"base={server.base}", "-a", f"since={WINDOW[0]}", "-a", f"until={WINDOW[1]}",
-                "-s", "SPIDER_MODULES=spiders,tests.hostile",
-                "-s", "STATS_CLASS=tests.hostile.JsonStatsCollector", "-s", f"HOSTILE_STATS_FILE={stats_file}",
+        args = ["hostile", "-a", f"base={server.base}", "-a", f"since={WINDOW[0]}", "-a", f"until={WINDOW[1]}",
+                "-s", "SPIDER_MODULES=spiders,tests.hostile", *stats_args(stats_file),
                 "-s", f"MONGO_DATABASE={database}", "-s", f"MONGO_SPOOL_DIR={tmp / 'spool'}",
                 # a fast local site: no politeness delays; a short read timeout for /a/timeout.htm
                 "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
                 "-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}", "-s", "LOG_LEVEL=DEBUG"]
-        result = subprocess.run(args, cwd=ROOT, env=clean_env(MONGO_URI=mongod.uri), capture_output=True,
-                                text=True, timeout=300)
-        stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-        crawl = HostileCrawl(server, result, stats, mongod.uri, database)
+        result = scrapy_crawl(args, crawl_env(MONGO_URI=mongod.uri))
+        crawl = HostileCrawl(server, result, read_stats(stats_file), mongod.uri, database)
         yield crawl
     client = pymongo.MongoClient(mongod.uri)
     client.drop_database(database)
@@ -265,12 +254,12 @@ def test_mongodb_restarted_mid_crawl_stores_every_article_once(corpus, tmp_path)
                      "MONGO_RETRY_INTERVAL": 0.5, "MONGO_CLOSE_TIMEOUT": 60,
                      "DOWNLOAD_DELAY": 0.01, "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
                      "LOG_FILE": str(tmp_path / "crawl.log"), "LOG_LEVEL": "INFO"}
-        args = [sys.executable, str(ROOT / "bench" / "crawl_worker.py"), "--out", str(tmp_path / "report.json"),
+        args = ["bench.crawl_worker", "--out", str(tmp_path / "report.json"),
                 "--settings", json.dumps(overrides), "--since", WINDOW[0], "--until", WINDOW[1]]
         log_path = tmp_path / "crawl.log"
         with (tmp_path / "stderr.log").open("w") as err:
-            proc = subprocess.Popen(args, cwd=ROOT, env=clean_env(MONGO_URI=server.uri),
-                                    stdout=subprocess.DEVNULL, stderr=err)
+            proc = run_module(args, crawl_env(MONGO_URI=server.uri), popen=True, stdout=subprocess.DEVNULL,
+                              stderr=err)
         client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=2000)
         deadline = time.monotonic() + 120
         while client[database].articles.estimated_document_count() < 60 and time.monotonic() < deadline:

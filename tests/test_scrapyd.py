@@ -7,7 +7,6 @@ the scrapyd host's MONGO_URI), and the password absent from every log."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -22,14 +21,11 @@ import pytest
 from healthcrawl.ops.cron import Scheduler
 from healthcrawl.ops.schedule import parse_schedule
 from healthcrawl.ops.scrapyd import ScrapydClient
-from tests.servers import ROOT, VENV_BIN, ScrapydServer, require_binary
+from tests.demo import ARCHIVE, WEEK, expected_in_bulletin
+from tests.servers import ROOT, VENV_BIN, ScrapydServer, crawl_env, require_binary
 
-ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
-WEEK = ("2026-11-09", "2026-11-15")
 USERNAME, PASSWORD = "hc-ops", "Sd-pa55-7f3c9e-not-in-logs"
 EXPECTED_SPIDERS = ["ce", "chinanews", "cnii", "gmw"]
-
-pytestmark = pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
 
 
 def project_copy(dest):
@@ -65,6 +61,16 @@ def wait_finished(server: ScrapydServer, job_id: str, timeout: float = 240) -> d
     pytest.fail(f"scrapyd job {job_id} did not finish within {timeout:.0f}s:\n{server.all_logs()[-4000:]}")
 
 
+def read_and_drop(uri: str, database: str, read):
+    """``read(db)`` of what the scrapyd jobs wrote, then the database dropped."""
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    try:
+        return read(client[database])
+    finally:
+        client.drop_database(database)
+        client.close()
+
+
 def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, tmp_path, mongod, mongo_db_name):
     # --- unauthenticated requests are refused
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -78,9 +84,7 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
                      "healthcrawl/crawl/frontier.py", "healthcrawl/data/lexicon.json", "healthcrawl/data/userdict.txt",
                      "spiders/gmw.py", "pipelines/relevance.py"):
         assert required in names, f"{required} is not in the egg: list its package in setup.py's packages"
-    deploy = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "hctest", "--egg", str(egg), "--version", "r1"],
-                            cwd=project, env=env, capture_output=True, text=True, timeout=300)
-    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    deploy = upload(project, env, egg, "r1")
     assert json.loads(deploy.stdout)["status"] == "ok"
     assert PASSWORD not in deploy.stdout + deploy.stderr
     spiders = scrapyd.call("listspiders.json", {"project": "healthcrawl"})
@@ -107,14 +111,8 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
     assert finished["spider"] == "gmw"
 
     # --- the job wrote to the scrapyd host's MongoDB, from the egg, with the egg's package data
-    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
-    try:
-        db = client[mongo_db_name]
-        run = db.crawl_runs.find_one({"job_id": job_id}, {"_id": 0})
-        articles = list(db.articles.find({"crawl.job_id": job_id}))
-    finally:
-        client.drop_database(mongo_db_name)
-        client.close()
+    run, articles = read_and_drop(mongod.uri, mongo_db_name, lambda db: (
+        db.crawl_runs.find_one({"job_id": job_id}, {"_id": 0}), list(db.articles.find({"crawl.job_id": job_id}))))
     logs = scrapyd.all_logs()
     assert run is not None, logs[-4000:]
     assert run["status"] == "closed" and run["finish_reason"] == "finished", run
@@ -139,8 +137,7 @@ def build_egg(server: ScrapydServer, tmp_path) -> tuple[Path, dict[str, str], Pa
     with (project / "scrapy.cfg").open("a") as cfg:
         cfg.write(f"\n[deploy:hctest]\nurl = {server.url}\nproject = healthcrawl\n"
                   "username = ${SCRAPYD_USERNAME}\npassword = ${SCRAPYD_PASSWORD}\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY")}
-    env.update({"SCRAPYD_USERNAME": USERNAME, "SCRAPYD_PASSWORD": PASSWORD})
+    env = crawl_env(SCRAPYD_USERNAME=USERNAME, SCRAPYD_PASSWORD=PASSWORD)
     egg = tmp_path / "healthcrawl.egg"
     build = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=project, env=env,
                            capture_output=True, text=True, timeout=300)
@@ -148,12 +145,17 @@ def build_egg(server: ScrapydServer, tmp_path) -> tuple[Path, dict[str, str], Pa
     return project, env, egg
 
 
-def deploy(server: ScrapydServer, tmp_path, version: str) -> None:
-    """Build the egg from a copy of the project and upload it with scrapyd-deploy."""
-    project, env, egg = build_egg(server, tmp_path)
+def upload(project: Path, env: dict[str, str], egg: Path, version: str) -> subprocess.CompletedProcess:
+    """``scrapyd-deploy`` of ``egg`` to the project's ``hctest`` target."""
     done = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "hctest", "--egg", str(egg), "--version", version],
                           cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def deploy(server: ScrapydServer, tmp_path, version: str) -> None:
+    """Build the egg from a copy of the project and upload it with scrapyd-deploy."""
+    upload(*build_egg(server, tmp_path), version)
 
 
 #: a downloader middleware for the scrapyd jobs of the test below, outside the project (the
@@ -201,19 +203,13 @@ def test_four_spiders_scheduled_at_once_store_each_story_once(tmp_path, mongod, 
         server.stop()
     assert sorted(f["spider"] for f in finished) == EXPECTED_SPIDERS
 
-    manifest = json.loads((ARCHIVE.parent / "manifest.json").read_text(encoding="utf-8"))
-    wanted = [a for a in manifest["articles"] if a["expected_in_bulletin"]]
+    wanted = expected_in_bulletin()
     reprints = [a for a in wanted if a["flags"]["reprint_of"]]
     assert (len(wanted), len(reprints)) == (25, 1)
     reprint, original = reprints[0]["url"], reprints[0]["flags"]["reprint_of"]
-    client = pymongo.MongoClient(mongod.uri, tz_aware=True)
-    try:
-        db = client[mongo_db_name]
-        docs = list(db.articles.find({}, {"url": 1, "story": 1, "also_at": 1, "published_at": 1}))
-        runs = list(db.crawl_runs.find({}, {"job_id": 1, "spider": 1, "status": 1, "start_time": 1, "end_time": 1}))
-    finally:
-        client.drop_database(mongo_db_name)
-        client.close()
+    docs, runs = read_and_drop(mongod.uri, mongo_db_name, lambda db: (
+        list(db.articles.find({}, {"url": 1, "story": 1, "also_at": 1, "published_at": 1})),
+        list(db.crawl_runs.find({}, {"job_id": 1, "spider": 1, "status": 1, "start_time": 1, "end_time": 1}))))
     assert sorted(r["job_id"] for r in runs) == sorted(jobs) and {r["status"] for r in runs} == {"closed"}, logs[-4000:]
     assert "hc_test_latency.Latency" in logs  # the jobs ran with the latency (listed as enabled)
     pair = [r for r in runs if r["spider"] in ("chinanews", "ce")]

@@ -6,26 +6,20 @@ Concurrency across processes: tests/test_stories_concurrency.py."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 from healthcrawl.storage import stories
 from healthcrawl.storage.collections import ARTICLES, ensure_indexes
 from healthcrawl.storage.records import article_record, write_records
 from healthcrawl.article import BEIJING, Article
 from healthcrawl.text.fingerprint import Fingerprinter
-from pipelines.mongo import MongoPipeline
-from tests.test_dedup import PlainSpider, crawl_run as dedup_crawl_run
+from tests.factories import dedup_pairs
+from tests.test_dedup import crawl_run as dedup_crawl_run, run_pipelines
 
-PAIRS = {p["id"]: p for p in (json.loads(line) for line in
-         (Path(__file__).parent / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines()
-         if line.strip())}
+PAIRS = dedup_pairs()
 FPR = Fingerprinter()
 DAY = datetime(2026, 11, 10, tzinfo=BEIJING)
 
@@ -385,16 +379,7 @@ def test_a_legacy_reprint_note_written_before_its_original_is_refused_not_lost(m
     assert [r["entry"]["canonical_url"] for r in unmatched] == [REPRINT]
     assert mongo_db.articles.count_documents({}) == 0
     # through the writer: a rejects record with its URL, the run failed, the invariant holds
-    crawler = get_crawler(PlainSpider, {"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db.name,
-                                        "MONGO_SPOOL_DIR": str(tmp_path / "spool")})
-    mongo = MongoPipeline.from_crawler(crawler)
-
-    async def go():
-        await mongo.open_spider()
-        await mongo.process_item(note)
-        await mongo.close_spider()
-    asyncio.run(go())
-    stats = crawler.stats.get_stats()
+    stats = run_pipelines(mongod, mongo_db, tmp_path, [note], dedup=False)
     assert stats["healthcrawl/mongo/queued"] == stats["healthcrawl/mongo/rejected"] == 1
     assert stats["healthcrawl/run/failure/storage_rejected"] == 1
     reject = mongo_db.rejects.find_one({})

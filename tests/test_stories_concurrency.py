@@ -8,22 +8,18 @@
   a ``Stories`` subclass; a random choice of copies and of which copy was published first). Every
   repetition ends with exactly one document, every other copy in its ``also_at``, ``copies``
   complete, no stub, and the document is the earliest-published copy.
-- Two ``scrapy crawl`` processes of different spiders over the demo archive started together, then
-  a re-crawl: each article is stored once, the ce/chinanews reprint pair is one document.
+
+Two whole crawls at once are in tests/test_crawl_process.py.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import random
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pymongo
 import pytest
@@ -33,10 +29,9 @@ from healthcrawl.storage.collections import ARTICLES, ensure_indexes
 from healthcrawl.storage.records import article_record
 from healthcrawl.article import BEIJING, Article
 from healthcrawl.text.fingerprint import Fingerprinter, jaccard
+from tests.factories import dedup_pairs
 
-ROOT = Path(__file__).resolve().parents[1]
-PAIRS = {p["id"]: p for p in (json.loads(line) for line in
-         (ROOT / "tests" / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())}
+PAIRS = dedup_pairs()
 REPETITIONS = 20
 POOL = 8
 #: longest random pause before one database call of the protocol (seconds), drawn per process:
@@ -396,77 +391,3 @@ def test_a_process_killed_while_claiming_is_decided_by_the_others(pool, mongod, 
     finally:
         client.close()
     print(f"killed while claiming: decided by another process in {took_over} of 10 repetitions")
-
-
-# --- two crawls at once, then a re-crawl ----------------------------------------------------------
-ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
-MANIFEST = ROOT / "healthcrawl" / "demo" / "manifest.json"
-WEEK = ("2026-11-09", "2026-11-15")
-
-
-def crawl_env(uri: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MONGO_URI", "REDIS_URL", "HEALTHCRAWL_ALERT_WEBHOOK", "HEALTHCRAWL_REDIS_FRONTIER")}
-    env.update({"HEALTHCRAWL_EMBEDDED_MONGO": "0", "MONGO_URI": uri, **LATENCY})
-    return env
-
-
-def start_crawl(spider: str, uri: str, database: str, spool: Path, *extra: str) -> subprocess.Popen:
-    args = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}",
-            "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}", "-s", f"MONGO_DATABASE={database}",
-            "-s", f"MONGO_SPOOL_DIR={spool}", "-s", "LOG_LEVEL=INFO", *extra]
-    return subprocess.Popen(args, cwd=ROOT, env=crawl_env(uri), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-
-
-#: every request waits this long (tests/servers.py SlowDownloads): a replayed crawl lasts seconds,
-#: so that two crawls started together are storing at the same time
-LATENCY = {"HC_TEST_LATENCY": "0.5"}
-
-
-def run_together(spiders: list[str], uri: str, database: str, spool: Path, *extra: str) -> None:
-    from healthcrawl.settings import DOWNLOADER_MIDDLEWARES
-
-    slow = json.dumps({**DOWNLOADER_MIDDLEWARES, "tests.servers.SlowDownloads": 1})
-    procs = [start_crawl(s, uri, database, spool, "-s", f"DOWNLOADER_MIDDLEWARES={slow}", *extra) for s in spiders]
-    for spider, proc in zip(spiders, procs):
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, (spider, err[-3000:])
-
-
-def snapshot(db) -> dict[str, dict]:
-    """Each document by canonical URL, without what a re-crawl may change (when it was last seen,
-    by which job, search tokens), copies in URL order."""
-    out = {}
-    for d in db.articles.find({}, {"_id": 0, "last_seen": 0, "crawl": 0, "search_title": 0, "search_body": 0}):
-        for name in ("copies", "also_at"):
-            d[name] = sorted(({k: v for k, v in e.items() if k != "last_seen"} for e in d[name]),
-                             key=lambda e: e["canonical_url"])
-        out[d["canonical_url"]] = d
-    return out
-
-
-@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
-def test_two_overlapping_crawls_and_a_re_crawl_store_each_article_once(mongod, mongo_db, tmp_path):
-    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    sites = ["chinanews", "ce"]  # the reprint pair's two sites, crawled at the same time
-    wanted = [a for a in manifest["articles"] if a["site"] in sites and a["expected_in_bulletin"]]
-    pairs = [(a["flags"]["reprint_of"], a["url"]) for a in wanted if a["flags"]["reprint_of"]]
-    assert len(pairs) == 1
-    original, reprint = pairs[0]
-
-    run_together(sites, mongod.uri, mongo_db.name, tmp_path / "spool")
-    runs = list(mongo_db.crawl_runs.find({}, {"start_time": 1, "end_time": 1}))
-    assert len(runs) == 2 and max(r["start_time"] for r in runs) < min(r["end_time"] for r in runs)  # overlapped
-    first = snapshot(mongo_db)
-    assert set(first) == {a["url"] for a in wanted} - {reprint}
-    doc = first[original]
-    assert [e["url"] for e in doc["also_at"]] == [reprint] and doc["story"] in (original, reprint)
-    # (how the ce copy was found depends on which crawl stored first: first, or as a reprint)
-    assert doc["also_at"][0]["site"] == "ce" and doc["also_at"][0]["reason"] in ("original", "reprint", "content")
-    assert [e["url"] for d in first.values() for e in d["also_at"]] == [reprint]
-
-    # a re-crawl of both (the known-URL skip off: every article is fetched and written again)
-    run_together(sites, mongod.uri, mongo_db.name, tmp_path / "spool", "-s", "HEALTHCRAWL_SKIP_KNOWN=0")
-    assert snapshot(mongo_db) == first
-    assert mongo_db.crawl_runs.count_documents({"status": "closed"}) == 4
