@@ -177,6 +177,8 @@ HEALTHCRAWL_RELEVANCE_MAX_MARKETS = 9.0
 HEALTHCRAWL_RELEVANCE_MIN_TERMS = {"health": 2, "digital": 1, "policy": 2, "markets": 2}
 #: path of a lexicon JSON to use instead of the packaged healthcrawl/data/lexicon.json
 HEALTHCRAWL_RELEVANCE_LEXICON = os.environ.get("HEALTHCRAWL_RELEVANCE_LEXICON") or None
+#: the learned layer's model JSON (default: the packaged one); "off": the rules alone
+HEALTHCRAWL_RELEVANCE_MODEL = os.environ.get("HEALTHCRAWL_RELEVANCE_MODEL") or None
 #: keep irrelevant articles (flagged relevance.relevant = False) instead of dropping them
 HEALTHCRAWL_KEEP_IRRELEVANT = env_bool("HEALTHCRAWL_KEEP_IRRELEVANT", False)
 #: jieba TF-IDF keywords stored in top_keywords, taken from the title and the body's first N chars
@@ -245,3 +247,20 @@ HEALTHCRAWL_REDIS_RETRY_TIMEOUT = float(os.environ.get("HEALTHCRAWL_REDIS_RETRY_
 #: frontier from the same directory queues them
 HEALTHCRAWL_REDIS_SPOOL_DIR = os.environ.get("HEALTHCRAWL_REDIS_SPOOL_DIR", "var/redis-spool")
 # ==== end of operations =========================================================================
+
+# ==== the editors' desk (healthcrawl desk: healthcrawl/desk/) ===================================
+HEALTHCRAWL_DESK_HOST = os.environ.get("HEALTHCRAWL_DESK_HOST", "127.0.0.1")
+HEALTHCRAWL_DESK_PORT = int(os.environ.get("HEALTHCRAWL_DESK_PORT", "8080"))
+#: key that signs the session cookies; unset: a random key kept in MongoDB
+HEALTHCRAWL_DESK_SECRET = os.environ.get("HEALTHCRAWL_DESK_SECRET") or None
+HEALTHCRAWL_DESK_SESSION_HOURS = 12.0
+#: cookies only over HTTPS (set it behind a TLS proxy)
+HEALTHCRAWL_DESK_SECURE_COOKIE = env_bool("HEALTHCRAWL_DESK_SECURE_COOKIE", False)
+#: a wrong password costs this many seconds, doubling with each failure up to the maximum
+HEALTHCRAWL_DESK_LOGIN_DELAY = 1.0
+HEALTHCRAWL_DESK_LOGIN_DELAY_MAX = 60.0
+#: near misses: articles dropped as irrelevant in the last N days
+HEALTHCRAWL_DESK_NEAR_MISS_DAYS = 14
+#: crawl health: the chart's days and the runs listed per site
+HEALTHCRAWL_DESK_CHART_DAYS = 28
+HEALTHCRAWL_DESK_RUNS = 8

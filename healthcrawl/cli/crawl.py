@@ -9,6 +9,7 @@ from typing import Any
 from healthcrawl.arguments import ArgumentError, check_database, check_spider_arguments, fail
 from healthcrawl.ops.failure import run_failures
 from healthcrawl.project import project_settings
+from healthcrawl.arguments import database_name, log_level
 
 
 SITE_KEYS = ("gmw", "chinanews", "ce", "cnii")
@@ -105,3 +106,15 @@ def check_spider_args(spiders: list[str], spider_args: dict[str, str], settings)
     loader = get_spider_loader(settings)
     for name in spiders:
         check_spider_arguments(loader.load(name), name="--{}", **spider_args)
+
+
+def add_crawl_parser(subparsers) -> None:
+    p = subparsers.add_parser("crawl", help="crawl the live sites")
+    p.add_argument("sites", nargs="*", metavar="SITE", help=f"any of {', '.join(SITE_KEYS)} (default: all)")
+    p.add_argument("--since", help="YYYY-MM-DD (Beijing time) or 7d (default: the last 7 days)")
+    p.add_argument("--until", help="YYYY-MM-DD (Beijing time) or today (default: today)")
+    p.add_argument("--urls", help="comma-separated article URLs fetched directly, no discovery")
+    p.add_argument("--channels", help="comma-separated channel names restricting discovery")
+    p.add_argument("--database", type=database_name, help="database (default: MONGO_DATABASE, healthcrawl)")
+    p.add_argument("--log-level", default="INFO", type=log_level, help="Scrapy log level (default: INFO)")
+    p.set_defaults(func=cmd_crawl)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from healthcrawl.project import project_settings
 from healthcrawl.cli.crawl import SITE_KEYS, run_crawl, summarise
+from healthcrawl.arguments import database_name, log_level
 
 
 #: the demo archive's week (healthcrawl/demo/manifest.json says the same)
@@ -78,3 +79,12 @@ def _print_store_summary(database: str, since: str, until: str) -> None:
     print(f"\nMongoDB {database}.articles: {total} article(s), {relevant} relevant, "
           f"{reprinted} with reprints elsewhere (also_at)")
     client.close()
+
+
+def add_demo_parser(subparsers) -> None:
+    p = subparsers.add_parser("demo", help="crawl the bundled offline archive into the embedded MongoDB")
+    p.add_argument("--database", default=DEMO_DATABASE, type=database_name,
+                   help=f"database to fill (default: {DEMO_DATABASE})")
+    p.add_argument("--out", default="var/demo", help="folder for the demo week's bulletin (default: var/demo)")
+    p.add_argument("--log-level", default="WARNING", type=log_level, help="Scrapy log level (default: WARNING)")
+    p.set_defaults(func=cmd_demo)

@@ -31,3 +31,9 @@ def cmd_mongo(args: argparse.Namespace) -> int:
         print(f"healthcrawl mongo: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def add_mongo_parser(subparsers) -> None:
+    p = subparsers.add_parser("mongo", help="manage the embedded mongod")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.set_defaults(func=cmd_mongo)

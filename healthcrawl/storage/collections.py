@@ -44,6 +44,8 @@ RUN_INDEXES = [
     IndexModel([("job_id", ASCENDING)], name="job_id"),
 ]
 REJECT_INDEXES = [IndexModel([("last_seen", DESCENDING)], name="last_seen")]
+#: the last weeks' dropped articles (the desk's near misses)
+DROPPED_INDEXES = [IndexModel([("last_seen", DESCENDING)], name="last_seen")]
 
 #: the roles whose collection a setting names (the others keep the role's name)
 COLLECTION_SETTINGS = {ARTICLES: "MONGO_COLLECTION", DROPPED: "MONGO_DROPPED_COLLECTION",
@@ -84,6 +86,7 @@ def ensure_indexes(db: pymongo.database.Database, names: dict[str, str] | None =
     stories.migrate(db, articles)
     ensure_run_indexes(db)
     db[names.get(REJECTS, REJECTS)].create_indexes(REJECT_INDEXES)
+    db[names.get(DROPPED, DROPPED)].create_indexes(DROPPED_INDEXES)
 
 
 # --- write operations ----------------------------------------------------------------------------

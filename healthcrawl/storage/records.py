@@ -15,7 +15,7 @@ from healthcrawl.storage import stories
 from healthcrawl.storage.collections import ARTICLES, DROPPED, IRRELEVANT, REJECTS
 from healthcrawl.storage.errors import redact
 from healthcrawl.text.fingerprint import Fingerprinter
-from healthcrawl.text.segment import search_tokens
+from healthcrawl.text.chinese import simplified_search_tokens as search_tokens
 from healthcrawl.text.urls import canonical_url
 
 #: the record kinds the writer knows, and the collection role each is written to
@@ -140,6 +140,10 @@ def record_operations(record: dict[str, Any]) -> list[UpdateOne]:
     return [UpdateOne(*stories.story_operation(doc, decision, seen), upsert=True)]
 
 
+#: body characters a dropped record keeps (enough for the bulletin's 主要内容 if an editor rescues it)
+DROPPED_BODY_CHARS = 20_000
+
+
 def dropped_record(item: Any, exception: BaseException,
                    now: datetime | None = None) -> dict[str, Any] | None:
     """What the writer stores for an item the relevance pipeline dropped as not relevant, or None.
@@ -156,10 +160,17 @@ def dropped_record(item: Any, exception: BaseException,
     canonical = getattr(item, "canonical_url", None) or (canonical_url(url) if url else "")
     if not canonical or relevance.get("relevant") is not False:
         return None
+    body = getattr(item, "body", None) or ""
     return {"kind": "dropped",
             "doc": {"_id": canonical, "url": url, "site": getattr(item, "site", None) or "",
                     "reason": IRRELEVANT, "score": relevance.get("score"),
-                    "lexicon_version": relevance.get("lexicon_version")},
+                    "lexicon_version": relevance.get("lexicon_version"),
+                    # what an editor needs to see a near miss and rescue it (the desk's 近似漏选)
+                    "title": getattr(item, "title", None) or "",
+                    "published_at": getattr(item, "published_at", None),
+                    "reasons": relevance.get("reasons"), "matched": relevance.get("matched"),
+                    "model_version": relevance.get("model_version"),
+                    "body": body[:DROPPED_BODY_CHARS], "body_truncated": len(body) > DROPPED_BODY_CHARS},
             "seen": now or datetime.now(timezone.utc)}
 
 
