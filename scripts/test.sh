@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 # Debian packages the tests need: redis-server (tests/test_redis.py …), chromium and
 # chromium-driver (the desk's browser tests)
-APT_PACKAGES=(redis-server chromium chromium-driver)
+APT_PACKAGES=(redis-server chromium chromium-driver fonts-wqy-microhei)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ "${#missing[@]}" -gt 0 ]; then

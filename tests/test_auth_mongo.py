@@ -22,10 +22,9 @@ import pytest
 from bson import json_util
 
 from healthcrawl.storage.mongod import free_port, mongod_binary, port_open
+from tests.demo import ARCHIVE, WEEK
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
-WEEK = ("2026-11-09", "2026-11-15")
 DATABASE = "hc_auth"
 USER = "hc_crawler"
 PASSWORD = "Au7h-S3cret/p@ss:2026"  # '/', '@' and ':' must be percent-encoded in a URI
@@ -92,7 +91,6 @@ def assert_no_secret(*texts: str) -> None:
             assert secret not in text, f"{secret!r} leaked: …{text[max(0, text.find(secret) - 300):][:600]}"
 
 
-@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
 def test_crawl_through_an_authenticated_uri_keeps_the_credentials_secret(auth_mongod, tmp_path):
     # the URI from the environment (the documented way), a discovery crawl of the demo week
     result, stats = crawl(["gmw", "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}"], uri(auth_mongod), tmp_path)

@@ -10,6 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from healthcrawl.crawl.extractors.css import labelled
 from healthcrawl.crawl.extractors.chinanews import EXTRACTOR, archive_url, channel_from_url, rss_datetime
+from healthcrawl.project import settings_dict
 from spiders.chinanews import ChinanewsSpider
 from tests.extraction_checks import ExtractionChecks
 from tests.pages import FIXTURES, load_fixture
@@ -63,14 +64,14 @@ def test_rss_datetime(text: str, iso: str) -> None:
 
 # -- the spider's start URLs ----------------------------------------------------------------------------
 def test_archive_urls_cover_the_window() -> None:
-    spider = ChinanewsSpider.from_crawler(get_crawler(ChinanewsSpider), since="2026-11-09", until="2026-11-15")
+    spider = ChinanewsSpider.from_crawler(get_crawler(ChinanewsSpider, settings_dict()), since="2026-11-09", until="2026-11-15")
     archives = [url for channel, url in spider.list_urls() if channel == "archive"]
     assert archives == [archive_url(date(2026, 11, d)) for d in range(15, 8, -1)]
     assert archives[0] == "https://www.chinanews.com.cn/scroll-news/2026/1115/news.shtml"
 
 
 def test_channels_restrict_the_start_urls() -> None:
-    spider = ChinanewsSpider.from_crawler(get_crawler(ChinanewsSpider), since="2026-11-14", until="2026-11-15",
+    spider = ChinanewsSpider.from_crawler(get_crawler(ChinanewsSpider, settings_dict()), since="2026-11-14", until="2026-11-15",
                                           channels="rss")
     assert list(spider.list_urls()) == [("rss", "https://www.chinanews.com.cn/rss/scroll-news.xml")]
 

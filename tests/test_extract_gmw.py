@@ -9,6 +9,7 @@ from scrapy.utils.test import get_crawler
 
 from healthcrawl.article import Article
 from healthcrawl.crawl.extractors.gmw import EXTRACTOR, enpproperty, is_article_url, next_node_page
+from healthcrawl.project import settings_dict
 from spiders.gmw import GmwSpider
 from tests.extraction_checks import ExtractionChecks
 from tests.pages import FIXTURES, load_fixture
@@ -49,7 +50,7 @@ def test_is_article_url(url: str, article: bool) -> None:
 
 # -- multi-page articles through the spider -----------------------------------------------------------
 def test_two_pages_are_merged_by_the_spider() -> None:
-    spider = GmwSpider.from_crawler(get_crawler(GmwSpider), since="2026-11-09", until="2026-11-15")
+    spider = GmwSpider.from_crawler(get_crawler(GmwSpider, settings_dict()), since="2026-11-09", until="2026-11-15")
     first, first_expected = load_fixture(FIXTURES / "gmw" / "multipage_p1")
     second, second_expected = load_fixture(FIXTURES / "gmw" / "multipage_p2")
 

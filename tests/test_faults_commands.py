@@ -25,10 +25,10 @@ from healthcrawl.ops import monitors
 from healthcrawl.storage.errors import redact as storage_redact
 from healthcrawl.storage.mongod import free_port
 from tests.servers import ROOT, crawl_env
+from tests.demo import ARCHIVE
 
 HEALTHCRAWL = Path(sys.executable).parent / "healthcrawl"
 SCRAPY = Path(sys.executable).parent / "scrapy"
-ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
 #: an article URL the demo archive does not hold: the replayed job finds nothing, so the
 #: min_items monitor fails and the alert goes out
 MISSING_ARTICLE = "https://health.gmw.cn/2026-11/10/content_1.htm"
@@ -211,8 +211,6 @@ def secret_crawl(mongod, tmp_path_factory):
     """One ``healthcrawl crawl`` (DEBUG log, stats dumped at close) whose MONGO_URI holds secrets
     pymongo accepts against a plain mongod, and whose webhook (no scheme, a key in its query)
     fails; the job finds nothing, so its min_items monitor fails and the alert is attempted."""
-    if not ARCHIVE.is_dir():
-        pytest.skip("demo archive not built")
     database = "hc_faults_secrets"
     uri = (f"{mongod.uri}/?authSource=admin&authMechanismProperties=AWS_SESSION_TOKEN:SECRETX1"
            f"&password=SECRETX2")

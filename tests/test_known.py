@@ -24,12 +24,10 @@ from healthcrawl.text.relevance import default_lexicon
 from healthcrawl.text.urls import canonical_url
 from healthcrawl.settings import SPIDER_MIDDLEWARES
 from spiders.gmw import GmwSpider
+from tests.demo import ARCHIVE, WEEK, MANIFEST_PATH as MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
-MANIFEST = ROOT / "healthcrawl" / "demo" / "manifest.json"
 LEXICON = ROOT / "healthcrawl" / "data" / "lexicon.json"
-WEEK = ("2026-11-09", "2026-11-15")
 PIPELINES = {"pipelines.mongo.MongoPipeline": 900}
 
 STORED = "https://health.gmw.cn/2026-11/10/content_1001.htm"
@@ -178,7 +176,6 @@ def last_run(db, site: str) -> dict:
     return db.crawl_runs.find_one({"spider": site}, sort=[("start_time", -1)])
 
 
-@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
 def test_second_crawl_fetches_only_list_pages(mongod, mongo_db):
     crawl("gmw", mongod.uri, mongo_db.name)
     first = last_run(mongo_db, "gmw")
@@ -200,7 +197,6 @@ def test_second_crawl_fetches_only_list_pages(mongod, mongo_db):
     assert mongo_db.articles.count_documents({}) == docs
 
 
-@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
 def test_a_stored_reprint_is_known(mongod, mongo_db):
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     reprint = next(a for a in manifest["articles"] if a["site"] == "ce" and a["flags"]["reprint_of"]
@@ -227,7 +223,6 @@ def dropped_as_irrelevant(log: str) -> set[str]:
     return {canonical_url(m.group(1)) for m in re.finditer(r"Dropped: not relevant \(.*?\): (\S+)", log)}
 
 
-@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
 def test_articles_dropped_as_irrelevant_are_not_fetched_again_until_the_lexicon_changes(
         mongod, mongo_db, tmp_path):
     log = crawl("gmw", mongod.uri, mongo_db.name, "-s", "LOG_LEVEL=INFO", keep_irrelevant=False).stderr

@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 from healthcrawl.crawl.extractors.base import SiteExtractor, trs_next_page
 from healthcrawl.crawl.extractors.ce import EXTRACTOR as CE
 from healthcrawl.crawl.extractors.cnii import EXTRACTOR as CNII
+from healthcrawl.project import settings_dict
 from spiders.ce import CeSpider
 from spiders.cnii import CniiSpider
 from tests.pages import FIXTURES, fixture_dirs, iso, load_fixture, make_response
@@ -90,7 +91,7 @@ def test_next_link_labelled_xiayiye():
 # -- spiders on these lists --------------------------------------------------------------------
 
 def spider(cls, since: str, until: str, **kwargs):
-    crawler = get_crawler(cls, {"HEALTHCRAWL_MAX_LIST_PAGES": 30})
+    crawler = get_crawler(cls, settings_dict({"HEALTHCRAWL_MAX_LIST_PAGES": 30}))
     return cls.from_crawler(crawler, since=since, until=until, **kwargs)
 
 

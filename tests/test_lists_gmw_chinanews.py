@@ -14,6 +14,7 @@ from healthcrawl.text import dates
 from healthcrawl.crawl.extractors import chinanews, gmw
 from healthcrawl.crawl.extractors.base import ListPage, SiteExtractor, recent_datetime
 from healthcrawl.crawl.spider import NewsSpider
+from healthcrawl.project import settings_dict
 from spiders.chinanews import ChinanewsSpider
 from spiders.gmw import GmwSpider
 from tests.pages import FIXTURES, load_fixture
@@ -87,7 +88,7 @@ def test_dates_without_a_year(text: str, now: str, year: int | None, iso: str) -
 def crawl_list(spidercls: type[NewsSpider], path: Path, since: str, until: str = "2026-11-15",
                list_page: int = 1) -> tuple[list[str], list[str]]:
     """(article URLs, list URLs) the spider requests from one list page."""
-    spider = spidercls.from_crawler(get_crawler(spidercls), since=since, until=until)
+    spider = spidercls.from_crawler(get_crawler(spidercls, settings_dict()), since=since, until=until)
     response = load_fixture(path)[0]
     response = response.replace(request=Request(response.url, meta={"channel": "c", "list_page": list_page}))
     requests = list(spider.parse_list(response))

@@ -20,12 +20,10 @@ import redis
 
 from healthcrawl import settings as project_settings
 from tests.servers import ROOT, RedisServer, crawl_env, scrapy_crawl
+from tests.demo import ARCHIVE, WEEK
 
-ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
-WEEK = ("2026-11-09", "2026-11-15")
 GMW_HOSTS = 5  # robots.txt is fetched per host by each process, outside the shared frontier
 
-pytestmark = pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
 
 
 @pytest.fixture

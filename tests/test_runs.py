@@ -15,9 +15,8 @@ from healthcrawl.ops import history
 from healthcrawl.ops.recorder import FieldCoverage, summarize
 from healthcrawl.project import project_settings
 from tests.servers import ROOT, WebhookReceiver, crawl_env, scrapy_crawl
+from tests.demo import ARCHIVE, WEEK
 
-ARCHIVE = ROOT / "healthcrawl" / "demo" / "archive"
-WEEK = ("2026-11-09", "2026-11-15")
 T0 = datetime(2026, 11, 1, 6, 10, tzinfo=timezone.utc)
 #: the fallback share above which a run is flagged (HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE, 0.3)
 MAX_FALLBACK = project_settings().getfloat("HEALTHCRAWL_MONITOR_MAX_FALLBACK_SHARE")
@@ -174,7 +173,6 @@ def test_summarize_counts_drops_templates_coverage_and_errors():
     assert doc["http_status"] == {"404": 3}
 
 
-@pytest.mark.skipif(not ARCHIVE.is_dir(), reason="demo archive not built")
 def test_a_crawl_records_its_run_and_a_healthy_run_raises_no_alert(mongod, mongo_db_name):
     with WebhookReceiver() as receiver:
         result = scrapy_crawl(["gmw", "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}", "-a", "_job=job-healthy-1",

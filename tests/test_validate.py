@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from healthcrawl.article import BEIJING, Article
+from healthcrawl.project import settings_dict
 from pipelines.validate import ValidatePipeline
 
 BODY = "国家卫生健康委员会近日印发通知，要求各地加快推进全民健康信息平台建设，促进医疗数据互联互通。" * 2
@@ -25,7 +26,7 @@ class WindowSpider(scrapy.Spider):
 
 
 def make_pipeline(settings=None, **spider_attrs):
-    crawler = get_crawler(WindowSpider, settings or {})
+    crawler = get_crawler(WindowSpider, settings_dict(settings))
     crawler.spider = crawler._create_spider()
     for name, value in spider_attrs.items():
         setattr(crawler.spider, name, value)
@@ -83,7 +84,7 @@ def test_window_not_checked_when_spider_does_not_check_it():
 
 
 def test_spider_without_window_attributes():
-    crawler = get_crawler(scrapy.Spider, {})
+    crawler = get_crawler(scrapy.Spider, settings_dict())
     crawler.spider = crawler._create_spider("bare")
     pipeline = ValidatePipeline.from_crawler(crawler)
     item = article(published_at=datetime(2020, 1, 1, tzinfo=BEIJING))
