@@ -9,7 +9,7 @@ stored articles (same mongod, same probes, same crawl):
 inserts): ``articles`` (story documents: ``story``, ``rank``, ``copies``, ``also_at``; 2 % of them
 with a reprint copy in ``also_at``), ``dedup_copies`` (a settled fingerprint per copy),
 ``dedup_claims`` (43 keys per article: its 42 LSH band keys and its content key, each
-``{_id: key, o: owner}`` in the clustered collection ``stories.ensure_indexes`` creates) and ``dropped``
+``{_id: key, o: owner}`` in the clustered collection ``collections.ensure_story_collections`` creates) and ``dropped``
 (15 % as many URLs dropped as not relevant, current lexicon version), plus the ``stories``
 marker in ``healthcrawl_meta`` so no migration scan runs; then the project's indexes
 (``storage.collections.ensure_indexes``, and the known-URL skip's ``also_at_canonical_url``). The first 1,000
@@ -187,9 +187,9 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
     import pymongo  # noqa: PLC0415
 
     from healthcrawl.storage import stories  # noqa: PLC0415
+    from healthcrawl.storage import collections  # noqa: PLC0415
     from healthcrawl.storage.collections import DROPPED, ensure_indexes  # noqa: PLC0415
     from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
-    from healthcrawl.crawl.middlewares.known import ALSO_AT_INDEX  # noqa: PLC0415
     from healthcrawl.project import project_settings  # noqa: PLC0415
     from healthcrawl.text.relevance import scorer_from_settings  # noqa: PLC0415
 
@@ -201,7 +201,7 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
         return done
     client.drop_database(database)
     started = time.monotonic()
-    stories.ensure_indexes(db)  # dedup_claims: a clustered collection, created before it is filled
+    collections.ensure_story_collections(db)  # dedup_claims: a clustered collection, created before it is filled
     fpr = Fingerprinter()
     rng = np.random.default_rng(size)
     real, real_claims = real_articles(fpr)
@@ -266,7 +266,6 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
     db[stories.META].insert_one({"_id": "stories", "migrated": 0, "at": datetime.now(timezone.utc)})
     index_started = time.monotonic()
     ensure_indexes(db)  # what a crawler's start-up runs: builds them here, once
-    articles.create_index([("also_at.canonical_url", 1)], name=ALSO_AT_INDEX)
     client.admin.command("fsync")  # the load's dirty pages written before anything is timed
     info = {"_id": "loaded", "size": size, **counts, "articles_s": round(articles_s, 1),
             "claims_s": round(claims_s, 1), "indexes_s": round(time.monotonic() - index_started, 1),

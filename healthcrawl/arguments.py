@@ -21,7 +21,7 @@ import logging
 import sys
 import urllib.parse
 from datetime import date, datetime
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 from healthcrawl.text import dates
 
@@ -72,12 +72,20 @@ def check_database(name: Any) -> str:
     return name
 
 
-def database_name(value: str) -> str:
-    """argparse type for ``--database``."""
-    try:
-        return check_database(value)
-    except ArgumentError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def argparse_type(check: Callable[[str], str], name: str) -> Callable[[str], str]:
+    """An argparse ``type=`` from a check raising :class:`ArgumentError` (``name``: what argparse
+    calls the type in its messages)."""
+    def convert(value: str) -> str:
+        try:
+            return check(value)
+        except ArgumentError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = name
+    return convert
+
+
+#: argparse type for ``--database``
+database_name = argparse_type(check_database, "database_name")
 
 
 def check_log_level(value: Any) -> str:
@@ -88,12 +96,8 @@ def check_log_level(value: Any) -> str:
     raise ArgumentError(f"unknown log level {value!r}; use DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
 
-def log_level(value: str) -> str:
-    """argparse type for ``--log-level``."""
-    try:
-        return check_log_level(value)
-    except ArgumentError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+#: argparse type for ``--log-level``
+log_level = argparse_type(check_log_level, "log_level")
 
 
 def site_key(value: str) -> str:
@@ -165,3 +169,12 @@ def spider_arguments_error(spidercls: Any, spargs: dict[str, Any]) -> str | None
     except ArgumentError as exc:
         return str(exc)
     return None
+
+
+def run_command(add_parser: Callable[[Any], Any], command: str, argv: list[str] | None = None) -> int:
+    """One ``healthcrawl`` subcommand run on its own (``python -m healthcrawl.cli.<command>``):
+    the same parser and handler as the ``healthcrawl`` command's."""
+    parser = Parser(prog="healthcrawl")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args([command, *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)

@@ -82,6 +82,16 @@ def to_beijing(dt: datetime) -> datetime:
     return dt.astimezone(BEIJING)
 
 
+def stored_to_beijing(value: Any) -> datetime | None:
+    """A datetime read from MongoDB (naive values are UTC there) in Beijing time; None for
+    anything that is not a datetime."""
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(BEIJING)
+
+
 def to_utc(dt: datetime) -> datetime:
     return to_beijing(dt).astimezone(timezone.utc)
 

@@ -33,3 +33,15 @@ def settings_dict(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
               if name.isupper() and name not in _PROCESS_SETTINGS}
     values.update(overrides or {})
     return values
+
+
+class CrawlerComponent:
+    """A Scrapy component (middleware, pipeline) built by ``from_crawler`` that keeps its crawler;
+    subclasses read their settings in ``__init__``."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)

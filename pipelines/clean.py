@@ -25,6 +25,7 @@ from itemadapter import ItemAdapter
 
 from healthcrawl.text.boilerplate import EDITOR_ROLES, clean_paragraphs
 from healthcrawl.text.whitespace import squash
+from healthcrawl.project import CrawlerComponent
 
 STATS = "healthcrawl/clean"
 #: line breaks other than "\n" (paragraphs are kept apart by "\n")
@@ -72,13 +73,7 @@ def clean_field(name: str, value: str | None, counts: Counter) -> str | None:
     return text or None
 
 
-class CleanPipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+class CleanPipeline(CrawlerComponent):
 
     def inc(self, what: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"{STATS}/{what}", count)

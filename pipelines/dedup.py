@@ -19,18 +19,15 @@ from itemadapter import ItemAdapter
 
 from healthcrawl.text.fingerprint import Fingerprinter, fingerprinter_from_settings
 from healthcrawl.text.urls import canonical_url
+from healthcrawl.project import CrawlerComponent
 
 STATS = "healthcrawl/dedup"
 
 
-class DedupPipeline:
-    def __init__(self, crawler, fingerprinter: Fingerprinter):
-        self.crawler = crawler
-        self.fingerprinter = fingerprinter
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler, fingerprinter_from_settings(crawler.settings))
+class DedupPipeline(CrawlerComponent):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.fingerprinter: Fingerprinter = fingerprinter_from_settings(crawler.settings)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)

@@ -18,6 +18,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from healthcrawl.article import to_beijing
+from healthcrawl.project import CrawlerComponent
 
 STATS = "healthcrawl/validate"
 _SPACE = re.compile(r"\s+")
@@ -28,14 +29,10 @@ def body_chars(body: str | None) -> int:
     return len(_SPACE.sub("", body or ""))
 
 
-class ValidatePipeline:
-    def __init__(self, crawler, min_body_chars: int):
-        self.crawler = crawler
-        self.min_body_chars = min_body_chars
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("HEALTHCRAWL_MIN_BODY_CHARS", 60))
+class ValidatePipeline(CrawlerComponent):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.min_body_chars = crawler.settings.getint("HEALTHCRAWL_MIN_BODY_CHARS")
 
     def drop(self, reason: str, message: str):
         self.crawler.stats.inc_value(f"{STATS}/{reason}")

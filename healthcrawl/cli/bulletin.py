@@ -49,7 +49,8 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     """``healthcrawl bulletin``: 0 written, 1 nothing written (empty week, unknown picks), 2 error."""
     if not isinstance(args, argparse.Namespace):
         args = configure_parser(argparse.ArgumentParser(prog="healthcrawl bulletin")).parse_args(args)
-    from healthcrawl.storage.errors import StorageError, redact
+    from healthcrawl.storage.errors import StorageError
+    from healthcrawl.text.redact import secrets
 
     settings = project_settings()
     pick = None
@@ -65,7 +66,7 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
         print(f"healthcrawl bulletin: {exc}", file=sys.stderr)
         return 2
     except StorageError as exc:
-        print(f"healthcrawl bulletin: {redact(str(exc))}", file=sys.stderr)
+        print(f"healthcrawl bulletin: {secrets(str(exc))}", file=sys.stderr)
         return 2
     try:
         result = build_bulletin(

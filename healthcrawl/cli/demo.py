@@ -42,20 +42,18 @@ def _demo_bulletin(database: str, out: Path) -> int:
     """The demo week's bulletin (every relevant article), as docx and md, and its contents."""
     from datetime import date
 
-    from healthcrawl.storage.client import connect, resolve_mongo_uri
-    from healthcrawl.storage.collections import ARTICLES
     from healthcrawl.reports.bulletin import build_bulletin
+    from healthcrawl.storage.client import open_database
+    from healthcrawl.storage.collections import ARTICLES
 
     settings = project_settings({"MONGO_DATABASE": database})
-    client = connect(resolve_mongo_uri(settings))
-    coll = client[database][ARTICLES]
     since, until = date.fromisoformat(DEMO_SINCE), date.fromisoformat(DEMO_UNTIL)
     out.mkdir(parents=True, exist_ok=True)
-    results = [build_bulletin(coll, since, until, fmt=fmt, out=out / f"bulletin-{DEMO_UNTIL}.{fmt}", limit=0,
-                              centre=settings.get("HEALTHCRAWL_BULLETIN_CENTRE"),
-                              scope=settings.get("HEALTHCRAWL_BULLETIN_SCOPE"))
-               for fmt in ("docx", "md")]
-    client.close()
+    with open_database(settings) as db:
+        coll = db.collection(ARTICLES)
+        results = [build_bulletin(coll, since, until, fmt=fmt, out=out / f"bulletin-{DEMO_UNTIL}.{fmt}", limit=0,
+                                  settings=settings)
+                   for fmt in ("docx", "md")]
     if not results[0].written:
         print(f"no bulletin: {results[0].message}", file=sys.stderr)
         return 1
@@ -67,18 +65,18 @@ def _demo_bulletin(database: str, out: Path) -> int:
 
 
 def _print_store_summary(database: str, since: str, until: str) -> None:
-    from healthcrawl.storage.client import connect, resolve_mongo_uri
+    from healthcrawl.storage.client import open_database
     from healthcrawl.storage.collections import ARTICLES
 
     settings = project_settings({"MONGO_DATABASE": database})
-    client = connect(resolve_mongo_uri(settings))
-    coll = client[database][ARTICLES]
+    db = open_database(settings)
+    coll = db.collection(ARTICLES)
     total = coll.count_documents({})
     relevant = coll.count_documents({"relevance.relevant": True})
     reprinted = coll.count_documents({"also_at.0": {"$exists": True}})
     print(f"\nMongoDB {database}.articles: {total} article(s), {relevant} relevant, "
           f"{reprinted} with reprints elsewhere (also_at)")
-    client.close()
+    db.close()
 
 
 def add_demo_parser(subparsers) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from healthcrawl.text import redact
-from healthcrawl.arguments import (ArgumentError, Parser, check_database, database_name, fail, positive_int,
+from healthcrawl.arguments import (ArgumentError, run_command, check_database, database_name, fail, positive_int,
                                    site_key)
 from healthcrawl.ops.history import (BASELINE, analyse, fallback_by_day, load_runs, render_by_day, render_json,
                                      render_text)
@@ -57,13 +57,8 @@ def add_runs_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point (``python -m healthcrawl.ops.history``), the same as the
-    ``healthcrawl`` subcommand."""
-    parser = Parser(prog="healthcrawl")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_runs_parser(sub)
-    args = parser.parse_args(["runs", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    """``python -m healthcrawl.cli.runs``: the ``healthcrawl runs`` subcommand on its own."""
+    return run_command(add_runs_parser, "runs", argv)
 
 
 if __name__ == "__main__":

@@ -1,42 +1,8 @@
-"""``healthcrawl schedule``: a calendar for scrapyd, which has none.
-
-A schedule file (TOML or JSON, see ``schedule.example.toml``) says which spiders run when (cron
-expressions in the file's time zone, Beijing by default) with which spider arguments.
-``healthcrawl schedule run --file F --scrapyd URL`` is a long-running process (one per
-deployment: run it under systemd/supervisor) that, every ``--interval`` seconds:
-
-1. finds each job's cron fire times since its previous pass (the last pass is kept in a state
-   file, so fire times that passed while the scheduler was down are known);
-2. the newest due fire time is scheduled through scrapyd's ``schedule.json`` — unless the same
-   spider is already pending or running on a scrapyd node (``listjobs.json``): then the run is
-   **skipped** and recorded; a fire time found more than ``misfire_grace`` seconds late, and
-   older ones passed over, are recorded as **missed**;
-3. jobs it scheduled are watched: when scrapyd lists one as finished, its ``crawl_runs`` entry
-   must exist and be closed; if not (the process died, or never reached its first request) the
-   run is recorded as **failed**. A job that closed with another reason than ``finished`` is
-   already recorded (and alerted) by the job itself.
-
-Skipped, missed and failed runs are logged, written to ``crawl_runs`` as ``kind: "schedule"``
-entries (so ``healthcrawl runs`` shows them) and alerted through ``HEALTHCRAWL_ALERT_WEBHOOK``
-(``alert_on`` in the file chooses which). ``healthcrawl schedule check`` validates a file and
-prints the next fire times; ``run --once`` makes one pass (for a system cron or a test) and exits
-1 when a run of that pass failed.
-
-A file is refused with one line naming the job and key (exit 2) when a value has the wrong type
-(``misfire_grace = "fifteen minutes"``, ``args`` not a table, ``enabled = "false"`` as a string),
-a key is unknown, or a cron expression is invalid or never fires (``0 6 30 2 *``). Within a pass,
-an error in one job (or one watched scrapyd job) is that job's ``failed`` event: the other jobs
-still run and the state still advances, so the same fire times are not looked at again.
-
-Why a process rather than crontab lines: "never twice at once" and "a missed or failed run is
-visible" need state (what was scheduled, what scrapyd says about it, when the last pass was);
-crontab lines would still need this program on every fire and lose the missed-while-down check.
-
-scrapyd credentials come from ``SCRAPYD_USERNAME`` / ``SCRAPYD_PASSWORD`` (the variables
-scrapyd itself reads). Settings passed to jobs appear in scrapyd's "Process started" log line, so
-the schedule file refuses setting names or values that look like secrets: ``MONGO_URI`` and the
-webhook belong in the scrapyd host's environment.
-"""
+"""``healthcrawl schedule check|run``: a calendar for scrapyd, which has none. A schedule file
+(``schedule.example.toml``) says which spiders run when; ``run`` is a long-running process that
+schedules due jobs through scrapyd, skips a spider already running, and records skipped, missed
+and failed runs in ``crawl_runs`` (and alerts). README "Operations → Scheduling" says how to use it
+and why it is a process rather than crontab lines."""
 
 from __future__ import annotations
 
@@ -50,6 +16,7 @@ from typing import Any, Callable
 from healthcrawl.ops.cron import RunStore, Scheduler
 from healthcrawl.ops.schedule import ScheduleError, load_schedule
 from healthcrawl.ops.scrapyd import ScrapydClient
+from healthcrawl.arguments import run_command
 from healthcrawl.project import project_settings
 
 
@@ -122,13 +89,8 @@ def add_schedule_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point (``python -m healthcrawl.ops.schedule``), the same as the
-    ``healthcrawl`` subcommand."""
-    parser = argparse.ArgumentParser(prog="healthcrawl")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_schedule_parser(sub)
-    args = parser.parse_args(["schedule", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    """``python -m healthcrawl.cli.schedule``: the ``healthcrawl schedule`` subcommand on its own."""
+    return run_command(add_schedule_parser, "schedule", argv)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ the labels; shipped only if no worse on the frozen test split)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -44,30 +45,39 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rescore(args: argparse.Namespace) -> int:
+def with_database(prog: str):
+    """A command handler ``(args, settings, database)`` run with ``args.database`` open; a bad
+    name or an unusable database is one error line and exit 2 or 1."""
+    def wrap(handler):
+        @functools.wraps(handler)
+        def run(args: argparse.Namespace) -> int:
+            settings, database = _database(args, prog)
+            if settings is None:
+                return database
+            with database:
+                return handler(args, settings, database)
+        return run
+    return wrap
+
+
+@with_database("healthcrawl rescore")
+def cmd_rescore(args: argparse.Namespace, settings, database) -> int:
     from healthcrawl.storage.collections import ARTICLES
     from healthcrawl.text.relevance import rescore, scorer_from_settings
 
-    settings, database = _database(args, "healthcrawl rescore")
-    if settings is None:
-        return database
-    with database:
-        counts = rescore(database.collection(ARTICLES), scorer=scorer_from_settings(settings))
+    counts = rescore(database.collection(ARTICLES), scorer=scorer_from_settings(settings))
     print(json.dumps(counts, ensure_ascii=False))
     return 0
 
 
-def cmd_label(args: argparse.Namespace) -> int:
+@with_database("healthcrawl label")
+def cmd_label(args: argparse.Namespace, settings, database) -> int:
     from healthcrawl.storage.labels import add_label
 
-    settings, database = _database(args, "healthcrawl label")
-    if settings is None:
-        return database
-    with database:
-        try:
-            doc = add_label(database.db, args.url, args.label, args.who, "cli")
-        except ValueError as exc:
-            return fail("healthcrawl label", exc)
+    try:
+        doc = add_label(database.db, args.url, args.label, args.who, "cli")
+    except ValueError as exc:
+        return fail("healthcrawl label", exc)
     print(f"{doc['url']}: {doc['label']} (by {doc['who']}, {doc['at']:%Y-%m-%d %H:%M} UTC)")
     return 0
 

@@ -1,28 +1,9 @@
-"""A JOBDIR that survives SIGKILL: Scrapy's scheduler plus a "still running" marker.
-
-Scrapy's JOBDIR is only resumable after a clean close. Its dupefilter (``RFPDupeFilter``) appends
-a request's fingerprint to ``JOBDIR/requests.seen`` when the request is *enqueued*, but the disk
-queue's state (``requests.queue/active.json`` and queuelib's per-queue ``info.json``) is written
-only by ``Scheduler.close()``. A crawl killed before that (SIGKILL, or SIGTERM and then SIGKILL
-before the graceful shutdown finished) leaves every list page "seen" and no (or a stale) queue,
-so resuming it with the same JOBDIR schedules nothing and the remaining articles are lost.
-
-:class:`JobdirScheduler` writes ``JOBDIR/healthcrawl.running`` when it opens and removes it only
-after Scrapy's own ``close()`` has written the queue state and closed the dupefilter. A marker
-found at open therefore means the previous run with this JOBDIR did not close cleanly: the
-scheduler logs one WARNING, counts ``healthcrawl/spider/jobdir/unclean_resume`` (kept in
-``crawl_runs`` as ``spider_stats["jobdir/unclean_resume"]``), discards the queue directory and
-the seen fingerprints, and the crawl starts over on its window. That is cheap: articles already
-stored are not fetched again (:mod:`healthcrawl.crawl.middlewares.known`), only list pages and the
-articles that are not stored yet. After a clean close (finished, or the first SIGTERM's graceful
-shutdown) there is no marker and Scrapy resumes from its queue as usual. Without JOBDIR this is
-Scrapy's scheduler, unchanged.
-
-:class:`JobdirSchedulerAddon` (in ``ADDONS``) selects the scheduler when ``JOBDIR`` is set, at
-add-on priority: an explicit ``SCHEDULER`` setting wins, and so does the Redis frontier add-on
-(:mod:`healthcrawl.crawl.frontier`), which runs after it. (A ``SCHEDULER`` line in settings.py would
-be at project priority and override that add-on.)
-"""
+"""A JOBDIR that survives SIGKILL: Scrapy's scheduler plus a ``JOBDIR/healthcrawl.running``
+marker, written at open and removed only after Scrapy's own clean close. A marker found at open
+means the last run was killed (its queue state was never written): the queue and the seen
+fingerprints are discarded and the window starts over (stored articles are skipped as known).
+:class:`JobdirSchedulerAddon` selects it when ``JOBDIR`` is set. README "Operations" has the
+details."""
 
 from __future__ import annotations
 

@@ -83,10 +83,10 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.since is None:
-            days = crawler.settings.getint("HEALTHCRAWL_DEFAULT_DAYS", 7)
+            days = crawler.settings.getint("HEALTHCRAWL_DEFAULT_DAYS")
             spider.since = dates.day_start(spider.until.date()) - timedelta(days=days - 1)
-        spider.max_list_pages = crawler.settings.getint("HEALTHCRAWL_MAX_LIST_PAGES", 30)
-        spider.max_article_pages = crawler.settings.getint("HEALTHCRAWL_MAX_ARTICLE_PAGES", 20)
+        spider.max_list_pages = crawler.settings.getint("HEALTHCRAWL_MAX_LIST_PAGES")
+        spider.max_article_pages = crawler.settings.getint("HEALTHCRAWL_MAX_ARTICLE_PAGES")
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 

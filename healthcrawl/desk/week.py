@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from healthcrawl.article import BEIJING
+from healthcrawl.article import BEIJING, stored_to_beijing
 from healthcrawl.crawl.sites import SITES
 from healthcrawl.storage.search import search
 from healthcrawl.text.dates import day_end, day_start
@@ -52,12 +52,8 @@ class Window:
         return Window.ending(self.until + timedelta(days=DAYS * weeks))
 
 
-def beijing(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(BEIJING)
+#: a stored datetime in Beijing time (None for anything else)
+beijing = stored_to_beijing
 
 
 def day_label(day: date) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from healthcrawl.text import redact
-from healthcrawl.article import BEIJING
+from healthcrawl.article import stored_to_beijing
 
 
 BASELINE = 5
@@ -206,12 +206,7 @@ def analyse(runs_by_spider: dict[str, list[dict]], limit: int = 10, baseline: in
     return out
 
 
-def _beijing(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(BEIJING)
+_beijing = stored_to_beijing
 
 
 def _time(value: Any) -> str:

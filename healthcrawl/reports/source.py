@@ -66,12 +66,11 @@ def open_articles(settings, database: str | None = None):
     the ``MONGO_DATABASE`` setting. ArgumentError for a name MongoDB refuses (checked before
     connecting), StorageError when the database cannot be used."""
     from healthcrawl.arguments import check_database
-    from healthcrawl.storage.client import connect, resolve_mongo_uri
+    from healthcrawl.storage.client import open_database
     from healthcrawl.storage.collections import ARTICLES
 
-    name = check_database(database or settings.get("MONGO_DATABASE"))
-    client = connect(resolve_mongo_uri(settings), timeout=settings.getfloat("MONGO_CONNECT_TIMEOUT"))
-    return client, client[name][ARTICLES]
+    db = open_database(settings, check_database(database or settings.get("MONGO_DATABASE")))
+    return db.client, db.collection(ARTICLES)
 
 
 def database_name(collection) -> str:

@@ -10,6 +10,7 @@ import bson
 import pymongo
 from pymongo import UpdateOne
 
+from healthcrawl import settings as defaults
 from healthcrawl.article import Article, to_document, to_utc
 from healthcrawl.storage import stories
 from healthcrawl.storage.collections import ARTICLES, DROPPED, IRRELEVANT, REJECTS
@@ -53,8 +54,9 @@ def cap_document(doc: dict[str, Any], max_body_chars: int, max_bytes: int) -> di
     return doc
 
 
-def article_record(item: Article, now: datetime | None = None, *, max_body_chars: int = 500_000,
-                   max_bytes: int = 8 * 1024 * 1024) -> dict[str, Any]:
+def article_record(item: Article, now: datetime | None = None, *,
+                   max_body_chars: int = defaults.MONGO_MAX_BODY_CHARS,
+                   max_bytes: int = defaults.MONGO_MAX_DOCUMENT_BYTES) -> dict[str, Any]:
     """What the writer stores for one item: an upsert of the article, or a reprint note."""
     now = now or datetime.now(timezone.utc)
     if item.duplicate_of:

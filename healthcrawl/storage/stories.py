@@ -1,58 +1,9 @@
-"""Which story an article belongs to, decided in MongoDB: the same answer in every process.
-
-An article may be published by several sites (a reprint, or the same text at another URL). Each
-of them is a **copy**; the copies of one story make one document in ``articles``. Whether a copy
-is a new story or joins one is decided here, by the mongo pipeline's writer thread, before the
-copy's document is written — never against an in-memory picture of what other processes did.
-
-Two collections hold the decision (both small documents, both written before the article):
-
-- ``dedup_copies`` — one entry per copy, ``_id`` = canonical URL: its fingerprint (``content_hash``,
-  ``minhash``, ``params``), ``published_at``, and once decided ``parent`` (the copy it was found to
-  duplicate, or ``null``), ``reason``, ``similarity`` and ``state: "settled"`` (``"claiming"``
-  while it is being decided).
-- ``dedup_claims`` — one entry per lookup key (the MinHash LSH band keys and the content key of
-  :class:`healthcrawl.text.fingerprint.Fingerprinter`), ``_id`` = the key, ``o`` = the first copy that
-  claimed it (its ``o``: a 64-bit hash of its canonical URL, indexed in ``dedup_copies``). The
-  unique ``_id`` makes every key have exactly one owner, whichever process asks. 43 claims a
-  copy make this the largest collection (≈ 43 million entries per million articles), so it is a
-  clustered collection (one B-tree keyed on ``_id``, no separate index) with 8-byte entries.
-
-**The protocol** for a copy C (:meth:`Stories.resolve`):
-
-1. C's fingerprint is written to ``dedup_copies`` (``state: "claiming"``).
-2. C claims its keys **in ascending order**, with ordered inserts. Every key it inserts is its own.
-   At a key already owned by another copy O, C reads O's fingerprint (written before O claimed
-   anything) and compares: the same content hash (``content``) or an estimated Jaccard
-   similarity ≥ the threshold (``reprint``) makes O C's parent, and C stops claiming. A key owned
-   by a copy that is not similar (an LSH collision) is passed over.
-3. C is settled: ``parent`` = O (or ``null``: C is the root of a new story). A settled copy is
-   never decided again — a re-crawl keeps its story, also when its text changed (a correction):
-   each copy claims its keys once, which the argument below needs.
-4. C's story is the root of its parent chain. A copy still ``claiming`` on that chain is waited
-   for, at most ``HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT`` seconds; after that (its process died while
-   claiming) C finishes that copy's claims on its behalf — the same keys, in the same order,
-   against the same owners, so the same decision as its own process would have made.
-
-**Why this is race-free.** Two copies C and D that are similar and share LSH keys meet at the
-smallest key they share, s: whichever inserts s first owns it, the other loses it and — being
-similar — takes the owner as parent. So one of the two always finds the other, however their
-steps interleave across processes (no "both think they are the original"). And the parent links
-never form a cycle: if C→D (C lost s₁ to D and stopped there) and D→C (D lost s₂ to C and
-stopped there), C claimed s₂ before stopping at s₁, so s₂ < s₁; D claimed s₁ before stopping
-at s₂, so s₁ < s₂ — a contradiction; the same argument around any longer cycle gives
-s₁ < s₂ < … < s₁. The parent links therefore form trees, each tree is a story, and its root
-names it (``articles.story``). Nothing depends on timing, batches or refresh intervals, and
-nothing is held in memory between items: a crawler's start-up does not read history at all.
-
-**Which copy is the document**: the copy with the earliest ``published_at`` (a copy without a
-date counts as the latest), ties broken by the smaller canonical URL — whatever the arrival
-order. Each copy's write is one atomic update of its story's document
-(:func:`story_operation`): it adds the copy to ``copies`` and, when it ranks before the
-document's current copy, replaces the document's article fields with its own. The other copies
-are in ``also_at`` (``copies`` minus the document's own). A copy that arrives later but was
-published earlier therefore corrects the document; nothing is duplicated.
-"""
+"""Which story an article belongs to, decided in MongoDB by the mongo pipeline's writer: the same
+answer in every process. A copy records its fingerprint in ``dedup_copies``, then claims its LSH
+band keys and content key in ascending order in ``dedup_claims`` (unique ``_id``); the first
+similar owner of a key it loses is its parent, the root of its parent chain names the story, and
+the earliest-published copy is the story's document (:func:`story_operation`). README "Dedup"
+gives the protocol and the argument why it is race-free."""
 
 from __future__ import annotations
 
@@ -68,6 +19,7 @@ import numpy as np
 from pymongo import UpdateOne, WriteConcern
 from pymongo.errors import BulkWriteError
 
+from healthcrawl import settings as defaults
 from healthcrawl.text.fingerprint import Fingerprinter
 
 logger = logging.getLogger(__name__)
@@ -178,7 +130,8 @@ def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) 
 class Stories:
     """The story decisions of one database (see the module doc). Blocking: the writer thread's."""
 
-    def __init__(self, db, fingerprinter: Fingerprinter, settle_timeout: float = 30.0, claimers: int = 1):
+    def __init__(self, db, fingerprinter: Fingerprinter,
+                 settle_timeout: float = defaults.HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT, claimers: int = 1):
         # claims and fingerprints need no journal flush of their own: the article write that
         # follows them is journaled, and a journal flush makes every earlier write durable
         fast = WriteConcern(w=1)

@@ -35,10 +35,13 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash
 
-DEFAULT_THRESHOLD = 0.4
-DEFAULT_NUM_PERM = 128
-DEFAULT_SHINGLE = 5
-DEFAULT_BANDS = 42
+from healthcrawl import settings as defaults
+
+# the defaults are the project's settings (healthcrawl/settings.py), for a Fingerprinter built by hand
+DEFAULT_THRESHOLD = defaults.HEALTHCRAWL_DEDUP_THRESHOLD
+DEFAULT_NUM_PERM = defaults.HEALTHCRAWL_DEDUP_NUM_PERM
+DEFAULT_SHINGLE = defaults.HEALTHCRAWL_DEDUP_SHINGLE
+DEFAULT_BANDS = defaults.HEALTHCRAWL_DEDUP_BANDS
 SEED = 1
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -191,7 +194,7 @@ class Fingerprinter:
 
 def fingerprinter_from_settings(settings: Any) -> Fingerprinter:
     """The project's fingerprinter (``HEALTHCRAWL_DEDUP_*`` settings)."""
-    return Fingerprinter(threshold=settings.getfloat("HEALTHCRAWL_DEDUP_THRESHOLD", DEFAULT_THRESHOLD),
-                         num_perm=settings.getint("HEALTHCRAWL_DEDUP_NUM_PERM", DEFAULT_NUM_PERM),
-                         shingle=settings.getint("HEALTHCRAWL_DEDUP_SHINGLE", DEFAULT_SHINGLE),
-                         bands=settings.getint("HEALTHCRAWL_DEDUP_BANDS", DEFAULT_BANDS))
+    return Fingerprinter(threshold=settings.getfloat("HEALTHCRAWL_DEDUP_THRESHOLD"),
+                         num_perm=settings.getint("HEALTHCRAWL_DEDUP_NUM_PERM"),
+                         shingle=settings.getint("HEALTHCRAWL_DEDUP_SHINGLE"),
+                         bands=settings.getint("HEALTHCRAWL_DEDUP_BANDS"))

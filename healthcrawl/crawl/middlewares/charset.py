@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.http import HtmlResponse, Request, Response
+from healthcrawl.project import CrawlerComponent
 
 logger = logging.getLogger(__name__)
 STATS = "healthcrawl/charset"
@@ -26,13 +27,7 @@ def _decodes(body: bytes, encoding: str) -> bool:
     return True
 
 
-class CharsetMiddleware:
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+class CharsetMiddleware(CrawlerComponent):
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, HtmlResponse) or not response.body:
