@@ -141,7 +141,8 @@ def main() -> int:
     if instruments:
         instruments.install()
     overrides = json.loads(args.settings)
-    from healthcrawl.cli.crawl import SITE_KEYS, run_crawl  # noqa: PLC0415
+    from healthcrawl.cli.crawl import run_crawl  # noqa: PLC0415
+    from healthcrawl.crawl.sites import SITE_KEYS  # noqa: PLC0415
     from healthcrawl.project import project_settings  # noqa: PLC0415
 
     extensions = dict(project_settings().getdict("EXTENSIONS"))

@@ -9,15 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from healthcrawl.crawl.sites import SITES
+
 ROOT = Path(__file__).resolve().parents[1]
-EXPECTED_SPIDERS = ["ce", "chinanews", "cnii", "gmw"]
+#: one spider per registered site (healthcrawl/crawl/sites.py), no more
+EXPECTED_SPIDERS = sorted(SITES)
 
 
 def run(*args: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300, **kw)
 
 
-def test_scrapy_list_shows_exactly_the_four_spiders():
+def test_scrapy_list_shows_exactly_the_registered_sites():
     result = run(sys.executable, "-m", "scrapy", "list")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == EXPECTED_SPIDERS
@@ -56,9 +59,8 @@ def test_the_egg_holds_the_packages_and_their_data_but_not_the_tests(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     egg = next(tmp_path.glob("*.egg"))
     names = zipfile.ZipFile(egg).namelist()
-    for required in ("healthcrawl/settings.py", "healthcrawl/crawl/spider.py", "spiders/gmw.py",
-                     "spiders/chinanews.py", "spiders/ce.py", "spiders/cnii.py",
-                     "pipelines/mongo.py", "healthcrawl/data/userdict.txt",
+    for required in ("healthcrawl/settings.py", "healthcrawl/crawl/spider.py",
+                     *(f"spiders/{site}.py" for site in SITES), "pipelines/mongo.py", "healthcrawl/data/userdict.txt",
                      "healthcrawl/demo/manifest.json"):
         assert required in names, required
     assert not any(n.startswith("tests/") for n in names)

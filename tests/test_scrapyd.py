@@ -1,4 +1,5 @@
-"""scrapyd end to end: a real scrapyd with basic auth on a free 127.0.0.1 port, the project
+"""scrapyd end to end: a real scrapyd started with the repository's deploy/scrapyd.conf (basic
+auth from SCRAPYD_USERNAME/SCRAPYD_PASSWORD, a free 127.0.0.1 port from SCRAPYD_HTTP_PORT), the project
 deployed with ``scrapyd-deploy`` (egg built from setup.py, credentials from the environment via
 ``${SCRAPYD_USERNAME}``/``${SCRAPYD_PASSWORD}`` in scrapy.cfg), a replay crawl of the demo week
 scheduled through schedule.json, its articles and crawl_runs entry found in MongoDB (written with
@@ -7,8 +8,10 @@ the scrapyd host's MONGO_URI), and the password absent from every log."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import zipfile
@@ -18,14 +21,18 @@ from pathlib import Path
 import pymongo
 import pytest
 
+from healthcrawl.crawl.sites import SITES
 from healthcrawl.ops.cron import Scheduler
 from healthcrawl.ops.schedule import parse_schedule
 from healthcrawl.ops.scrapyd import ScrapydClient
 from tests.demo import ARCHIVE, WEEK, expected_in_bulletin
-from tests.servers import ROOT, VENV_BIN, ScrapydServer, crawl_env, require_binary
+from tests.servers import (EGG_ONLY_RUNNER, PROJECT_ENV, ROOT, VENV_BIN, ScrapydServer, _wait_port,
+                           crawl_env, require_binary)
 
 USERNAME, PASSWORD = "hc-ops", "Sd-pa55-7f3c9e-not-in-logs"
-EXPECTED_SPIDERS = ["ce", "chinanews", "cnii", "gmw"]
+EXPECTED_SPIDERS = sorted(SITES)  # one spider per registered site
+#: the sites the demo archive holds (a site added later has no pages there)
+DEMO_SPIDERS = ("chinanews", "ce", "gmw", "cnii")
 
 
 def project_copy(dest):
@@ -38,12 +45,34 @@ def project_copy(dest):
     return dest
 
 
+class RepoConfigScrapyd(ScrapydServer):
+    """scrapyd started as README "Operations → scrapyd" says: from its own folder holding a link to
+    the repository's deploy/scrapyd.conf, credentials and port from the environment. Test-only
+    overrides (a quick poller, the egg-only runner of tests/servers.py) come from a
+    ``~/.scrapyd.conf`` in a temporary HOME, which scrapyd reads after ./scrapyd.conf."""
+
+    def start(self) -> "RepoConfigScrapyd":
+        d = self.directory
+        (d / "home").mkdir(parents=True, exist_ok=True)
+        (d / "scrapyd.conf").symlink_to(ROOT / "deploy" / "scrapyd.conf")
+        (d / "hc_egg_runner.py").write_text(EGG_ONLY_RUNNER.format(repo=str(ROOT.resolve())))
+        (d / "home" / ".scrapyd.conf").write_text("[scrapyd]\npoll_interval = 0.5\nrunner = hc_egg_runner\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PROJECT_ENV) and k != "PYTHONPATH"}
+        env.update(HOME=str(d / "home"), SCRAPYD_HTTP_PORT=str(self.port), SCRAPYD_USERNAME=self.username,
+                   SCRAPYD_PASSWORD=self.password, **self.env)
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=d, env=env,
+                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        _wait_port(self.port, self.proc, "scrapyd", self.log)
+        return self
+
+
 @pytest.fixture
 def scrapyd(tmp_path, mongod, mongo_db_name):
     require_binary("scrapyd-deploy")
     # the scrapyd host's environment: where jobs store articles (no credentials in this test URI;
     # production puts a URI with credentials here, never in schedule.json)
-    server = ScrapydServer(tmp_path / "scrapyd", USERNAME, PASSWORD,
+    server = RepoConfigScrapyd(tmp_path / "scrapyd", USERNAME, PASSWORD,
                            env={"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db_name,
                                 "HEALTHCRAWL_EMBEDDED_MONGO": "0"}).start()
     yield server
@@ -196,12 +225,12 @@ def test_four_spiders_scheduled_at_once_store_each_story_once(tmp_path, mongod, 
                                               ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}"),
                                               ("setting", f"DOWNLOADER_MIDDLEWARES={middlewares}")],
                             post=True)["jobid"]
-                for spider in ("chinanews", "ce", "gmw", "cnii")]
+                for spider in DEMO_SPIDERS]
         finished = [wait_finished(server, job) for job in jobs]
         logs = server.all_logs()
     finally:
         server.stop()
-    assert sorted(f["spider"] for f in finished) == EXPECTED_SPIDERS
+    assert sorted(f["spider"] for f in finished) == sorted(DEMO_SPIDERS)
 
     wanted = expected_in_bulletin()
     reprints = [a for a in wanted if a["flags"]["reprint_of"]]
@@ -220,3 +249,49 @@ def test_four_spiders_scheduled_at_once_store_each_story_once(tmp_path, mongod, 
     assert len(with_copies) == 1 and with_copies[0]["url"] == original  # published at 10:42, the reprint at 15:06
     assert [(e["url"], e["site"]) for e in with_copies[0]["also_at"]] == [(reprint, "ce")]
     assert len({d["story"] for d in docs}) == 24
+
+
+def mongods_under(folder: Path) -> list[int]:
+    """Pids of mongod processes whose working directory or --dbpath lies under ``folder``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if argv and Path(argv[0].decode(errors="replace")).name == "mongod":
+            text = " ".join(a.decode(errors="replace") for a in argv) + " " + cwd
+            if str(folder) in text:
+                found.append(int(proc.name))
+    return found
+
+
+def test_a_job_without_mongo_uri_fails_in_one_line_and_starts_no_mongod(tmp_path):
+    """A scrapyd host without MONGO_URI (and the embedded mongod left on, its default): the job
+    fails at once with one ERROR line in its log, nothing fetched, no mongod started or left."""
+    from healthcrawl.storage.mongod import free_port
+
+    require_binary("scrapyd-deploy")
+    server = RepoConfigScrapyd(tmp_path / "scrapyd", USERNAME, PASSWORD,
+                               env={"HEALTHCRAWL_MONGO_PORT": str(free_port())}).start()
+    try:
+        deploy(server, tmp_path, "r1")
+        job_id = server.call("schedule.json", [("project", "healthcrawl"), ("spider", "gmw"),
+                                               ("since", WEEK[0]), ("until", WEEK[1]),
+                                               ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}")], post=True)["jobid"]
+        wait_finished(server, job_id)
+        scrapyd_log = server.log.read_text(errors="replace")
+    finally:
+        server.stop()
+    job_log = (server.directory / "logs" / "healthcrawl" / "gmw" / f"{job_id}.log").read_text(errors="replace")
+    errors = [line for line in job_log.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1, job_log[-3000:]
+    assert f"MONGO_URI is not set: scrapyd job {job_id} does not start the embedded mongod" in errors[0]
+    assert "Traceback" not in job_log and "Traceback" not in scrapyd_log, job_log[-3000:]
+    assert "downloader/request_count" not in job_log  # nothing fetched: the crawler never started
+    assert "Process died: exitstatus=1" in scrapyd_log
+    assert not (server.directory / "var" / "mongo").exists()
+    assert mongods_under(tmp_path) == []

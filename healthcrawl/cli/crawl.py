@@ -10,9 +10,10 @@ from healthcrawl.arguments import ArgumentError, check_database, check_spider_ar
 from healthcrawl.ops.failure import run_failures
 from healthcrawl.project import project_settings
 from healthcrawl.arguments import database_name, log_level
+# the registry's sites (healthcrawl/crawl/sites.py); importable from here as before (demo, bench)
+from healthcrawl.crawl.sites import SITE_KEYS
 
 
-SITE_KEYS = ("gmw", "chinanews", "ce", "cnii")
 # --- crawling ------------------------------------------------------------------------------------
 def run_crawl(spiders: list[str], settings_overrides: dict[str, Any], spider_args: dict[str, str]) -> tuple[int, list[dict]]:
     """Run spiders in one process; returns (exit code, per-spider stats)."""

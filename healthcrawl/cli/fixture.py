@@ -21,7 +21,7 @@ def cmd_fixture(args: argparse.Namespace) -> int:
 
 
 def add_fixture_parser(subparsers) -> None:
-    from healthcrawl.cli.crawl import SITE_KEYS  # noqa: PLC0415
+    from healthcrawl.crawl.sites import SITE_KEYS  # noqa: PLC0415
 
     p = subparsers.add_parser("fixture", help="save one live page as a test fixture (online)")
     p.add_argument("url")
