@@ -28,12 +28,15 @@ from healthcrawl.cli.desk import add_desk_parser
 from healthcrawl.cli.export import add_export_parser
 from healthcrawl.cli.fixture import add_fixture_parser
 from healthcrawl.cli.mongo import add_mongo_parser
+from healthcrawl.cli.newsite import add_newsite_parser
 from healthcrawl.cli.runs import add_runs_parser
 from healthcrawl.cli.schedule import add_schedule_parser
 from healthcrawl.cli.score import add_score_parser
+from healthcrawl.cli.search import add_search_parser
 
 COMMANDS = (add_demo_parser, add_crawl_parser, add_mongo_parser, add_fixture_parser, add_score_parser,
-            add_bulletin_parser, add_export_parser, add_runs_parser, add_schedule_parser, add_desk_parser)
+            add_bulletin_parser, add_export_parser, add_runs_parser, add_schedule_parser, add_desk_parser,
+            add_search_parser, add_newsite_parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
