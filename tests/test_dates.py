@@ -53,6 +53,14 @@ def test_dateparser_handles_what_the_patterns_miss():
     ("https://www.ce.cn/xwzx/gnsz/gdxw/202507/t20250703_1234567.shtml", date(2025, 7, 3)),
     ("https://www.cnii.com.cn/rmydb/202506/t20250606_654321.html", date(2025, 6, 6)),
     ("https://rmydb.cnii.com.cn/html/2025/20250606/20250606_003/20250606_003_01_1234.html", date(2025, 6, 6)),
+    # people.com.cn: /n1/YYYY/MMDD/
+    ("http://health.people.com.cn/n1/2024/0517/c14739-40238011.html", date(2024, 5, 17)),
+    ("http://politics.people.com.cn/n1/2024/1231/c1001-1.html", date(2024, 12, 31)),
+    ("https://www.example.com.cn/2024/05/17/story.html", date(2024, 5, 17)),
+    ("https://www.example.com.cn/news/2024-05-17/1.html", date(2024, 5, 17)),
+    ("https://www.example.com.cn/news/a_2024-05-17.html", date(2024, 5, 17)),
+    ("http://health.people.com.cn/n1/2024/1345/c1.html", None),  # no month 13
+    ("https://www.example.com.cn/2024/0517.html", None),  # a file, not a day folder
     ("https://www.gmw.cn/", None),
 ])
 def test_date_from_url(url, expected):

@@ -86,3 +86,13 @@ def test_empty_and_idempotent():
                 "https://rmydb.cnii.com.cn/rmydb/html/2025/20250603/20250603_006/20250603_006_07_9918.html"):
         once = canonical_url(url)
         assert canonical_url(once) == once
+
+
+def test_every_registered_domain_is_a_site_domain():
+    """The canonical host rules know every site of the registry (healthcrawl/crawl/sites.py)."""
+    from healthcrawl.crawl.sites import SITES
+    from healthcrawl.text.urls import _site_domain
+
+    for site in SITES.values():
+        for domain in site.domains:
+            assert _site_domain(f"news.{domain}") == domain

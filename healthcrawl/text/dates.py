@@ -66,6 +66,12 @@ _URL_PATTERNS = (
     re.compile(r"/t(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})_"),
     re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})/(?P<d>\d{2})/"),
     re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})[/_]"),
+    # people.com.cn and other CMSs: /n1/2024/0517/c14739-40238011.html
+    re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{2})(?P<d>\d{2})/"),
+    # /2024/05/17/ (WordPress-like paths)
+    re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{2})/(?P<d>\d{2})/"),
+    # /2024-05-17/ and …_2024-05-17.html
+    re.compile(r"[/_](?P<y>20\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?:[/_.])"),
 )
 
 

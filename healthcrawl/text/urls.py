@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from healthcrawl.crawl.sites import SITES
+
 #: Query parameters that never identify an article (exact names, lower case).
 TRACKING_PARAMS = frozenset({
     "spm", "spm_id_from", "from", "source_from", "isappinstalled", "scene", "clicktime",
@@ -62,13 +64,15 @@ _DESKTOP_PATHS = {
     "ce.cn": re.compile(r"/\d{6}/(?:\d{2}/)?t\d{8}_\d+\.s?html$"),
     "cnii.com.cn": re.compile(r"^/[a-z0-9]+/(?:\d{6}/t\d{8}_\d+\.html|\d{4}-\d{2}/\d{2}/content_\d+\.htm)$"),
 }
+#: every registered site's domains (healthcrawl/crawl/sites.py), the longest first
+_REGISTERED_DOMAINS = sorted((d for site in SITES.values() for d in site.domains), key=len, reverse=True)
 _EPAPER_HOST = "rmydb.cnii.com.cn"
 _EPAPER_PREFIX = re.compile(r"^/rmydb(/html/\d{4}/\d{8}/)")
 
 
 def _site_domain(host: str) -> str | None:
-    """The site's registered domain for a host of one of the four sites (else None)."""
-    for domain in ("chinanews.com.cn", "chinanews.com", "cnii.com.cn", "gmw.cn", "ce.cn"):
+    """The site's registered domain for a host of a registered site (else None)."""
+    for domain in _REGISTERED_DOMAINS:
         if host == domain or host.endswith("." + domain):
             return domain
     return None
