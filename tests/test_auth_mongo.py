@@ -9,10 +9,8 @@ crawler's user with ``readWrite`` on the crawl's database only.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import quote_plus
@@ -23,6 +21,7 @@ from bson import json_util
 
 from healthcrawl.storage.mongod import free_port, mongod_binary, port_open
 from tests.demo import ARCHIVE, WEEK
+from tests.servers import crawl_env, read_stats, scrapy_crawl, stats_args
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "hc_auth"
@@ -70,19 +69,13 @@ def uri(port: int, password: str = ENCODED) -> str:
 
 
 def crawl(args: list[str], env_uri: str | None, tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "HEALTHCRAWL_SKIP_KNOWN")}
-    env.update(HEALTHCRAWL_EMBEDDED_MONGO="0")
-    if env_uri:
-        env["MONGO_URI"] = env_uri
+    env = crawl_env(**({"MONGO_URI": env_uri} if env_uri else {}))
     stats_file = tmp / "stats.json"
     stats_file.unlink(missing_ok=True)
-    full = [sys.executable, "-m", "scrapy", "crawl", *args, "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}",
-            "-s", f"MONGO_DATABASE={DATABASE}", "-s", f"MONGO_SPOOL_DIR={tmp / 'spool'}",
-            "-s", "STATS_CLASS=tests.hostile.JsonStatsCollector", "-s", f"HOSTILE_STATS_FILE={stats_file}",
-            "-s", "LOG_LEVEL=DEBUG", *extra]
-    result = subprocess.run(full, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    return result, stats
+    result = scrapy_crawl([*args, "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}", "-s", f"MONGO_DATABASE={DATABASE}",
+                           "-s", f"MONGO_SPOOL_DIR={tmp / 'spool'}", *stats_args(stats_file),
+                           "-s", "LOG_LEVEL=DEBUG", *extra], env)
+    return result, read_stats(stats_file)
 
 
 def assert_no_secret(*texts: str) -> None:

@@ -18,8 +18,9 @@ from starlette.testclient import TestClient
 from healthcrawl.desk import sample
 from healthcrawl.project import project_settings
 from healthcrawl.storage.client import Database
+from tests.demo import WEEK as DEMO_WEEK
 
-WEEK = "2026-11-15"
+WEEK = DEMO_WEEK[1]  # the demo week's last day
 PASSWORD = "correct horse 42"
 #: login slow-down short enough for tests (the default is one second, doubling)
 OVERRIDES = {"HEALTHCRAWL_DESK_LOGIN_DELAY": 0.3, "HEALTHCRAWL_DESK_LOGIN_DELAY_MAX": 1.2}

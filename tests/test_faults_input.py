@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from pipelines.clean import clean_body
 from spiders.chinanews import ChinanewsSpider
 from spiders.gmw import GmwSpider
 from tests import input_site as site
+from tests.servers import crawl_env, read_stats, scrapy_crawl, stats_args
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -51,17 +51,12 @@ class Crawl:
 
 def replay_crawl(args: list[str], mirror: Path, tmp: Path, uri: str, database: str) -> Crawl:
     stats_file = tmp / f"stats-{args[0]}.json"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MONGO_URI", "HEALTHCRAWL_REPLAY_DIR", "MONGO_DATABASE", "HEALTHCRAWL_SKIP_KNOWN")}
-    env.update(HEALTHCRAWL_EMBEDDED_MONGO="0", MONGO_URI=uri)
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", *args, "-a", f"since={site.WINDOW[0]}",
-         "-a", f"until={site.WINDOW[1]}", "-s", f"HEALTHCRAWL_REPLAY_DIR={mirror}",
-         "-s", f"MONGO_DATABASE={database}", "-s", f"MONGO_SPOOL_DIR={tmp / 'spool'}",
-         "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1", "-s", "LOG_LEVEL=INFO",
-         "-s", "STATS_CLASS=tests.hostile.JsonStatsCollector", "-s", f"HOSTILE_STATS_FILE={stats_file}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
+    result = scrapy_crawl(
+        [*args, "-a", f"since={site.WINDOW[0]}", "-a", f"until={site.WINDOW[1]}",
+         "-s", f"HEALTHCRAWL_REPLAY_DIR={mirror}", "-s", f"MONGO_DATABASE={database}",
+         "-s", f"MONGO_SPOOL_DIR={tmp / 'spool'}", "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1", "-s", "LOG_LEVEL=INFO",
+         *stats_args(stats_file)], crawl_env(MONGO_URI=uri))
+    stats = read_stats(stats_file)
     client = pymongo.MongoClient(uri, tz_aware=True)
     docs = {d["url"]: d for d in client[database].articles.find({"site": args[0]})}
     client.close()
@@ -255,18 +250,14 @@ def test_a_crawl_in_record_mode_stores_pages_it_cannot_save(mongod, tmp_path):
     record = tmp_path / "rec"
     with site.LocalSite(site.record_pages()) as local:
         urls = [local.base + path for path in site.RECORD_PAGES]
-        env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "HEALTHCRAWL_REPLAY_DIR",
-                                                                "MONGO_DATABASE", "HEALTHCRAWL_SKIP_KNOWN")}
-        env.update(HEALTHCRAWL_EMBEDDED_MONGO="0", MONGO_URI=mongod.uri)
         database = f"hc_faults_record_{os.getpid()}"
         stats_file = tmp_path / "stats.json"
-        result = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "input_local", "-a", "urls=" + ",".join(urls),
+        result = scrapy_crawl(
+            ["input_local", "-a", "urls=" + ",".join(urls),
              "-s", "SPIDER_MODULES=spiders,tests.input_site", "-s", f"HEALTHCRAWL_RECORD_DIR={record}",
              "-s", f"MONGO_DATABASE={database}", "-s", f"MONGO_SPOOL_DIR={tmp_path / 'spool'}",
              "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
-             "-s", "STATS_CLASS=tests.hostile.JsonStatsCollector", "-s", f"HOSTILE_STATS_FILE={stats_file}"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+             *stats_args(stats_file)], crawl_env(MONGO_URI=mongod.uri))
     assert result.returncode == 0, result.stderr[-3000:]
     client = pymongo.MongoClient(mongod.uri, tz_aware=True)
     docs = {d["url"]: d for d in client[database].articles.find({})}

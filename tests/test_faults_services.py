@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -31,7 +30,7 @@ import redis
 
 from healthcrawl import settings as project_settings
 from healthcrawl.storage.mongod import free_port
-from tests.servers import ROOT, RedisServer, crawl_env
+from tests.servers import RedisServer, crawl_env, run_module
 from tests.test_resilience import WINDOW, assert_stored_exactly_once, gmw_urls
 
 FRONTIER = f"healthcrawl:gmw:{WINDOW[0].replace('-', '')}-{WINDOW[1].replace('-', '')}"
@@ -82,9 +81,8 @@ def start_crawl(mirror: Path, redis_url: str, uri: str, database: str, log: Path
             "-s", f"HEALTHCRAWL_REDIS_RETRY_TIMEOUT={retry_timeout}", "-s", f"HEALTHCRAWL_REDIS_SPOOL_DIR={spool}",
             "-s", f"DOWNLOADER_MIDDLEWARES={json.dumps(middlewares)}"]
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT,
-                                env=crawl_env(MONGO_URI=uri, HC_TEST_LATENCY=str(latency)),
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return run_module(["scrapy", "crawl", *args], crawl_env(MONGO_URI=uri, HC_TEST_LATENCY=str(latency)),
+                          popen=True, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def wait_until(proc: subprocess.Popen, log: Path, condition, what: str, timeout: float = 120) -> None:
@@ -265,8 +263,7 @@ def test_redis_a_pop_whose_answer_was_lost_is_put_back_when_redis_is_back(durabl
 
 # --- healthcrawl schedule -----------------------------------------------------------------------------
 def schedule_cmd(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "healthcrawl.cli.schedule", *args], cwd=ROOT, env=env or crawl_env(),
-                          capture_output=True, text=True, timeout=120)
+    return run_module(["healthcrawl.cli.schedule", *args], env, timeout=120)
 
 
 @pytest.mark.parametrize("name, text, message", [
@@ -389,8 +386,7 @@ def test_schedule_an_error_inside_one_jobs_pass_is_its_failed_event_and_the_stat
 # --- healthcrawl mongo stop|status ---------------------------------------------------------------------
 def mongo_cmd(action: str, dbpath: Path, port: int) -> subprocess.CompletedProcess:
     env = {**os.environ, "HEALTHCRAWL_MONGO_DBPATH": str(dbpath), "HEALTHCRAWL_MONGO_PORT": str(port)}
-    return subprocess.run([sys.executable, "-m", "healthcrawl.cli", "mongo", action], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_module(["healthcrawl.cli", "mongo", action], env, timeout=120)
 
 
 def test_mongo_stop_and_status_never_signal_a_process_that_is_not_their_mongod(tmp_path):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,9 +30,9 @@ from scrapy.utils.test import get_crawler
 from healthcrawl import settings as project_settings
 from healthcrawl.storage.mongod import MongodServer, free_port
 from healthcrawl.crawl.jobdir import MARKER, SCHEDULER_PATH, UNCLEAN_RESUME_STAT, JobdirScheduler
-from tests.test_resilience import WINDOW, assert_stored_exactly_once, clean_env, gmw_urls
+from tests.servers import crawl_env, run_module
+from tests.test_resilience import WINDOW, assert_stored_exactly_once, gmw_urls
 
-ROOT = Path(__file__).resolve().parents[1]
 GRACE = 30  # seconds between SIGTERM and SIGKILL
 #: the one WARNING of a resumed crawl whose JOBDIR was not closed cleanly
 UNCLEAN = "was not closed cleanly (its crawl was killed or crashed): its request queue is lost"
@@ -55,7 +54,7 @@ def own_mongod(tmp_path):
 
 
 def crawl_args(mirror: Path, database: str, tmp: Path, jobdir: Path | None) -> list[str]:
-    args = [sys.executable, "-m", "scrapy", "crawl", "gmw", "-a", f"since={WINDOW[0]}", "-a", f"until={WINDOW[1]}",
+    args = ["scrapy", "crawl", "gmw", "-a", f"since={WINDOW[0]}", "-a", f"until={WINDOW[1]}",
             "-s", f"HEALTHCRAWL_REPLAY_DIR={mirror}", "-s", f"MONGO_DATABASE={database}",
             "-s", f"MONGO_SPOOL_DIR={tmp / 'spool'}", "-s", "HEALTHCRAWL_KEEP_IRRELEVANT=1",
             "-s", "MONGO_BATCH_SIZE=20", "-s", "MONGO_FLUSH_INTERVAL=0.5",
@@ -69,8 +68,7 @@ def crawl_args(mirror: Path, database: str, tmp: Path, jobdir: Path | None) -> l
 
 def start(args: list[str], uri: str, log: Path) -> subprocess.Popen:
     with log.open("a") as fh:
-        return subprocess.Popen(args, cwd=ROOT, env=clean_env(MONGO_URI=uri), stdout=subprocess.DEVNULL,
-                                stderr=fh)
+        return run_module(args, crawl_env(MONGO_URI=uri), popen=True, stdout=subprocess.DEVNULL, stderr=fh)
 
 
 def wait_for_articles(proc: subprocess.Popen, coll, count: int, log: Path) -> int:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pymongo
@@ -24,7 +22,8 @@ from healthcrawl.text.relevance import default_lexicon
 from healthcrawl.text.urls import canonical_url
 from healthcrawl.settings import SPIDER_MIDDLEWARES
 from spiders.gmw import GmwSpider
-from tests.demo import ARCHIVE, WEEK, MANIFEST_PATH as MANIFEST
+from tests.demo import MANIFEST_PATH as MANIFEST, week_args
+from tests.servers import crawl_env, scrapy_crawl
 
 ROOT = Path(__file__).resolve().parents[1]
 LEXICON = ROOT / "healthcrawl" / "data" / "lexicon.json"
@@ -160,14 +159,8 @@ def test_switched_off_by_the_setting_and_without_storage():
 # --- whole crawls over the demo archive ----------------------------------------------------------
 def crawl(site: str, uri: str, db: str, *extra: str,
           keep_irrelevant: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MONGO_URI", "HEALTHCRAWL_SKIP_KNOWN", "HEALTHCRAWL_KEEP_IRRELEVANT",
-                        "HEALTHCRAWL_RELEVANCE_LEXICON")}
-    env.update(MONGO_URI=uri, HEALTHCRAWL_EMBEDDED_MONGO="0")
-    args = [sys.executable, "-m", "scrapy", "crawl", site, "-a", f"since={WEEK[0]}", "-a", f"until={WEEK[1]}",
-            "-s", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}", "-s", f"MONGO_DATABASE={db}",
-            "-s", f"HEALTHCRAWL_KEEP_IRRELEVANT={int(keep_irrelevant)}", "-s", "LOG_LEVEL=WARNING", *extra]
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = scrapy_crawl([site, *week_args(db), "-s", f"HEALTHCRAWL_KEEP_IRRELEVANT={int(keep_irrelevant)}",
+                           "-s", "LOG_LEVEL=WARNING", *extra], crawl_env(MONGO_URI=uri))
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 
 import pymongo
@@ -19,7 +18,7 @@ import pytest
 import redis
 
 from healthcrawl import settings as project_settings
-from tests.servers import ROOT, RedisServer, crawl_env, scrapy_crawl
+from tests.servers import RedisServer, crawl_env, run_module, scrapy_crawl
 from tests.demo import ARCHIVE, WEEK
 
 GMW_HOSTS = 5  # robots.txt is fetched per host by each process, outside the shared frontier
@@ -50,8 +49,7 @@ def test_two_processes_share_one_frontier_and_store_every_article_once(redis_ser
                          "-s", f"DOWNLOADER_MIDDLEWARES={json.dumps(middlewares)}"]
         env = crawl_env(MONGO_URI=mongod.uri, HC_TEST_LATENCY="0.25")
         started = time.monotonic()
-        procs = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", *shared, "-a", f"_job=node-{i}"],
-                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs = [run_module(["scrapy", "crawl", *shared, "-a", f"_job=node-{i}"], env, popen=True)
                  for i in (1, 2)]
         outputs = []
         for proc in procs:
@@ -98,8 +96,7 @@ def test_two_processes_share_one_frontier_and_store_every_article_once(redis_ser
 
 
 def test_without_redis_url_the_normal_scheduler_is_used():
-    result = subprocess.run([sys.executable, "-m", "scrapy", "settings", "--get", "SCHEDULER"], cwd=ROOT,
-                            env=crawl_env(), capture_output=True, text=True, timeout=120)
+    result = run_module(["scrapy", "settings", "--get", "SCHEDULER"], timeout=120)
     assert result.stdout.strip() == "scrapy.core.scheduler.Scheduler"
 
 

@@ -22,10 +22,9 @@ from healthcrawl.text.relevance import (CATEGORIES, Scorer, Thresholds, default_
                                    load_lexicon, rescore, score_lines, scorer_from_settings, split_lead,
                                    sync_userdict)
 from pipelines.relevance import RelevancePipeline
+from tests.factories import jsonl
 
-EVAL = [json.loads(line) for line in
-        (Path(__file__).parent / "data" / "relevance_eval.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip()]
+EVAL = jsonl("relevance_eval.jsonl")
 HARD_NEGATIVE_KINDS = {"ai_no_health", "5g_no_health", "digital_policy_no_health", "clinical", "health_tip",
                        "pharma_stock", "finance_healthy", "sports", "weather", "crime"}
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
