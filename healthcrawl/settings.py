@@ -8,6 +8,8 @@ code. Secrets are only ever read from the environment and never logged.
 
 import os
 
+from healthcrawl.crawl.sites import bulletin_scope, download_slots
+
 #: how an environment variable says yes or no (case and surrounding spaces ignored)
 _ENV_TRUE = ("1", "true", "yes", "on")
 _ENV_FALSE = ("0", "false", "no", "off")
@@ -48,11 +50,9 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 #: Per-site download slots (healthcrawl/crawl/middlewares/siteslot.py puts every request of a site in
 #: the slot named after it); the e-paper host has its own slot: it wants 15-30 s between requests.
+#: the sites' slots come from the site registry (healthcrawl/crawl/sites.py), plus the e-paper host
 DOWNLOAD_SLOTS = {
-    "gmw": {"concurrency": 4, "delay": 0.5, "randomize_delay": True},
-    "chinanews": {"concurrency": 4, "delay": 0.5, "randomize_delay": True},
-    "ce": {"concurrency": 2, "delay": 1.0, "randomize_delay": True},
-    "cnii": {"concurrency": 2, "delay": 1.0, "randomize_delay": True},
+    **download_slots(),
     "rmydb.cnii.com.cn": {"concurrency": 1, "delay": 15.0, "randomize_delay": True},
 }
 #: A page larger than this is aborted (counted by Scrapy as download/maxsize).
@@ -190,7 +190,7 @@ HEALTHCRAWL_KEYWORDS_MAX_CHARS = 800
 HEALTHCRAWL_BULLETIN_LIMIT = 10
 HEALTHCRAWL_BULLETIN_CENTRE = "北京市卫生健康大数据与政策研究中心"
 #: the monitoring scope named in 本期导语
-HEALTHCRAWL_BULLETIN_SCOPE = "光明网、中国新闻网、中国经济网、中国信息产业网等全国主流媒体"
+HEALTHCRAWL_BULLETIN_SCOPE = bulletin_scope()  # every registered site
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scrapy.http import Response
 
-from healthcrawl.crawl.fixtures import make_response
+from healthcrawl.crawl.fixtures import crawl_response, make_response  # noqa: F401 - make_response re-exported for the list tests
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
@@ -32,7 +32,7 @@ def load_fixture(path: Path) -> tuple[Response, dict]:
     headers = {}
     if (path / "headers.json").exists():
         headers = json.loads((path / "headers.json").read_text(encoding="utf-8"))
-    return make_response(url, body_file.read_bytes(), headers), expected_of(path)
+    return crawl_response(url, body_file.read_bytes(), headers), expected_of(path)
 
 
 def expected_of(path: Path) -> dict:
