@@ -10,6 +10,7 @@ may start the embedded mongod once at start-up).
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import pymongo
@@ -21,11 +22,33 @@ from healthcrawl.storage.errors import TRANSIENT_ERRORS, StorageError, redact
 from healthcrawl.storage.spool import Spool
 
 
+def scrapyd_job() -> str | None:
+    """The scrapyd job id when this process is a scrapyd job, else None.
+
+    scrapyd (1.5+) starts a job as ``python -m <runner> crawl <spider> -a _job=<id> …`` with
+    ``SCRAPY_PROJECT`` in its environment; scrapyd before 1.5 also set ``SCRAPY_JOB``."""
+    if os.environ.get("SCRAPY_JOB"):
+        return os.environ["SCRAPY_JOB"]
+    if not os.environ.get("SCRAPY_PROJECT"):
+        return None
+    for before, arg in zip(sys.argv, sys.argv[1:]):
+        if before == "-a" and arg.startswith("_job="):
+            return arg[len("_job="):]
+    return None
+
+
 def resolve_mongo_uri(settings: Any) -> str:
-    """MONGO_URI if set, else the embedded mongod (started or reused), else a clear error."""
+    """MONGO_URI if set, else the embedded mongod (started or reused), else a clear error.
+
+    The embedded mongod is for the command line and the demo: a scrapyd job (see
+    :func:`scrapyd_job`) never starts one under scrapyd's working directory."""
     uri = settings.get("MONGO_URI") or os.environ.get("MONGO_URI")
     if uri:
         return uri
+    job = scrapyd_job()
+    if job:
+        raise StorageError(f"MONGO_URI is not set: scrapyd job {job} does not start the embedded "
+                           f"mongod; set MONGO_URI=mongodb://host:port in scrapyd's environment")
     if not settings.getbool("HEALTHCRAWL_EMBEDDED_MONGO"):
         raise StorageError("MONGO_URI is not set and HEALTHCRAWL_EMBEDDED_MONGO is off: "
                            "set MONGO_URI=mongodb://host:port to store articles")
