@@ -59,3 +59,40 @@ def test_other_platforms_are_told_to_set_mongo_uri(monkeypatch):
     monkeypatch.setattr(mongod.platform, "machine", lambda: "arm64")
     with pytest.raises(mongod.EmbeddedMongoError, match="set MONGO_URI"):
         mongod.mongod_binary()
+
+
+def test_a_taken_port_gives_a_free_one_that_status_finds_again(tmp_path, monkeypatch):
+    """Another checkout's server holds HEALTHCRAWL_MONGO_PORT: `mongo start` runs this checkout's
+    mongod on a free port and says which; `status` (a new process) finds it through the port
+    recorded beside the data; `stop` stops it and leaves the other server alone."""
+    import socket
+
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    taken = other.getsockname()[1]
+    env = {"HEALTHCRAWL_MONGO_DBPATH": str(tmp_path / "db"), "HEALTHCRAWL_MONGO_PORT": str(taken)}
+    try:
+        started = cli(["start"], env)
+        assert started.returncode == 0, started.stderr
+        port = int(started.stdout.split("127.0.0.1:")[1].split(" ")[0])
+        assert port != taken
+        assert f"port {taken} (HEALTHCRAWL_MONGO_PORT) is taken by another process" in started.stdout
+        assert f"uses {port}" in started.stdout
+        status = cli(["status"], env)
+        assert status.returncode == 0 and f"127.0.0.1:{port}" in status.stdout, status.stdout
+        client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}", serverSelectionTimeoutMS=5000)
+        assert client.admin.command("ping")["ok"] == 1
+        client.close()
+        # a crawl's settings find it too (reused, not a third server)
+        from healthcrawl.project import project_settings
+        from healthcrawl.storage.client import resolve_mongo_uri
+
+        monkeypatch.delenv("MONGO_URI", raising=False)
+        settings = project_settings({"HEALTHCRAWL_MONGO_DBPATH": env["HEALTHCRAWL_MONGO_DBPATH"],
+                                     "HEALTHCRAWL_MONGO_PORT": taken, "MONGO_URI": None})
+        assert resolve_mongo_uri(settings) == f"mongodb://127.0.0.1:{port}"
+    finally:
+        stopped = cli(["stop"], env)
+        other.close()
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout

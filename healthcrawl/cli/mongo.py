@@ -20,6 +20,9 @@ def cmd_mongo(args: argparse.Namespace) -> int:
         if args.action == "start":
             server = mongod.ensure_running(dbpath, port, settings.getfloat("HEALTHCRAWL_MONGO_CACHE_GB"))
             print(f"mongod running: {server.uri} (pid {server.pid}, data {dbpath})")
+            if server.requested_port and server.requested_port != server.port:
+                print(f"  port {server.requested_port} (HEALTHCRAWL_MONGO_PORT) is taken by another process: "
+                      f"this checkout's mongod uses {server.port}, recorded beside its data")
         elif args.action == "stop":
             print("mongod stopped" if mongod.stop(dbpath) else "mongod was not running")
         else:

