@@ -236,3 +236,45 @@ def test_cli_on_an_empty_database_names_the_one_with_articles(cli, articles, mon
     line = next(l for l in err.splitlines() if l.startswith(f"database {empty} "))
     assert line.startswith(f"database {empty} holds no articles at all (articles are in ")
     assert mongo_db.name in line and "--database " in line
+
+
+# --- every data-team command's --help, and its unknown options --------------------------------------
+#: subcommands whose --help this module holds to "every option: format and default"
+DOCUMENTED = ("bulletin", "export", "search", "runs", "score", "rescore", "label", "train", "desk", "desk adduser")
+
+
+def _subparser(path: str) -> argparse.ArgumentParser:
+    from healthcrawl.cli.main import build_parser
+
+    parser = build_parser()
+    for name in path.split():
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+        parser = action.choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("command", DOCUMENTED)
+def test_help_documents_every_option_with_its_format_and_default(command):
+    parser = _subparser(command)
+    for action in parser._actions:  # noqa: SLF001
+        if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:  # noqa: SLF001
+            continue
+        name = "/".join(action.option_strings) or action.dest
+        assert action.help, f"healthcrawl {command} {name}: no help"
+        if action.option_strings and not action.required:
+            assert "default" in action.help, f"healthcrawl {command} {name}: help gives no default"
+        if action.option_strings and action.nargs != 0 and not action.choices:
+            assert action.metavar, f"healthcrawl {command} {name}: the value's format is not named"
+    assert parser.format_help()
+
+
+@pytest.mark.parametrize("command", ["export", "bulletin --since 7d --until today", "search 医保", "runs",
+                                     "desk adduser wang"])
+def test_an_unknown_option_is_reported_against_the_subcommand(command, capsys):
+    from healthcrawl.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([*command.split(), "--bogus"])
+    assert exc.value.code == 2
+    prog = " ".join(w for w in command.split() if w in ("export", "bulletin", "search", "runs", "desk", "adduser"))
+    assert capsys.readouterr().err.startswith(f"healthcrawl {prog}: unrecognized arguments: --bogus")

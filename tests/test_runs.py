@@ -201,3 +201,22 @@ def test_a_crawl_records_its_run_and_a_healthy_run_raises_no_alert(mongod, mongo
     assert run["errors"]["total"] == 0
     assert run["monitors"]["ok"] is True and run["alert"] is None
     assert run["code_path"] == str(ROOT)
+
+
+def test_the_command_names_the_database_and_says_when_it_holds_no_runs(runs_collection, mongod):
+    name = runs_collection.database.name
+    env = crawl_env(MONGO_URI=mongod.uri)
+
+    def runs(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "healthcrawl.cli.runs", *argv], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    result = runs("--database", name, "--spider", "gmw", "--limit", "3")
+    assert result.returncode == 0 and f"3 run(s) of 1 spider(s) from database {name}" in result.stderr
+    result = runs("--database", name, "--spider", "gmq")
+    assert result.returncode == 0 and f"database {name} holds no crawl runs of spider gmq" in result.stderr
+    result = runs("--database", f"{name}_none", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout) == {}
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"database {name}_none holds no crawl runs at all (runs are in ")
+    assert f"--database {name}" in line or name in line

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from healthcrawl.arguments import ArgumentError, database_name
+from healthcrawl.arguments import ArgumentError, Parser
+from healthcrawl.cli.export import add_database_option
 from healthcrawl.project import project_settings
 from healthcrawl.reports.bulletin import build_bulletin
 from healthcrawl.reports.render import FORMATS
@@ -27,28 +28,35 @@ def add_bulletin_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    settings = project_settings()
     p.add_argument("--since", type=day_argument, required=True, metavar="YYYY-MM-DD",
-                   help="first day of the issue (Beijing time), or e.g. 7d")
+                   help="first Beijing day of the issue: YYYY-MM-DD, today, or Nd (N days ago, e.g. 7d); required")
     p.add_argument("--until", type=day_argument, required=True, metavar="YYYY-MM-DD",
-                   help="last day, inclusive (Beijing time); also the issue date by default")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default="docx")
+                   help="last Beijing day, inclusive: YYYY-MM-DD, today or Nd; required; also the issue date "
+                        "unless --issue-date")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="docx",
+                   help=f"{', '.join(FORMATS)}: Word, Markdown or a web page (default: docx)")
     p.add_argument("--out", metavar="PATH",
                    help="output file or folder (default: ./bulletin-<issue date>.<format>)")
     p.add_argument("--pick", metavar="FILE",
-                   help="the articles to use, one URL per line in bulletin order")
+                   help="a text file: the articles to use, one URL per line in bulletin order, # comments "
+                        "(default: the articles picked in the database, else the best scored)")
     p.add_argument("--limit", type=int, metavar="N",
-                   help="at most N articles (default: setting HEALTHCRAWL_BULLETIN_LIMIT; 0 = all)")
+                   help=f"at most N articles, a whole number, 0 = all (default: setting HEALTHCRAWL_BULLETIN_LIMIT, "
+                        f"now {settings.getint('HEALTHCRAWL_BULLETIN_LIMIT')})")
     p.add_argument("--issue-date", type=day_argument, metavar="YYYY-MM-DD",
-                   help="date in the header (default: --until)")
-    p.add_argument("--centre", help="centre name in the header (default: setting HEALTHCRAWL_BULLETIN_CENTRE)")
-    p.add_argument("--database", type=database_name, help="MongoDB database (default: the MONGO_DATABASE setting)")
+                   help="date in the header: YYYY-MM-DD, today or Nd (default: --until)")
+    p.add_argument("--centre", metavar="NAME",
+                   help=f"centre name in the header (default: setting HEALTHCRAWL_BULLETIN_CENTRE, "
+                        f"now {settings.get('HEALTHCRAWL_BULLETIN_CENTRE')})")
+    add_database_option(p)
     return p
 
 
 def main(args: argparse.Namespace | list[str] | None = None) -> int:
     """``healthcrawl bulletin``: 0 written, 1 nothing written (empty week, unknown picks), 2 error."""
     if not isinstance(args, argparse.Namespace):
-        args = configure_parser(argparse.ArgumentParser(prog="healthcrawl bulletin")).parse_args(args)
+        args = configure_parser(Parser(prog="healthcrawl bulletin")).parse_args(args)
     from healthcrawl.storage.errors import StorageError
     from healthcrawl.text.redact import secrets
 

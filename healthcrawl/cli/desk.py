@@ -14,6 +14,7 @@ import ipaddress
 import sys
 
 from healthcrawl.arguments import database_name
+from healthcrawl.cli.export import add_database_option
 
 
 def add_desk_parser(subparsers) -> argparse.ArgumentParser:
@@ -26,15 +27,23 @@ def add_desk_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--host", help="address to listen on (default: setting HEALTHCRAWL_DESK_HOST, 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default: setting HEALTHCRAWL_DESK_PORT, 8080)")
-    p.add_argument("--database", type=database_name, help="MongoDB database (default: the MONGO_DATABASE setting)")
-    sub = p.add_subparsers(dest="desk_command")
+    from healthcrawl.project import project_settings  # noqa: PLC0415
+
+    settings = project_settings()
+    p.add_argument("--host", metavar="ADDRESS",
+                   help=f"IP address or host name to listen on (default: setting HEALTHCRAWL_DESK_HOST, "
+                        f"now {settings.get('HEALTHCRAWL_DESK_HOST')})")
+    p.add_argument("--port", type=int, metavar="PORT",
+                   help=f"TCP port, a whole number (default: setting HEALTHCRAWL_DESK_PORT, "
+                        f"now {settings.getint('HEALTHCRAWL_DESK_PORT')})")
+    add_database_option(p, "MongoDB database")
+    sub = p.add_subparsers(dest="desk_command", metavar="{adduser}",
+                           help="adduser NAME: add an account (default: serve the desk)")
     a = sub.add_parser("adduser", help="add an account (or set a new password and role for one)")
-    a.add_argument("name")
+    a.add_argument("name", metavar="NAME", help="the account's login name")
     a.add_argument("--role", choices=("editor", "viewer"), default="viewer",
-                   help="editor: may pick, order, reject and rescue; viewer: reads only (default)")
-    a.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+                   help="editor: may pick, order, reject and rescue; viewer: reads only (default: viewer)")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin (default: ask twice on the terminal)")
     a.add_argument("--database", dest="user_database", type=database_name, help=argparse.SUPPRESS)
     return p
 
@@ -99,7 +108,9 @@ def serve(args, settings) -> int:
 def main(args: argparse.Namespace | list[str] | None = None) -> int:
     """``healthcrawl desk``: 0 stopped normally or account written, 2 usage or database error."""
     if not isinstance(args, argparse.Namespace):
-        args = configure_parser(argparse.ArgumentParser(prog="healthcrawl desk")).parse_args(args)
+        from healthcrawl.arguments import Parser  # noqa: PLC0415
+
+        args = configure_parser(Parser(prog="healthcrawl desk")).parse_args(args)
     from healthcrawl.desk.config import ConfigError  # noqa: PLC0415
     from healthcrawl.project import project_settings  # noqa: PLC0415
     from healthcrawl.storage.errors import StorageError, redact  # noqa: PLC0415

@@ -13,6 +13,14 @@ from healthcrawl.reports.source import day_argument, nothing_found, open_article
 
 
 # --- command line ----------------------------------------------------------------------------------
+def add_database_option(p: argparse.ArgumentParser, what: str = "MongoDB database to read",
+                        dest: str = "database") -> None:
+    """``--database NAME`` with its default as the settings give it now (MONGO_DATABASE)."""
+    p.add_argument("--database", dest=dest, type=database_name, metavar="NAME",
+                   help=f"{what} (default: the MONGO_DATABASE setting, now "
+                        f"{project_settings().get('MONGO_DATABASE')})")
+
+
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``healthcrawl export`` on an argparse subparsers object (handler: :func:`main`)."""
     p = subparsers.add_parser(
@@ -26,14 +34,17 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
 
 def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--since", type=day_argument, metavar="YYYY-MM-DD",
-                   help="first day (Beijing time), or e.g. 7d; default: no lower bound")
+                   help="first Beijing day of publication: YYYY-MM-DD, today, or Nd (N days ago, e.g. 7d) "
+                        "(default: no lower bound)")
     p.add_argument("--until", type=day_argument, metavar="YYYY-MM-DD",
-                   help="last day, inclusive (Beijing time); default: no upper bound")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default="csv")
+                   help="last Beijing day, inclusive: YYYY-MM-DD, today or Nd (default: no upper bound)")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="csv",
+                   help="csv (UTF-8 with BOM, opens in Excel) or jsonl (one JSON document per line) "
+                        "(default: csv)")
     p.add_argument("--all", dest="include_all", action="store_true",
-                   help="every stored article, not only the relevant ones")
-    p.add_argument("--out", default="-", metavar="PATH", help="output file (default: stdout)")
-    p.add_argument("--database", type=database_name, help="MongoDB database (default: the MONGO_DATABASE setting)")
+                   help="every stored article (default: only the relevant ones)")
+    p.add_argument("--out", default="-", metavar="PATH", help="output file, - for stdout (default: stdout)")
+    add_database_option(p)
     return p
 
 

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from healthcrawl.arguments import ArgumentError, check_database, database_name, fail
+from healthcrawl.arguments import ArgumentError, check_database, fail
+from healthcrawl.cli.export import add_database_option
 from healthcrawl.project import project_settings
 
 #: the evaluation corpus (eval/README.md) in a source checkout
@@ -131,23 +132,38 @@ def render_training(report: dict) -> str:
 # --- the parsers -----------------------------------------------------------------------------------
 def add_score_parser(subparsers) -> None:
     """``score``, ``rescore``, ``label`` and ``train``."""
-    p = subparsers.add_parser("score", help="score JSON lines {title, text} from stdin")
+    p = subparsers.add_parser("score", help="score JSON lines {title, text} from stdin",
+                              description="Read JSON lines {\"title\": …, \"text\": …} on stdin, write each "
+                                          "with its relevance on stdout. No options.")
     p.set_defaults(func=cmd_score)
-    p = subparsers.add_parser("rescore", help="re-score stored articles after a lexicon or model change")
-    p.add_argument("--database", type=database_name)
+    p = subparsers.add_parser("rescore", help="re-score stored articles after a lexicon or model change",
+                              description="Score every stored article again with the current lexicon "
+                                          "and model, without crawling.")
+    add_database_option(p, "MongoDB database")
     p.set_defaults(func=cmd_rescore)
-    p = subparsers.add_parser("label", help="an editor's relevance label for an article URL")
-    p.add_argument("url")
-    p.add_argument("label", choices=("relevant", "irrelevant"))
-    p.add_argument("--who", default="cli", help="who labels (default: cli)")
-    p.add_argument("--database", type=database_name)
+    p = subparsers.add_parser("label", help="an editor's relevance label for an article URL",
+                              description="Record an editor's label for a stored article (collection "
+                                          "labels); healthcrawl train learns from the labels.")
+    p.add_argument("url", metavar="URL", help="the article's URL (its url, canonical URL or a reprint's)")
+    p.add_argument("label", choices=("relevant", "irrelevant"), help="the label: relevant or irrelevant")
+    p.add_argument("--who", default="cli", metavar="NAME", help="who labels, any text (default: cli)")
+    add_database_option(p, "MongoDB database")
     p.set_defaults(func=cmd_label)
-    p = subparsers.add_parser("train", help="retrain the learned relevance layer on the corpus and the labels")
-    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="health-adjacent corpus (dev/test splits)")
-    p.add_argument("--ordinary", type=Path, help="ordinary-news set (eval/relevance_fetch.py) for the FP rate")
-    p.add_argument("--database", type=database_name)
-    p.add_argument("--no-labels", action="store_true", help="train on the corpus only (no MongoDB)")
-    p.add_argument("--out", type=Path, help="write the model here instead of the package data")
-    p.add_argument("--dry-run", action="store_true", help="measure only, write nothing")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p = subparsers.add_parser("train", help="retrain the learned relevance layer on the corpus and the labels",
+                              description="Retrain the learned relevance layer on the corpus's dev split "
+                                          "plus the editors' labels; the model is written only if it is "
+                                          "no worse on the frozen test split.")
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="PATH",
+                   help="health-adjacent corpus, JSON lines with dev/test splits "
+                        "(default: eval/relevance/health.jsonl of the source checkout)")
+    p.add_argument("--ordinary", type=Path, metavar="PATH",
+                   help="ordinary-news JSON lines (eval/relevance_fetch.py) to measure the false-positive "
+                        "rate (default: none)")
+    add_database_option(p, "MongoDB database whose labels are learned")
+    p.add_argument("--no-labels", action="store_true",
+                   help="train on the corpus only, without MongoDB (default: corpus and labels)")
+    p.add_argument("--out", type=Path, metavar="PATH",
+                   help="write the model JSON here (default: the packaged healthcrawl/data/relevance_model.json)")
+    p.add_argument("--dry-run", action="store_true", help="measure only, write nothing (default: write)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (default: a table)")
     p.set_defaults(func=cmd_train)

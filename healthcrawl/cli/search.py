@@ -16,7 +16,8 @@ import argparse
 import json
 import sys
 
-from healthcrawl.arguments import ArgumentError, database_name, fail, positive_int, site_key
+from healthcrawl.arguments import ArgumentError, fail, positive_int, site_key
+from healthcrawl.cli.export import add_database_option
 from healthcrawl.reports.source import beijing_iso, day_argument, nothing_found, window_text
 
 PROG = "healthcrawl search"
@@ -45,8 +46,7 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="only this site's articles: a site key such as gmw, chinanews, ce, cnii (default: all)")
     p.add_argument("--limit", type=positive_int, default=DEFAULT_LIMIT, metavar="N",
                    help=f"at most N results, a whole number ≥ 1 (default: {DEFAULT_LIMIT})")
-    p.add_argument("--database", type=database_name, metavar="NAME",
-                   help="MongoDB database to read (default: the MONGO_DATABASE setting, healthcrawl)")
+    add_database_option(p)
     p.add_argument("--json", action="store_true",
                    help="one JSON array on stdout instead of one line per article (default: lines)")
     return p
