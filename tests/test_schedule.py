@@ -55,6 +55,7 @@ def test_json_schedule_files_load_too(tmp_path):
     ({"spider": "gmw", "cron": "0 6 * * *", "settings": {"MONGO_URI": "mongodb://db:27017"}}, "looks like a secret"),
     ({"spider": "gmw", "cron": "0 6 * * *", "args": {"urls": "https://u:pw@x.cn/a.htm"}}, "looks like a secret"),
     ({"spider": "gmw", "cron": "0 6 * * *", "args": {"_job": "x"}}, "reserved"),
+    ({"spider": "gwm", "cron": "0 6 * * *"}, r"no spider 'gwm' in this project \(spiders: ce, chinanews, cnii, gmw"),
 ])
 def test_bad_schedule_entries_are_refused_with_a_reason(job, message):
     with pytest.raises(ScheduleError, match=message):
@@ -220,3 +221,34 @@ def test_the_command_runs_one_pass_and_check_validates(stub, mongod, mongo_db, t
     result = subprocess.run(cmd + ["check", "--file", str(bad)], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2 and "invalid cron expression" in result.stderr
+
+
+def test_a_refused_password_is_an_authentication_failure(stub, store, mongo_db, tmp_path):
+    alerts = []
+    schedule = parse_schedule(schedule_data(jobs=[{"name": "gmw", "spider": "gmw", "cron": "0 * * * *"}]))
+    wrong = Scheduler(schedule, [ScrapydClient(stub.url, stub.username, "wrong")], tmp_path / "s.json", store,
+                      alert=lambda t, l: alerts.append(l))
+    wrong.tick(bj(2026, 11, 16, 9, 59))
+    out = wrong.tick(bj(2026, 11, 16, 10, 0, 1))
+    assert [e["event"] for e in out] == ["failed"]
+    assert out[0]["reason"].startswith("authentication failed: scrapyd refused the credentials")
+    assert "HTTP 401" in out[0]["reason"] and "no scrapyd node answered" not in out[0]["reason"]
+    record = mongo_db.crawl_runs.find_one({"kind": "schedule"})
+    assert record["cause"] == "authentication" and "wrong" not in record["reason"]
+    assert stub.scheduled == []
+
+
+def test_the_first_pass_says_what_it_did_for_every_job(stub, mongod, mongo_db, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(schedule_data()))
+    env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db.name, SCRAPYD_USERNAME=stub.username,
+                    SCRAPYD_PASSWORD=stub.password)
+    result = subprocess.run([sys.executable, "-m", "healthcrawl.cli.schedule", "run", "--once", "--file", str(path),
+                             "--scrapyd", stub.url, "--state", str(tmp_path / "state.json")],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("first pass (no ") and "nothing before now is due" in lines[0]
+    assert lines[1].startswith("gmw-daily: not due (gmw) · next ") and lines[1].endswith(" CST")
+    assert lines[2].startswith("ce-hourly: not due (ce) · next ")
+    assert stub.scheduled == []

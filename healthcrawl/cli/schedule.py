@@ -37,11 +37,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         now = datetime.now(timezone.utc)
         print(f"{args.file}: {len(schedule.jobs)} job(s), times in {schedule.timezone}, project {schedule.project}")
         for job in schedule.jobs:
-            from croniter import croniter
-
-            nxt = croniter(job.cron, now.astimezone(schedule.tz)).get_next(datetime)
             state = "" if job.enabled else "  (disabled)"
-            print(f"  {job.name:<20} {job.spider:<10} {job.cron:<16} next {nxt:%Y-%m-%d %H:%M}  "
+            print(f"  {job.name:<20} {job.spider:<10} {job.cron:<16} next {_next_fire(schedule, job, now)}  "
                   f"args {json.dumps(job.args, ensure_ascii=False)}{state}")
         return 0
     logging.basicConfig(level=args.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
@@ -56,12 +53,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     failed = 0
     try:
         if args.once:
-            for entry in scheduler.tick():
-                if entry.get("event") == "scheduled":
-                    print(f"scheduled {entry['spider']} as job {entry['job_id']}")
-                else:
-                    print(f"{entry['event']} {entry['spider']}: {entry['reason']}")
-                    failed += entry.get("event") == "failed"
+            first = scheduler.state.get("last_tick") is None
+            now = datetime.now(timezone.utc)
+            entries = scheduler.tick(now)
+            if first:
+                print(f"first pass (no {args.state} yet): nothing before now is due or missed; "
+                      f"jobs start at their next fire time")
+            failed = _report_pass(schedule, entries, now)
         else:
             scheduler.run_forever(args.interval)
     finally:
@@ -70,6 +68,32 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(f"healthcrawl schedule: {failed} run(s) failed in this pass", file=sys.stderr)
         return 1
     return 0
+
+
+def _next_fire(schedule, job, now: datetime) -> str:
+    from croniter import croniter
+
+    return f"{croniter(job.cron, now.astimezone(schedule.tz)).get_next(datetime):%Y-%m-%d %H:%M %Z}"
+
+
+def _report_pass(schedule, entries: list[dict], now: datetime) -> int:
+    """One line per job of the pass (scheduled / skipped / missed / failed / not due / disabled,
+    and its next fire time); returns the number of failed runs."""
+    failed = 0
+    for job in schedule.jobs:
+        mine = [e for e in entries if e.get("schedule_name") == job.name]
+        nxt = f"next {_next_fire(schedule, job, now)}"
+        if not job.enabled:
+            print(f"{job.name}: disabled")
+        elif not mine:
+            print(f"{job.name}: not due ({job.spider}) · {nxt}")
+        for e in mine:
+            if e["event"] == "scheduled":
+                print(f"{job.name}: scheduled {job.spider} as job {e['job_id']} · {nxt}")
+            else:
+                print(f"{job.name}: {e['event']} {job.spider}: {e['reason']} · {nxt}")
+                failed += e["event"] == "failed"
+    return failed
 
 
 def add_schedule_parser(subparsers) -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from healthcrawl.ops.schedule import Job, Schedule, ScheduleError, fire_times
-from healthcrawl.ops.scrapyd import ScrapydClient, ScrapydError
+from healthcrawl.ops.scrapyd import ScrapydAuthError, ScrapydClient, ScrapydError
 from healthcrawl.text import redact
 
 logger = logging.getLogger("healthcrawl.schedule")
@@ -95,7 +95,7 @@ class Scheduler:
         self.alert = alert
         self.state = self._load_state()
         self.host = socket.gethostname()
-        self._listing_errors: list[str] = []  # why scrapyd nodes did not list their jobs this pass
+        self._listing_errors: list[ScrapydError] = []  # why nodes did not list their jobs this pass
 
     # -- state ----------------------------------------------------------------------------------
     def _load_state(self) -> dict[str, Any]:
@@ -115,10 +115,12 @@ class Scheduler:
 
     # -- events ---------------------------------------------------------------------------------
     def event(self, kind: str, job: Job | None, spider: str, reason: str, fire: datetime | None,
-              now: datetime, job_id: str | None = None) -> dict[str, Any]:
+              now: datetime, job_id: str | None = None, cause: str | None = None) -> dict[str, Any]:
+        """Record one event; ``cause`` of a failed launch: ``authentication`` (scrapyd answered
+        401), ``unreachable`` (no node answered) or ``refused`` (schedule.json said no)."""
         doc = {
             "kind": "schedule", "event": kind, "spider": spider,
-            "schedule_name": job.name if job else None, "job_id": job_id, "reason": reason,
+            "schedule_name": job.name if job else None, "job_id": job_id, "reason": reason, "cause": cause,
             "scheduled_for": fire.astimezone(timezone.utc) if fire else None,
             "start_time": (fire or now).astimezone(timezone.utc),
             "recorded_at": now.astimezone(timezone.utc), "host": self.host,
@@ -157,7 +159,7 @@ class Scheduler:
                         jobs_by_node[i] = client.listjobs(self.schedule.project)
                     except ScrapydError as exc:
                         logger.warning("schedule: %s", exc)
-                        self._listing_errors.append(str(exc))
+                        self._listing_errors.append(exc)
             return jobs_by_node
 
         try:
@@ -209,9 +211,14 @@ class Scheduler:
     def _launch(self, job: Job, fire: datetime, now: datetime,
                 listing: dict[int, dict[str, list[dict]]]) -> list[dict[str, Any]]:
         if not listing:
-            why = "; ".join(self._listing_errors)
+            errors = self._listing_errors
+            why = "; ".join(map(str, errors))
+            if errors and all(isinstance(e, ScrapydAuthError) for e in errors):
+                return [self.event("failed", job, job.spider, f"authentication failed: scrapyd refused the "
+                                   f"credentials ({why}): run not scheduled", fire, now, cause="authentication")]
             return [self.event("failed", job, job.spider, "no scrapyd node answered listjobs.json"
-                               + (f" ({why})" if why else "") + ": run not scheduled", fire, now)]
+                               + (f" ({why})" if why else "") + ": run not scheduled", fire, now,
+                               cause="unreachable")]
         active = self._active(job.spider, listing)
         listed = {a.split(" ", 1)[0] for a in active}
         # jobs this scheduler started that scrapyd does not list as ended yet (or whose node is
@@ -231,15 +238,18 @@ class Scheduler:
             try:
                 job_id = client.schedule(self.schedule.project, job.spider, job.args, settings)
             except ScrapydError as exc:
-                out.append(self.event("failed", job, job.spider, f"could not schedule: {exc}", fire, now))
+                auth = isinstance(exc, ScrapydAuthError)
+                out.append(self.event("failed", job, job.spider, ("authentication failed: " if auth else "")
+                                      + f"could not schedule: {exc}", fire, now,
+                                      cause="authentication" if auth else "refused"))
                 continue
             logger.info("schedule: started %s (%s) as job %s on %s, due %s", job.spider, job.name, job_id,
                         redact.secrets(client.url), fire.isoformat())
             self.state["watch"].append({"job_id": job_id, "name": job.name, "spider": job.spider,
                                         "node": node, "fire": _iso(fire), "scheduled_at": _iso(now),
                                         "seen": None})
-            out.append({"event": "scheduled", "spider": job.spider, "job_id": job_id, "node": node,
-                        "fire": fire})
+            out.append({"event": "scheduled", "spider": job.spider, "schedule_name": job.name,
+                        "job_id": job_id, "node": node, "fire": fire})
         return out
 
     def _check_watched(self, now: datetime, listing: dict[int, dict[str, list[dict]]]) -> list[dict[str, Any]]:

@@ -134,6 +134,14 @@ def _table_of_scalars(where: str, key: str, raw: dict) -> dict[str, str]:
     return out
 
 
+def _known_spider(where: str, spider: str) -> None:
+    """A spider of the site registry (healthcrawl/crawl/sites.py: what ``scrapy list`` lists)."""
+    from healthcrawl.crawl.sites import SITES
+
+    if spider not in SITES:
+        raise ScheduleError(f"{where}: no spider {spider!r} in this project (spiders: {', '.join(sorted(SITES))})")
+
+
 def _parse_job(where: str, raw: Any, names: set[str]) -> Job:
     """One ``[[jobs]]`` entry, checked (``names``: the job names seen so far)."""
     if not isinstance(raw, dict) or not raw.get("spider") or not raw.get("cron"):
@@ -144,6 +152,7 @@ def _parse_job(where: str, raw: Any, names: set[str]) -> Job:
             _typed(where, key, raw[key], str)
     name = str(raw.get("name") or raw["spider"])
     where = f"{where} ({name})"
+    _known_spider(where, raw["spider"])
     if name in names:
         raise ScheduleError(f"{where}: the name {name!r} is used twice")
     names.add(name)

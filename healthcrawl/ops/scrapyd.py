@@ -1,4 +1,5 @@
-"""A small scrapyd client: list jobs, schedule a spider (credentials redacted in errors)."""
+"""A small scrapyd client: list jobs, schedule a spider (credentials redacted in errors; a 401 is
+:class:`ScrapydAuthError`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from healthcrawl.text import redact
 # --- scrapyd -----------------------------------------------------------------------------------
 class ScrapydError(RuntimeError):
     pass
+
+
+class ScrapydAuthError(ScrapydError):
+    """scrapyd answered 401: the credentials (SCRAPYD_USERNAME/SCRAPYD_PASSWORD) are refused."""
 
 
 class ScrapydClient:
@@ -45,8 +50,10 @@ class ScrapydClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 body = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
-            hint = " (check SCRAPYD_USERNAME/SCRAPYD_PASSWORD)" if exc.code == 401 else ""
-            raise ScrapydError(f"scrapyd {redact.secrets(self.url)} {endpoint}: HTTP {exc.code}{hint}") from None
+            where = f"scrapyd {redact.secrets(self.url)} {endpoint}"
+            if exc.code == 401:
+                raise ScrapydAuthError(f"{where}: HTTP 401 (check SCRAPYD_USERNAME/SCRAPYD_PASSWORD)") from None
+            raise ScrapydError(f"{where}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ScrapydError(f"scrapyd {redact.secrets(self.url)} {endpoint}: {reason}") from None
