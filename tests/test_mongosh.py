@@ -64,13 +64,19 @@ def _unordered_ties(result):
 
 
 @pytest.fixture(scope="module")
-def answers(demo_db):  # noqa: F811 - the fixture imported above
+def mongosh() -> str:
+    """The binary, looked for before the demo database is filled (a skip costs nothing)."""
+    return mongosh_binary()
+
+
+@pytest.fixture(scope="module")
+def answers(mongosh, demo_db):  # noqa: F811 - the fixture imported above
     queries = {name: blocks["js"] for name, blocks in documented_queries().items() if name != WRITING}
     return run_mongosh(demo_db, queries)
 
 
 @pytest.mark.parametrize("name", sorted(n for n in CHECKS if n != WRITING))
-def test_mongosh_form_answers_like_the_python_form(demo_db, answers, name):  # noqa: F811
+def test_mongosh_form_answers_like_the_python_form(mongosh, demo_db, answers, name):  # noqa: F811
     from_python = run_python(demo_db, documented_queries()[name]["python"])
     from_mongosh = answers[name]
     if name == "text-phrase":  # the helper returns whole documents; the mongosh form their titles
@@ -82,7 +88,7 @@ def test_mongosh_form_answers_like_the_python_form(demo_db, answers, name):  # n
     CHECKS[name](answers[name], demo_db)
 
 
-def test_mongosh_pick_is_the_python_pick(demo_db):  # noqa: F811
+def test_mongosh_pick_is_the_python_pick(mongosh, demo_db):  # noqa: F811
     coll = demo_db[ARTICLES]
     try:
         result = run_mongosh(demo_db, {WRITING: documented_queries()[WRITING]["js"]})[WRITING]
