@@ -30,8 +30,11 @@ class Article:
     site: str = ""
     #: 光明网, 中国新闻网, 中国经济网, 中国信息产业网 (人民邮电报 for e-paper articles)
     site_name: str = ""
-    #: the site's channel or section (e.g. 要闻, jk, 第03版)
+    #: the channel in one vocabulary for every site (health, policy, tech, economy, industry,
+    #: society, news: healthcrawl/crawl/sites.py)
     channel: str | None = None
+    #: the site's own label of that channel or section (e.g. 要闻时评, jk, gdxw, 第03版)
+    channel_label: str | None = None
     # --- page fields ----------------------------------------------------------------------
     title: str = ""
     #: timezone-aware; Beijing time on the item, stored as UTC in MongoDB

@@ -8,7 +8,8 @@
 #   scripts/test.sh --fast     the fast tier only
 #   scripts/test.sh ARGS...    extra arguments go to pytest in both tiers (with -m: one run, as given)
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/bootstrap.sh
 # Debian packages the tests need: redis-server (tests/test_redis.py …), chromium and
 # chromium-driver (the desk's browser tests)
 APT_PACKAGES=(redis-server chromium chromium-driver fonts-wqy-microhei)

@@ -51,7 +51,8 @@ SITES: dict[str, Site] = {
         "tech": "tech", "科技图片": "tech", "光明日报": "news", "news": "news"}),
     "chinanews": Site("chinanews", "中国新闻网", ("chinanews.com.cn", "chinanews.com"), Slot(4, 0.5), {
         "jk": "health", "gn": "policy", "sh": "society", "cj": "economy", "it": "tech",
-        "scroll": "news", "archive": "news", "rss": "news"}),
+        "scroll": "news", "archive": "news", "rss": "news",
+        "健康": "health", "社会": "society", "财经": "economy", "国内": "news", "国际": "news"}),
     "ce": Site("ce", "中国经济网", ("ce.cn",), Slot(2, 1.0), {
         "health": "health", "gdxw": "policy", "gnsz": "policy", "tech": "tech", "finance": "economy"}),
     "cnii": Site("cnii", "中国信息产业网", ("cnii.com.cn",), Slot(2, 1.0), {

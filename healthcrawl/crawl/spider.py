@@ -34,7 +34,7 @@ from healthcrawl.article import Article, to_beijing
 from healthcrawl.crawl.extractors.base import Extracted, SiteExtractor
 from healthcrawl.crawl.extractors.generic import FALLBACK
 from healthcrawl.ops.recorder import FALLBACK_EXAMPLE
-from healthcrawl.crawl.sites import site_name
+from healthcrawl.crawl.sites import channel_of, site_name
 
 STATS = "healthcrawl/spider"
 #: request meta: Scrapy's "Gave up retrying" line at DEBUG — the errbacks log the failure once
@@ -311,7 +311,8 @@ class NewsSpider(scrapy.Spider):
             url=url,
             site=self.site,
             site_name=site_name(self.site, url),
-            channel=fields.get("channel") or meta.get("channel"),
+            channel=channel_of(self.site, fields.get("channel") or meta.get("channel")),
+            channel_label=fields.get("channel") or meta.get("channel"),
             title=fields.get("title") or meta.get("list_title") or "",
             published_at=published,
             source=fields.get("source"),

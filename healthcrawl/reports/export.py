@@ -28,7 +28,7 @@ MATCHED_CATEGORIES = ("health", "digital", "policy")
 
 #: CSV columns, in order. ``body`` is last because it is long.
 CSV_COLUMNS = (
-    "published_at", "site", "site_name", "channel", "title", "url", "canonical_url",
+    "published_at", "site", "site_name", "channel", "channel_label", "title", "url", "canonical_url",
     "source", "author", "editor",
     "relevant", "relevance_score", *(f"matched_{c}" for c in MATCHED_CATEGORIES), "lexicon_version",
     "top_keywords", "keywords",
@@ -114,6 +114,7 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
         "site": doc.get("site"),
         "site_name": doc.get("site_name"),
         "channel": doc.get("channel"),
+        "channel_label": doc.get("channel_label"),
         "title": doc.get("title"),
         "url": doc.get("url"),
         "canonical_url": doc.get("canonical_url"),
