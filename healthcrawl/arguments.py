@@ -41,6 +41,22 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
+    def add_subparsers(self, **kwargs):
+        """Subcommand parsers that refuse an unknown option themselves (``healthcrawl export:
+        unrecognized arguments: --bogus``), not through the top-level parser."""
+        kwargs.setdefault("parser_class", SubcommandParser)
+        return super().add_subparsers(**kwargs)
+
+
+class SubcommandParser(Parser):
+    """A subcommand's parser: leftover arguments are its error, named after it."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
 
 def fail(prog: str, error: Exception | str) -> int:
     """Print the one line for a refused argument; the exit status (2)."""

@@ -13,6 +13,10 @@ source scripts/bootstrap.sh
 # Debian packages the tests need: redis-server (tests/test_redis.py …), chromium and
 # chromium-driver (the desk's browser tests)
 APT_PACKAGES=(redis-server chromium chromium-driver fonts-wqy-microhei)
+# under CI, npm too: tests/test_mongosh.py needs mongosh (the npm package), which is installed below
+if [ -n "${CI:-}" ] && ! command -v mongosh >/dev/null && ! command -v npm >/dev/null; then
+    APT_PACKAGES+=(nodejs npm)
+fi
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -21,6 +25,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
     else
         echo "[healthcrawl] please install: ${missing[*]}" >&2
     fi
+fi
+# mongosh (npm package `mongosh`) for tests/test_mongosh.py: required under CI
+if [ -n "${CI:-}" ] && [ -z "${MONGOSH:-}" ] && ! command -v mongosh >/dev/null; then
+    npm install --prefix "$PWD/.venv/mongosh" --no-audit --no-fund mongosh >/dev/null
+    export MONGOSH="$PWD/.venv/mongosh/node_modules/.bin/mongosh"
 fi
 
 fast_only=0

@@ -22,9 +22,12 @@ def run_demo(uri: str, database: str, out: Path) -> subprocess.CompletedProcess:
 def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_name, tmp_path):
     first = run_demo(mongod.uri, mongo_db_name, tmp_path / "out")
     assert first.returncode == 0, first.stderr[-3000:]
-    # every site has its summary line
-    for site in ("gmw", "chinanews", "ce", "cnii"):
-        assert re.search(rf"^{site}\s+\d+\s+\d+\s+\d+\s", first.stdout, re.M), first.stdout
+    # every site has its summary line (found, stored, reprints, known), and the archive's one 404
+    # page is listed by the summary, not only in the log
+    lines = {site: re.search(rf"^{site}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s", first.stdout, re.M)
+             for site in ("gmw", "chinanews", "ce", "cnii")}
+    assert all(lines.values()), first.stdout
+    assert re.search(r"^\s+unreachable: https://\S+ \(HTTP 404\)$", first.stdout, re.M), first.stdout
 
     wanted = expected_in_bulletin()
     pairs = reprint_pairs(wanted)
@@ -55,9 +58,14 @@ def test_demo_stores_the_relevant_week_and_builds_its_bulletin(mongod, mongo_db_
     assert len(toc) == len(titles)
     assert {re.sub(r"\s*（[^（）]+）$", "", line) for line in toc} == titles
 
-    # a second run changes nothing: same documents, no duplicates
-    count = coll.count_documents({})
+    # a second run changes nothing: every article link is skipped as already stored (the summary's
+    # known column), the documents are the same
+    before = {d["_id"]: d for d in coll.find({})}
     second = run_demo(mongod.uri, mongo_db_name, tmp_path / "out2")
     assert second.returncode == 0, second.stderr[-3000:]
-    assert coll.count_documents({}) == count
+    for site in lines:
+        found, stored, _, known = map(int, re.search(rf"^{site}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s",
+                                                    second.stdout, re.M).groups())
+        assert (found, stored) == (0, 0) and known > 0, second.stdout
+    assert {d["_id"]: d for d in coll.find({})} == before
     client.close()

@@ -240,7 +240,7 @@ def test_cli_on_an_empty_database_names_the_one_with_articles(cli, articles, mon
 
 # --- every data-team command's --help, and its unknown options --------------------------------------
 #: subcommands whose --help this module holds to "every option: format and default"
-DOCUMENTED = ("bulletin", "export", "search", "runs", "score", "rescore", "label", "train", "desk", "desk adduser")
+DOCUMENTED = ("bulletin", "export", "search", "runs", "score", "rescore", "label", "train", "desk", "desk adduser", "schedule", "mongo", "demo")
 
 
 def _subparser(path: str) -> argparse.ArgumentParser:

@@ -26,9 +26,6 @@ from healthcrawl.text.urls import canonical_url
 from tests.hostile import CASES, DOWNLOAD_TIMEOUT, SCRIPT_TITLE, WINDOW, HostileServer, expected_title
 from tests.servers import crawl_env, read_stats, run_module, scrapy_crawl, stats_args
 
-#: (tests/test_jobdir_resume.py imports it from here: to be imported from tests.servers instead)
-clean_env = crawl_env
-
 
 # --- the hostile site ---------------------------------------------------------------------------------
 class HostileCrawl:

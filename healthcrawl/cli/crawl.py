@@ -57,18 +57,25 @@ def dropped_by_reason(stats: dict) -> dict[str, int]:
 
 
 def summarise(results: list[dict], out=sys.stdout) -> None:
-    """Per-site lines: found, stored, reprints, dropped by reason, pages skipped, unreachable sites."""
-    print(f"\n{'site':<10} {'found':>6} {'stored':>7} {'reprints':>9}  dropped (by reason); skipped pages", file=out)
+    """Per-site lines: found, stored, reprints, already stored (skipped as known), dropped by
+    reason, pages skipped, pages that could not be had, unreachable sites."""
+    print(f"\n{'site':<10} {'found':>6} {'stored':>7} {'reprints':>9} {'known':>6}  dropped (by reason); "
+          f"skipped pages; unreachable pages", file=out)
     for result in results:
         stats = result["stats"]
         name = result["spider"]
         found = stats.get("healthcrawl/spider/articles", 0)
         stored = stats.get("healthcrawl/mongo/written", 0)
         reprints = stats.get("healthcrawl/mongo/also_at", 0)
+        known = stats.get("healthcrawl/spider/skipped_known", 0)
         dropped = ", ".join(f"{k}={v}" for k, v in sorted(dropped_by_reason(stats).items())) or "none"
         skipped = ", ".join(f"{k.rsplit('/', 1)[1]}={v}" for k, v in sorted(stats.items())
                             if k.startswith("healthcrawl/spider/skipped/")) or "none"
-        print(f"{name:<10} {found:>6} {stored:>7} {reprints:>9}  {dropped}; skipped {skipped}", file=out)
+        failed = stats.get("healthcrawl/spider/article_unreachable", 0) + stats.get("healthcrawl/spider/list_unreachable", 0)
+        print(f"{name:<10} {found:>6} {stored:>7} {reprints:>9} {known:>6}  {dropped}; skipped {skipped}; "
+              f"unreachable {failed or 'none'}", file=out)
+        for page in stats.get("healthcrawl/spider/unreachable_pages") or []:
+            print(f"{'':<10} unreachable: {page}", file=out)
         lists_ok = stats.get("healthcrawl/spider/list_pages", 0)
         lists_failed = stats.get("healthcrawl/spider/list_unreachable", 0)
         if lists_failed and not lists_ok:

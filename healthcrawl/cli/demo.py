@@ -81,8 +81,10 @@ def _print_store_summary(database: str, since: str, until: str) -> None:
 
 def add_demo_parser(subparsers) -> None:
     p = subparsers.add_parser("demo", help="crawl the bundled offline archive into the embedded MongoDB")
-    p.add_argument("--database", default=DEMO_DATABASE, type=database_name,
-                   help=f"database to fill (default: {DEMO_DATABASE})")
-    p.add_argument("--out", default="var/demo", help="folder for the demo week's bulletin (default: var/demo)")
-    p.add_argument("--log-level", default="WARNING", type=log_level, help="Scrapy log level (default: WARNING)")
+    p.add_argument("--database", default=DEMO_DATABASE, type=database_name, metavar="NAME",
+                   help=f"MongoDB database to fill (default: {DEMO_DATABASE})")
+    p.add_argument("--out", default="var/demo", metavar="DIR",
+                   help="folder for the demo week's bulletin, created if missing (default: var/demo)")
+    p.add_argument("--log-level", default="WARNING", type=log_level, metavar="LEVEL",
+                   help="Scrapy log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (default: WARNING)")
     p.set_defaults(func=cmd_demo)

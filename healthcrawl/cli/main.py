@@ -10,6 +10,7 @@ parser with ``add_<command>_parser``.
     healthcrawl train                      retrain the learned relevance layer (ships only if no worse)
     healthcrawl bulletin --since --until   the weekly bulletin (docx, md, html) from stored articles
     healthcrawl export --since --until     stored articles as csv or jsonl
+    healthcrawl search "医保支付"            full-text search of the stored articles (compound terms too)
     healthcrawl runs                       recent crawl runs per spider, with anomaly flags
     healthcrawl schedule run --file F      run spiders on scrapyd on a cron schedule
     healthcrawl desk [adduser NAME]        the editors' desk (web) over the stored articles

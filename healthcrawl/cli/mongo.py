@@ -37,6 +37,9 @@ def cmd_mongo(args: argparse.Namespace) -> int:
 
 
 def add_mongo_parser(subparsers) -> None:
-    p = subparsers.add_parser("mongo", help="manage the embedded mongod")
-    p.add_argument("action", choices=("start", "stop", "status"))
+    p = subparsers.add_parser("mongo", help="manage the embedded mongod",
+                              description="Start, stop or show the embedded mongod (HEALTHCRAWL_MONGO_PORT, "
+                                          "data under HEALTHCRAWL_MONGO_DBPATH). No options.")
+    p.add_argument("action", choices=("start", "stop", "status"),
+                   help="start: start it if it is not running; stop: stop it; status: whether it runs, where")
     p.set_defaults(func=cmd_mongo)

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from healthcrawl.arguments import database_name, log_level
 from healthcrawl.ops.cron import RunStore, Scheduler
 from healthcrawl.ops.schedule import ScheduleError, load_schedule
 from healthcrawl.ops.scrapyd import ScrapydClient
@@ -100,14 +101,20 @@ def add_schedule_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("schedule", help="run spiders on scrapyd by a cron schedule file",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("action", choices=("run", "check"), help="run: the scheduler; check: validate the file")
-    p.add_argument("--file", required=True, help="schedule file (.toml or .json)")
+    p.add_argument("--file", required=True, metavar="PATH",
+                   help="schedule file, TOML or JSON (see schedule.example.toml); required")
     p.add_argument("--scrapyd", action="append", metavar="URL",
-                   help="scrapyd URL (repeat for several nodes); default: 'scrapyd' in the file")
-    p.add_argument("--state", default="var/schedule-state.json", help="state file (default %(default)s)")
-    p.add_argument("--interval", type=float, default=30.0, help="seconds between passes (default 30)")
-    p.add_argument("--once", action="store_true", help="one pass, then exit")
-    p.add_argument("--database", help="MongoDB database for crawl_runs (default MONGO_DATABASE)")
-    p.add_argument("--log-level", default="INFO")
+                   help="scrapyd URL such as http://127.0.0.1:6800, repeat for several nodes "
+                        "(default: 'scrapyd' in the file)")
+    p.add_argument("--state", default="var/schedule-state.json", metavar="PATH",
+                   help="JSON file keeping the last runs between passes (default: %(default)s)")
+    p.add_argument("--interval", type=float, default=30.0, metavar="SECONDS",
+                   help="seconds between passes, a number (default: %(default)s)")
+    p.add_argument("--once", action="store_true", help="one pass, then exit (default: run until stopped)")
+    p.add_argument("--database", type=database_name, metavar="NAME",
+                   help="MongoDB database for crawl_runs (default: the MONGO_DATABASE setting)")
+    p.add_argument("--log-level", default="INFO", type=log_level, metavar="LEVEL",
+                   help="DEBUG, INFO, WARNING, ERROR or CRITICAL (default: INFO)")
     p.set_defaults(func=cmd_schedule)
     return p
 

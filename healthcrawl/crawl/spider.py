@@ -37,6 +37,9 @@ from healthcrawl.ops.recorder import FALLBACK_EXAMPLE
 from healthcrawl.crawl.sites import channel_of, site_name
 
 STATS = "healthcrawl/spider"
+#: the first pages of a run that could not be had ("URL (reason)"), shown by the run's summary
+UNREACHABLE_PAGES = f"{STATS}/unreachable_pages"
+MAX_UNREACHABLE_LISTED = 20
 #: request meta: Scrapy's "Gave up retrying" line at DEBUG — the errbacks log the failure once
 QUIET_RETRIES = {"give_up_log_level": logging.DEBUG}
 #: problems of one list page logged one per line; the rest in one line (all are counted)
@@ -159,6 +162,13 @@ class NewsSpider(scrapy.Spider):
         self.logger.warning("%s: list page unreachable: %s (%s)", self.name, request.url,
                             failure.getErrorMessage() or failure.type.__name__)
         self.inc("list_unreachable")
+        self.note_unreachable(request.url, failure.getErrorMessage() or failure.type.__name__)
+
+    def note_unreachable(self, url: str, reason: str) -> None:
+        """Keep the first pages that could not be had, for the run's summary (``unreachable_pages``)."""
+        pages = self.crawler.stats.get_value(UNREACHABLE_PAGES) or []
+        if len(pages) < MAX_UNREACHABLE_LISTED:
+            self.crawler.stats.set_value(UNREACHABLE_PAGES, [*pages, f"{url} ({reason})"])
 
     def article_failed(self, failure) -> None:
         """An article page could not be had (HTTP error status, timeout, reset, truncated or too
@@ -184,6 +194,7 @@ class NewsSpider(scrapy.Spider):
                         request.url, reason, attempts)
         self.inc("article_unreachable")
         self.inc(f"article_unreachable/{kind}")
+        self.note_unreachable(request.url, reason)
 
     def parse_list(self, response: Response) -> Iterable[scrapy.Request]:
         if not isinstance(response, TextResponse):
