@@ -282,13 +282,6 @@ class Stories:
         return node
 
 
-def ensure_indexes(db) -> None:
-    """Kept for bench/dedup_scale.py: :func:`healthcrawl.storage.collections.ensure_story_collections`."""
-    from healthcrawl.storage.collections import ensure_story_collections  # noqa: PLC0415 - a cycle
-
-    ensure_story_collections(db)
-
-
 META = "healthcrawl_meta"
 
 

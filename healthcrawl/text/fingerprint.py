@@ -1,28 +1,8 @@
-"""Duplicate and reprint detection, pure (no I/O): fingerprints, MinHash LSH keys, similarity.
-
-An article's **fingerprint** is computed once from its body:
-
-- ``content_hash``: sha1 of the normalised body (only letters/digits/CJK kept, full-width letters
-  and digits folded, lower case: whitespace, punctuation and full-/half-width differences do not
-  change it);
-- ``signature``: a datasketch MinHash (``num_perm`` affine32 permutations, seed 1) over the set of
-  character ``shingle``-grams of the normalised body;
-- ``bands``: MinHash LSH keys, one signed 64-bit integer per band of ``rows`` signature values
-  (hashed together with the parameters, so keys made with other parameters never collide).
-
-Two articles whose bands share a key are *candidates*; a candidate whose estimated Jaccard
-similarity (share of equal signature values) is at least ``threshold`` is a **reprint**; the same
-``content_hash`` is an exact **content** duplicate.
-
-The stored form (``Article.dedup``, see :meth:`Fingerprinter.dedup_field`) is
-``{"params", "minhash"}``: the signature as little-endian uint32 bytes, base64-encoded (684
-characters; JSON feed exports and the spool take it as it is). Which copies are the same story is
-decided in MongoDB by :mod:`healthcrawl.storage.stories` from these fingerprints (claims on the band keys
-and the content key); this module does no I/O.
-
-Shingles are hashed in numpy (a polynomial rolling hash over code points, mixed to 32 bits), so
-a 3,000-character body costs well under a millisecond.
-"""
+"""Duplicate and reprint detection, pure (no I/O): an article's fingerprint — ``content_hash``
+(sha1 of the normalised body), a MinHash ``signature`` over its character shingles, and the LSH
+band keys that make two similar articles candidates — and the estimated Jaccard similarity that
+makes a candidate a reprint. The stored form is ``Article.dedup`` (:meth:`Fingerprinter.dedup_field`);
+:mod:`healthcrawl.storage.stories` decides stories from it. README "Dedup" has the details."""
 
 from __future__ import annotations
 
