@@ -445,7 +445,8 @@ def test_schedule_run_once_against_a_real_scrapyd_exits_1_when_its_run_failed(mo
     finally:
         scrapyd.stop()
     assert result.returncode == 1, result.stdout + result.stderr
-    failed = [line for line in result.stdout.splitlines() if line.startswith("failed gmw: ")]
+    # one line per job: "<job>: failed gmw: <why>: run not scheduled · next <time>"
+    failed = [line for line in result.stdout.splitlines() if line.startswith("gmw-now: failed gmw: ")]
     assert len(failed) == 1 and "listjobs.json: project 'healthcrawl' not found" in failed[0], result.stdout
     assert result.stderr.count("ERROR: schedule: FAILED gmw (gmw-now)") == 1
     assert "Sd-pass-not-in-logs" not in result.stdout + result.stderr

@@ -170,12 +170,13 @@ def store_copy(task: dict) -> dict:
     from scrapy import Spider
     from scrapy.utils.test import get_crawler
 
+    from healthcrawl.project import settings_dict
     from pipelines.mongo import MongoPipeline
 
     rng = random.Random(task["seed"])
-    crawler = get_crawler(Spider, {"MONGO_URI": task["uri"], "MONGO_DATABASE": task["database"],
-                                   "HEALTHCRAWL_EMBEDDED_MONGO": False, "MONGO_SPOOL_DIR": task["spool"],
-                                   **task.get("settings", {})})
+    crawler = get_crawler(Spider, settings_dict({"MONGO_URI": task["uri"], "MONGO_DATABASE": task["database"],
+                                                 "HEALTHCRAWL_EMBEDDED_MONGO": False, "MONGO_SPOOL_DIR": task["spool"],
+                                                 **task.get("settings", {})}))
     pipeline = MongoPipeline.from_crawler(crawler)
     pipeline.client = _client
     pipeline._prepare(task["uri"])  # indexes, write probe, spool check: as a crawl opens
