@@ -206,11 +206,8 @@ def analyse(runs_by_spider: dict[str, list[dict]], limit: int = 10, baseline: in
     return out
 
 
-_beijing = stored_to_beijing
-
-
 def _time(value: Any) -> str:
-    when = _beijing(value)
+    when = stored_to_beijing(value)
     return when.strftime("%Y-%m-%d %H:%M") if when else "-"
 
 
@@ -221,7 +218,7 @@ def fallback_by_day(analysed: dict[str, list[dict]]) -> list[dict[str, Any]]:
     days: dict[str, dict[str, Any]] = {}
     for entries in analysed.values():
         for entry in entries:
-            run, when = entry["run"], _beijing(entry["run"].get("start_time"))
+            run, when = entry["run"], stored_to_beijing(entry["run"].get("start_time"))
             fallback = run.get("fallback") or {}
             if run.get("kind", "crawl") != "crawl" or not fallback.get("total") or when is None:
                 continue

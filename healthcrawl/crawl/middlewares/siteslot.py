@@ -2,9 +2,9 @@
 
 Each site spreads over many hosts (health.gmw.cn, digital.gmw.cn, politics.gmw.cn …) that share
 one server farm. This middleware puts every request of a site into the download slot named after
-the site key (``gmw``, ``chinanews``, ``ce``, ``cnii``), whose concurrency and delay come from the
-site registry (``Site.slot`` in healthcrawl/crawl/sites.py); a ``DOWNLOAD_SLOTS`` entry of the same
-name overrides it. Hosts that have a ``DOWNLOAD_SLOTS`` entry of their own (the 人民邮电报 e-paper
+the site key (``gmw``, ``chinanews``, ``ce``, ``cnii``), whose concurrency and delay are the
+``DOWNLOAD_SLOTS`` entries settings.py builds from the site registry (``Site.slot`` in
+healthcrawl/crawl/sites.py). Hosts that have a ``DOWNLOAD_SLOTS`` entry of their own (the 人民邮电报 e-paper
 host) keep their own slot.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from scrapy import Request, signals
+from scrapy import Request
 
-from healthcrawl.crawl.sites import download_slots, site_for_host
+from healthcrawl.crawl.sites import site_for_host
 
 
 class SiteSlotMiddleware:
@@ -24,15 +24,7 @@ class SiteSlotMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        middleware = cls(crawler)
-        crawler.signals.connect(middleware.engine_started, signal=signals.engine_started)
-        return middleware
-
-    def engine_started(self) -> None:
-        """Give the downloader each registered site's slot settings (DOWNLOAD_SLOTS entries win)."""
-        per_slot = self.crawler.engine.downloader.per_slot_settings
-        for key, setting in download_slots().items():
-            per_slot.setdefault(key, setting)
+        return cls(crawler)
 
     def process_request(self, request: Request) -> None:
         if "download_slot" in request.meta:
