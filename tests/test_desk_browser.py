@@ -87,13 +87,16 @@ def by_css(driver, css):
 
 def click(driver, css: str) -> None:
     """Click the first element matching ``css`` and wait for the page it leads to."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    element = by_css(driver, css)[0]
-    element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(element))
-    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # The old document carries a mark; the wait ends when a document without it has loaded.
+    # No element reference is held across the navigation: chromedriver may answer a query on a
+    # node of the unloading page with an inspector error rather than "stale element".
+    driver.execute_script("window.__hcBeforeClick = true")
+    by_css(driver, css)[0].click()
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return !window.__hcBeforeClick && document.readyState === 'complete'"))
 
 
 def log_in(driver, base: str, name: str) -> None:
