@@ -22,6 +22,7 @@ Usage::
 
     .venv/bin/python eval/relevance.py                 # report
     .venv/bin/python eval/relevance.py --json          # machine-readable summary
+    .venv/bin/python eval/relevance.py --dev-only      # while tuning: the test split's figures hidden
     .venv/bin/python eval/relevance.py --normalise     # check health.jsonl, assign id/split, sort
     .venv/bin/python eval/relevance.py --ordinary PATH --seeds DIR
 
@@ -173,10 +174,13 @@ def score_rows(rows: Iterable[dict[str, Any]], score: Callable, body: str) -> li
     return scored
 
 
-def health_report(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def health_report(rows: list[dict[str, Any]], dev_only: bool = False) -> dict[str, Any]:
+    """Figures per split and script, counts per category (``dev_only``: the dev split alone)."""
     groups: dict[str, Counter] = defaultdict(Counter)
     cats: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
+        if dev_only and r["split"] != "dev":
+            continue
         for g in ("all", r["split"], f"{r['split']}:{r['script']}", f"all:{r['script']}"):
             groups[g][r["outcome"]] += 1
         c = cats[r["category"]]
@@ -210,7 +214,9 @@ def health_section(args: argparse.Namespace, score: Callable, summary: dict[str,
     health_rows = read_jsonl(args.health)
     problems = check_health(health_rows)
     scored = score_rows(health_rows, score, "excerpt")
-    rep = health_report(scored)
+    rep = health_report(scored, args.dev_only)
+    if args.dev_only:  # "all" would be dev alone: keep the names unambiguous
+        rep["figures"] = {g: f for g, f in rep["figures"].items() if g.startswith("dev")}
     summary["health"] = {**rep, "problems": problems,
                          "counts": {"n": len(scored), "relevant": sum(r["relevant"] for r in scored),
                                     "dev": sum(r["split"] == "dev" for r in scored),
@@ -224,6 +230,8 @@ def health_section(args: argparse.Namespace, score: Callable, summary: dict[str,
     say(f"Health-adjacent set {args.health.relative_to(ROOT) if args.health.is_relative_to(ROOT) else args.health}: "
         f"{c['n']} texts, {c['relevant']} relevant, {c['n'] - c['relevant']} not; "
         f"dev {c['dev']}, test {c['test']} (frozen); {c['traditional']} in traditional characters")
+    if args.dev_only:
+        say("  --dev-only: the test split's figures are hidden (not computed into any figure below)")
     if problems:
         say(f"  ! {len(problems)} problems in the file (run --normalise): " + "; ".join(problems[:5]))
     say(f"  {'group':<12} {'n':>4} {'tp':>4} {'fp':>4} {'fn':>4} {'tn':>4}  {'prec':>5}  {'recall':>6}  {'F1':>5}")
@@ -233,7 +241,8 @@ def health_section(args: argparse.Namespace, score: Callable, summary: dict[str,
             say(f"  {g:<12} {f['n']:>4} {f['tp']:>4} {f['fp']:>4} {f['fn']:>4} {f['tn']:>4}  "
                 f"{fmt(f['precision']):>5}  {fmt(f['recall']):>6}  {fmt(f['f1']):>5}")
     say("")
-    say("  errors per category (all splits; negatives err by FP, relevant kinds by FN):")
+    say(f"  errors per category ({'dev split' if args.dev_only else 'all splits'}; "
+        "negatives err by FP, relevant kinds by FN):")
     cat_items = sorted(rep["categories"].items(), key=lambda kv: (-kv[1]["errors"], kv[0]))
     for name, cnt in cat_items:
         kind = "relevant" if cnt.get("relevant") else "negative"
@@ -310,9 +319,11 @@ def goals_section(args: argparse.Namespace, score: Callable, summary: dict[str, 
     say("")
     test = summary["health"]["figures"].get("test", {})
     f = summary["own_set"]
-    goal_lines = [
+    goal_lines = [] if args.dev_only else [
         ("precision on frozen test", test.get("precision"), GOALS["precision"], ">="),
         ("recall on frozen test", test.get("recall"), GOALS["recall"], ">="),
+    ]
+    goal_lines += [
         ("false-positive rate on ordinary news", summary["ordinary"].get("fp_rate"), GOALS["ordinary_fp_rate"], "<="),
         ("seed articles relevant", summary["seeds"].get("relevant"), summary["seeds"].get("n"), ">="),
         ("own set precision", f["precision"], GOALS["precision"], ">="),
@@ -335,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--own", type=Path, default=OWN_SET, help="the project's own labelled set")
     ap.add_argument("--json", action="store_true", help="print a machine-readable summary instead")
     ap.add_argument("--no-model", action="store_true", help="the lexicon rule alone (no learned layer)")
+    ap.add_argument("--dev-only", action="store_true",
+                    help="hide the frozen test split: no test (or all-splits) figure is computed or printed "
+                         "(use it while tuning)")
     ap.add_argument("--normalise", action="store_true",
                     help="check the health set, assign missing id/split by the rules, sort by id, and exit")
     args = ap.parse_args(argv)
