@@ -7,7 +7,9 @@ leaves them, ``<mirror>/<owner>+<name>/repo``, a bare git directory) into ``--da
 (default ``/work/data/extraction``, outside the repository):
 
     <data>/<page id>.html   the page, byte for byte as the dataset has it
-    <data>/<page id>.txt    the main text as the dataset labels it (UTF-8)
+    <data>/<page id>.txt    the main text as the dataset labels it (UTF-8); for pages of test suites
+                            without labelled text, the text our label recipe gives on the page
+                            (``eval/extraction/xpathlabel.py``: no page text is kept in the project)
 
 ``bench/extraction.py`` reads them from there together with the manifest. A page whose
 snapshot is missing is reported and skipped (exit status 1 when nothing could be laid out).
@@ -23,6 +25,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from eval.extraction.xpathlabel import label_text as recipe_label  # noqa: E402
+
 MANIFEST = ROOT / "eval" / "extraction" / "manifest.json"
 DEFAULT_DATA = Path(os.environ.get("HEALTHCRAWL_EXTRACTION_DATA", "/work/data/extraction"))
 DEFAULT_MIRROR = Path(os.environ.get("HEALTHCRAWL_MIRROR", "/work/.mirror"))
@@ -40,8 +47,11 @@ def git_show(gitdir: Path, commit: str, path: str) -> bytes:
     raise FileNotFoundError(f"{path} not in {gitdir}")
 
 
-def label_text(gitdir: Path, commit: str, label: str, cache: dict) -> str:
-    """The labelled main text: ``file.txt`` or ``file.json#key`` (the key's ``content``)."""
+def label_text(gitdir: Path, commit: str, label: str | dict, cache: dict, html: bytes = b"") -> str:
+    """The labelled main text: ``file.txt``, ``file.json#key`` (the key's ``content``) or a recipe
+    (a dict, see ``eval/extraction/xpathlabel.py``) applied to the page."""
+    if isinstance(label, dict):
+        return recipe_label(html.decode("utf-8", errors="replace"), label)
     path, _, key = label.partition("#")
     if not key:
         return git_show(gitdir, commit, path).decode("utf-8", errors="replace")
@@ -66,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         gitdir = args.mirror / source["repo"].replace("/", "+") / "repo"
         try:
             html = git_show(gitdir, source["commit"], page["path"])
-            text = label_text(gitdir, source["commit"], page["label"], cache)
+            text = label_text(gitdir, source["commit"], page["label"], cache, html)
         except (FileNotFoundError, KeyError) as exc:
             print(f"missing {page['id']}: {exc}", file=sys.stderr)
             missing += 1
