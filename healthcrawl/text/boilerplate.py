@@ -45,6 +45,13 @@ FURNITURE_LINE = re.compile(
 ARTICLE_END = re.compile(
     rf"{_OPENING}(?:{_any(CREDITS, NOTICES, RELATED, ('上一篇', '下一篇', '纠错', '分享到'), COMMENTS)}|评论\s*\()")
 
+#: a site's legal or platform notice inside a line (not a sentence of an article)
+LEGAL_NOTICE = re.compile(
+    r"仅提供信息存储(?:空间)?服务|不代表本(?:站|网|平台|网站)的?(?:观点|立场)|仅代表作者(?:本人|个人)?(?:的)?观点|"
+    r"(?:著作权|版权|免责|法律|隐私|传输内容)(?:声明|条款|政策)\s*[:：]?$")
+#: a short heading of a notice ("雅虎中国著作权声明", "免责条款"): the lines after it in its block are the notice
+NOTICE_HEADING = re.compile(r"^[【\[]?[^。！？，]{0,16}(?:声明|条款|须知)[】\]]?\s*[:：]?$")
+
 # -- editor credits --------------------------------------------------------------------------------
 EDITOR_ROLES = r"(?:责编|责任编辑|值班编辑|编辑|审校|校对|审核|编审|初审|复审|终审|监制|校审)"
 _OPEN = r"[\[【(（]"

@@ -17,7 +17,7 @@ from typing import Any
 
 from healthcrawl.crawl.extractors import pagefields
 from healthcrawl.crawl.extractors.textunits import (Unit, drop_invisible, is_boiler_container,
-                                                    list_members, meta_tags, norm, parse_page,
+                                                    list_members, mark_notices, meta_tags, norm, parse_page,
                                                     sentence_marks, text_of, text_units, unit_value)
 from healthcrawl.text.boilerplate import ARTICLE_END, EDITOR_CREDIT, FURNITURE_LINE
 from healthcrawl.text.pagetitle import page_title
@@ -79,7 +79,10 @@ def _body(root: Any, units: list[Unit], title_element: Any) -> list[Unit]:
         unit.value = unit_value(unit)
         if unit.element in listed:
             unit.value = -abs(unit.value) or -1.0
-    body = _body_units(units, _best_container(root, units))
+    mark_notices(units)
+    container = _best_container(root, units)
+    container = _under_headline(root, units, container, title_element)
+    body = _body_units(units, _whole_article(units, container))
     if title_element is not None:  # the body starts after the headline
         after = [i for i, u in enumerate(body) if u.element is title_element]
         if after and after[-1] < len(body) - 1:
@@ -87,14 +90,15 @@ def _body(root: Any, units: list[Unit], title_element: Any) -> list[Unit]:
     return _long_lines_once(body)
 
 
-def _best_container(root: Any, units: list[Unit]) -> Any:
-    """The element whose text units add up to the most (the article)."""
+def _best_container(root: Any, units: list[Unit], top: Any = None) -> Any:
+    """The element whose text units add up to the most (the article), below ``top`` (the body)."""
     own: dict[Any, float] = {}
     for unit in units:
         own[unit.element] = own.get(unit.element, 0.0) + unit.value
     total: dict[Any, float] = {}
-    body = root.find("body")
-    top = body if body is not None else root
+    if top is None:
+        body = root.find("body")
+        top = body if body is not None else root
     elements = [e for e in top.iter() if isinstance(e.tag, str)]
     for element in reversed(elements):  # children before parents
         score = own.get(element, 0.0)
@@ -109,6 +113,63 @@ def _best_container(root: Any, units: list[Unit]) -> Any:
         if score > best_score:
             best, best_score = element, score
     return best
+
+
+_HEADLINE_TAGS = ("h1", "h2", "h3")
+
+
+def _under_headline(root: Any, units: list[Unit], best: Any, title_element: Any) -> Any:
+    """The article under the page's headline: when the best container lies below a second
+    headline of the same kind (a next or recommended article shown in full below the first), the
+    best container between the headline and that second one, if it holds prose."""
+    if title_element is None or best is title_element or _contains(best, title_element):
+        return best
+    headline = _headline_of(title_element)
+    if headline is None:
+        return best
+    same = [e for e in root.iter(headline.tag) if e is not headline
+            and (e.get("class") or None) == (headline.get("class") or None)]
+    order = {e: i for i, e in enumerate(root.iter())}
+    start = order[headline]
+    following = [e for e in same if order[e] > start]
+    if not following or (order[best] < order[following[0]] and not _contains(best, following[0])):
+        return best
+    stop = order[following[0]]
+    section = [u for u in units if start < order.get(u.element, -1) < stop]
+    if sum(max(0.0, u.value) for u in section) < 60:
+        return best
+    parent = _common_parent(headline, following[0])
+    candidate = _best_container(root, section, parent)
+    return candidate if not _contains(candidate, following[0]) else best
+
+
+def _headline_of(element: Any) -> Any:
+    """The headline element itself (``h1``-``h3`` or a ``*title*`` class) holding ``element``."""
+    chain = [element, *list(element.iterancestors())[:2]]
+    for node in chain:
+        if node.tag in _HEADLINE_TAGS:
+            return node
+    return next((node for node in chain if "title" in (node.get("class") or "").lower()), None)
+
+
+def _contains(ancestor: Any, element: Any) -> bool:
+    return any(node is ancestor for node in element.iterancestors())
+
+
+def _common_parent(first: Any, second: Any) -> Any:
+    mine = set(first.iterancestors())
+    return next((node for node in second.iterancestors() if node in mine), None)
+
+
+def _whole_article(units: list[Unit], container: Any) -> Any:
+    """A container that is one ``<p>`` of a longer article (the article's block also holds a list
+    sinking its total) widened to its parent when two more sibling ``<p>`` hold prose."""
+    parent = container.getparent()
+    if container.tag != "p" or parent is None or parent.tag in ("body", "html"):
+        return container
+    siblings = {child for child in parent if child.tag == "p" and child is not container}
+    prose = sum(1 for u in units if u.value > 20 and u.element in siblings)
+    return parent if prose >= 2 else container
 
 
 def _looks_like_list(element: Any) -> bool:
@@ -142,8 +203,8 @@ def _body_units(units: list[Unit], container: Any) -> list[Unit]:
         done += max(0.0, unit.value)
         if unit.chars and unit.link_chars / unit.chars > 0.5:
             continue
-        if FURNITURE_LINE.match(unit.text):
-            continue
+        if FURNITURE_LINE.match(unit.text) or unit.value <= -8:
+            continue  # furniture, a teaser, an item of a link list, a legal notice
         if in_boiler(unit.element):
             continue
         inside.append(unit)

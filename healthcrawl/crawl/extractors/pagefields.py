@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from lxml import etree
+
 from healthcrawl.article import BEIJING
 from healthcrawl.crawl.extractors.textunits import CJK, Unit, norm, sentence_marks, text_of
 from healthcrawl.text.boilerplate import editor_in
@@ -72,6 +74,11 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜\s|--|\s-\s|-(?=[^-\s]{2,12}$)|—\s)\
 _TITLEISH = re.compile(r"title|headline|biaoti|tit\b|art_?tit|news_?tit|hd|detail_?h", re.I)
 
 
+#: elements with a class or id; blocks a headline element never holds (a page header, a column)
+_CLASSED = etree.XPath('//*[@class or @id][not(self::body)][not(self::html)]')
+_BLOCKS = ("div", "p", "ul", "ol", "table", "li", "dl", "section", "article", "form")
+
+
 def find_title(root: Any, head: str) -> tuple[str | None, str | None, Any]:
     """(title, how, element showing it): the headline candidate (``h1``-``h3``, ``*title*``
     classes, title meta tags) agreeing best with the ``<title>`` text ``head``; else the first
@@ -82,9 +89,10 @@ def find_title(root: Any, head: str) -> tuple[str | None, str | None, Any]:
         text = squash(text_of(element))
         if 4 <= len(text) <= 120:
             candidates.append((text, element.tag, element))
-    for element in root.xpath('//*[@class or @id][not(self::body)][not(self::html)]'):
-        attrs = f"{element.get('class', '')} {element.get('id', '')}"
-        if _TITLEISH.search(attrs):
+    for element in _CLASSED(root):
+        attrs = f"{element.get('class', '')} {element.get('id', '')}".lower()
+        if (("tit" in attrs or "hd" in attrs or "headline" in attrs or "biaoti" in attrs or "detail" in attrs)
+                and _TITLEISH.search(attrs) and next(element.iterdescendants(*_BLOCKS), None) is None):
             text = squash(text_of(element))
             if 4 <= len(text) <= 120:
                 candidates.append((text, "title-class", element))

@@ -10,7 +10,7 @@ from typing import Any
 
 from lxml import etree
 
-from healthcrawl.text.boilerplate import FURNITURE_LINE
+from healthcrawl.text.boilerplate import FURNITURE_LINE, LEGAL_NOTICE, NOTICE_HEADING
 from healthcrawl.text.whitespace import char_count, squash
 
 SENTENCE_PUNCT = set("，。！？；、")
@@ -224,11 +224,29 @@ def unit_value(unit: Unit) -> float:
         return -chars
     if FURNITURE_LINE.match(unit.text):
         return -min(chars, 20)
+    if chars < 400 and LEGAL_NOTICE.search(unit.text):
+        return -max(8.0, chars * 0.5)
     prose = sentence_marks(unit.text)
     if prose == 0:
         # short non-sentence lines: labels, dates, buttons, captions — neutral to slightly negative
         return -1.0 if chars < 30 else (chars - links) * 0.3
     return (chars - links) * min(1.0, 0.5 + prose / 4)
+
+
+def mark_notices(units: list[Unit]) -> None:
+    """The paragraph after a notice heading ("雅虎中国著作权声明" and its text, in one block or the
+    next) counts against its block, like the notice words themselves."""
+    after_heading = 0
+    for unit in units:
+        if unit.chars <= 20 and NOTICE_HEADING.match(unit.text):
+            unit.value = min(unit.value, -1.0)
+            after_heading = 2
+            continue
+        if after_heading and unit.value > 0:
+            unit.value = -max(8.0, unit.chars * 0.5)
+            after_heading = 0
+            continue
+        after_heading = max(0, after_heading - 1)
 
 
 def meta_tags(root: Any) -> dict[str, str]:
