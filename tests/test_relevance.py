@@ -114,7 +114,27 @@ def test_split_lead():
 def test_word_in_passing_is_not_a_topic():
     s = Scorer()
     ai_list = s.score("人工智能赋能千行百业", "人工智能正加速向制造、教育、金融、医疗、交通等领域渗透，大模型数量超过300个，算力规模增长。")
-    assert ai_list.scores["health"] > 0 and not ai_list.relevant
+    assert not ai_list.relevant and ai_list.scores["health"] == 0
+    assert "医疗" in ai_list.reasons["listed_among_sectors"]
+    # one other field beside health is not a list: the health term counts
+    alone = s.score("", "人工智能正加速向医疗、教育领域渗透。")
+    assert alone.scores["health"] > 0 and "listed_among_sectors" not in alone.reasons
+
+
+def test_policy_term_beside_a_health_anchor_stands_for_distinct_terms():
+    s = Scorer(model=False)
+    text = "医师多点执业有助于合理配置卫生人力资源，促进公立医院改革。"
+    paired = s.score("医师多点执业研究", text)
+    assert paired.relevant and paired.reasons["paired"] == {"policy": "改革~公立医院"}
+    # the same policy word in another sentence than the health anchor does not pair
+    apart = s.score("医师多点执业研究", "医师多点执业有助于合理配置医务人员。各地推进改革。")
+    assert not apart.relevant and "paired" not in apart.reasons
+
+
+def test_english_plural_of_an_ascii_term():
+    lex = default_lexicon()
+    assert "drg" in find_terms(lex, "回顾DRGs在我国的发展")
+    assert "drg" not in find_terms(lex, "DRGSYSTEM")
 
 
 def test_score_is_at_least_one_exactly_when_relevant():

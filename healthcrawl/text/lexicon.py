@@ -8,7 +8,8 @@ context rules' parameters), ``priority`` (ranking cues) and ``stopwords`` (left 
 **Matching** is a leftmost-longest scan of the text (full-width letters/digits folded, lower
 case) against the lexicon (no segmentation: fast, and immune to segmentation quirks); weight-0
 *blocker* terms consume text so a shorter term inside them does not count (公共卫生间 is not
-公共卫生, 健康发展 is not 健康). ASCII terms (AI, 5G, DRG) only match between non-letters.
+公共卫生, 健康发展 is not 健康). ASCII terms (AI, 5G, DRG) only match between non-letters (an
+English plural "s" is part of the term: DRGs).
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ CATEGORIES = ("health", "digital", "policy")
 MARKETS = "markets"
 #: negative cues (animals and veterinary care, recipes …): optional in a lexicon
 NEGATIVE = "negative"
+#: names of fields other than health (金融, 教育 …): a sentence listing several only names health among them
+SECTORS = "sectors"
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 #: parameters of the context rules (healthcrawl/text/scoring.py) when the lexicon's ``rules`` omit them
 DEFAULT_RULES = {"anchor_weight": 3.0, "anchor_scope": "paragraph", "title_evidence": False,
-                 "max_negative": 6.0, "negative_min_terms": 2, "negative_override": 3.0}
+                 "max_negative": 6.0, "negative_min_terms": 2, "negative_override": 3.0,
+                 "paired_categories": [], "paired_weight": 3.0, "sector_list": 0}
 
 
 @dataclass
@@ -144,10 +148,13 @@ def find_matches(lexicon: Lexicon, norm: str) -> list[tuple[str, int]]:
         for size in lengths(norm[i:i + 2], ()):
             key = norm[i:i + size]
             if key in index:
-                if _ASCII_WORD.match(key) and not _ascii_bounded(norm, i, i + size):
-                    continue
+                end = i + size
+                if _ASCII_WORD.match(key) and not _ascii_bounded(norm, i, end):
+                    if not (norm[end:end + 1] == "s" and _ascii_bounded(norm, i, end + 1)):
+                        continue
+                    end += 1  # an English plural (DRGs) is the term
                 found.append((key, i))
-                pos = i + size
+                pos = end
                 break
 
 

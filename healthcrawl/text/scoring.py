@@ -17,6 +17,12 @@ paragraph (``rules.anchor_scope``) — for a weak term of the title, anywhere in
 negative score reaches ``rules.max_negative`` with ``min_terms`` distinct cues, unless its health
 score is ``rules.negative_override`` times higher (``rules``: lexicon parameters of these rules).
 
+**Co-occurrence**: a term of a ``rules.paired_categories`` category (policy) in the same sentence
+as a strong health anchor stands for that category's distinct terms ("改革" beside "公立医院": the
+reform is a health reform; ``reasons.paired``). A sentence naming ``rules.sector_list`` distinct
+fields (lexicon category ``sectors``: 金融、教育、政务 …) only lists health among them: its health
+terms do not count (``reasons.listed_among_sectors``).
+
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
 
@@ -29,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from healthcrawl.text.chinese import to_simplified
-from healthcrawl.text.lexicon import CATEGORIES, MARKETS, NEGATIVE, Lexicon, find_matches, normalise
+from healthcrawl.text.lexicon import CATEGORIES, MARKETS, NEGATIVE, SECTORS, Lexicon, find_matches, normalise
 
 #: a matched term needs at least this lexicon weight to count as a distinct piece of evidence
 EVIDENCE_WEIGHT = 2.0
@@ -101,23 +107,41 @@ def units(title: str, text: str) -> list[tuple[str, int, str]]:
 
 @dataclass
 class Evidence:
-    """What the scan found: weighted occurrences per matched key, weak terms left unanchored."""
+    """What the scan found: weighted occurrences per matched key, weak terms left unanchored,
+    health terms only named in a list of sectors, and terms sharing a sentence with a strong
+    health anchor (``paired``: key -> that anchor)."""
     weighted: Counter = field(default_factory=Counter)
     unanchored: list[str] = field(default_factory=list)
     title_keys: set[str] = field(default_factory=set)
+    listed: list[str] = field(default_factory=list)
+    paired: dict[str, str] = field(default_factory=dict)
+
+
+def _is_health(lex: Lexicon, key: str, minimum: float = 0.01) -> bool:
+    return any(c == "health" and w >= minimum for c, w, _ in lex.index[key])
+
+
+def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[str]], list[list[str]], list[bool]]:
+    """Per sentence: the matched keys, its strong health anchors, and whether it names
+    ``rules.sector_list`` distinct sectors (金融、教育、医疗、政务 …): such a sentence only lists
+    health among other fields, so its health terms are dropped and it anchors nothing."""
+    strong, listing = lex.rules["anchor_weight"], lex.rules["sector_list"]
+    found, anchors, listed = [], [], []
+    for _, _, sentence in parts:
+        keys = [k for k, _ in find_matches(lex, sentence)]
+        sectors = {k for k in keys if any(c == SECTORS for c, _, _ in lex.index[k])}
+        is_list = bool(listing) and len(sectors) >= listing
+        found.append(keys)
+        listed.append(is_list)
+        anchors.append([] if is_list else [k for k in keys if _is_health(lex, k, strong)])
+    return found, anchors, listed
 
 
 def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
     """Scan the sentences; weak terms count only near a strong health anchor (module docstring)."""
-    strong = lex.rules["anchor_weight"]
     paragraph_scope = lex.rules["anchor_scope"] == "paragraph"
-    found = []
-    anchored_units: set[tuple[int, int]] = set()
-    for i, (zone, para, sentence) in enumerate(parts):
-        keys = [k for k, _ in find_matches(lex, sentence)]
-        found.append(keys)
-        if any(c == "health" and w >= strong for k in keys for c, w, _ in lex.index[k]):
-            anchored_units.add((para, i))
+    found, anchors, listed = _scan(lex, parts)
+    anchored_units = {(parts[i][1], i) for i, a in enumerate(anchors) if a}
     anchored_paras = {p for p, _ in anchored_units}
     title_anchor = -1 in anchored_paras
     ev = Evidence()
@@ -128,10 +152,16 @@ def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
             near = title_anchor or (para in anchored_paras if paragraph_scope else (para, i) in anchored_units)
         factor = lex.zones.get(zone, 1.0)
         for key in keys:
+            if listed[i] and _is_health(lex, key):
+                ev.listed.append(key)
+                continue
             if key in lex.weak and not near:
                 ev.unanchored.append(key)
                 continue
             ev.weighted[key] += factor
+            partner = next((a for a in anchors[i] if a != key), None)
+            if partner and key not in ev.paired:
+                ev.paired[key] = partner
             if zone == "title":
                 ev.title_keys.add(key)
     return ev
@@ -174,9 +204,10 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
     totals, contributions, evidence = category_scores(lex, ev.weighted)
     ratios, short = {}, []
     strong_title = title_strong(lex, ev.title_keys) if rules.get("title_evidence") else set()
+    pairs = paired_terms(lex, ev, contributions)
     for c in CATEGORIES:
         ratio = totals[c] / thresholds.of(c)
-        if evidence[c] < thresholds.terms(c) and c not in strong_title:
+        if evidence[c] < thresholds.terms(c) and c not in strong_title and c not in pairs:
             ratio = min(ratio, 0.999)
             if totals[c] >= thresholds.of(c):
                 short.append(c)
@@ -195,10 +226,31 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
     reasons: dict[str, Any] = {"rule": verdict(ratios, exclusions, short)}
     if ev.unanchored:
         reasons["unanchored"] = sorted(set(ev.unanchored))
+    if ev.listed:
+        reasons["listed_among_sectors"] = sorted(set(ev.listed))
+    used = {c: p for c, p in pairs.items() if ratios[c] >= 1.0 and evidence[c] < thresholds.terms(c)}
+    if used:
+        reasons["paired"] = used
     if exclusions:
         reasons["excluded_by"] = {c: matched[c][:5] for c in exclusions}
     return RuleOutcome(score=score, relevant=score >= 1.0, ratios=ratios, totals=totals,
                        evidence=evidence, matched=matched, reasons=reasons)
+
+
+def paired_terms(lex: Lexicon, ev: Evidence, contributions: dict) -> dict[str, str]:
+    """The categories of ``rules.paired_categories`` with a strong term (weight >=
+    ``rules.paired_weight``) in the same sentence as a strong health anchor: such a pair ("改革"
+    beside "公立医院") stands for the category's distinct terms. Category -> "term~anchor" of its
+    strongest pair."""
+    out: dict[str, str] = {}
+    for c in lex.rules["paired_categories"]:
+        for _, term in contributions[c]:
+            key = normalise(term)
+            weight = lex.categories[c].get(term, 0.0)
+            if key in ev.paired and weight >= lex.rules["paired_weight"]:
+                out[c] = f"{term}~{ev.paired[key]}"
+                break
+    return out
 
 
 def title_strong(lex: Lexicon, keys: set[str]) -> set[str]:
