@@ -40,15 +40,17 @@ _OPENING = r"^[【\[（(]?\s*"
 #: a short line that starts with furniture (the density extractor's units)
 FURNITURE_LINE = re.compile(
     rf"{_OPENING}(?:{_any(SHARE, RELATED, NAVIGATION, PAGE_TOOLS, NOTICES, FOOTER, COMMENTS, CREDITS)}"
-    r"|编辑[:：/]|评论\s*\d*$)", re.I)
+    r"|编辑[:：/]|评论\s*\d*$|广告(?:[:：]|(?=[^。！？]{0,60}[×✕]$)))", re.I)
 #: a line after which the article has ended (credits, notices, related lists, comments)
 ARTICLE_END = re.compile(
-    rf"{_OPENING}(?:{_any(CREDITS, NOTICES, RELATED, ('上一篇', '下一篇', '纠错', '分享到'), COMMENTS)}|评论\s*\()")
+    rf"{_OPENING}(?:{_any(CREDITS, NOTICES, RELATED, ('上一篇', '下一篇', '纠错', '分享到'), COMMENTS)}|评论\s*\(|"
+    r"(?:文章不错|觉得不错)[,，]?\s*点个?赞)")
 
 #: a site's legal or platform notice inside a line (not a sentence of an article)
 LEGAL_NOTICE = re.compile(
     r"仅提供信息存储(?:空间)?服务|不代表本(?:站|网|平台|网站)的?(?:观点|立场)|仅代表作者(?:本人|个人)?(?:的)?观点|"
-    r"(?:著作权|版权|免责|法律|隐私|传输内容)(?:声明|条款|政策)\s*[:：]?$")
+    r"(?:著作权|版权|免责|法律|隐私|传输内容)(?:声明|条款|政策)\s*[:：]?$|"
+    r"未经(?:书面)?(?:授权|许可|同意)[,，]?\s*(?:请勿|不得|禁止)(?:转载|复制|使用)|转载请(?:注明|联系)")
 #: a short heading of a notice ("雅虎中国著作权声明", "免责条款"): the lines after it in its block are the notice
 NOTICE_HEADING = re.compile(r"^[【\[]?[^。！？，]{0,16}(?:声明|条款|须知)[】\]]?\s*[:：]?$")
 

@@ -237,9 +237,26 @@ def _boiler_inside(element: Any) -> bool:
 _BYLINE_LINE = re.compile(r"(?:来源|作者|时间|发布|编辑|责编|记者|稿源|浏览|阅读|点击|字号)[:：]|^\s*(?:19|20)\d{2}[-/.年]")
 
 
+_DATED = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}[:：]\d{2}")
+_PLACE = re.compile(r"^(?:来自|IP属地[:：]?)\s*\S{1,10}$")
+
+
+def _byline_block(lines: list[str]) -> int:
+    """How many lines at the top are a byline block: up to the last short dated line among the
+    first six (and an "来自…" location line after it)."""
+    end = 0
+    for index, line in enumerate(lines[:6]):
+        if len(line) < 60 and _DATED.search(line) and not re.search(r"[。！？]", line):
+            end = index + 1
+    while end and end < len(lines) and _PLACE.match(lines[end]):
+        end += 1
+    return end if end < len(lines) else 0
+
+
 def _trim(paragraphs: list[str], title: str | None) -> list[str]:
     """Without the headline and byline lines at the top and the editor credit at the end."""
-    out = list(paragraphs)
+    out = [p for p in paragraphs if len(norm(p)) > 1]  # lone marks and letters ("·", "今")
+    out = out[_byline_block(out):]
     norm_title = norm(title or "")
     # headline and byline at the top
     while out and (

@@ -21,7 +21,7 @@ _SOURCE = re.compile(
 #: what follows a source name without a space ("求是网参与互动", "人民日报2024-05-13")
 _SOURCE_TAIL = re.compile(r"(?:\s|(?:19|20)\d{2}[-/.年]|来自|发布于|参与互动|分享|打印|评论|字号|收藏|举报|关注|作者|编辑|责编|记者|浏览|阅读|点击).*$")
 _SOURCE_PLACEHOLDER = {"转载文章", "本站", "网络", "原创", "未知", "佚名"}
-_SOURCE_JUNK = re.compile(r"^(?:\d+$|www\.|http)|时间|日期|发布|作者|编辑|责编|分享|浏览|阅读|点击|字号|评论|举报|栏目|关注|参与|^图")
+_SOURCE_JUNK = re.compile(r"^(?:\d+$|www\.|http)|时间|日期|发布|更新|作者|编辑|责编|分享|浏览|阅读|点击|字号|评论|举报|栏目|关注|参与|^图")
 
 
 # -- dates --------------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def _source_in(text: str) -> str | None:
 
 
 _BUTTON = re.compile(r"^(?:举报|反馈|分享|评论|关注|收藏|打印|字号|放大|缩小|原创|来自|发布于|播报|语音|阅读|"
-                     r"点击|下载|客户端|独家|小|中|大|首页|正文|纠错|手机|微信|微博|\+|·|\||¦|/|:|：)")
+                     r"点击|下载|客户端|独家|[小中大]$|首页|正文|纠错|手机|微信|微博|\+|·|\||¦|/|:|：)")
 
 
 def _byline_source(byline: list[Unit], title: str | None) -> str | None:
@@ -281,6 +281,13 @@ def published(byline: Byline, meta: dict[str, str], units: list[Unit]) -> tuple[
     return when, how
 
 
+_SOURCE_LABEL = re.compile(r"(?:来源|稿源|出处)\s*[:：]")
+_PROVINCES = ("北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|"
+              "海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门")
+#: a platform byline naming the publisher's account: "发布于北京经济日报官方账号"
+_ACCOUNT = re.compile(rf"发布于\s*(?:(?:{_PROVINCES})(?:省|市|自治区)?)?\s*(?P<name>[\u4e00-\u9fff]{{2,12}}?)(?:官方)?[账帐]号")
+
+
 def source(byline: Byline, title: str | None, units: list[Unit], paragraphs: list[str],
            meta: dict[str, str]) -> tuple[str | None, str]:
     """(来源, how): labelled in the byline, printed beside its time, at the top or end of the
@@ -288,7 +295,11 @@ def source(byline: Byline, title: str | None, units: list[Unit], paragraphs: lis
     found = _source_in(byline.text)
     if found:
         return found, "byline"
-    found = _byline_source(byline.units, title)
+    account = _ACCOUNT.search(byline.text)
+    if account and _clean_source(account["name"]):
+        return _clean_source(account["name"]), "byline-account"
+    # a byline labelling its 来源 with a placeholder ("来源：转载文章") names no outlet beside the time
+    found = None if _SOURCE_LABEL.search(byline.text) else _byline_source(byline.units, title)
     if found:
         return found, "byline-unlabelled"
     near = " ".join(u.text for u in units[byline.start:byline.start + 25] if u.chars < 80)
