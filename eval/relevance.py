@@ -175,7 +175,8 @@ def score_rows(rows: Iterable[dict[str, Any]], score: Callable, body: str) -> li
 
 
 def health_report(rows: list[dict[str, Any]], dev_only: bool = False) -> dict[str, Any]:
-    """Figures per split and script, counts per category (``dev_only``: the dev split alone)."""
+    """Figures per split and script (``dev_only``: the dev split alone), and counts per category
+    on the dev split only (the test split's errors are never broken down)."""
     groups: dict[str, Counter] = defaultdict(Counter)
     cats: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
@@ -183,6 +184,8 @@ def health_report(rows: list[dict[str, Any]], dev_only: bool = False) -> dict[st
             continue
         for g in ("all", r["split"], f"{r['split']}:{r['script']}", f"all:{r['script']}"):
             groups[g][r["outcome"]] += 1
+        if r["split"] != "dev":
+            continue
         c = cats[r["category"]]
         c["n"] += 1
         c["relevant" if r["relevant"] else "irrelevant"] += 1
@@ -241,8 +244,7 @@ def health_section(args: argparse.Namespace, score: Callable, summary: dict[str,
             say(f"  {g:<12} {f['n']:>4} {f['tp']:>4} {f['fp']:>4} {f['fn']:>4} {f['tn']:>4}  "
                 f"{fmt(f['precision']):>5}  {fmt(f['recall']):>6}  {fmt(f['f1']):>5}")
     say("")
-    say(f"  errors per category ({'dev split' if args.dev_only else 'all splits'}; "
-        "negatives err by FP, relevant kinds by FN):")
+    say("  errors per category (dev split only; negatives err by FP, relevant kinds by FN):")
     cat_items = sorted(rep["categories"].items(), key=lambda kv: (-kv[1]["errors"], kv[0]))
     for name, cnt in cat_items:
         kind = "relevant" if cnt.get("relevant") else "negative"
