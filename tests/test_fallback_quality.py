@@ -16,6 +16,7 @@ import pytest
 from w3lib.encoding import html_to_unicode
 
 from eval.extraction.realpages import expected_fields
+from eval.extraction.xpathlabel import label_text
 from healthcrawl.crawl.extractors.base import SiteExtractor
 from healthcrawl.crawl.extractors.density import Article, extract_article
 from healthcrawl.crawl.extractors.generic import FALLBACK_TEMPLATE
@@ -56,6 +57,17 @@ def test_time_forms() -> None:
                          ("时间：2024.05.20", "2024-05-20T00:00"), ("2024-05-13 08:49 来源：人民日报", "2024-05-13T08:49")]:
         when, _ = find_datetime(text)
         assert when.isoformat()[:16] == wanted
+
+
+def test_label_recipe() -> None:
+    """The held-out pages' labels are recipes (eval/extraction/xpathlabel.py), applied at layout time."""
+    page = ("<html><body><div id='a'><h1>题</h1><p>第一段，正文。</p><div class='share'>分享到</div>"
+            "<p>第二段<b>加粗</b>正文。<br>换行</p><p>（责任编辑：王宁）</p><p>相关新闻</p><p>别的</p></div></body></html>")
+    recipe = {"xpath": "//div[@id='a']", "drop": ["./h1", ".//div[@class='share']"],
+              "drop_lines": [r"^[（(]?责任编辑"], "cut_at": r"^相关新闻$"}
+    assert label_text(page, recipe) == "第一段，正文。\n第二段加粗正文。\n换行"
+    with pytest.raises(KeyError):
+        label_text(page, {"xpath": "//article"})
 
 
 def test_empty_and_broken_input() -> None:

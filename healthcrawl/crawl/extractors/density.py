@@ -122,7 +122,7 @@ def _under_headline(root: Any, units: list[Unit], best: Any, title_element: Any)
     """The article under the page's headline: when the best container lies below a second
     headline of the same kind (a next or recommended article shown in full below the first), the
     best container between the headline and that second one, if it holds prose."""
-    if title_element is None or best is title_element or _contains(best, title_element):
+    if title_element is None or best is title_element:
         return best
     headline = _headline_of(title_element)
     if headline is None:
@@ -133,7 +133,7 @@ def _under_headline(root: Any, units: list[Unit], best: Any, title_element: Any)
     start = order[headline]
     following = [e for e in same if order[e] > start]
     if not following or (order[best] < order[following[0]] and not _contains(best, following[0])):
-        return best
+        return best  # the best container ends before the second headline
     stop = order[following[0]]
     section = [u for u in units if start < order.get(u.element, -1) < stop]
     if sum(max(0.0, u.value) for u in section) < 60:
@@ -242,11 +242,13 @@ _PLACE = re.compile(r"^(?:来自|IP属地[:：]?)\s*\S{1,10}$")
 
 
 def _byline_block(lines: list[str]) -> int:
-    """How many lines at the top are a byline block: up to the last short dated line among the
-    first six (and an "来自…" location line after it)."""
+    """How many lines at the top are a byline block: up to the last dated line before the first
+    sentence, among the first six (and an "来自…" location line after it)."""
     end = 0
     for index, line in enumerate(lines[:6]):
-        if len(line) < 60 and _DATED.search(line) and not re.search(r"[。！？]", line):
+        if len(line) >= 60 or re.search(r"[。！？]", line):
+            break  # the article's first sentence
+        if _DATED.search(line):
             end = index + 1
     while end and end < len(lines) and _PLACE.match(lines[end]):
         end += 1
