@@ -17,9 +17,9 @@ paragraph (``rules.anchor_scope``) — for a weak term of the title, anywhere in
 negative score reaches ``rules.max_negative`` with ``min_terms`` distinct cues, unless its health
 score is ``rules.negative_override`` times higher (``rules``: lexicon parameters of these rules).
 
-**Co-occurrence**: a term of a ``rules.paired_categories`` category (policy) in the same sentence
-as a strong health anchor stands for that category's distinct terms ("改革" beside "公立医院": the
-reform is a health reform; ``reasons.paired``). A sentence naming ``rules.sector_list`` distinct
+**Co-occurrence**: a strong policy or digital term in the same sentence as a strong health anchor
+("改革" beside "公立医院": the reform is a health reform) stands for the distinct terms of the
+categories in ``rules.paired_categories`` (``reasons.paired``). A sentence naming ``rules.sector_list`` distinct
 fields (lexicon category ``sectors``: 金融、教育、政务 …) only lists health among them: its health
 terms do not count (``reasons.listed_among_sectors``).
 
@@ -238,18 +238,25 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
 
 
 def paired_terms(lex: Lexicon, ev: Evidence, contributions: dict) -> dict[str, str]:
-    """The categories of ``rules.paired_categories`` with a strong term (weight >=
-    ``rules.paired_weight``) in the same sentence as a strong health anchor: such a pair ("改革"
-    beside "公立医院") stands for the category's distinct terms. Category -> "term~anchor" of its
+    """Pairs of a strong digital or policy term (weight >= ``rules.paired_weight``) and a strong
+    health anchor in one sentence ("改革" beside "公立医院"): for each category of
+    ``rules.paired_categories`` such a pair stands for its distinct terms — for policy or digital
+    the term's category, for health the anchor (the pair says what the health term is about).
+    Terms that are health terms too (卫健委, 长照) do not pair. Category -> "term~anchor" of its
     strongest pair."""
-    out: dict[str, str] = {}
-    for c in lex.rules["paired_categories"]:
+    found: dict[str, tuple[str, str]] = {}
+    for c in ("digital", "policy"):
         for _, term in contributions[c]:
             key = normalise(term)
-            weight = lex.categories[c].get(term, 0.0)
-            if key in ev.paired and weight >= lex.rules["paired_weight"]:
-                out[c] = f"{term}~{ev.paired[key]}"
+            if (key in ev.paired and lex.categories[c].get(term, 0.0) >= lex.rules["paired_weight"]
+                    and not _is_health(lex, key)):  # an agency name (卫健委) is no topic of its own
+                found[c] = (term, ev.paired[key])
                 break
+    wanted = lex.rules["paired_categories"]
+    out = {c: f"{t}~{a}" for c, (t, a) in found.items() if c in wanted}
+    if "health" in wanted and found:
+        term, anchor = found.get("policy") or found["digital"]
+        out["health"] = f"{anchor}~{term}"
     return out
 
 
