@@ -164,6 +164,10 @@ HEALTHCRAWL_DEDUP_BANDS = 42
 HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT = 10.0
 #: copies of one write batch that claim their keys at the same time (one connection each)
 HEALTHCRAWL_DEDUP_CLAIMERS = 4
+#: days a copy's LSH band claims are kept after it claimed them (mongod's TTL monitor deletes them
+#: then): a reprint decided more than this after its original becomes a story of its own; exact
+#: copies (the content key) are found at any age. 0 keeps band claims for ever. README "Dedup"
+HEALTHCRAWL_DEDUP_HORIZON_DAYS = 90
 
 #: relevance (pipelines/relevance.py, healthcrawl/text/relevance.py): relevant = health AND (digital OR
 #: policy) AND NOT markets; see README.md ("Processing") for the rule, the lexicon format and P/R figures

@@ -61,12 +61,14 @@ def collection_names(settings: Any) -> dict[str, str]:
 
 def ensure_story_collections(db: pymongo.database.Database) -> None:
     """``dedup_claims`` as a clustered collection (created once; a database from before keeps its
-    ordinary one), ``dedup_copies`` indexed on the claims' owner reference ``o``."""
+    ordinary one) whose band claims expire at their ``x`` (a sparse TTL index: mongod's TTL
+    monitor deletes them, once a minute), ``dedup_copies`` indexed on the claims' owner ``o``."""
     if stories.CLAIMS not in db.list_collection_names(filter={"name": stories.CLAIMS}):
         try:
             db.create_collection(stories.CLAIMS, clusteredIndex={"key": {"_id": 1}, "unique": True})
         except (CollectionInvalid, OperationFailure):  # another process created it first
             pass
+    db[stories.CLAIMS].create_index("x", name="expires", expireAfterSeconds=0, sparse=True)
     db[stories.COPIES].create_index("o", name="owner")
 
 

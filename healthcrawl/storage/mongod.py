@@ -26,7 +26,7 @@ import socket
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STATE_FILE = "healthcrawl-mongod.json"
@@ -142,6 +142,8 @@ class MongodServer:
     _proc: subprocess.Popen | None = None
     #: the configured port when it was taken and ``port`` is a free one picked instead
     requested_port: int | None = None
+    #: server parameters (``--setParameter name=value``), e.g. ``{"ttlMonitorSleepSecs": 1}`` in tests
+    parameters: dict[str, object] = field(default_factory=dict)
 
     @property
     def uri(self) -> str:
@@ -159,7 +161,8 @@ class MongodServer:
         self._proc = subprocess.Popen(
             [str(binary), "--dbpath", str(self.dbpath), "--bind_ip", "127.0.0.1",
              "--port", str(self.port), "--logpath", str(log), "--logappend",
-             "--wiredTigerCacheSizeGB", f"{self.cache_gb:g}"],
+             "--wiredTigerCacheSizeGB", f"{self.cache_gb:g}",
+             *[arg for name, value in self.parameters.items() for arg in ("--setParameter", f"{name}={value}")]],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
         self.pid = self._proc.pid

@@ -2,8 +2,10 @@
 answer in every process. A copy records its fingerprint in ``dedup_copies``, then claims its LSH
 band keys and content key in ascending order in ``dedup_claims`` (unique ``_id``); the first
 similar owner of a key it loses is its parent, the root of its parent chain names the story, and
-the earliest-published copy is the story's document (:func:`story_operation`). README "Dedup"
-gives the protocol and the argument why it is race-free."""
+the earliest-published copy is the story's document (:func:`story_operation`). A band claim
+expires ``HEALTHCRAWL_DEDUP_HORIZON_DAYS`` after it was taken (field ``x``, a TTL index), so the
+claims hold a bounded window of copies however long the history. README "Dedup" gives the
+protocol and the argument why it is race-free."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -131,7 +133,8 @@ class Stories:
     """The story decisions of one database (see the module doc). Blocking: the writer thread's."""
 
     def __init__(self, db, fingerprinter: Fingerprinter,
-                 settle_timeout: float = defaults.HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT, claimers: int = 1):
+                 settle_timeout: float = defaults.HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT, claimers: int = 1,
+                 horizon_days: float = defaults.HEALTHCRAWL_DEDUP_HORIZON_DAYS):
         # claims and fingerprints need no journal flush of their own: the article write that
         # follows them is journaled, and a journal flush makes every earlier write durable
         fast = WriteConcern(w=1)
@@ -139,6 +142,7 @@ class Stories:
         self.claims = db.get_collection(CLAIMS, write_concern=fast)
         self.fingerprinter = fingerprinter
         self.settle_timeout = settle_timeout
+        self.horizon = timedelta(days=horizon_days) if horizon_days > 0 else None
         # the copies of a batch claim their keys at the same time, each on its own connection:
         # the protocol holds for any interleaving (it is the one of copies in different processes)
         self._pool = ThreadPoolExecutor(claimers, thread_name_prefix="claims") if claimers > 1 else None
@@ -214,15 +218,25 @@ class Stories:
             keys.add(self.fingerprinter.content_key(content_hash))
         return sorted(keys)
 
+    def claim_documents(self, keys: list[int], owner: int, content_hash: str | None) -> list[dict[str, Any]]:
+        """The claims of ``keys`` for the copy ``owner``: band claims expire (``x``) after the
+        horizon, the content key's claim never does."""
+        if self.horizon is None:
+            return [{"_id": k, "o": owner} for k in keys]
+        expires = datetime.now(timezone.utc) + self.horizon
+        content = self.fingerprinter.content_key(content_hash) if content_hash else None
+        return [{"_id": k, "o": owner} if k == content else {"_id": k, "o": owner, "x": expires} for k in keys]
+
     def _claim(self, url: str, keys: list[int], content_hash: str | None,
                signature: np.ndarray | None) -> tuple[str | None, str, float | None]:
         """Claim keys in ascending order; the first owner found similar is the parent."""
         i = 0
         mine = owner_id(url)
         compared: set[int] = set()
+        claims = self.claim_documents(keys, mine, content_hash)
         while i < len(keys):
             try:
-                self.claims.insert_many([{"_id": k, "o": mine} for k in keys[i:]], ordered=True)
+                self.claims.insert_many(claims[i:], ordered=True)
                 return None, "original", None
             except BulkWriteError as exc:
                 error = (exc.details.get("writeErrors") or [{}])[0]
@@ -230,8 +244,10 @@ class Stories:
                     raise
                 i += error["index"]
             owner = (self.claims.find_one({"_id": keys[i]}) or {}).get("o")
+            if owner is None:
+                continue  # the claim expired in between: the key is free, claim it again
             i += 1
-            if owner is None or owner == mine or owner in compared:
+            if owner == mine or owner in compared:
                 continue  # my own claim (an earlier attempt), or a copy already found dissimilar
             compared.add(owner)
             found = self._compare(owner, content_hash, signature)
@@ -320,7 +336,8 @@ def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
         keys = resolver._keys(doc.get("content_hash"), signature)
         if keys:
             try:
-                resolver.claims.insert_many([{"_id": k, "o": owner_id(url)} for k in keys], ordered=False)
+                resolver.claims.insert_many(resolver.claim_documents(keys, owner_id(url), doc.get("content_hash")),
+                                            ordered=False)
             except BulkWriteError:
                 pass  # keys another stored article claimed first
     if "dedup_keys" in articles.index_information():
