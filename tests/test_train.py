@@ -114,3 +114,33 @@ def test_label_and_train_commands(mongod, mongo_db, mongo_db_name, monkeypatch, 
     printed = capsys.readouterr().out
     assert "before" in printed and "after" in printed and "precision" in printed and "FP rate" in printed
     assert out.exists()
+
+
+def test_eval_dev_only_hides_the_frozen_split(tmp_path, capsys):
+    """eval/relevance.py --dev-only computes and prints no figure of the test split (used while
+    tuning); without it the test split's figures are there."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "eval_relevance", Path(__file__).resolve().parents[1] / "eval" / "relevance.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    urls: dict[str, str] = {}
+    for n in range(400):  # a URL of each split
+        urls.setdefault(module.split_of(f"https://example.org/a{n}"), f"https://example.org/a{n}")
+    health = tmp_path / "health.jsonl"
+    health.write_text("".join(json.dumps(
+        {"url": url, "title": "国家卫健委印发全民健康信息化规划", "excerpt": "推进电子病历和健康医疗大数据互联互通。",
+         "source": "test", "query": "q", "relevant": True, "category": "digital_health", "script": "simp",
+         "reason": "r"}, ensure_ascii=False) + "\n" for url in urls.values()), encoding="utf-8")
+    module.normalise(health)
+    capsys.readouterr()
+    args = ["--health", str(health), "--ordinary", str(tmp_path / "none.jsonl"), "--seeds", str(tmp_path / "none"),
+            "--no-model", "--json"]
+    assert module.main(args + ["--dev-only"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["health"]["figures"]) == {"dev", "dev:simp"}
+    assert not any("frozen test" in goal for goal in summary["goals_met"])
+    assert module.main(args) == 0
+    assert "test" in json.loads(capsys.readouterr().out)["health"]["figures"]
