@@ -63,10 +63,12 @@ _CLOSE = r"[\]】)）]"
 _EDITOR_NAME = r"([^\]】)）]{1,40}?)"
 #: a bracketed credit: "（责任编辑：王宁）", "【编辑:陈海峰】", "[责编：张倩]"
 EDITOR_TAG = rf"{_OPEN}\s*{EDITOR_ROLES}\s*[:：]\s*{_EDITOR_NAME}\s*{_CLOSE}"
-#: a credit inside any text (page or byline): "责任编辑：王宁", "（编辑 王宁）", "编辑/王宁、李华"
+#: a credit inside any text (page or byline): "责任编辑：王宁", "（编辑 王宁）", "编辑/王宁、李华", "责编|王宁",
+#: and a Latin name or staff code ending the credit: "责编：Demi Xia", "（责任编辑： HN666）"
 EDITOR_CREDIT = re.compile(
-    r"(?P<label>责任编辑|责编|编辑|选稿|编审)\s*(?:[:：/]\s*|\s+(?=[\u4e00-\u9fff]{2,3}\s*[)）】\]]))"
-    r"(?P<name>[\u4e00-\u9fff·]{2,5}(?:\s*[、，,]\s*[\u4e00-\u9fff·]{2,4}){0,3})")
+    r"(?P<label>责任编辑|责编|编辑|选稿|编审)\s*(?:[:：/|｜]\s*|\s+(?=[\u4e00-\u9fff]{2,3}\s*[)）】\]]))"
+    r"(?P<name>[\u4e00-\u9fff·]{2,5}(?:\s*[、，,]\s*[\u4e00-\u9fff·]{2,4}){0,3}"
+    r"|[A-Za-z][A-Za-z0-9]{1,15}(?: [A-Z][a-z]{1,15})?(?=\s*(?:[)）】\]]|$)))")
 _EDITOR_JUNK = re.compile(r"推荐|观察|声明|来源|编辑|作者|返回|分享|评论|平台|小编|记者|^部|网$|报$|中心$")
 _EDITOR_RANK = {"责任编辑": 0, "责编": 0, "编辑": 1, "编审": 2, "选稿": 2}
 
@@ -76,7 +78,12 @@ def editor_in(texts: Iterable[str]) -> str | None:
     found: list[tuple[int, int, str]] = []
     for position, text in enumerate(texts):
         for m in EDITOR_CREDIT.finditer(text):
-            name = re.sub(r"\s+", "", m["name"]) if "、" in m["name"] or "，" in m["name"] else m["name"].split()[0]
+            if not re.search(r"[\u4e00-\u9fff]", m["name"]):
+                name = m["name"]  # a Latin name ("Demi Xia") or staff code
+            elif "、" in m["name"] or "，" in m["name"]:
+                name = re.sub(r"\s+", "", m["name"])
+            else:
+                name = m["name"].split()[0]
             name = re.sub(r"[，,]", "、", name)
             if _EDITOR_JUNK.search(name):
                 continue

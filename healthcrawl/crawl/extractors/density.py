@@ -55,7 +55,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
     units = text_units(root)
     body = _body(root, units, title_element)
     if body and (title is None or len(norm(title)) < 6 or (title_how == "title-tag" and title_element is None)):
-        heading = pagefields.heading_before(units, body[0])
+        heading = _headline_atop(body) or pagefields.heading_before(units, body[0])
         if heading is not None and not (title and norm(heading.text) in norm(title)):
             title, title_how, title_element = heading.text, "before-body", heading.element
     article.set("title", title, title_how)
@@ -69,6 +69,15 @@ def extract_article(html: str, url: str | None = None) -> Article:
     article.set("editor", pagefields.editor(units, body[-1] if body else None, byline), "page")
     article.set("keywords", pagefields.split_keywords(meta.get("keywords")), "meta:keywords")
     return article
+
+
+def _headline_atop(body: list[Unit]) -> Unit | None:
+    """The body's first line when it is a headline: short, no sentence, a dated line right after."""
+    first = body[0]
+    if not 6 <= first.chars <= 60 or re.search(r"[，。；]", first.text):
+        return None
+    dated = any(u.chars < 80 and pagefields.find_datetime(u.text) for u in body[1:3])
+    return first if dated else None
 
 
 def _body(root: Any, units: list[Unit], title_element: Any) -> list[Unit]:

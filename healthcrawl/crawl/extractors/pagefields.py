@@ -16,12 +16,13 @@ from healthcrawl.text.boilerplate import editor_in
 from healthcrawl.text.whitespace import squash
 
 _SOURCE = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|新闻来源|本文来源于|本文来源|(?<!图片)(?<!图)(?<!视频)来源|稿源|出处|来自(?=\s*[:：]))\s*[:：|丨]?\s*[\[【(（]?\s*"
+    r"(?:信息来源|文章来源|稿件来源|新闻来源|本文来源于|本文来源|(?<!图片)(?<!图)(?<!视频)来源(?:于)?|稿源|出处|来自(?=\s*[:：]))\s*[:：|丨]?\s*[\[【(（]?\s*"
     r"(?P<name>[^\s\[\]【】()（）|丨:：,，;；。]{2,40})")
 #: what follows a source name without a space ("求是网参与互动", "人民日报2024-05-13")
 _SOURCE_TAIL = re.compile(r"(?:\s|(?:19|20)\d{2}[-/.年]|来自|发布于|参与互动|分享|打印|评论|字号|收藏|举报|关注|作者|编辑|责编|记者|浏览|阅读|点击).*$")
+_SOURCE_NOTE = re.compile(r"\s*[\[【(（][^\]】)）]{1,4}[\]】)）]$")
 _SOURCE_PLACEHOLDER = {"转载文章", "本站", "网络", "原创", "未知", "佚名"}
-_SOURCE_JUNK = re.compile(r"^(?:\d+$|www\.|http)|时间|日期|发布|更新|作者|编辑|责编|分享|浏览|阅读|点击|字号|评论|举报|栏目|关注|参与|^图")
+_SOURCE_JUNK = re.compile(r"^(?:\d+$|www\.|http)|时间|日期|发布|发表|更新|作者|编辑|责编|分享|浏览|阅读|点击|字号|评论|举报|栏目|关注|参与|^图")
 
 
 # -- dates --------------------------------------------------------------------------------------------
@@ -29,9 +30,12 @@ _SOURCE_JUNK = re.compile(r"^(?:\d+$|www\.|http)|时间|日期|发布|更新|作
 _DATE_PATTERNS = [
     # 2024-05-13 08:49(:02), 2024/5/13 8:49, 2024.05.20 13:15, 2024年05月10日06:58, 2024年5月22日週三 上午8:21
     re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-               r"(?:\s*(?:[（(]?(?:星期|週|周)[一二三四五六日天][)）]?)?\s*(?P<ampm>上午|下午|晚上|凌晨|中午)?\s*"
+               r"(?:\s*(?:[（(]?(?:星期|週|周)[一二三四五六日天][)）]?)?\s*(?:[,，]\s*)?(?:北京时间|格林尼治(?:标准)?时间)?\s*"
+               r"(?P<ampm>上午|下午|晚上|凌晨|中午)?\s*"
                r"T?(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?"
                r"(?P<tz>Z|[+-]\d{2}:?\d{2}(?!\d))?)?"),
+    # 发布时间：18-03-08 23:16 (a two-digit year, labelled)
+    re.compile(r"发布时间\s*[:：]\s*(?P<y>\d{2})-(?P<m>\d{1,2})-(?P<d>\d{2})\s*(?P<H>\d{1,2}):(?P<M>\d{2})"),
     # 06/02/2022 - 13:48 (day first, as rfi prints it)
     re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})(?:\s*-?\s*(?P<H>\d{1,2}):(?P<M>\d{2}))?"),
 ]
@@ -44,6 +48,7 @@ def find_datetime(text: str) -> tuple[datetime, str] | None:
         for m in pattern.finditer(text):
             try:
                 y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+                y += 2000 if y < 100 else 0
                 if m["H"] is not None:
                     hour, minute = int(m["H"]), int(m["M"])
                     if m["ampm"] if "ampm" in m.groupdict() else None:
@@ -118,6 +123,10 @@ def find_title(root: Any, head: str) -> tuple[str | None, str | None, Any]:
         if how == "meta":  # find the element showing it, for the byline
             element = element_showing(root, text)
         return text, how, element
+    for cut in _head_prefixes(head):  # the longest part of <title> the page shows as it is
+        element = element_showing(root, cut, exact=True)
+        if element is not None:
+            return cut, "title-tag", element
     first = _strip_site(_TITLE_SPLIT.split(head)[0].strip()) if head else ""
     if first:
         return first, "title-tag", element_showing(root, first)
@@ -125,6 +134,13 @@ def find_title(root: Any, head: str) -> tuple[str | None, str | None, Any]:
         if how == "h1":
             return text, "h1", element
     return None, None, None
+
+
+def _head_prefixes(head: str) -> list[str]:
+    """``<title>`` cut before each run of separators ("-", "_", "|"; not the dash "——" of a
+    subtitle), longest first, parts of 8+ characters."""
+    cuts = {m.start() for m in re.finditer(r"\s*[-_|｜]+\s*", head or "")}
+    return [part for part in (head[:cut].strip() for cut in sorted(cuts, reverse=True)) if len(norm(part)) >= 8]
 
 
 _SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜]|--)\s*[^-_|｜]{0,20}(?:网|频道|新闻|首页|文档|日报|晚报|在线|\.com|\.cn)[^-_|｜]{0,12}$",
@@ -137,18 +153,24 @@ def _strip_site(text: str) -> str:
     return stripped if len(norm(stripped)) >= 4 else text
 
 
-def element_showing(root: Any, text: str) -> Any:
+def element_showing(root: Any, text: str, exact: bool = False) -> Any:
+    """The first element of the body whose own text is ``text`` (or, unless ``exact``, most of
+    its start)."""
     key = norm(text)
     if not key:
         return None
     body = root.find("body")
     if body is None:
         return None
+    lead = key[:2]  # a cheap sieve: the element's text holds the first two letters of the key
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag in ("body", "html"):
             continue
-        own = norm(element.text or "")
-        if own and (own == key or (len(own) >= 6 and key.startswith(own) and len(own) >= 0.6 * len(key))):
+        raw = element.text
+        if not raw or lead not in raw.lower():
+            continue
+        own = norm(raw)
+        if own and (own == key or (not exact and len(own) >= 6 and key.startswith(own) and len(own) >= 0.6 * len(key))):
             return element
     return None
 
@@ -157,6 +179,10 @@ def element_showing(root: Any, text: str) -> Any:
 
 def _clean_source(name: str) -> str | None:
     name = _SOURCE_TAIL.sub("", name).strip("：:-·|丨 ")
+    name = _SOURCE_NOTE.sub("", name)  # "游民星空[整理]"
+    byline = name.split("/")
+    if len(byline) == 2 and 2 <= len(byline[0]) <= 4 and CJK.search(byline[1]):
+        name = byline[1]  # "石佳/中国青年报": the author, then the outlet
     if len(name) < 2 or name in _SOURCE_PLACEHOLDER or _SOURCE_JUNK.search(name) or not CJK.search(name):
         return None
     return name
@@ -277,8 +303,14 @@ def published(byline: Byline, meta: dict[str, str], units: list[Unit]) -> tuple[
                                        and meta_when[0].date() == when[0].date())):
         when, how = meta_when, "meta"
     if when is None:
+        labelled = next((u.text for u in units if _DATE_LABEL.search(u.text) and find_datetime(u.text)), None)
+        when, how = (find_datetime(labelled), "page-labelled") if labelled else (None, "page")
+    if when is None:
         when, how = find_datetime(" ".join(u.text for u in units[:byline.start + 40])), "page"
     return when, how
+
+
+_DATE_LABEL = re.compile(r"(?:发布|发表|更新)(?:日期|时间|于)\s*[:：]?")
 
 
 _SOURCE_LABEL = re.compile(r"(?:来源|稿源|出处)\s*[:：]")
