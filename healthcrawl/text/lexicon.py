@@ -56,6 +56,10 @@ class Lexicon:
     lengths: dict[str, list[int]] = field(default_factory=dict)
     #: matches any character a term can start with (lets the scan skip the rest in C)
     starts: re.Pattern[str] | None = None
+    #: keys with a health entry; those of weight >= rules.anchor_weight; keys naming a sector
+    health_keys: frozenset[str] = frozenset()
+    anchor_keys: frozenset[str] = frozenset()
+    sector_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Lexicon":
@@ -94,6 +98,11 @@ class Lexicon:
                 raise ValueError(f"lexicon: terms need at least two characters, got {key!r}")
             lengths.setdefault(key[:2], set()).add(len(key))
         self.index = index
+        health = {k: max(w for c, w, _ in v if c == "health") for k, v in index.items()
+                  if any(c == "health" and w > 0 for c, w, _ in v)}
+        self.health_keys = frozenset(health)
+        self.anchor_keys = frozenset(k for k, w in health.items() if w >= self.rules["anchor_weight"])
+        self.sector_keys = frozenset(k for k, v in index.items() if any(c == SECTORS for c, _, _ in v))
         self.lengths = {pair: sorted(ls, reverse=True) for pair, ls in lengths.items()}
         firsts = sorted({pair[0] for pair in lengths})
         self.starts = re.compile("[" + "".join(re.escape(ch) for ch in firsts) + "]")

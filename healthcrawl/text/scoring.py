@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from healthcrawl.text.chinese import to_simplified
-from healthcrawl.text.lexicon import CATEGORIES, MARKETS, NEGATIVE, SECTORS, Lexicon, find_matches, normalise
+from healthcrawl.text.lexicon import CATEGORIES, MARKETS, NEGATIVE, Lexicon, find_matches, normalise
 
 #: a matched term needs at least this lexicon weight to count as a distinct piece of evidence
 EVIDENCE_WEIGHT = 2.0
@@ -117,23 +117,18 @@ class Evidence:
     paired: dict[str, str] = field(default_factory=dict)
 
 
-def _is_health(lex: Lexicon, key: str, minimum: float = 0.01) -> bool:
-    return any(c == "health" and w >= minimum for c, w, _ in lex.index[key])
-
-
 def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[str]], list[list[str]], list[bool]]:
     """Per sentence: the matched keys, its strong health anchors, and whether it names
     ``rules.sector_list`` distinct sectors (金融、教育、医疗、政务 …): such a sentence only lists
     health among other fields, so its health terms are dropped and it anchors nothing."""
-    strong, listing = lex.rules["anchor_weight"], lex.rules["sector_list"]
+    listing, sector_keys, anchor_keys = lex.rules["sector_list"], lex.sector_keys, lex.anchor_keys
     found, anchors, listed = [], [], []
     for _, _, sentence in parts:
         keys = [k for k, _ in find_matches(lex, sentence)]
-        sectors = {k for k in keys if any(c == SECTORS for c, _, _ in lex.index[k])}
-        is_list = bool(listing) and len(sectors) >= listing
+        is_list = bool(listing) and len(sector_keys.intersection(keys)) >= listing
         found.append(keys)
         listed.append(is_list)
-        anchors.append([] if is_list else [k for k in keys if _is_health(lex, k, strong)])
+        anchors.append([] if is_list else [k for k in keys if k in anchor_keys])
     return found, anchors, listed
 
 
@@ -152,7 +147,7 @@ def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
             near = title_anchor or (para in anchored_paras if paragraph_scope else (para, i) in anchored_units)
         factor = lex.zones.get(zone, 1.0)
         for key in keys:
-            if listed[i] and _is_health(lex, key):
+            if listed[i] and key in lex.health_keys:
                 ev.listed.append(key)
                 continue
             if key in lex.weak and not near:
@@ -249,7 +244,7 @@ def paired_terms(lex: Lexicon, ev: Evidence, contributions: dict) -> dict[str, s
         for _, term in contributions[c]:
             key = normalise(term)
             if (key in ev.paired and lex.categories[c].get(term, 0.0) >= lex.rules["paired_weight"]
-                    and not _is_health(lex, key)):  # an agency name (卫健委) is no topic of its own
+                    and key not in lex.health_keys):  # an agency name (卫健委) is no topic of its own
                 found[c] = (term, ev.paired[key])
                 break
     wanted = lex.rules["paired_categories"]
