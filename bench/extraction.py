@@ -11,8 +11,9 @@ Three extractors read the same pages in one run:
 Pages: the benchmark laid out by ``eval/extraction_fetch.py`` (``--data``, default
 ``/work/data/extraction``; what each page is and where it comes from: ``eval/extraction/manifest.json``)
 and the project's real pages in ``../shared/realpages`` when present (fields from its README, read at
-run time by ``eval/extraction/realpages.py``). Pages of the held-out sites
-(manifest ``split``) are scored apart (``--split``).
+run time by ``eval/extraction/realpages.py``). Pages of the held-out split (manifest ``split``:
+pages of four extractors' test suites from sites not in dev, labelled by recipe) are scored apart
+(``--split``).
 
 Body score, per page (the metric of the magic-html benchmark, ROUGE-L summary level):
 
