@@ -3,7 +3,9 @@ generic fallback: ``extract_article(html, url)`` → :class:`Article`. Pure lxml
 
 The page is cut into text units (:mod:`.textunits`), each worth its prose characters or less than
 nothing (links, teasers, list items, furniture lines); the article is the element whose units add
-up to the most (in the spirit of CETD's text density). Inside it, boilerplate containers and
+up to the most (in the spirit of CETD's text density), narrowed to the part under the page's
+headline when a second article follows in full, widened from one paragraph to its block when a
+link list in that block sank the total. Inside it, boilerplate containers and
 lines are dropped and the text stops at the first end mark once most of it is read; the headline,
 byline and editor credit become fields (:mod:`.pagefields`).
 """
