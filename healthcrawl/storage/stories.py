@@ -143,6 +143,9 @@ class Stories:
         self.fingerprinter = fingerprinter
         self.settle_timeout = settle_timeout
         self.horizon = timedelta(days=horizon_days) if horizon_days > 0 else None
+        # copies seen settled during the current resolve_many (url -> {"state", "parent"}): a
+        # settled copy's parent never changes, so _root needs no read for them (work skipped only)
+        self._nodes: dict[str, dict[str, Any]] = {}
         # the copies of a batch claim their keys at the same time, each on its own connection:
         # the protocol holds for any interleaving (it is the one of copies in different processes)
         self._pool = ThreadPoolExecutor(claimers, thread_name_prefix="claims") if claimers > 1 else None
@@ -162,6 +165,7 @@ class Stories:
         copy (more only at a key another copy owns), one to settle them, and a parent-chain read
         for the copies that duplicate another."""
         fpr = self.fingerprinter
+        self._nodes = {}
         urls = [d["canonical_url"] for d in docs]
         known = {c["_id"]: c for c in self.copies.find(
             {"_id": {"$in": urls}}, {"state": 1, "parent": 1, "reason": 1, "similarity": 1, "content_hash": 1})}
@@ -189,6 +193,7 @@ class Stories:
             settled = dict(zip(fresh, mapped))
             self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": entry}) for url, entry in settled.items()],
                                    ordered=False)
+            self._nodes.update({url: {"state": "settled", "parent": e["parent"]} for url, e in settled.items()})
         decisions = []
         for url in urls:
             if url in fresh:
@@ -258,9 +263,12 @@ class Stories:
     def _compare(self, owner: int, content_hash: str | None,
                  signature: np.ndarray | None) -> tuple[str, str, float] | None:
         """(the owner's canonical URL, reason, similarity) if the owner is similar, else None."""
-        theirs = self.copies.find_one({"o": owner}, {"content_hash": 1, "minhash": 1, "params": 1})
+        theirs = self.copies.find_one({"o": owner}, {"content_hash": 1, "minhash": 1, "params": 1,
+                                                      "state": 1, "parent": 1})
         if not theirs:
             return None
+        if theirs.get("state") == "settled":
+            self._nodes[theirs["_id"]] = {"state": "settled", "parent": theirs.get("parent")}
         if content_hash and theirs.get("content_hash") == content_hash:
             return theirs["_id"], "content", 1.0
         their_sig = self.fingerprinter.signature_from_field(theirs)
@@ -280,7 +288,7 @@ class Stories:
                 logger.error("dedup: a cycle of parents at %s", parent)
                 return current
             seen.add(parent)
-            current, parent = parent, self._settled(parent).get("parent")
+            current, parent = parent, (self._nodes.get(parent) or self._settled(parent)).get("parent")
         return current
 
     def _settled(self, url: str) -> dict[str, Any]:
