@@ -1,5 +1,6 @@
-"""The learned relevance layer: features, the shipped model, ``healthcrawl train`` (fit, measure
-on the frozen split, ship only if no worse) and ``healthcrawl label`` against a real mongod."""
+"""The learned relevance layer (a recall booster over character bigrams): features, rescue, the
+shipped model, ``healthcrawl train`` (fit, measure on the frozen split, ship only if no worse) and
+``healthcrawl label`` against a real mongod."""
 
 from __future__ import annotations
 
@@ -41,24 +42,51 @@ def rule_scorer() -> Scorer:
     return Scorer(model=False)
 
 
-def test_features_are_rule_figures_and_tokens():
-    s = rule_scorer()
-    from healthcrawl.text.scoring import apply_rule
+def test_features_are_character_bigrams_of_the_text_and_the_title():
+    feats = learned.features("医保改革", "推进DRG支付，5G远程会诊。")
+    assert {"t:医保", "t:改革", "b:医保", "b:推进", "b:支付", "b:drg", "b:远程"} <= set(feats)
+    assert "b:，" not in feats and "t:推进" not in feats and "b:进d" not in feats
+    assert set(learned.features("", "甲" * 10 + "乙丙", max_chars=10)) == {"b:甲甲"}
 
-    rule = apply_rule(s.lexicon, s.thresholds, "标题", HEALTH[0])
-    feats = learned.features(rule, ["医疗机构", "数据", "，", "a", "5"])
-    assert feats["w:医疗机构"] == 1.0 and "w:，" not in feats and "w:a" not in feats
-    assert {"lex:health", "lex:digital", "lex:policy", "lex:rule", "lex:negative"} <= set(feats)
+
+def rescuer(threshold: float = 0.6) -> learned.Model:
+    """A hand-made model: 禁烟 and 全面 raise the probability, a recipe lowers it."""
+    return learned.Model("test", {"b:禁烟": 2.0, "b:全面": 1.0, "b:食谱": -3.0}, intercept=-1.5,
+                         threshold=threshold)
+
+
+def test_the_model_only_rescues_texts_the_rule_rejects_with_health_evidence():
+    rule = rule_scorer()
+    model = rescuer()
+    s = Scorer(lexicon=rule.lexicon, thresholds=rule.thresholds, top_keywords=0, model=model)
+    text = "医院控烟：门诊楼全面禁烟。"
+    assert not rule.score("控烟", text).relevant
+    result = s.score("控烟", text)
+    assert result.relevant and result.score >= 1.0 and result.model_version == "test"
+    why = result.reasons["model"]
+    assert why["rescued"] and why["p"] >= why["threshold"] == 0.6 and why["tipped_by"][0] == "+b:禁烟 2.00"
+    kept = s.score("控烟", "医院控烟食谱：门诊楼全面禁烟。")
+    assert not kept.relevant and kept.reasons["model"]["rescued"] is False and kept.score < 1.0
+    # relevant by the rule: the model does not speak; no health evidence: neither
+    assert "model" not in s.score("国家卫健委：推进医疗数据共享", HEALTH[0]).reasons
+    assert "model" not in s.score("印发", "财政局印发预算方案。").reasons
+    assert learned.Model.from_dict(model.to_dict()).weights == model.weights
+    with pytest.raises(ValueError):
+        learned.Model.from_dict({**model.to_dict(), "kind": "logistic-tokens"})
 
 
 def test_the_shipped_model_is_package_data_loaded_once():
+    """The package ships a model only once one was no worse on the frozen split (healthcrawl
+    train); without one the scorer is the lexicon rule alone."""
     model = learned.default_model()
     assert model is learned.default_model()
+    assert Scorer().model is model and Scorer(model=False).model is None
+    if model is None:
+        assert not learned.packaged_path().exists() and Scorer().version == Scorer(model=False).version
+        return
     assert model.meta["training_set_sha256"] and model.meta["training_rows"] > 0
     assert model.meta["shipped_with"]["test"]["f1"] >= model.meta["shipped_with"]["before"]["f1"]
-    assert Scorer().model is model and Scorer(model=False).model is None
-    result = Scorer().score("国家卫健委：推进医疗数据共享", HEALTH[0])
-    assert result.relevant and result.model_version == model.version and "model" in result.reasons
+    assert model.meta["cv_precision_rule"] > 0 and 0.5 <= model.threshold
 
 
 def test_train_writes_a_model_only_when_no_worse(tmp_path):
@@ -69,6 +97,7 @@ def test_train_writes_a_model_only_when_no_worse(tmp_path):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["training_set_sha256"] == report["training_set_sha256"] and data["version"] == report["version"]
     assert learned.load_model(out).weights == pytest.approx(data["weights"])
+    assert data["kind"] == learned.KIND and report["threshold"] == data["threshold"]
     assert training.no_worse({"f1": 0.9, "fp_rate": 0.01}, {"f1": 0.9, "fp_rate": 0.01})
     assert not training.no_worse({"f1": 0.89, "fp_rate": 0.0}, {"f1": 0.9, "fp_rate": 0.01})
     assert not training.no_worse({"f1": 0.95, "fp_rate": 0.02}, {"f1": 0.9, "fp_rate": 0.01})

@@ -1,12 +1,18 @@
-"""The learned layer of relevance: a linear model (logistic regression, trained by
-``healthcrawl train`` with scikit-learn, :mod:`healthcrawl.text.training`) over the lexicon
-rule's figures and the jieba tokens the keywords are computed from — no second segmentation pass.
+"""The learned layer of relevance: a **recall booster** over character bigrams, trained by
+``healthcrawl train`` with scikit-learn (:mod:`healthcrawl.text.training`).
 
-It speaks only where the lexicon finds some health evidence (``gate``: health ratio ≥
-``gate_health``), so it cannot add false positives among ordinary news without health words, and
-it overrides the rule's verdict only when confident (probability ``margin`` beyond the
-threshold). Its decision carries its reasons: the probability, whether it overrode the rule and
-the features that weighed most (``+policy 1.2``, ``-宠物 0.9``).
+The lexicon rule knows the topics it was written for; a health-policy text on a topic it has not
+met (tobacco control, palliative-care pilots, vaccine law …) often misses it by one policy term.
+The model reads what the rule does not: the text's character bigrams (``印发``, ``试点``,
+``制度`` … in the policy register, ``建议``, ``注意`` … in a health tip), in the title (``t:``) and
+anywhere (``b:``). Bigrams need no segmentation (no second jieba pass) and carry over to topics
+the lexicon has not met.
+
+It only **rescues**: a text the rule finds relevant stays relevant; a text the rule rejects
+becomes relevant when it has some health evidence (``gate_health``: health ratio of the rule) and
+the model's probability reaches ``threshold`` (chosen by cross-validation on the training rows,
+with the rule, so that precision holds). Its decision carries its reasons: the probability, the
+threshold, whether it rescued the text and the bigrams that weighed most (``+印发 0.42``).
 
 The model is package data, ``healthcrawl/data/relevance_model.json`` (JSON, no pickle: weights
 by feature name, intercept, threshold, version, training-set hash, the figures it shipped with),
@@ -22,37 +28,31 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 MODEL_FILE = "relevance_model.json"
-#: the model decides only where the health ratio reaches this (some health evidence)
+KIND = "rescue-bigrams"
+#: the model speaks only where the rule's health ratio reaches this (some health evidence)
 GATE_HEALTH = 0.5
-#: the model overrides the rule only when its probability is this far beyond the threshold
-MARGIN = 0.15
-#: lexicon figures fed to the model are capped (full articles score far above short excerpts)
-CAP = 3.0
-_TOKEN = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+#: characters of the body read by the model (a lead and some paragraphs say what a text is about)
+MAX_CHARS = 1500
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_ASCII = re.compile(r"[A-Za-z][A-Za-z0-9]+|\d+[A-Za-z]+")
 
 
-def rule_features(rule: Any) -> dict[str, float]:
-    """The lexicon rule's figures as features (``lex:…``)."""
-    feats = {f"lex:{c}": min(rule.ratios[c], CAP) for c in ("health", "digital", "policy")}
-    feats["lex:rule"] = 1.0 if rule.relevant else 0.0
-    feats["lex:markets"] = min(rule.totals.get("markets", 0.0) / 9.0, CAP)
-    feats["lex:negative"] = min(rule.totals.get("negative", 0.0) / 6.0, CAP)
-    feats["lex:unanchored"] = min(len(rule.reasons.get("unanchored", ())), CAP)
-    return feats
+def _bigrams(text: str) -> set[str]:
+    out = set()
+    for run in _CJK.findall(text):
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+    out.update(w.lower() for w in _ASCII.findall(text))
+    return out
 
 
-def token_features(tokens: Iterable[str]) -> set[str]:
-    """Distinct tokens of at least two characters with a letter or CJK character (``w:…``)."""
-    return {"w:" + t.lower() for t in tokens if len(t) >= 2 and _TOKEN.search(t)}
-
-
-def features(rule: Any, tokens: Iterable[str]) -> dict[str, float]:
-    """Every feature of one text: rule figures and token presence (1.0)."""
-    feats = rule_features(rule)
-    feats.update(dict.fromkeys(token_features(tokens), 1.0))
+def features(title: str, text: str, max_chars: int = MAX_CHARS) -> dict[str, float]:
+    """Presence features of a (simplified) text: its bigrams anywhere (``b:``) and in the title
+    (``t:``); ASCII words (AI, 5G, DRG) count as bigrams."""
+    feats = dict.fromkeys(("b:" + g for g in _bigrams(f"{title}\n{text[:max_chars]}")), 1.0)
+    feats.update(dict.fromkeys(("t:" + g for g in _bigrams(title)), 1.0))
     return feats
 
 
@@ -68,28 +68,30 @@ class Model:
     version: str
     weights: dict[str, float]
     intercept: float
+    #: probability from which a text the rule rejects is rescued
     threshold: float = 0.5
     gate_health: float = GATE_HEALTH
-    #: how far beyond the threshold the probability must be to override the rule
-    margin: float = MARGIN
+    max_chars: int = MAX_CHARS
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Model":
+        if data.get("kind") != KIND:
+            raise ValueError(f"not a {KIND} relevance model: kind {data.get('kind')!r}")
         return cls(version=str(data["version"]), weights={k: float(v) for k, v in data["weights"].items()},
                    intercept=float(data["intercept"]), threshold=float(data.get("threshold", 0.5)),
                    gate_health=float(data.get("gate_health", GATE_HEALTH)),
-                   margin=float(data.get("margin", MARGIN)),
+                   max_chars=int(data.get("max_chars", MAX_CHARS)),
                    meta={k: v for k, v in data.items() if k not in ("weights",)})
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.meta, "version": self.version, "intercept": self.intercept,
-                "threshold": self.threshold, "gate_health": self.gate_health, "margin": self.margin,
+        return {**self.meta, "kind": KIND, "version": self.version, "intercept": self.intercept,
+                "threshold": self.threshold, "gate_health": self.gate_health, "max_chars": self.max_chars,
                 "weights": {k: round(w, 5) for k, w in sorted(self.weights.items()) if abs(w) >= 1e-4}}
 
     def applies(self, rule: Any) -> bool:
-        """The gate: some health evidence (the model never turns a text without it relevant)."""
-        return rule.ratios["health"] >= self.gate_health
+        """Only a text the rule rejects and that has some health evidence is for the model."""
+        return not rule.relevant and rule.ratios["health"] >= self.gate_health
 
     def probability(self, feats: dict[str, float]) -> tuple[float, list[tuple[float, str]]]:
         get = self.weights.get
@@ -97,18 +99,17 @@ class Model:
         logit = self.intercept + sum(v for v, _ in parts)
         return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0))), parts
 
-    def decide(self, rule: Any, tokens: Iterable[str]) -> Decision:
-        """The rule's verdict stands unless the model is confident the other way (probability at
-        least ``margin`` beyond the threshold): then ``score`` = p / threshold, so ``score >= 1``
-        exactly when relevant, as for the rule."""
-        p, parts = self.probability(features(rule, tokens))
-        confident = abs(p - self.threshold) >= self.margin
-        relevant = (p >= self.threshold) if confident else rule.relevant
-        overrode = relevant != rule.relevant
-        parts.sort(key=lambda vn: -abs(vn[0]))
-        tipped = [f"{'+' if v > 0 else '-'}{n.split(':', 1)[1]} {abs(v):.2f}" for v, n in parts[:6]]
-        return Decision(score=p / self.threshold if overrode else rule.score, relevant=relevant,
-                        reasons={"p": round(p, 3), "tipped_by": tipped, "overrode_rule": overrode})
+    def decide(self, rule: Any, title: str, text: str) -> Decision:
+        """Rescue or not (the rule rejected the text): relevant when the probability reaches the
+        threshold, then ``score`` = p / threshold (``score >= 1`` exactly when relevant, as for
+        the rule); otherwise the rule's score stands."""
+        p, parts = self.probability(features(title, text, self.max_chars))
+        rescued = p >= self.threshold
+        parts.sort(key=lambda vn: -vn[0] if rescued else vn[0])
+        tipped = [f"{'+' if v > 0 else '-'}{n} {abs(v):.2f}" for v, n in parts[:6]]
+        return Decision(score=p / self.threshold if rescued else rule.score, relevant=rescued,
+                        reasons={"p": round(p, 3), "threshold": self.threshold, "rescued": rescued,
+                                 "tipped_by": tipped})
 
 
 def load_model(path: str | Path | None = None) -> Model | None:

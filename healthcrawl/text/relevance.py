@@ -3,8 +3,8 @@ candidate is it, and why.
 
 :class:`Scorer` puts the pieces together: the text in simplified characters
 (:mod:`~healthcrawl.text.chinese`), the lexicon rule with its context rules and reasons
-(:mod:`~healthcrawl.text.scoring`), the learned layer (:mod:`~healthcrawl.text.model`) on the
-jieba tokens the keywords are computed from (one segmentation pass), the bulletin ``priority``
+(:mod:`~healthcrawl.text.scoring`), the learned layer (:mod:`~healthcrawl.text.model`: character
+bigrams, it rescues texts the rule rejects; no segmentation), the bulletin ``priority``
 (:mod:`~healthcrawl.text.priority`) and the keywords (:mod:`~healthcrawl.text.keywords`).
 Everything heavy (lexicon, term index, TF-IDF tables, model) is built once per process.
 
@@ -81,15 +81,15 @@ class Scorer:
         title, text = simplified(title, text)
         rule = apply_rule(self.lexicon, self.thresholds, title, text)
         score, relevant, reasons = rule.score, rule.relevant, dict(rule.reasons)
+        if self.model and self.model.applies(rule):
+            decision = self.model.decide(rule, title, text)
+            score, relevant = decision.score, decision.relevant
+            reasons["model"] = decision.reasons
         tokens = None
-        if keywords or (self.model and self.model.applies(rule)):
+        if keywords:
             from healthcrawl.text.segment import words  # noqa: PLC0415
 
             tokens = words(f"{title}\n{text[: self.keywords_max_chars]}")
-        if self.model and tokens is not None and self.model.applies(rule):
-            decision = self.model.decide(rule, tokens)
-            score, relevant = decision.score, decision.relevant
-            reasons["model"] = decision.reasons
         rank, reasons["priority"] = priority(self.lexicon, rule, relevant, score, title, text[:2000])
         return Result(
             score=round(score, 3), relevant=relevant, matched=rule.matched,

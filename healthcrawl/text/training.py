@@ -1,14 +1,17 @@
-"""``healthcrawl train``: fit the learned relevance layer (:mod:`healthcrawl.text.model`) with
-scikit-learn on the evaluation corpus's dev split plus the editors' labels in MongoDB, measure it
-against the current scorer on the frozen test split, and ship it (package data) only if it is no
-worse there (F1 not lower, false-positive rate not higher).
+"""``healthcrawl train``: fit the learned relevance layer (:mod:`healthcrawl.text.model`, a
+recall booster over character bigrams) with scikit-learn on the evaluation corpus's dev split
+plus the editors' labels in MongoDB, measure it against the current scorer on the frozen test
+split, and ship it (package data) only if it is no worse there (F1 not lower, false-positive rate
+not higher).
 
 Training rows: ``eval/relevance/health.jsonl`` records of split ``dev`` (title + excerpt) and each
 labelled URL's latest label (:mod:`healthcrawl.storage.labels`) with the stored article's title
 and body (or a dropped record's title). The frozen ``test`` split is never trained on: it only
-decides whether the new model ships. The regularisation strength is chosen by cross-validation on
-the training rows. The model records its version, the training set's SHA-256, its size and the
-figures it shipped with.
+decides whether the new model ships. The regularisation strength and the rescue threshold are
+chosen together by cross-validation on the training rows: the best F1 of rule + rescue, out of
+fold, among the thresholds that keep the rule's precision.
+The model records its version, the training set's SHA-256, its size and the figures it shipped
+with.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from typing import Any
 from healthcrawl.text import model as learned
 
 #: regularisation strengths tried by cross-validation (inverse of the L2 penalty)
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+C_GRID = (0.1, 0.3, 1.0)
+#: rescue thresholds tried by cross-validation
+THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+#: the threshold of a model that must rescue nothing (no threshold kept precision)
+NEVER = 1.01
+#: seeds of the repeated 5-fold cross-validation
+CV_SEEDS = (14, 15, 16)
 #: a token is a feature when it occurs in at least this many training texts
 MIN_DOCS = 2
 
@@ -64,50 +73,84 @@ def dataset_hash(rows: list[dict[str, Any]]) -> str:
     return digest.hexdigest()
 
 
-def featurize(scorer: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str, float]], list[int], list[bool]]:
-    """(features, labels, gate) of each row: the rule's figures and the tokens the scorer uses."""
+def featurize(scorer: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str, float]], list[int], list[Any]]:
+    """(bigram features, labels, the rule's outcome) of each row, on the simplified text."""
     from healthcrawl.text.scoring import apply_rule, simplified  # noqa: PLC0415
-    from healthcrawl.text.segment import words  # noqa: PLC0415
 
-    feats, labels, gates = [], [], []
+    feats, labels, rules = [], [], []
     for r in rows:
         title, text = simplified(r["title"], r["text"])
-        rule = apply_rule(scorer.lexicon, scorer.thresholds, title, text)
-        feats.append(learned.features(rule, words(f"{title}\n{text[: scorer.keywords_max_chars]}")))
+        rules.append(apply_rule(scorer.lexicon, scorer.thresholds, title, text))
+        feats.append(learned.features(title, text))
         labels.append(int(r["relevant"]))
-        gates.append(rule.ratios["health"] >= learned.GATE_HEALTH)
-    return feats, labels, gates
+    return feats, labels, rules
 
 
-def _fit(feats: list[dict[str, float]], labels: list[int], c: float):
+def _fit(feats: list[dict[str, float]], labels: list[int], c: float) -> tuple[dict[str, float], float]:
     from sklearn.feature_extraction import DictVectorizer  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
-    docs = Counter(name for f in feats for name in f if name.startswith("w:"))
-    kept = [{k: v for k, v in f.items() if not k.startswith("w:") or docs[k] >= MIN_DOCS} for f in feats]
+    docs = Counter(name for f in feats for name in f)
+    kept = [{k: v for k, v in f.items() if docs[k] >= MIN_DOCS} for f in feats]
     vec = DictVectorizer()
     x = vec.fit_transform(kept)
-    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
     clf.fit(x, labels)
     return {name: float(w) for name, w in zip(vec.get_feature_names_out(), clf.coef_[0]) if abs(w) > 1e-4}, \
         float(clf.intercept_[0])
 
 
-def choose_c(feats: list[dict[str, float]], labels: list[int], folds: int = 5) -> tuple[float, dict[float, float]]:
-    """The C of :data:`C_GRID` with the best cross-validated F1 on the training rows."""
+def combined(rules: list[Any], probs: list[float], threshold: float) -> list[bool]:
+    """The verdicts of rule + rescue: the rule's, or a rescue inside the gate."""
+    return [rule.relevant or (rule.ratios["health"] >= learned.GATE_HEALTH and p >= threshold)
+            for rule, p in zip(rules, probs)]
+
+
+def outcomes(got: list[bool], labels: list[int]) -> Counter:
+    return Counter(("t" if g == bool(y) else "f") + ("p" if g else "n") for g, y in zip(got, labels))
+
+
+def out_of_fold(feats: list[dict[str, float]], labels: list[int], c: float, seed: int,
+                folds: int = 5) -> list[float]:
+    """Each row's probability from a model fitted on the other folds."""
     from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
 
-    scores = {}
+    probs = [0.0] * len(feats)
+    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(feats, labels):
+        weights, intercept = _fit([feats[i] for i in train_idx], [labels[i] for i in train_idx], c)
+        m = learned.Model("cv", weights, intercept)
+        for i in test_idx:
+            probs[i] = m.probability(feats[i])[0]
+    return probs
+
+
+def cross_validate(feats: list[dict[str, float]], labels: list[int],
+                   rules: list[Any]) -> tuple[float, float, dict[str, dict[str, float]]]:
+    """(C, threshold) of :data:`C_GRID` × :data:`THRESHOLDS`: the best F1 of rule + rescue,
+    out of fold over :data:`CV_SEEDS` 5-fold splits, among the pairs whose precision is not below
+    the rule's alone (the rescue must not cost precision); ties: the higher threshold, then the
+    smaller C. No such pair: threshold :data:`NEVER` (the model rescues nothing). Also the
+    figures of every pair."""
+    rule_c = outcomes([r.relevant for r in rules], labels)
+    floor = precision(rule_c)
+    figures = {}
     for c in C_GRID:
-        outcome: Counter[str] = Counter()
-        for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=14).split(feats, labels):
-            weights, intercept = _fit([feats[i] for i in train_idx], [labels[i] for i in train_idx], c)
-            m = learned.Model("cv", weights, intercept)
-            for i in test_idx:
-                got = m.probability(feats[i])[0] >= m.threshold
-                outcome[("t" if got == bool(labels[i]) else "f") + ("p" if got else "n")] += 1
-        scores[c] = f1(outcome)
-    return max(scores, key=lambda c: (scores[c], -c)), scores
+        runs = [out_of_fold(feats, labels, c, seed) for seed in CV_SEEDS]
+        for t in THRESHOLDS:
+            total = sum((outcomes(combined(rules, probs, t), labels) for probs in runs), Counter())
+            figures[(c, t)] = {"f1": round(f1(total), 4), "precision": round(precision(total), 4),
+                               "rescued": round((total["tp"] - rule_c["tp"] * len(runs)) / len(runs), 1),
+                               "false_rescues": round((total["fp"] - rule_c["fp"] * len(runs)) / len(runs), 1)}
+    allowed = [ct for ct, f in figures.items() if f["precision"] >= floor and f["rescued"] > 0]
+    if allowed:
+        c, t = max(allowed, key=lambda ct: (figures[ct]["f1"], ct[1], -ct[0]))
+    else:
+        c, t = C_GRID[0], NEVER
+    return c, t, {f"C={k[0]} t={k[1]}": v for k, v in figures.items()}
+
+
+def precision(c: Counter) -> float:
+    return c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
 
 
 def f1(c: Counter) -> float:
@@ -115,20 +158,21 @@ def f1(c: Counter) -> float:
 
 
 def fit_model(scorer: Any, rows: list[dict[str, Any]]) -> learned.Model:
-    """A model fitted on ``rows`` (texts with no health evidence are outside the gate: left out)."""
-    feats, labels, gates = featurize(scorer, rows)
-    inside = [i for i, g in enumerate(gates) if g]
-    feats, labels = [feats[i] for i in inside], [labels[i] for i in inside]
-    c, cv = choose_c(feats, labels)
+    """A model fitted on ``rows``, C and threshold chosen by cross-validation with the rule
+    (:func:`cross_validate`)."""
+    feats, labels, rules = featurize(scorer, rows)
+    rule_c = outcomes([r.relevant for r in rules], labels)
+    c, threshold, cv = cross_validate(feats, labels, rules)
+    best = cv.get(f"C={c} t={threshold}", {"f1": round(f1(rule_c), 4)})
     weights, intercept = _fit(feats, labels, c)
     digest = dataset_hash(rows)
     now = datetime.now(timezone.utc)
     return learned.Model(version=f"{now:%Y.%m.%d.%H%M}-{digest[:8]}", weights=weights, intercept=intercept,
-                         gate_health=learned.GATE_HEALTH,
+                         threshold=threshold,
                          meta={"trained_at": now.isoformat(timespec="seconds"), "training_set_sha256": digest,
-                               "training_rows": len(rows), "inside_gate": len(inside),
-                               "lexicon_version": scorer.lexicon.version, "C": c,
-                               "cv_f1": {str(k): round(v, 4) for k, v in cv.items()}})
+                               "training_rows": len(rows), "lexicon_version": scorer.lexicon.version, "C": c,
+                               "cv_f1_best": best["f1"], "cv_f1_rule": round(f1(rule_c), 4),
+                               "cv_precision_rule": round(precision(rule_c), 4), "cv": cv})
 
 
 # --- before / after on the frozen split -----------------------------------------------------------
@@ -168,7 +212,9 @@ def train(corpus: str | Path, db: Any = None, *, scorer: Any, out: str | Path | 
     frozen = corpus_rows(corpus, "test")
     report = {"training_rows": len(rows), "labels": len(rows) - len(corpus_rows(corpus, "dev")),
               "training_set_sha256": candidate.meta["training_set_sha256"], "version": candidate.version,
-              "C": candidate.meta["C"], "cv_f1": candidate.meta["cv_f1"],
+              "C": candidate.meta["C"], "threshold": candidate.threshold,
+              "cv_f1": (f"{candidate.meta['cv_f1_best']} at rescue threshold {candidate.threshold}, "
+                        f"rule alone {candidate.meta['cv_f1_rule']}"),
               "before": {"model": scorer.model.version if scorer.model else None, "test": measure(scorer, frozen)},
               "after": {"model": candidate.version, "test": measure(new, frozen)}}
     if ordinary:
