@@ -160,29 +160,16 @@ class Stories:
         return self.resolve_many([doc])[0]
 
     def resolve_many(self, docs: list[dict[str, Any]]) -> list[Decision]:
-        """The decisions for a batch of article documents, in order. Round trips: one to find the
-        copies seen before, one to record the new copies' fingerprints, one claim insert per new
-        copy (more only at a key another copy owns), one to settle them, and a parent-chain read
-        for the copies that duplicate another."""
+        """The decisions for a batch of article documents, in order. Round trips: one to record
+        the new copies' fingerprints (which also finds the copies decided before), one claim
+        insert per new copy (more only at a key another copy owns), one to settle them, and a
+        parent-chain read for the copies that duplicate another copy not seen settled."""
         fpr = self.fingerprinter
         self._nodes = {}
         urls = [d["canonical_url"] for d in docs]
-        known = {c["_id"]: c for c in self.copies.find(
-            {"_id": {"$in": urls}}, {"state": 1, "parent": 1, "reason": 1, "similarity": 1, "content_hash": 1})}
-        fresh: dict[str, dict[str, Any]] = {}
-        for doc in docs:
-            entry = known.get(doc["canonical_url"])
-            # a settled copy is never decided again, even when its text changed (a correction): a
-            # second claim pass of one URL could make a cycle of parents, and a copy must stay in
-            # the one story that lists it
-            if not (entry and entry.get("state") == "settled"):
-                fresh[doc["canonical_url"]] = doc
+        known = self._record_fingerprints({d["canonical_url"]: d for d in docs})
+        fresh = {d["canonical_url"]: d for d in docs if d["canonical_url"] not in known}
         if fresh:
-            now = datetime.now(timezone.utc)
-            self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": {
-                "o": owner_id(url), "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
-                "params": fpr.params, "published_at": doc.get("published_at"), "state": "claiming",
-                "parent": None, "updated": now}}, upsert=True) for url, doc in fresh.items()], ordered=False)
             def decide(url: str) -> dict[str, Any]:
                 doc = fresh[url]
                 minhash = (doc.get("dedup") or {}).get("minhash")
@@ -204,6 +191,34 @@ class Stories:
                 decisions.append(Decision(self._root(url, entry), entry.get("parent"),
                                           entry.get("reason") or "original", entry.get("similarity"), known=True))
         return decisions
+
+    def _record_fingerprints(self, docs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Record each copy's fingerprint as ``claiming`` unless it is settled (a settled copy is
+        never decided again, even when its text changed — a correction: a second claim pass of one
+        URL could make a cycle of parents, and a copy must stay in the one story that lists it).
+        Returns the settled entries, found by the upserts that clash with them (``$ne`` filter:
+        the upsert's insert meets the existing ``_id``); a clash with an entry that is not settled
+        (two processes inserting one new copy at once) is upserted again."""
+        now, known = datetime.now(timezone.utc), {}
+        fields = {"state": 1, "parent": 1, "reason": 1, "similarity": 1, "content_hash": 1}
+        while docs:
+            order = list(docs)
+            try:
+                self.copies.bulk_write([UpdateOne({"_id": url, "state": {"$ne": "settled"}}, {"$set": {
+                    "o": owner_id(url), "content_hash": doc.get("content_hash"),
+                    "minhash": (doc.get("dedup") or {}).get("minhash"), "params": self.fingerprinter.params,
+                    "published_at": doc.get("published_at"), "state": "claiming", "parent": None,
+                    "updated": now}}, upsert=True) for url, doc in docs.items()], ordered=False)
+                return known
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors") or []
+                if any(e.get("code") != 11000 for e in errors):
+                    raise
+                clashed = [order[e["index"]] for e in errors]
+            found = {c["_id"]: c for c in self.copies.find({"_id": {"$in": clashed}}, fields)}
+            known.update({url: c for url, c in found.items() if c.get("state") == "settled"})
+            docs = {url: docs[url] for url in clashed if url not in known}
+        return known
 
     def _decided(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:
         """Claim the copy's keys: what to settle it with."""
