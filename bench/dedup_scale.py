@@ -474,7 +474,8 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
     note_filter, note_update = stories.legacy_note_operation("https://example.invalid/original", entry,
                                                              datetime.now(timezone.utc))
     finds = [
-        ("stories: copies seen before", stories.COPIES, {"_id": {"$in": [url, other, "https://example.invalid/a"]}}),
+        ("stories: copies decided before (after an upsert's clash)", stories.COPIES,
+         {"_id": {"$in": [url, other, "https://example.invalid/a"]}}),
         ("stories: owner of a claim key", stories.CLAIMS, {"_id": key}),
         ("stories: the owner's fingerprint", stories.COPIES, {"o": stories.owner_id(other)}),
         ("stories: a parent on the chain", stories.COPIES, {"_id": other}),
@@ -489,14 +490,18 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
         out.append(f"{name}: {collection}.find {_stages(result['queryPlanner']['winningPlan'])}, "
                    f"keys examined {stats['totalKeysExamined']}, documents examined {stats['totalDocsExamined']}, "
                    f"{stats['executionTimeMillis']} ms")
-    updates = [("stories: write a copy into its story (story_operation, upsert)", story_filter, story_update, True),
-               ("stories: legacy reprint note (legacy_note_operation)", note_filter, note_update, False)]
-    for name, query, update, upsert in updates:
-        result = db.command("explain", {"update": ARTICLES,
+    updates = [("stories: record a copy's fingerprint (upsert unless settled)", stories.COPIES,
+                {"_id": "https://example.invalid/a", "state": {"$ne": "settled"}},
+                {"$set": {"state": "claiming", "parent": None}}, True),
+               ("stories: write a copy into its story (story_operation, upsert)", ARTICLES, story_filter,
+                story_update, True),
+               ("stories: legacy reprint note (legacy_note_operation)", ARTICLES, note_filter, note_update, False)]
+    for name, collection, query, update, upsert in updates:
+        result = db.command("explain", {"update": collection,
                                         "updates": [{"q": query, "u": update, "upsert": upsert}]},
                             verbosity="executionStats")
         stats = result["executionStats"]
-        out.append(f"{name}: articles.update {_stages(result['queryPlanner']['winningPlan'])}, "
+        out.append(f"{name}: {collection}.update {_stages(result['queryPlanner']['winningPlan'])}, "
                    f"keys examined {stats['totalKeysExamined']}, documents examined {stats['totalDocsExamined']}, "
                    f"{stats['executionTimeMillis']} ms")
     client.close()
