@@ -224,6 +224,62 @@ def in_horizon(size: int) -> int:
     return low
 
 
+def write_claims(db, size: int, real_claims: list[tuple[int, int, bool]], rng) -> dict[str, int]:
+    """The claims as the horizon leaves them: every article's content key, and the band keys of
+    the articles claimed within HEALTHCRAWL_DEDUP_HORIZON_DAYS (the TTL monitor has deleted the
+    older ones), each band claim with its expiry; real keys first (their owners win a collision),
+    then random keys for the generated articles; inserted in key order (append-only inserts)."""
+    import numpy as np  # noqa: PLC0415
+
+    from healthcrawl.storage import stories  # noqa: PLC0415
+
+    started = time.monotonic()
+    recent = in_horizon(size)
+    real_keys = np.array([k for k, _, _ in real_claims], dtype=np.int64)
+    real_owners = np.array([i for _, i, _ in real_claims], dtype=np.int64)
+    real_bands = np.array([band for _, _, band in real_claims], dtype=bool)
+    generated = np.arange(BASE, size, dtype=np.int64)
+    banded = generated[generated < recent]
+    keys = np.concatenate([real_keys, rng.integers(-2**63, 2**63 - 1, len(generated) + len(banded) * BANDS,
+                                                   dtype=np.int64, endpoint=True)])
+    owners = np.concatenate([real_owners, generated, np.repeat(banded, BANDS)])
+    bands = np.concatenate([real_bands, np.zeros(len(generated), dtype=bool), np.ones(len(banded) * BANDS, dtype=bool)])
+    del generated, banded
+    keys, first = np.unique(keys, return_index=True)
+    owners, bands = owners[first], bands[first]
+    claims = db[stories.CLAIMS]
+    owner = [stories.owner_id(url_of(i)) for i in range(size)]  # what a claim holds: its copy's `o`
+    until: dict[int, datetime | None] = {}
+    batch = 50_000
+    for start in range(0, len(keys), batch):
+        docs = []
+        for k, o, band in zip(keys[start:start + batch].tolist(), owners[start:start + batch].tolist(),
+                              bands[start:start + batch].tolist()):
+            doc = {"_id": k, "o": owner[o]}
+            if band and (expires := until.get(o) or until.setdefault(o, claimed_until(o))):
+                doc["x"] = expires
+            docs.append(doc)
+        claims.insert_many(docs, ordered=False)
+        if (start // batch) % 100 == 99:
+            log(f"dedup scale: {start + batch:,} of {len(keys):,} claims written ({time.monotonic() - started:.0f} s)")
+    return {"claims": len(keys), "band_claims": int(bands.sum()), "in_horizon": recent}
+
+
+def write_dropped(db, total: int) -> int:
+    """``total`` URLs dropped as not relevant by the current lexicon (the known-URL skip's)."""
+    from healthcrawl.project import project_settings  # noqa: PLC0415
+    from healthcrawl.storage.collections import DROPPED  # noqa: PLC0415
+    from healthcrawl.text.relevance import scorer_from_settings  # noqa: PLC0415
+
+    version = scorer_from_settings(project_settings()).lexicon.version
+    for start in range(0, total, 100_000):
+        db[DROPPED].insert_many([{"_id": dropped_url_of(i), "url": dropped_url_of(i), "site": "ce",
+                                  "reason": "irrelevant", "score": 0.4, "lexicon_version": version,
+                                  "first_seen": EPOCH, "last_seen": EPOCH}
+                                 for i in range(start, min(total, start + 100_000))], ordered=False)
+    return total
+
+
 def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
     """Write ``size`` stored articles and their dedup records into ``database`` (once: kept when
     already there). Returns what was written and how long it took."""
@@ -232,10 +288,8 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
 
     from healthcrawl.storage import stories  # noqa: PLC0415
     from healthcrawl.storage import collections  # noqa: PLC0415
-    from healthcrawl.storage.collections import DROPPED, ensure_indexes  # noqa: PLC0415
+    from healthcrawl.storage.collections import ensure_indexes  # noqa: PLC0415
     from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
-    from healthcrawl.project import project_settings  # noqa: PLC0415
-    from healthcrawl.text.relevance import scorer_from_settings  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri)
     db = client[database]
@@ -273,51 +327,10 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
             log(f"dedup scale: {end:,} articles written ({time.monotonic() - started:.0f} s)")
     articles_s = time.monotonic() - started
 
-    # the claims as the horizon leaves them: every article's content key, and the band keys of the
-    # articles claimed within HEALTHCRAWL_DEDUP_HORIZON_DAYS (the TTL monitor has deleted the older
-    # ones), each band claim with its expiry; real keys first (their owners win a collision), then
-    # random keys for the generated articles; inserted in key order (append-only inserts)
-    recent = in_horizon(size)
-    real_keys = np.array([k for k, _, _ in real_claims], dtype=np.int64)
-    real_owners = np.array([i for _, i, _ in real_claims], dtype=np.int64)
-    real_bands = np.array([band for _, _, band in real_claims], dtype=bool)
-    generated = np.arange(BASE, size, dtype=np.int64)
-    banded = generated[generated < recent]
-    keys = np.concatenate([real_keys, rng.integers(-2**63, 2**63 - 1, len(generated) + len(banded) * BANDS,
-                                                   dtype=np.int64, endpoint=True)])
-    owners = np.concatenate([real_owners, generated, np.repeat(banded, BANDS)])
-    bands = np.concatenate([real_bands, np.zeros(len(generated), dtype=bool), np.ones(len(banded) * BANDS, dtype=bool)])
-    del generated, banded
-    keys, first = np.unique(keys, return_index=True)
-    owners, bands = owners[first], bands[first]
-    del first
-    claims = db[stories.CLAIMS]
-    owner = [stories.owner_id(url_of(i)) for i in range(size)]  # what a claim holds: its copy's `o`
-    until = {}
-    batch = 50_000
-    for start in range(0, len(keys), batch):
-        docs = []
-        for k, o, band in zip(keys[start:start + batch].tolist(), owners[start:start + batch].tolist(),
-                              bands[start:start + batch].tolist()):
-            doc = {"_id": k, "o": owner[o]}
-            if band and (expires := until.get(o) or until.setdefault(o, claimed_until(o))):
-                doc["x"] = expires
-            docs.append(doc)
-        claims.insert_many(docs, ordered=False)
-        if (start // batch) % 100 == 99:
-            log(f"dedup scale: {start + batch:,} of {len(keys):,} claims written ({time.monotonic() - started:.0f} s)")
-    counts["claims"], counts["band_claims"], counts["in_horizon"] = len(keys), int(bands.sum()), recent
-    del keys, owners, owner, bands, until
+    counts.update(write_claims(db, size, real_claims, rng))
     claims_s = time.monotonic() - started - articles_s
 
-    version = scorer_from_settings(project_settings()).lexicon.version
-    dropped = db[DROPPED]
-    total_dropped = int(size * DROPPED_SHARE)
-    for start in range(0, total_dropped, 100_000):
-        dropped.insert_many([{"_id": dropped_url_of(i), "url": dropped_url_of(i), "site": "ce", "reason": "irrelevant",
-                              "score": 0.4, "lexicon_version": version, "first_seen": EPOCH, "last_seen": EPOCH}
-                             for i in range(start, min(total_dropped, start + 100_000))], ordered=False)
-    counts["dropped"] = total_dropped
+    counts["dropped"] = write_dropped(db, int(size * DROPPED_SHARE))
 
     db[stories.META].insert_one({"_id": "stories", "migrated": 0, "at": datetime.now(timezone.utc)})
     index_started = time.monotonic()
