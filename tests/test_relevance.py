@@ -18,9 +18,10 @@ from healthcrawl.text import segment
 from healthcrawl import settings as project_settings
 from healthcrawl.article import BEIJING, Article, to_document
 from healthcrawl.project import settings_dict
-from healthcrawl.text.relevance import (CATEGORIES, Scorer, Thresholds, default_lexicon, evaluate, find_terms,
+from healthcrawl.text.relevance import (CATEGORIES, Scorer, default_lexicon, evaluate, find_terms,
                                    load_lexicon, rescore, score_lines, scorer_from_settings, split_lead,
                                    sync_userdict)
+from eval.relevance import seed_articles
 from pipelines.relevance import RelevancePipeline
 from tests.factories import jsonl
 
@@ -175,15 +176,10 @@ def test_real_bulletin_articles_are_relevant():
     """The six articles of the two real bulletin issues (read from shared/, never copied)."""
     scorer = configured()
     found = 0
-    for path in sorted(SEEDS.glob("*.txt")):
-        content = path.read_text(encoding="utf-8").split("二、具体内容", 1)[-1]
-        for part in re.split(r"\n(?=\s*\d\.\s*(?:标题：)?[^\n]+\n\s*\n\s*来源：)", content):
-            if "主要内容：" not in part:
-                continue
-            title = re.sub(r"^\s*\d\.\s*(?:标题：)?", "", part.strip().split("\n")[0]).strip()
-            result = scorer.score(title, part.split("主要内容：", 1)[1])
-            assert result.relevant, f"{path.name}: {title} scored {result.score}"
-            found += 1
+    for name, title, body in seed_articles(SEEDS):
+        result = scorer.score(title, body)
+        assert result.relevant, f"{name}: {title} scored {result.score}"
+        found += 1
     assert found >= 6
 
 
