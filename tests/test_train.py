@@ -1,5 +1,6 @@
-"""The learned relevance layer (a recall booster over character bigrams): features, rescue, the
-shipped model, ``healthcrawl train`` (fit, measure on the frozen split, ship only if no worse) and
+"""The learned relevance layer (a second opinion over character bigrams): features, rescue and
+veto, thresholds by grouped cross-validation, the shipped model, ``healthcrawl train`` (fit,
+measure on the frozen split, ship only if no worse; ``--dev-only`` never reads it) and
 ``healthcrawl label`` against a real mongod."""
 
 from __future__ import annotations
@@ -67,12 +68,40 @@ def test_the_model_only_rescues_texts_the_rule_rejects_with_health_evidence():
     assert why["rescued"] and why["p"] >= why["threshold"] == 0.6 and why["tipped_by"][0] == "+b:禁烟 2.00"
     kept = s.score("控烟", "医院控烟食谱：门诊楼全面禁烟。")
     assert not kept.relevant and kept.reasons["model"]["rescued"] is False and kept.score < 1.0
-    # relevant by the rule: the model does not speak; no health evidence: neither
-    assert "model" not in s.score("国家卫健委：推进医疗数据共享", HEALTH[0]).reasons
+    # relevant by the rule, no veto threshold: the model agrees; no health evidence: it does not speak
+    agreed = s.score("国家卫健委：推进医疗数据共享", HEALTH[0])
+    assert agreed.relevant and agreed.reasons["model"]["action"] == "agreed"
+    assert agreed.score == rule.score("国家卫健委：推进医疗数据共享", HEALTH[0]).score
     assert "model" not in s.score("印发", "财政局印发预算方案。").reasons
     assert learned.Model.from_dict(model.to_dict()).weights == model.weights
     with pytest.raises(ValueError):
         learned.Model.from_dict({**model.to_dict(), "kind": "logistic-tokens"})
+
+
+def test_a_veto_overrules_the_rule_below_its_threshold_and_says_so():
+    rule = rule_scorer()
+    vetoing = learned.Model("test", {"b:食谱": -6.0}, intercept=1.0, threshold=0.9, veto_threshold=0.2)
+    s = Scorer(lexicon=rule.lexicon, thresholds=rule.thresholds, top_keywords=0, model=vetoing)
+    title, text = "国家卫健委：推进医疗数据共享", HEALTH[0]
+    assert rule.score(title, text).relevant and s.score(title, text).relevant
+    vetoed = s.score(title, text + "附食谱。")
+    assert not vetoed.relevant and vetoed.score < 1.0
+    assert vetoed.reasons["model"]["action"] == "vetoed" and vetoed.reasons["model"]["tipped_by"][0] == "-b:食谱 6.00"
+    old = {**vetoing.to_dict(), "kind": "rescue-bigrams"}
+    del old["veto_threshold"]
+    assert learned.Model.from_dict(old).veto_threshold == 0.0
+
+
+def test_thresholds_come_from_the_models_own_out_of_fold_precision():
+    probs = [0.95, 0.9, 0.72, 0.7, 0.6, 0.52, 0.1, 0.08, 0.2, 0.3]
+    labels = [1, 1, 1, 1, 0, 1, 0, 0, 1, 1]
+    gated = [True] * 9 + [False]
+    accepted = [False] * 6 + [True, True, True, False]
+    rescue, veto = training.choose_thresholds(probs, labels, gated, accepted)
+    assert rescue == 0.65  # at 0.6 the false 0.6 makes 4 of 5; the ungated 0.3 is not counted
+    assert veto == 0.2  # below 0.2 the rule's positives are irrelevant; below 0.25 one of 3 is relevant
+    assert training.choose_thresholds(probs, labels, gated, [False] * 10)[1] == 0.0
+    assert training.choose_thresholds([0.99, 0.98], [0, 0], [True, True], [False, False])[0] == training.NEVER
 
 
 def test_the_shipped_model_is_package_data_loaded_once():
@@ -103,6 +132,21 @@ def test_train_writes_a_model_only_when_no_worse(tmp_path):
     assert not training.no_worse({"f1": 0.95, "fp_rate": 0.02}, {"f1": 0.9, "fp_rate": 0.01})
 
 
+def test_dev_only_never_reads_the_frozen_split(tmp_path):
+    """--dev-only fits and reports on dev without reading the test split (a test line without a
+    label would make reading it fail) and writes the candidate to --out only."""
+    path, out = corpus(tmp_path), tmp_path / "candidate.json"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"url": "https://e.example/test/unlabelled", "split": "test"}) + "\n")
+    with pytest.raises(KeyError):
+        training.train(path, scorer=rule_scorer(), out=tmp_path / "x.json", dry_run=True)
+    report = training.train(path, scorer=rule_scorer(), out=out, dev_only=True)
+    assert "test" not in report["before"] and "test" not in report["after"]
+    assert report["shipped"] is False and report["written"] == str(out)
+    assert report["cv"]["rule"]["tp"] + report["cv"]["rule"]["fn"] == 24
+    assert learned.load_model(out).version == report["version"]
+
+
 def test_dataset_hash_ignores_order_and_sees_labels():
     rows = [{"key": "a", "title": "t", "text": "x", "relevant": True}, {"key": "b", "title": "u", "text": "y", "relevant": False}]
     assert training.dataset_hash(rows) == training.dataset_hash(rows[::-1])
@@ -120,7 +164,7 @@ def test_labels_join_the_stored_text(mongo_db):
     assert set(rows) == {"https://www.gmw.cn/a.htm", "https://www.ce.cn/b.shtml"}
     assert rows["https://www.gmw.cn/a.htm"]["relevant"] is True and rows["https://www.gmw.cn/a.htm"]["text"]
     assert rows["https://www.ce.cn/b.shtml"] == {"key": "https://www.ce.cn/b.shtml", "title": "宠物医院太贵",
-                                                  "text": "", "relevant": False}
+                                                  "text": "", "relevant": False, "group": "https://www.ce.cn/b.shtml"}
 
 
 def run(argv):

@@ -98,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             return database
     try:
         report = train(args.corpus, database.db if database else None, scorer=scorer_from_settings(settings),
-                       out=args.out, ordinary=ordinary, dry_run=args.dry_run)
+                       out=args.out, ordinary=ordinary, dry_run=args.dry_run, dev_only=args.dev_only)
     finally:
         if database:
             database.close()
@@ -115,16 +115,24 @@ def _ordinary_rows(path: Path) -> list[dict]:
 def render_training(report: dict) -> str:
     """The before/after table of ``healthcrawl train``."""
     lines = [f"training rows {report['training_rows']} (labels {report['labels']}), "
-             f"sha256 {report['training_set_sha256'][:16]}…, C={report['C']} (cross-validated F1 {report['cv_f1']})",
-             f"{'':<8}{'model':<22}{'set':<10}{'precision':>10}{'recall':>8}{'F1':>8}{'FP rate':>9}"]
+             f"sha256 {report['training_set_sha256'][:16]}…, C={report['C']} (grouped cross-validated F1 {report['cv_f1']})"]
+    for name, f in report["cv"].items():
+        lines.append(f"grouped CV on the training rows, {name:<6} precision {f['precision']:.3f} recall {f['recall']:.3f} "
+                     f"F1 {f['f1']:.3f} (fp {f['fp']}, fn {f['fn']})")
+    lines.append(f"{'':<8}{'model':<26}{'set':<10}{'precision':>10}{'recall':>8}{'F1':>8}{'FP rate':>9}")
     for side in ("before", "after"):
         for name in ("test", "ordinary"):
             f = report[side].get(name)
             if f:
-                lines.append(f"{side:<8}{str(report[side]['model']):<22}{name:<10}{f['precision']:>10.3f}"
+                lines.append(f"{side:<8}{str(report[side]['model']):<26}{name:<10}{f['precision']:>10.3f}"
                              f"{f['recall']:>8.3f}{f['f1']:>8.3f}{f['fp_rate']:>9.4f}")
-    verdict = "shipped to " + report["written"] if report.get("written") else (
-        "no worse, not written (--dry-run)" if report["shipped"] else "NOT shipped: worse on the frozen test split")
+    if "test" not in report["after"]:
+        verdict = "--dev-only: not measured on the frozen split, not shipped" + (
+            f"; candidate written to {report['written']}" if report.get("written") else "")
+    elif report.get("written"):
+        verdict = "shipped to " + report["written"]
+    else:
+        verdict = "no worse, not written (--dry-run)" if report["shipped"] else "NOT shipped: worse on the frozen test split"
     lines.append(f"model {report['version']}: {verdict}")
     return "\n".join(lines)
 
@@ -165,5 +173,8 @@ def add_score_parser(subparsers) -> None:
     p.add_argument("--out", type=Path, metavar="PATH",
                    help="write the model JSON here (default: the packaged healthcrawl/data/relevance_model.json)")
     p.add_argument("--dry-run", action="store_true", help="measure only, write nothing (default: write)")
+    p.add_argument("--dev-only", action="store_true",
+                   help="fit and report the grouped cross-validation on the dev split without reading the "
+                        "frozen test split; the candidate is written to --out only, never shipped (default: off)")
     p.add_argument("--json", action="store_true", help="print the report as JSON (default: a table)")
     p.set_defaults(func=cmd_train)

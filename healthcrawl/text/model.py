@@ -1,4 +1,4 @@
-"""The learned layer of relevance: a **recall booster** over character bigrams, trained by
+"""The learned layer of relevance: a second opinion over character bigrams, trained by
 ``healthcrawl train`` with scikit-learn (:mod:`healthcrawl.text.training`).
 
 The lexicon rule knows the topics it was written for; a health-policy text on a topic it has not
@@ -8,11 +8,18 @@ The model reads what the rule does not: the text's character bigrams (``印发``
 anywhere (``b:``). Bigrams need no segmentation (no second jieba pass) and carry over to topics
 the lexicon has not met.
 
-It only **rescues**: a text the rule finds relevant stays relevant; a text the rule rejects
-becomes relevant when it has some health evidence (``gate_health``: health ratio of the rule) and
-the model's probability reaches ``threshold`` (chosen by cross-validation on the training rows,
-with the rule, so that precision holds). Its decision carries its reasons: the probability, the
-threshold, whether it rescued the text and the bigrams that weighed most (``+印发 0.42``).
+The model speaks only on texts with some health evidence (``gate_health``: the rule's health
+ratio); elsewhere the rule's decision stands. There it **rescues** a text the rule rejects when
+its probability reaches ``threshold``, and **vetoes** a text the rule accepts when its probability
+is below ``veto_threshold`` (0: never). The model reads no rule output: the rule was tuned on the
+training texts, so its figures there are better than on new topics and a model fed with them
+learns to trust it too much. Both thresholds are chosen on the model's own out-of-fold
+probabilities under *grouped* cross-validation (whole queries held out, i.e. topics the model did
+not train on): the lowest rescue threshold at which the model alone is precise enough, the
+highest veto threshold below which it is almost always right to say no
+(:func:`healthcrawl.text.training.choose_thresholds`). Its decision carries its reasons: the
+probability, the thresholds, what it did (``rescued``, ``vetoed`` or ``agreed``) and the bigrams
+that weighed most (``+b:印发 0.42``).
 
 The model is package data, ``healthcrawl/data/relevance_model.json`` (JSON, no pickle: weights
 by feature name, intercept, threshold, version, training-set hash, the figures it shipped with),
@@ -31,7 +38,9 @@ from pathlib import Path
 from typing import Any
 
 MODEL_FILE = "relevance_model.json"
-KIND = "rescue-bigrams"
+KIND = "bigrams-two-sided"
+#: the kind of the session-5 models (rescue only): read with veto_threshold 0
+KINDS = (KIND, "rescue-bigrams")
 #: the model speaks only where the rule's health ratio reaches this (some health evidence)
 GATE_HEALTH = 0.5
 #: characters of the body read by the model (a lead and some paragraphs say what a text is about)
@@ -70,28 +79,31 @@ class Model:
     intercept: float
     #: probability from which a text the rule rejects is rescued
     threshold: float = 0.5
+    #: probability below which a text the rule accepts is vetoed (0: never)
+    veto_threshold: float = 0.0
     gate_health: float = GATE_HEALTH
     max_chars: int = MAX_CHARS
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Model":
-        if data.get("kind") != KIND:
+        if data.get("kind") not in KINDS:
             raise ValueError(f"not a {KIND} relevance model: kind {data.get('kind')!r}")
         return cls(version=str(data["version"]), weights={k: float(v) for k, v in data["weights"].items()},
                    intercept=float(data["intercept"]), threshold=float(data.get("threshold", 0.5)),
+                   veto_threshold=float(data.get("veto_threshold", 0.0)),
                    gate_health=float(data.get("gate_health", GATE_HEALTH)),
                    max_chars=int(data.get("max_chars", MAX_CHARS)),
                    meta={k: v for k, v in data.items() if k not in ("weights",)})
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.meta, "kind": KIND, "version": self.version, "intercept": self.intercept,
-                "threshold": self.threshold, "gate_health": self.gate_health, "max_chars": self.max_chars,
+                "threshold": self.threshold, "veto_threshold": self.veto_threshold, "gate_health": self.gate_health, "max_chars": self.max_chars,
                 "weights": {k: round(w, 5) for k, w in sorted(self.weights.items()) if abs(w) >= 1e-4}}
 
     def applies(self, rule: Any) -> bool:
-        """Only a text the rule rejects and that has some health evidence is for the model."""
-        return not rule.relevant and rule.ratios["health"] >= self.gate_health
+        """Only a text with some health evidence is for the model (the rule accepts none without)."""
+        return rule.ratios["health"] >= self.gate_health
 
     def probability(self, feats: dict[str, float]) -> tuple[float, list[tuple[float, str]]]:
         get = self.weights.get
@@ -99,17 +111,29 @@ class Model:
         logit = self.intercept + sum(v for v, _ in parts)
         return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0))), parts
 
+    def verdict(self, rule_relevant: bool, p: float) -> bool:
+        """The decision on a text the model speaks on: a rescue at ``threshold``, a veto below
+        ``veto_threshold``, otherwise the rule's."""
+        return p >= self.veto_threshold if rule_relevant else p >= self.threshold
+
     def decide(self, rule: Any, title: str, text: str) -> Decision:
-        """Rescue or not (the rule rejected the text): relevant when the probability reaches the
-        threshold, then ``score`` = p / threshold (``score >= 1`` exactly when relevant, as for
-        the rule); otherwise the rule's score stands."""
+        """Rescue, veto or agree. ``score``: the rule's when the model agrees with it; p / threshold
+        for a rescue (>= 1), below 1 for a veto — ``score >= 1`` exactly when relevant, as for the
+        rule."""
         p, parts = self.probability(features(title, text, self.max_chars))
-        rescued = p >= self.threshold
-        parts.sort(key=lambda vn: -vn[0] if rescued else vn[0])
+        relevant = self.verdict(rule.relevant, p)
+        if relevant == rule.relevant:
+            action, score = "agreed", rule.score
+        elif relevant:
+            action, score = "rescued", p / self.threshold
+        else:
+            action, score = "vetoed", min(0.999, p / self.veto_threshold)
+        parts.sort(key=lambda vn: -vn[0] if relevant else vn[0])
         tipped = [f"{'+' if v > 0 else '-'}{n} {abs(v):.2f}" for v, n in parts[:6]]
-        return Decision(score=p / self.threshold if rescued else rule.score, relevant=rescued,
-                        reasons={"p": round(p, 3), "threshold": self.threshold, "rescued": rescued,
-                                 "tipped_by": tipped})
+        return Decision(score=score, relevant=relevant,
+                        reasons={"p": round(p, 3), "threshold": self.threshold,
+                                 "veto_threshold": self.veto_threshold, "action": action,
+                                 "rescued": action == "rescued", "tipped_by": tipped})
 
 
 def load_model(path: str | Path | None = None) -> Model | None:

@@ -4,7 +4,8 @@ candidate is it, and why.
 :class:`Scorer` puts the pieces together: the text in simplified characters
 (:mod:`~healthcrawl.text.chinese`), the lexicon rule with its context rules and reasons
 (:mod:`~healthcrawl.text.scoring`), the learned layer (:mod:`~healthcrawl.text.model`: character
-bigrams, it rescues texts the rule rejects; no segmentation), the bulletin ``priority``
+bigrams, on texts with some health evidence it rescues what the rule rejects or vetoes what it
+accepts; no segmentation), the bulletin ``priority``
 (:mod:`~healthcrawl.text.priority`) and the keywords (:mod:`~healthcrawl.text.keywords`).
 Everything heavy (lexicon, term index, TF-IDF tables, model) is built once per process.
 
