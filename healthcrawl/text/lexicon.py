@@ -29,6 +29,9 @@ MARKETS = "markets"
 NEGATIVE = "negative"
 #: names of fields other than health (金融, 教育 …): a sentence listing several only names health among them
 SECTORS = "sectors"
+#: example markers (例如, 比如 …): in a text whose title names no health term, a sentence giving
+#: health as an example (an AI article: "例如在医疗诊断场景中") only names health in passing
+EXAMPLES = "examples"
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 #: parameters of the context rules (healthcrawl/text/scoring.py) when the lexicon's ``rules`` omit them
@@ -56,10 +59,11 @@ class Lexicon:
     lengths: dict[str, list[int]] = field(default_factory=dict)
     #: matches any character a term can start with (lets the scan skip the rest in C)
     starts: re.Pattern[str] | None = None
-    #: keys with a health entry; those of weight >= rules.anchor_weight; keys naming a sector
+    #: keys with a health entry; those of weight >= rules.anchor_weight; keys naming a sector; example markers
     health_keys: frozenset[str] = frozenset()
     anchor_keys: frozenset[str] = frozenset()
     sector_keys: frozenset[str] = frozenset()
+    example_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Lexicon":
@@ -103,6 +107,7 @@ class Lexicon:
         self.health_keys = frozenset(health)
         self.anchor_keys = frozenset(k for k, w in health.items() if w >= self.rules["anchor_weight"])
         self.sector_keys = frozenset(k for k, v in index.items() if any(c == SECTORS for c, _, _ in v))
+        self.example_keys = frozenset(k for k, v in index.items() if any(c == EXAMPLES for c, _, _ in v))
         self.lengths = {pair: sorted(ls, reverse=True) for pair, ls in lengths.items()}
         firsts = sorted({pair[0] for pair in lengths})
         self.starts = re.compile("[" + "".join(re.escape(ch) for ch in firsts) + "]")

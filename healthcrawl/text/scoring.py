@@ -21,7 +21,9 @@ score is ``rules.negative_override`` times higher (``rules``: lexicon parameters
 ("改革" beside "公立医院": the reform is a health reform) stands for the distinct terms of the
 categories in ``rules.paired_categories`` (``reasons.paired``). A sentence naming ``rules.sector_list`` distinct
 fields (lexicon category ``sectors``: 金融、教育、政务 …) only lists health among them: its health
-terms do not count (``reasons.listed_among_sectors``).
+terms do not count (``reasons.listed_among_sectors``); nor do those of a sentence with an example
+marker (lexicon category ``examples``: 例如, 比如 …) when the title names no health term
+(``reasons.health_only_as_example``: an AI article giving medical diagnosis as one use).
 
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
@@ -114,21 +116,26 @@ class Evidence:
     unanchored: list[str] = field(default_factory=list)
     title_keys: set[str] = field(default_factory=set)
     listed: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
     paired: dict[str, str] = field(default_factory=dict)
 
 
-def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[str]], list[list[str]], list[bool]]:
-    """Per sentence: the matched keys, its strong health anchors, and whether it names
-    ``rules.sector_list`` distinct sectors (金融、教育、医疗、政务 …): such a sentence only lists
-    health among other fields, so its health terms are dropped and it anchors nothing."""
+def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[str]], list[list[str]], list[str]]:
+    """Per sentence: the matched keys, its strong health anchors, and why its health terms do not
+    count ("" when they do): ``"sectors"`` when it names ``rules.sector_list`` distinct sectors
+    (金融、教育、医疗、政务 … — it only lists health among other fields), ``"example"`` when it has an
+    example marker (例如, 比如 …) and the title names no health term (an AI article giving medicine
+    as one use). Such a sentence anchors nothing."""
     listing, sector_keys, anchor_keys = lex.rules["sector_list"], lex.sector_keys, lex.anchor_keys
-    found, anchors, listed = [], [], []
-    for _, _, sentence in parts:
-        keys = [k for k, _ in find_matches(lex, sentence)]
-        is_list = bool(listing) and len(sector_keys.intersection(keys)) >= listing
-        found.append(keys)
-        listed.append(is_list)
-        anchors.append([] if is_list else [k for k in keys if k in anchor_keys])
+    found = [[k for k, _ in find_matches(lex, sentence)] for _, _, sentence in parts]
+    title_health = bool(parts) and parts[0][1] == -1 and not lex.health_keys.isdisjoint(found[0])
+    examples = lex.example_keys if not title_health else frozenset()
+    anchors, listed = [], []
+    for keys in found:
+        why = ("sectors" if listing and len(sector_keys.intersection(keys)) >= listing
+               else "example" if examples and not examples.isdisjoint(keys) else "")
+        listed.append(why)
+        anchors.append([] if why else [k for k in keys if k in anchor_keys])
     return found, anchors, listed
 
 
@@ -148,7 +155,7 @@ def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
         factor = lex.zones.get(zone, 1.0)
         for key in keys:
             if listed[i] and key in lex.health_keys:
-                ev.listed.append(key)
+                (ev.listed if listed[i] == "sectors" else ev.examples).append(key)
                 continue
             if key in lex.weak and not near:
                 ev.unanchored.append(key)
@@ -223,6 +230,8 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
         reasons["unanchored"] = sorted(set(ev.unanchored))
     if ev.listed:
         reasons["listed_among_sectors"] = sorted(set(ev.listed))
+    if ev.examples:
+        reasons["health_only_as_example"] = sorted(set(ev.examples))
     used = {c: p for c, p in pairs.items() if ratios[c] >= 1.0 and evidence[c] < thresholds.terms(c)}
     if used:
         reasons["paired"] = used
