@@ -102,6 +102,10 @@ def test_thresholds_come_from_the_models_own_out_of_fold_precision():
     assert veto == 0.2  # below 0.2 the rule's positives are irrelevant; below 0.25 one of 3 is relevant
     assert training.choose_thresholds(probs, labels, gated, [False] * 10)[1] == 0.0
     assert training.choose_thresholds([0.99, 0.98], [0, 0], [True, True], [False, False])[0] == training.NEVER
+    # a rescue is judged on the rule's negatives: an irrelevant text the rule already accepts does
+    # not hold the threshold up, while the same text among the rule's negatives does
+    assert training.choose_thresholds([0.99, 0.9, 0.8], [0, 1, 1], [True] * 3, [True, False, False])[0] == 0.5
+    assert training.choose_thresholds([0.99, 0.9, 0.8], [0, 1, 1], [True] * 3, [False] * 3)[0] == training.NEVER
 
 
 def test_the_shipped_model_is_package_data_loaded_once():

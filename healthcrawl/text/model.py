@@ -15,8 +15,8 @@ is below ``veto_threshold`` (0: never). The model reads no rule output: the rule
 training texts, so its figures there are better than on new topics and a model fed with them
 learns to trust it too much. Both thresholds are chosen on the model's own out-of-fold
 probabilities under *grouped* cross-validation (whole queries held out, i.e. topics the model did
-not train on): the lowest rescue threshold at which the model alone is precise enough, the
-highest veto threshold below which it is almost always right to say no
+not train on): the lowest rescue threshold at which its rescues of the rule's rejections are
+precise enough, the highest veto threshold below which it is almost always right to say no
 (:func:`healthcrawl.text.training.choose_thresholds`). Its decision carries its reasons: the
 probability, the thresholds, what it did (``rescued``, ``vetoed`` or ``agreed``) and the bigrams
 that weighed most (``+b:印发 0.42``).

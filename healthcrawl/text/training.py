@@ -16,8 +16,10 @@ The regularisation strength is the one with the lowest out-of-fold log-loss on t
 model speaks on; the thresholds come from the model's own out-of-fold probabilities, not from
 the rule's figures (the lexicon was tuned on these rows, so the rule is better here than on new
 topics, and a threshold that "keeps the rule's precision" here rescues nothing there): the rescue
-threshold is the lowest at which the model alone is right at least :data:`RESCUE_PRECISION` of
-the time, the veto threshold the highest below which it is right to say no to the rule's
+threshold is the lowest at which the model's rescues — the texts the rule rejects that it would
+accept — are right at least :data:`RESCUE_PRECISION` of the time (judged on the rescues, not on
+every text the model speaks on: the rule's positives, nearly all relevant, made a loose threshold
+look precise, and each wrong rescue is a false positive added), the veto threshold the highest below which it is right to say no to the rule's
 positives at least :data:`VETO_NPV` of the time (on the corpus of 2026-12-02 there is none: the
 model's probabilities do not tell the rule's false positives from its true ones, so it only
 rescues). The model records its version, the training set's SHA-256, its
@@ -44,7 +46,8 @@ THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 VETO_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 #: the threshold of a model that must rescue nothing (no threshold was precise enough)
 NEVER = 1.01
-#: out of fold, the model alone must be right this often at or above the rescue threshold …
+#: out of fold, the model's rescues (gated texts the rule rejects) must be right this often at or
+#: above the rescue threshold …
 RESCUE_PRECISION = 0.95
 #: … and below the veto threshold, among the texts the rule accepts
 VETO_NPV = 0.8
@@ -64,7 +67,8 @@ def corpus_rows(path: str | Path, split: str) -> list[dict[str, Any]]:
                 if r.get("split") == split:
                     rows.append({"key": r["url"], "title": r.get("title") or "", "text": r.get("excerpt") or "",
                                  "relevant": bool(r["relevant"]), "group": r.get("query") or r["url"],
-                                 "batch": r.get("added") or "before 2026-12-02"})
+                                 "batch": r.get("added") or "before 2026-12-02",
+                                 "script": r.get("script")})
     return rows
 
 
@@ -147,11 +151,12 @@ def choose_thresholds(probs: list[float], labels: list[int], gated: list[bool],
                       accepted: list[bool]) -> tuple[float, float]:
     """(rescue, veto) thresholds from the model's own out-of-fold probabilities on the texts it
     speaks on (``gated``): the lowest rescue threshold of :data:`THRESHOLDS` at which at least
-    :data:`RESCUE_PRECISION` of the texts at or above it are relevant (:data:`NEVER` if none), and
-    the highest veto threshold of :data:`VETO_THRESHOLDS` below which at least :data:`VETO_NPV` of
-    the texts the rule ``accepted`` are irrelevant (0, no veto, if none: a veto overrules the rule,
-    so it is judged on the rule's positives)."""
-    rows = [(p, y) for p, y, g in zip(probs, labels, gated) if g]
+    :data:`RESCUE_PRECISION` of the texts the rule rejected at or above it are relevant
+    (:data:`NEVER` if none: a rescue overrules the rule, so it is judged on the rule's negatives),
+    and the highest veto threshold of :data:`VETO_THRESHOLDS` below which at least
+    :data:`VETO_NPV` of the texts the rule ``accepted`` are irrelevant (0, no veto, if none: a veto
+    overrules the rule, so it is judged on the rule's positives)."""
+    rows = [(p, y) for p, y, g, a in zip(probs, labels, gated, accepted) if g and not a]
     rescue = NEVER
     for t in THRESHOLDS:
         above = [y for p, y in rows if p >= t]
