@@ -225,44 +225,46 @@ def in_horizon(size: int) -> int:
 
 
 def write_claims(db, size: int, real_claims: list[tuple[int, int, bool]], rng) -> dict[str, int]:
-    """The claims as the horizon leaves them: every article's content key, and the band keys of
-    the articles claimed within HEALTHCRAWL_DEDUP_HORIZON_DAYS (the TTL monitor has deleted the
-    older ones), each band claim with its expiry; real keys first (their owners win a collision),
-    then random keys for the generated articles; inserted in key order (append-only inserts)."""
+    """The claims as the horizon leaves them: every article's content claim (``dedup_claims``),
+    and the band document (``dedup_bands``: its 42 keys and expiry) of each article claimed
+    within HEALTHCRAWL_DEDUP_HORIZON_DAYS (the TTL monitor has deleted the older ones); real keys
+    for the real articles (a key two of them share stays the first one's, as a claim does), random
+    keys for the generated ones; content claims inserted in key order (append-only inserts)."""
     import numpy as np  # noqa: PLC0415
 
     from healthcrawl.storage import stories  # noqa: PLC0415
 
     started = time.monotonic()
     recent = in_horizon(size)
-    real_keys = np.array([k for k, _, _ in real_claims], dtype=np.int64)
-    real_owners = np.array([i for _, i, _ in real_claims], dtype=np.int64)
-    real_bands = np.array([band for _, _, band in real_claims], dtype=bool)
-    generated = np.arange(BASE, size, dtype=np.int64)
-    banded = generated[generated < recent]
-    keys = np.concatenate([real_keys, rng.integers(-2**63, 2**63 - 1, len(generated) + len(banded) * BANDS,
-                                                   dtype=np.int64, endpoint=True)])
-    owners = np.concatenate([real_owners, generated, np.repeat(banded, BANDS)])
-    bands = np.concatenate([real_bands, np.zeros(len(generated), dtype=bool), np.ones(len(banded) * BANDS, dtype=bool)])
-    del generated, banded
-    keys, first = np.unique(keys, return_index=True)
-    owners, bands = owners[first], bands[first]
-    claims = db[stories.CLAIMS]
     owner = [stories.owner_id(url_of(i)) for i in range(size)]  # what a claim holds: its copy's `o`
-    until: dict[int, datetime | None] = {}
-    batch = 50_000
-    for start in range(0, len(keys), batch):
+    content = {i: k for k, i, band in real_claims if not band}
+    keys = np.concatenate([np.array([content[i] for i in range(min(BASE, size))], dtype=np.int64),
+                           rng.integers(-2**63, 2**63 - 1, max(0, size - BASE), dtype=np.int64, endpoint=True)])
+    order = np.argsort(keys)
+    claims = db[stories.CLAIMS]
+    for start in range(0, size, 50_000):
+        claims.insert_many([{"_id": int(keys[j]), "o": owner[j]} for j in order[start:start + 50_000].tolist()],
+                           ordered=False)
+    taken: set[int] = set()
+    real_bands: dict[int, list[int]] = {}
+    for k, i, band in real_claims:
+        if band and k not in taken:
+            taken.add(k)
+            real_bands.setdefault(i, []).append(k)
+    bands, written = db[stories.BANDS], 0
+    for start in range(0, recent, 20_000):
         docs = []
-        for k, o, band in zip(keys[start:start + batch].tolist(), owners[start:start + batch].tolist(),
-                              bands[start:start + batch].tolist()):
-            doc = {"_id": k, "o": owner[o]}
-            if band and (expires := until.get(o) or until.setdefault(o, claimed_until(o))):
-                doc["x"] = expires
+        for i in range(start, min(recent, start + 20_000)):
+            k = sorted(real_bands.get(i, [])) if i < BASE else sorted(rng.integers(-2**63, 2**63 - 1, BANDS, dtype=np.int64,
+                                                                                   endpoint=True).tolist())
+            doc = {"_id": owner[i], "u": url_of(i), "k": k}
+            if (until := claimed_until(i)) is not None:
+                doc["x"] = until
             docs.append(doc)
-        claims.insert_many(docs, ordered=False)
-        if (start // batch) % 100 == 99:
-            log(f"dedup scale: {start + batch:,} of {len(keys):,} claims written ({time.monotonic() - started:.0f} s)")
-    return {"claims": len(keys), "band_claims": int(bands.sum()), "in_horizon": recent}
+            written += len(k)
+        bands.insert_many(docs, ordered=False)
+        log(f"dedup scale: band documents of {min(recent, start + 20_000):,} articles written ({time.monotonic() - started:.0f} s)")
+    return {"claims": size, "band_claims": written, "in_horizon": recent}
 
 
 def write_dropped(db, total: int) -> int:
@@ -287,7 +289,7 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
     import pymongo  # noqa: PLC0415
 
     from healthcrawl.storage import stories  # noqa: PLC0415
-    from healthcrawl.storage import collections  # noqa: PLC0415
+    from healthcrawl.storage import collections, legacy  # noqa: PLC0415
     from healthcrawl.storage.collections import ensure_indexes  # noqa: PLC0415
     from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
 
@@ -332,7 +334,8 @@ def load(ctx: Context, database: str, size: int) -> dict[str, Any]:
 
     counts["dropped"] = write_dropped(db, int(size * DROPPED_SHARE))
 
-    db[stories.META].insert_one({"_id": "stories", "migrated": 0, "at": datetime.now(timezone.utc)})
+    for marker in ("stories", "bands"):  # the current format: no migration, no conversion
+        db[legacy.META].insert_one({"_id": marker, "done": 0, "at": datetime.now(timezone.utc)})
     index_started = time.monotonic()
     ensure_indexes(db)  # what a crawler's start-up runs: builds them here, once
     client.admin.command("fsync")  # the load's dirty pages written before anything is timed
@@ -395,13 +398,11 @@ def time_resolve(ctx: Context, database: str, items: list, batch: int) -> tuple[
     (batch time ÷ items), and how many decisions were right."""
     import pymongo  # noqa: PLC0415
 
-    from healthcrawl import settings  # noqa: PLC0415
     from healthcrawl.storage.stories import Stories  # noqa: PLC0415
     from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
-    # as the mongo pipeline builds it: the batch's copies claim with HEALTHCRAWL_DEDUP_CLAIMERS connections
-    resolver = Stories(client[database], Fingerprinter(), claimers=settings.HEALTHCRAWL_DEDUP_CLAIMERS)
+    resolver = Stories(client[database], Fingerprinter())
     times, right, wrong = [], 0, []
     for start in range(0, len(items), batch):
         chunk = items[start:start + batch]
@@ -423,10 +424,10 @@ def time_resolve(ctx: Context, database: str, items: list, batch: int) -> tuple[
 
 
 def warm_cache(ctx: Context, database: str) -> float:
-    """One pass over what the story decisions read — ``dedup_claims`` and its TTL index,
-    ``dedup_copies``' ``_id`` and ``owner`` indexes — so that mongod's cache holds them as on a
-    server that has been deciding copies for a while (every new copy inserts at random places of
-    the claims, which keeps them all in use). Returns the seconds it took."""
+    """One pass over what the story decisions read — ``dedup_claims``, ``dedup_bands`` and its
+    key and TTL indexes, ``dedup_copies``' ``_id`` and ``owner`` indexes — so that mongod's cache
+    holds them as on a server that has been deciding copies for a while (every new copy inserts at
+    random places of the claims, which keeps them all in use). Returns the seconds it took."""
     import pymongo  # noqa: PLC0415
 
     from healthcrawl.storage import stories  # noqa: PLC0415
@@ -435,7 +436,9 @@ def warm_cache(ctx: Context, database: str) -> float:
     client = pymongo.MongoClient(ctx.mongod.uri)
     db = client[database]
     db[stories.CLAIMS].count_documents({"o": {"$exists": True}})
-    db[stories.CLAIMS].count_documents({"x": {"$gte": datetime(1970, 1, 1)}}, hint="expires")
+    db[stories.BANDS].count_documents({"u": {"$exists": True}})
+    db[stories.BANDS].count_documents({"k": {"$gte": -2**63}}, hint=stories.BAND_KEYS_INDEX)
+    db[stories.BANDS].count_documents({"x": {"$gte": datetime(1970, 1, 1)}}, hint="expires")
     db[stories.COPIES].count_documents({"_id": {"$gte": ""}}, hint="_id_")
     db[stories.COPIES].count_documents({"o": {"$gte": -2**63}}, hint="owner")
     client.close()
@@ -489,7 +492,8 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
     finds = [
         ("stories: copies decided before (after an upsert's clash)", stories.COPIES,
          {"_id": {"$in": [url, other, "https://example.invalid/a"]}}),
-        ("stories: owner of a claim key", stories.CLAIMS, {"_id": key}),
+        ("stories: owner of a content claim", stories.CLAIMS, {"_id": key}),
+        ("stories: owners of band keys", stories.BANDS, {"k": {"$in": [key, key + 1, key + 2]}}),
         ("stories: the owner's fingerprint", stories.COPIES, {"o": stories.owner_id(other)}),
         ("stories: a parent on the chain", stories.COPIES, {"_id": other}),
         ("known: stored URLs", ARTICLES, {"canonical_url": {"$in": [url, other]}, "stub": {"$ne": True}}),

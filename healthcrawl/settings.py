@@ -162,8 +162,6 @@ HEALTHCRAWL_DEDUP_BANDS = 42
 #: how long a copy waits for another copy of its story that is still being decided (healthcrawl/
 #: storage/stories.py) before deciding that one itself (its crawler stopped while claiming)
 HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT = 10.0
-#: copies of one write batch that claim their keys at the same time (one connection each)
-HEALTHCRAWL_DEDUP_CLAIMERS = 4
 #: days a copy's LSH band claims are kept after it claimed them (mongod's TTL monitor deletes them
 #: then): a reprint decided more than this after its original becomes a story of its own; exact
 #: copies (the content key) are found at any age. 0 keeps band claims for ever. README "Dedup"

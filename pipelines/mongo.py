@@ -105,7 +105,6 @@ class MongoPipeline(WriterThread, BatchWrites):
         check_writes(database.db, write_concern(settings), uri)
         self.stories = stories.Stories(database.db, fingerprinter_from_settings(settings),
                                        settings.getfloat("HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT"),
-                                       settings.getint("HEALTHCRAWL_DEDUP_CLAIMERS"),
                                        settings.getfloat("HEALTHCRAWL_DEDUP_HORIZON_DAYS"))
         try:
             ensure_indexes(database.db, self.names)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from healthcrawl.storage import stories
+from healthcrawl.storage import legacy, stories
 from healthcrawl.storage.collections import ARTICLES, ensure_indexes
 from healthcrawl.storage.records import article_record, write_records
 from healthcrawl.article import BEIJING, Article
@@ -207,26 +207,28 @@ class Killed(BaseException):
     """The crawler process stops here: nothing after it runs."""
 
 
-class KilledDuringClaims:
-    """A claims collection whose first insert is cut short: the server took the first ``share``
-    of the ordered insert when the crawler was killed."""
+class KilledAfterInsert:
+    """A collection whose first insert is the crawler's last act: the server took it, then the
+    crawler was killed."""
 
-    def __init__(self, target, share: float):
-        self._target, self._share = target, share
+    def __init__(self, target):
+        self._target = target
 
     def __getattr__(self, name):
         return getattr(self._target, name)
 
     def insert_many(self, documents, ordered=True, **kwargs):
-        self._target.insert_many(documents[:max(1, int(len(documents) * self._share))], ordered=True, **kwargs)
+        self._target.insert_many(documents, ordered=ordered, **kwargs)
         raise Killed()
 
 
-def abandon(db, a: Article, share: float) -> None:
+def abandon(db, a: Article, stage: str) -> None:
     """What a crawler killed while claiming leaves (through the protocol's own code): the copy's
-    entry in state "claiming" and the first ``share`` of its claims; no article written."""
+    entry in state "claiming", its content claim, and its band claims if ``stage`` is "bands"
+    (killed after them) rather than "content" (killed between the two); no article written."""
     resolver = stories.Stories(db, FPR)
-    resolver.claims = KilledDuringClaims(resolver.claims, share)
+    name = "bands" if stage == "bands" else "claims"
+    setattr(resolver, name, KilledAfterInsert(getattr(resolver, name)))
     with pytest.raises(Killed):
         resolver.resolve(article_record(a)["doc"])
     assert db[stories.COPIES].find_one({"_id": a.canonical_url})["state"] == "claiming"
@@ -237,8 +239,7 @@ def decisions(db) -> dict[str, tuple]:
 
 
 @pytest.mark.parametrize("late", [REPRINT, EXACT])
-@pytest.mark.parametrize("share", [0.1, 0.5])
-def test_a_copy_abandoned_while_claiming_is_decided_by_the_next_copy(mongod, mongo_db, tmp_path, caplog, late, share):
+def test_a_copy_abandoned_while_claiming_is_decided_by_the_next_copy(mongod, mongo_db, tmp_path, caplog, late):
     items = three_copies(EARLIEST["original-first"])
     dead, new = items[ORIGINAL], items[late]
     # the reference: the same two copies, the first one's crawler not killed
@@ -250,7 +251,7 @@ def test_a_copy_abandoned_while_claiming_is_decided_by_the_next_copy(mongod, mon
     finally:
         mongo_db.client.drop_database(reference.name)
     ensure_indexes(mongo_db)
-    abandon(mongo_db, dead, share)
+    abandon(mongo_db, dead, "bands")
 
     stats = crawl_run(mongod, mongo_db, tmp_path, [new], HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT=0.5)
     assert f"{ORIGINAL} was left undecided" in caplog.text
@@ -265,9 +266,9 @@ def test_a_copy_abandoned_while_claiming_is_decided_by_the_next_copy(mongod, mon
     assert (without_times(doc["also_at"]), doc["story"]) == (without_times(expected_doc["also_at"]), expected_doc["story"])
 
 
-def test_a_copy_abandoned_before_any_claim_is_decided_too(mongo_db):
+def test_a_copy_abandoned_before_its_band_claims_is_decided_too(mongo_db):
     items = three_copies(EARLIEST["original-first"])
-    abandon(mongo_db, items[ORIGINAL], 0.0)  # (one claim: the smallest key)
+    abandon(mongo_db, items[ORIGINAL], "content")  # its content claim only
     resolver = stories.Stories(mongo_db, FPR, settle_timeout=0.2)
     decision = resolver.resolve(article_record(items[EXACT])["doc"])
     assert (decision.story, decision.parent, decision.reason) == (ORIGINAL, ORIGINAL, "content")
@@ -317,8 +318,8 @@ def test_migration_makes_stories_of_schema1_documents(schema1_db, caplog):
         assert {c["canonical_url"] for c in d["copies"]} == {url} | {e["canonical_url"] for e in d["also_at"]}
     assert [e["canonical_url"] for e in docs[ORIGINAL]["also_at"]] == ["https://www.cnii.com.cn/yw/202611/t20261110_1.html"]
     assert "dedup_keys" not in db.articles.index_information()
-    assert db[stories.META].find_one({"_id": "stories"})["migrated"] == 2
-    assert stories.migrate(db, db.articles) == 0  # once per database
+    assert db[legacy.META].find_one({"_id": "stories"})["migrated"] == 2
+    assert legacy.migrate(db, db.articles) == 0  # once per database
     assert decisions(db) == {ORIGINAL: ("settled", None, "original"), EXACT: ("settled", None, "original")}
 
     # a new reprint of a migrated article joins it; an earlier-published one becomes its document

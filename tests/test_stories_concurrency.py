@@ -145,6 +145,7 @@ class JitteryStories(stories.Stories):
         super().__init__(db, fingerprinter, settle_timeout)
         self.copies = Jittery(self.copies, rng, pause)
         self.claims = Jittery(self.claims, rng, pause)
+        self.bands = Jittery(self.bands, rng, pause)
 
 
 class Crash(BaseException):
@@ -152,16 +153,17 @@ class Crash(BaseException):
 
 
 class KilledWhileClaiming(Jittery):
-    """The claims collection of a crawler killed during its first claim insert: the server had
-    taken a prefix of the ordered insert (any length, possibly none) when the process died."""
+    """A claims collection (content claims or band documents) of a crawler killed during its
+    insert: the server had taken any part of the unordered insert (possibly none) when the
+    process died."""
 
     def insert_many(self, documents, ordered=True, **kwargs):
-        cut = self._rng.randint(0, len(documents))
-        if cut:
+        taken = [d for d in documents if self._rng.random() < 0.5]
+        if taken:
             try:
-                self._target.insert_many(documents[:cut], ordered=True, **kwargs)
+                self._target.insert_many(taken, ordered=False, **kwargs)
             except pymongo.errors.BulkWriteError:
-                pass  # an ordered insert stops at a key another copy owns: what was taken stays
+                pass  # keys another copy owns: what was taken stays
         raise Crash()
 
 
@@ -184,8 +186,9 @@ def store_copy(task: dict) -> dict:
                                       pipeline.stories.settle_timeout, rng, task["pause"])
     articles = pipeline.collections[ARTICLES]
     pipeline.collections[ARTICLES] = Jittery(articles, rng, task["pause"])
-    if task.get("killed"):
-        pipeline.stories.claims = KilledWhileClaiming(pipeline.stories.claims._target, rng, task["pause"])
+    if task.get("killed"):  # killed at its content claims or at its band claims
+        name = rng.choice(("claims", "bands"))
+        setattr(pipeline.stories, name, KilledWhileClaiming(getattr(pipeline.stories, name)._target, rng, task["pause"]))
     time.sleep(max(0.0, task["start_at"] - time.time()) + rng.uniform(0, MAX_START_DELAY))
     records = task["records"]  # one write batch
     began = time.time()
@@ -349,7 +352,7 @@ def test_processes_writing_batches_of_several_stories_at_once(pool, mongod, tmp_
 
 def test_a_process_killed_while_claiming_is_decided_by_the_others(pool, mongod, tmp_path):
     """4 processes store copies of one story at once; one of them dies in the middle of its claims
-    (a random prefix of its keys taken). The others decide its copy on its behalf after
+    (any part of its content claim or band document taken). The others decide its copy on its behalf after
     HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT and agree on one document; when the dead copy is crawled
     again it joins that document (and shows it, if it was published first)."""
     client = pymongo.MongoClient(mongod.uri, tz_aware=True)

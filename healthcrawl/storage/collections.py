@@ -8,7 +8,7 @@ import pymongo
 from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
 from pymongo.errors import CollectionInvalid, OperationFailure
 
-from healthcrawl.storage import stories
+from healthcrawl.storage import legacy, stories
 
 ARTICLES = "articles"
 CRAWL_RUNS = "crawl_runs"
@@ -78,7 +78,9 @@ def ensure_story_collections(db: pymongo.database.Database) -> None:
                                  storageEngine=CLAIMS_STORAGE)
         except (CollectionInvalid, OperationFailure):  # another process created it first
             pass
-    db[stories.CLAIMS].create_index("x", name="expires", expireAfterSeconds=0, sparse=True)
+    db[stories.CLAIMS].create_index("x", name="expires", expireAfterSeconds=0, sparse=True)  # earlier format
+    db[stories.BANDS].create_index("k", name=stories.BAND_KEYS_INDEX, unique=True)
+    db[stories.BANDS].create_index("x", name="expires", expireAfterSeconds=0, sparse=True)
     db[stories.COPIES].create_index("o", name="owner")
 
 
@@ -89,13 +91,14 @@ def ensure_run_indexes(db: pymongo.database.Database) -> None:
 
 def ensure_indexes(db: pymongo.database.Database, names: dict[str, str] | None = None) -> None:
     """Indexes of every collection the crawler writes (idempotent, quick when they exist), and the
-    one-time migration of documents written before stories (:func:`stories.migrate`). ``names``:
+    one-time migration of documents written before stories (:func:`legacy.migrate`), after the conversion of earlier band claims (:func:`legacy.convert_band_claims`). ``names``:
     role → collection name (:func:`collection_names`; default: the roles' own names)."""
     names = names or {}
     articles = db[names.get(ARTICLES, ARTICLES)]
     articles.create_indexes(ARTICLE_INDEXES)
     ensure_story_collections(db)
-    stories.migrate(db, articles)
+    legacy.convert_band_claims(db)
+    legacy.migrate(db, articles)
     ensure_run_indexes(db)
     db[names.get(REJECTS, REJECTS)].create_indexes(REJECT_INDEXES)
     db[names.get(DROPPED, DROPPED)].create_indexes(DROPPED_INDEXES)

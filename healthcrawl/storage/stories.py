@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
 from pymongo import UpdateOne, WriteConcern
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from healthcrawl import settings as defaults
 from healthcrawl.text.fingerprint import Fingerprinter
@@ -27,11 +26,28 @@ from healthcrawl.text.fingerprint import Fingerprinter
 logger = logging.getLogger(__name__)
 
 COPIES = "dedup_copies"
+#: content claims ``{_id: content key, o: owner}`` (and, in databases from before 2026-12-02, band
+#: claims of the same shape, converted to ``dedup_bands`` by healthcrawl/storage/legacy.py)
 CLAIMS = "dedup_claims"
+#: band claims: one document per copy without a parent ``{_id: owner, u: url, k: [band keys], x: expiry}``
+BANDS = "dedup_bands"
+BAND_KEYS_INDEX = "band_keys"
+#: what a comparison reads of another copy's fingerprint entry
+FINGERPRINT_FIELDS = {"state": 1, "parent": 1, "content_hash": 1, "minhash": 1, "params": 1, "o": 1}
 #: rank of a copy without a date: after every dated copy
 NO_DATE = "9999"
 #: fields of a story document that belong to the story, not to the copy shown as its document
 STORY_FIELDS = ("_id", "story", "copies", "first_seen", "last_seen", "bulletin")
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy being decided: its URL, owner id, content hash, signature and band keys (ascending)."""
+    url: str
+    owner: int
+    content_hash: str | None
+    signature: np.ndarray | None
+    bands: list[int]
 
 
 @dataclass(frozen=True)
@@ -133,26 +149,25 @@ class Stories:
     """The story decisions of one database (see the module doc). Blocking: the writer thread's."""
 
     def __init__(self, db, fingerprinter: Fingerprinter,
-                 settle_timeout: float = defaults.HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT, claimers: int = 1,
+                 settle_timeout: float = defaults.HEALTHCRAWL_DEDUP_SETTLE_TIMEOUT,
                  horizon_days: float = defaults.HEALTHCRAWL_DEDUP_HORIZON_DAYS):
         # claims and fingerprints need no journal flush of their own: the article write that
         # follows them is journaled, and a journal flush makes every earlier write durable
         fast = WriteConcern(w=1)
         self.copies = db.get_collection(COPIES, write_concern=fast)
         self.claims = db.get_collection(CLAIMS, write_concern=fast)
+        self.bands = db.get_collection(BANDS, write_concern=fast)
+        # the unique index is what gives a band key one owner: never decide without it (idempotent)
+        self.bands.create_index("k", name=BAND_KEYS_INDEX, unique=True)
         self.fingerprinter = fingerprinter
         self.settle_timeout = settle_timeout
         self.horizon = timedelta(days=horizon_days) if horizon_days > 0 else None
-        # copies seen settled during the current resolve_many (url -> {"state", "parent"}): a
+        # copies known settled during the current resolve_many (url -> {"state", "parent"}): a
         # settled copy's parent never changes, so _root needs no read for them (work skipped only)
         self._nodes: dict[str, dict[str, Any]] = {}
-        # the copies of a batch claim their keys at the same time, each on its own connection:
-        # the protocol holds for any interleaving (it is the one of copies in different processes)
-        self._pool = ThreadPoolExecutor(claimers, thread_name_prefix="claims") if claimers > 1 else None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        """Nothing to release (kept for the resolver interface of the mongo pipeline)."""
 
     # -- copies ------------------------------------------------------------------------------
     def resolve(self, doc: dict[str, Any]) -> Decision:
@@ -160,24 +175,18 @@ class Stories:
         return self.resolve_many([doc])[0]
 
     def resolve_many(self, docs: list[dict[str, Any]]) -> list[Decision]:
-        """The decisions for a batch of article documents, in order. Round trips: one to record
-        the new copies' fingerprints (which also finds the copies decided before), one claim
-        insert per new copy (more only at a key another copy owns), one to settle them, and a
-        parent-chain read for the copies that duplicate another copy not seen settled."""
-        fpr = self.fingerprinter
+        """The decisions for a batch of article documents, in order. Round trips, whatever the
+        batch's size: one to record the new copies' fingerprints (which also finds the copies
+        decided before), one for their content claims, one for their band claims, one to settle
+        them; more only where a claim meets another copy's (two reads for all such copies of the
+        batch together), and a parent-chain read for a parent not known settled."""
         self._nodes = {}
         urls = [d["canonical_url"] for d in docs]
         known = self._record_fingerprints({d["canonical_url"]: d for d in docs})
         fresh = {d["canonical_url"]: d for d in docs if d["canonical_url"] not in known}
         if fresh:
-            def decide(url: str) -> dict[str, Any]:
-                doc = fresh[url]
-                minhash = (doc.get("dedup") or {}).get("minhash")
-                signature = fpr.signature_from_field({"params": fpr.params, "minhash": minhash})
-                return self._decided(url, doc.get("content_hash"), signature)
-
-            mapped = self._pool.map(decide, fresh) if self._pool and len(fresh) > 1 else map(decide, fresh)
-            settled = dict(zip(fresh, mapped))
+            settled = self._decide_copies({url: self.copy_of(url, d.get("content_hash"), d.get("dedup"))
+                                           for url, d in fresh.items()})
             self.copies.bulk_write([UpdateOne({"_id": url}, {"$set": entry}) for url, entry in settled.items()],
                                    ordered=False)
             self._nodes.update({url: {"state": "settled", "parent": e["parent"]} for url, e in settled.items()})
@@ -192,9 +201,28 @@ class Stories:
                                           entry.get("reason") or "original", entry.get("similarity"), known=True))
         return decisions
 
+    def copy_of(self, url: str, content_hash: str | None, dedup: dict[str, Any] | None) -> Copy:
+        fpr = self.fingerprinter
+        signature = fpr.signature_from_field({"params": fpr.params, "minhash": (dedup or {}).get("minhash")})
+        bands = sorted(set(fpr.band_keys(signature))) if signature is not None else []
+        return Copy(url, owner_id(url), content_hash, signature, bands)
+
+    def claim_as_root(self, copy: Copy) -> None:
+        """Claim a copy's keys as a story of its own (a migrated document): its content key unless
+        taken, and its band keys that no other copy holds."""
+        if copy.content_hash:
+            try:
+                self.claims.insert_one({"_id": self.fingerprinter.content_key(copy.content_hash), "o": copy.owner})
+            except DuplicateKeyError:
+                pass
+        keys = list(copy.bands)
+        while keys and self._insert_bands([copy], {copy.url: keys}):
+            taken = {k for o in self.bands.find({"k": {"$in": keys}, "_id": {"$ne": copy.owner}}, {"k": 1}) for k in o["k"]}
+            keys = [k for k in keys if k not in taken]
+
     def _record_fingerprints(self, docs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Record each copy's fingerprint as ``claiming`` unless it is settled (a settled copy is
-        never decided again, even when its text changed — a correction: a second claim pass of one
+        never decided again, even when its text changed — a correction: a second decision of one
         URL could make a cycle of parents, and a copy must stay in the one story that lists it).
         Returns the settled entries, found by the upserts that clash with them (``$ne`` filter:
         the upsert's insert meets the existing ``_id``); a clash with an entry that is not settled
@@ -211,85 +239,126 @@ class Stories:
                     "updated": now}}, upsert=True) for url, doc in docs.items()], ordered=False)
                 return known
             except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors") or []
-                if any(e.get("code") != 11000 for e in errors):
-                    raise
-                clashed = [order[e["index"]] for e in errors]
+                clashed = [order[e["index"]] for e in duplicate_errors(exc)]
             found = {c["_id"]: c for c in self.copies.find({"_id": {"$in": clashed}}, fields)}
             known.update({url: c for url, c in found.items() if c.get("state") == "settled"})
             docs = {url: docs[url] for url in clashed if url not in known}
         return known
 
-    def _decided(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:
-        """Claim the copy's keys: what to settle it with."""
-        parent, reason, similarity = self._claim(url, self._keys(content_hash, signature), content_hash, signature)
-        return {"state": "settled", "parent": parent, "reason": reason, "similarity": similarity}
+    def _decide_copies(self, copies: dict[str, Copy]) -> dict[str, dict[str, Any]]:
+        """Claim the copies' keys (content keys first, then band keys): what to settle each with."""
+        found = self._claim_content(copies)
+        found.update(self._claim_bands([c for url, c in copies.items() if url not in found and c.bands]))
+        return {url: {"state": "settled", "parent": p, "reason": r, "similarity": s}
+                for url, (p, r, s) in ((url, found.get(url, (None, "original", None))) for url in copies)}
 
-    def _decide(self, url: str, content_hash: str | None, signature: np.ndarray | None) -> dict[str, Any]:
-        """Claim the copy's keys, settle it, and return what was settled."""
-        settled = self._decided(url, content_hash, signature)
+    def _decide(self, url: str, node: dict[str, Any]) -> dict[str, Any]:
+        """Decide a copy whose crawler stopped while claiming (its fingerprint entry ``node``): the
+        same claims, the same outcome (its own claims are its own), settled here."""
+        settled = self._decide_copies({url: self.copy_of(url, node.get("content_hash"), node)})[url]
         self.copies.update_one({"_id": url}, {"$set": settled})
         return settled
 
-    def _keys(self, content_hash: str | None, signature: np.ndarray | None) -> list[int]:
-        """The copy's claim keys in ascending order: its LSH band keys and its content key."""
-        keys = set(self.fingerprinter.band_keys(signature)) if signature is not None else set()
-        if content_hash:
-            keys.add(self.fingerprinter.content_key(content_hash))
-        return sorted(keys)
+    def _claim_content(self, copies: dict[str, Copy]) -> dict[str, tuple[str, str, float]]:
+        """Each copy claims its content key (one unordered insert for the batch); a key another
+        copy owns with the same ``content_hash`` makes that copy its parent (``content``)."""
+        mine = {self.fingerprinter.content_key(c.content_hash): c for c in copies.values() if c.content_hash}
+        if not mine:
+            return {}
+        keys = list(mine)
+        try:
+            self.claims.insert_many([{"_id": key, "o": mine[key].owner} for key in keys], ordered=False)
+            return {}
+        except BulkWriteError as exc:
+            lost = [keys[e["index"]] for e in duplicate_errors(exc)]
+        owners = {c["_id"]: c["o"] for c in self.claims.find({"_id": {"$in": lost}})}
+        theirs = self._fingerprints_of_owners([o for key, o in owners.items() if o != mine[key].owner])
+        found = {}
+        for key, owner in owners.items():
+            copy, their = mine[key], theirs.get(owner)
+            if their is not None and their.get("content_hash") == copy.content_hash:
+                found[copy.url] = (their["_id"], "content", 1.0)
+        return found
 
-    def claim_documents(self, keys: list[int], owner: int, content_hash: str | None) -> list[dict[str, Any]]:
-        """The claims of ``keys`` for the copy ``owner``: band claims expire (``x``) after the
-        horizon, the content key's claim never does."""
-        if self.horizon is None:
-            return [{"_id": k, "o": owner} for k in keys]
-        expires = datetime.now(timezone.utc) + self.horizon
-        content = self.fingerprinter.content_key(content_hash) if content_hash else None
-        return [{"_id": k, "o": owner} if k == content else {"_id": k, "o": owner, "x": expires} for k in keys]
+    def _claim_bands(self, pending: list[Copy]) -> dict[str, tuple[str | None, str, float | None]]:
+        """Each copy without a parent claims its band keys with one document (one unordered
+        insert for the batch; a unique index on the keys gives every key one owner). A copy whose
+        insert fails reads the owners of its keys: the similar one holding its smallest shared key
+        is its parent; keys owned by dissimilar copies (LSH collisions) are left out and the rest
+        claimed again, until it has a parent or its claim is taken."""
+        found: dict[str, tuple[str | None, str, float | None]] = {}
+        dissimilar: dict[str, set[int]] = {c.url: set() for c in pending}
+        while pending:
+            claims = {c.url: [k for k in c.bands if k not in dissimilar[c.url]] for c in pending}
+            lost = self._insert_bands([c for c in pending if claims[c.url]], claims)
+            if not lost:
+                break
+            owners = list(self.bands.find({"k": {"$in": sorted({k for c in lost for k in claims[c.url]})},
+                                           "_id": {"$nin": [c.owner for c in lost]}}, {"u": 1, "k": 1}))
+            theirs = self._fingerprints_of_urls([o["u"] for o in owners if o.get("u")])
+            pending = []
+            for copy in lost:
+                parent = self._parent_among(copy, claims[copy.url], owners, theirs, dissimilar[copy.url])
+                if parent is not None:
+                    found[copy.url] = parent
+                else:
+                    pending.append(copy)  # every owner met was dissimilar (or its claim expired): again
+        return found
 
-    def _claim(self, url: str, keys: list[int], content_hash: str | None,
-               signature: np.ndarray | None) -> tuple[str | None, str, float | None]:
-        """Claim keys in ascending order; the first owner found similar is the parent."""
-        i = 0
-        mine = owner_id(url)
-        compared: set[int] = set()
-        claims = self.claim_documents(keys, mine, content_hash)
-        while i < len(keys):
-            try:
-                self.claims.insert_many(claims[i:], ordered=True)
-                return None, "original", None
-            except BulkWriteError as exc:
-                error = (exc.details.get("writeErrors") or [{}])[0]
-                if error.get("code") != 11000:
-                    raise
-                i += error["index"]
-            owner = (self.claims.find_one({"_id": keys[i]}) or {}).get("o")
-            if owner is None:
-                continue  # the claim expired in between: the key is free, claim it again
-            i += 1
-            if owner == mine or owner in compared:
-                continue  # my own claim (an earlier attempt), or a copy already found dissimilar
-            compared.add(owner)
-            found = self._compare(owner, content_hash, signature)
-            if found:
-                return found
-        return None, "original", None
+    def _insert_bands(self, copies: list[Copy], claims: dict[str, list[int]]) -> list[Copy]:
+        """Insert the copies' band documents; returns the copies whose insert met a taken key (a
+        copy meeting its own document — decided again after its crawler stopped — has it)."""
+        if not copies:
+            return []
+        expires = datetime.now(timezone.utc) + self.horizon if self.horizon else None
+        docs = [{"_id": c.owner, "u": c.url, "k": claims[c.url]} | ({"x": expires} if expires else {})
+                for c in copies]
+        try:
+            self.bands.insert_many(docs, ordered=False)
+            return []
+        except BulkWriteError as exc:
+            # a clash on _id is the copy's own document (decided again after its crawler stopped)
+            return [copies[e["index"]] for e in duplicate_errors(exc) if "_id" not in (e.get("keyPattern") or {})]
 
-    def _compare(self, owner: int, content_hash: str | None,
-                 signature: np.ndarray | None) -> tuple[str, str, float] | None:
-        """(the owner's canonical URL, reason, similarity) if the owner is similar, else None."""
-        theirs = self.copies.find_one({"o": owner}, {"content_hash": 1, "minhash": 1, "params": 1,
-                                                      "state": 1, "parent": 1})
-        if not theirs:
-            return None
-        if theirs.get("state") == "settled":
-            self._nodes[theirs["_id"]] = {"state": "settled", "parent": theirs.get("parent")}
-        if content_hash and theirs.get("content_hash") == content_hash:
+    def _parent_among(self, copy: Copy, keys: list[int], owners: list[dict], theirs: dict[str, dict],
+                      dissimilar: set[int]) -> tuple[str, str, float] | None:
+        """The similar owner of the copy's smallest shared key, or None (the keys of dissimilar
+        owners are added to ``dissimilar``)."""
+        mine = set(keys)
+        met = sorted(((min(mine.intersection(o["k"])), o) for o in owners if mine.intersection(o["k"])),
+                     key=lambda pair: pair[0])
+        for _, owner in met:
+            their = theirs.get(owner.get("u"))
+            outcome = self._compare(copy, their) if their else None
+            if outcome:
+                return outcome
+            dissimilar.update(mine.intersection(owner["k"]))
+        return None
+
+    def _fingerprints_of_owners(self, owners: list[int]) -> dict[int, dict[str, Any]]:
+        if not owners:
+            return {}
+        return {c["o"]: self._seen(c) for c in self.copies.find({"o": {"$in": owners}}, FINGERPRINT_FIELDS)}
+
+    def _fingerprints_of_urls(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        if not urls:
+            return {}
+        return {c["_id"]: self._seen(c) for c in self.copies.find({"_id": {"$in": urls}}, FINGERPRINT_FIELDS)}
+
+    def _seen(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A fingerprint entry read while comparing: a settled one's parent is noted for _root."""
+        if entry.get("state") == "settled":
+            self._nodes[entry["_id"]] = {"state": "settled", "parent": entry.get("parent")}
+        return entry
+
+    def _compare(self, copy: Copy, theirs: dict[str, Any]) -> tuple[str, str, float] | None:
+        """(the other copy's canonical URL, reason, similarity) if it is similar, else None."""
+        if copy.content_hash and theirs.get("content_hash") == copy.content_hash:
             return theirs["_id"], "content", 1.0
         their_sig = self.fingerprinter.signature_from_field(theirs)
-        if signature is None or their_sig is None:
+        if copy.signature is None or their_sig is None:
             return None
-        similarity = self.fingerprinter.similarity(signature, their_sig)
+        similarity = self.fingerprinter.similarity(copy.signature, their_sig)
         if self.fingerprinter.is_reprint(similarity):
             return theirs["_id"], "reprint", round(similarity, 4)
         return None
@@ -308,66 +377,21 @@ class Stories:
 
     def _settled(self, url: str) -> dict[str, Any]:
         """A copy's entry once settled: waited for, or decided here if its process is gone."""
-        fields = {"state": 1, "parent": 1, "content_hash": 1, "minhash": 1, "params": 1}
         deadline = time.monotonic() + self.settle_timeout
-        node = self.copies.find_one({"_id": url}, fields) or {}
+        node = self.copies.find_one({"_id": url}, FINGERPRINT_FIELDS) or {}
         while node.get("state") == "claiming":
             if time.monotonic() > deadline:
                 logger.warning("dedup: %s was left undecided (its crawler stopped while claiming): "
                                "deciding it here", url)
-                return self._decide(url, node.get("content_hash"), self.fingerprinter.signature_from_field(node))
+                return self._decide(url, node)
             time.sleep(0.02)
-            node = self.copies.find_one({"_id": url}, fields) or {}
+            node = self.copies.find_one({"_id": url}, FINGERPRINT_FIELDS) or {}
         return node
 
 
-META = "healthcrawl_meta"
-
-
-def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
-    """Once per database: documents written before stories (no ``story``) become stories of their
-    own — ``story`` and ``rank`` set, ``copies`` = the document's copy and its ``also_at``,
-    ``dedup.keys`` dropped — and their fingerprints and claims are recorded so that new copies
-    find them. A ``stub`` (a placeholder holding reprint notes for an original that was never
-    stored: no title, no body, never shown by the bulletin or the exports) is deleted: its
-    original and reprints are then unknown, so the next crawl of their window fetches and
-    stores them as a story. Idempotent (two processes may run it at once); a marker in
-    ``healthcrawl_meta`` keeps later start-ups from scanning. Returns the documents migrated."""
-    meta = db[META]
-    if meta.find_one({"_id": "stories"}):
-        return 0
-    resolver = Stories(db, fingerprinter or Fingerprinter())
-    fpr = resolver.fingerprinter
-    migrated = 0
-    stubs = articles.delete_many({"story": {"$exists": False}, "stub": True}).deleted_count
-    for doc in articles.find({"story": {"$exists": False}}):
-        url = doc["canonical_url"]
-        own = Decision(url, None, "original")
-        copies = [dict(copy_entry(doc, own), first_seen=doc.get("first_seen"), last_seen=doc.get("last_seen"))]
-        copies += [dict(e, reason=e.get("reason") or "reprint", rank=rank(e.get("published_at"), e["canonical_url"]))
-                   for e in doc.get("also_at") or [] if e.get("canonical_url") and e["canonical_url"] != url]
-        articles.update_one({"_id": doc["_id"], "story": {"$exists": False}}, {
-            "$set": {"story": url, "rank": min(c["rank"] for c in copies), "copies": copies,
-                     "also_at": copies[1:]},
-            "$unset": {"dedup.keys": ""}})
-        migrated += 1
-        signature = fpr.signature_from_field(doc.get("dedup"))
-        resolver.copies.update_one({"_id": url}, {"$setOnInsert": {
-            "o": owner_id(url), "content_hash": doc.get("content_hash"), "minhash": (doc.get("dedup") or {}).get("minhash"),
-            "params": fpr.params, "published_at": doc.get("published_at"), "state": "settled",
-            "parent": None, "reason": "original", "similarity": None}}, upsert=True)
-        keys = resolver._keys(doc.get("content_hash"), signature)
-        if keys:
-            try:
-                resolver.claims.insert_many(resolver.claim_documents(keys, owner_id(url), doc.get("content_hash")),
-                                            ordered=False)
-            except BulkWriteError:
-                pass  # keys another stored article claimed first
-    if "dedup_keys" in articles.index_information():
-        articles.drop_index("dedup_keys")
-    meta.update_one({"_id": "stories"}, {"$set": {"migrated": migrated, "at": datetime.now(timezone.utc)}},
-                    upsert=True)
-    if migrated or stubs:
-        logger.warning("dedup: %d stored article(s) of the earlier format migrated to stories, %d stub(s) "
-                       "of never-stored originals deleted", migrated, stubs)
-    return migrated
+def duplicate_errors(exc: BulkWriteError) -> list[dict[str, Any]]:
+    """The write errors of a bulk write, all duplicate keys (anything else is raised)."""
+    errors = exc.details.get("writeErrors") or []
+    if any(e.get("code") != 11000 for e in errors) or exc.details.get("writeConcernErrors"):
+        raise exc
+    return errors
