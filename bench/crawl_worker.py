@@ -64,6 +64,7 @@ class Instruments:
         self.first_lookup: float | None = None
         self.resolve: list[tuple[int, float]] = []
         self.lookups: list[tuple[int, float]] = []
+        self.resolve_cpu: list[float] = []  # the writer thread's own CPU seconds in each resolve_many
 
     def install(self) -> None:
         from healthcrawl.crawl.middlewares.known import SkipKnownMiddleware  # noqa: PLC0415
@@ -75,10 +76,11 @@ class Instruments:
         process_item, open_spider = MongoPipeline.process_item, MongoPipeline.open_spider
 
         def timed_resolve_many(self, docs):
-            at, started = time.time(), time.perf_counter()
+            at, started, cpu = time.time(), time.perf_counter(), time.thread_time()
             out = resolve_many(self, docs)
             with me.lock:
                 me.resolve.append((len(docs), time.perf_counter() - started))
+                me.resolve_cpu.append(time.thread_time() - cpu)
                 if me.first_resolve is None:
                     me.first_resolve = (at, len(docs), time.perf_counter() - started)
             return out
@@ -116,7 +118,8 @@ class Instruments:
     def report(self) -> dict:
         return {"main_at": self.main_at, "storage_ready_at": self.storage_ready,
                 "first_resolve": self.first_resolve, "first_item_at": self.first_item, "first_stored_at": self.first_stored,
-                "first_lookup_at": self.first_lookup, "resolve_many": self.resolve, "lookups": self.lookups}
+                "first_lookup_at": self.first_lookup, "resolve_many": self.resolve, "lookups": self.lookups,
+                "resolve_cpu": self.resolve_cpu}
 
 
 def proc_status_mb(field: str) -> float:

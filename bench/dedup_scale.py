@@ -564,6 +564,9 @@ def crawls(ctx: Context, database: str, corpus_dir: Path) -> dict[str, Any]:
             "resolve_batches": len(per_batch),
             "resolve_batch_p95": percentile(per_batch, 95),
             "resolve_items": sum(n for n, _ in inst["resolve_many"]),
+            # the writer thread's own CPU: the rest of its time it waits (for mongod, or for the GIL)
+            "resolve_cpu_ms_per_item": 1000 * sum(inst.get("resolve_cpu") or [0]) / max(1, sum(n for n, _ in inst["resolve_many"])),
+            "resolve_wall_ms_per_item": 1000 * sum(s for _, s in inst["resolve_many"]) / max(1, sum(n for n, _ in inst["resolve_many"])),
             "resolve_p50": percentile(per_item, 50), "resolve_p95": percentile(per_item, 95),
             "lookup_n": len(lookups), "lookup_p50": percentile(lookups, 50), "lookup_p95": percentile(lookups, 95),
         }

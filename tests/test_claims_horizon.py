@@ -83,11 +83,11 @@ def test_claims_that_expire_while_a_copy_reads_their_owner_are_taken_again(mongo
         def __getattr__(self, name):
             return getattr(bands, name)
 
-        def find(self, query, *args, **kwargs):
+        def aggregate(self, pipeline, *args, **kwargs):
             if not vanished:
-                vanished.append(bands.find_one({"k": query["k"]})["_id"])
+                vanished.append(bands.find_one(pipeline[0]["$match"])["_id"])
                 bands.delete_one({"_id": vanished[0]})
-            return bands.find(query, *args, **kwargs)
+            return bands.aggregate(pipeline, *args, **kwargs)
 
     resolver.bands = Expiring()
     decision = resolver.resolve(article_record(copies[REPRINT])["doc"])

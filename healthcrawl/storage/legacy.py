@@ -19,6 +19,7 @@ import os
 import time
 from datetime import datetime, timedelta, timezone
 
+from pymongo import DeleteOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from healthcrawl.storage.stories import BANDS, CLAIMS, COPIES, Decision, Stories, copy_entry, owner_id, rank
@@ -114,7 +115,8 @@ def _convert_chunk(groups: list[dict], copies, claims, bands) -> int:
         except BulkWriteError as exc:  # converted by an earlier attempt that stopped half-way
             if any(e.get("code") != 11000 for e in exc.details.get("writeErrors") or []):
                 raise
-        claims.delete_many({"_id": {"$in": band_keys}})
+        # one delete per key: dedup_claims is clustered, and a $in on its _id would scan it whole
+        claims.bulk_write([DeleteOne({"_id": k}) for k in band_keys], ordered=False)
     return len(docs)
 
 

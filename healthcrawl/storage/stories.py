@@ -271,14 +271,26 @@ class Stories:
             return {}
         except BulkWriteError as exc:
             lost = [keys[e["index"]] for e in duplicate_errors(exc)]
-        owners = {c["_id"]: c["o"] for c in self.claims.find({"_id": {"$in": lost}})}
-        theirs = self._fingerprints_of_owners([o for key, o in owners.items() if o != mine[key].owner])
         found = {}
-        for key, owner in owners.items():
-            copy, their = mine[key], theirs.get(owner)
-            if their is not None and their.get("content_hash") == copy.content_hash:
+        for row in self._content_owners(lost):
+            copy = mine[row["k"]]
+            their = next((self._seen(f) for f in row["f"] if f.get("o") == row["o"]), None)
+            if row["o"] != copy.owner and their is not None and their.get("content_hash") == copy.content_hash:
                 found[copy.url] = (their["_id"], "content", 1.0)
         return found
+
+    def _content_owners(self, keys: list[int]) -> list[dict[str, Any]]:
+        """``{k, o, f: [fingerprint entries of o]}`` for each claimed key, in one round trip.
+        (``dedup_claims`` is clustered by key: a ``$in`` on ``_id`` scans the whole collection in
+        MongoDB 6.0, a ``$lookup`` by key uses the cluster key.)"""
+        return list(self.claims.database.aggregate([
+            {"$documents": [{"k": k} for k in keys]},
+            {"$lookup": {"from": CLAIMS, "localField": "k", "foreignField": "_id", "as": "c"}},
+            {"$unwind": "$c"},
+            {"$set": {"o": "$c.o"}},
+            {"$lookup": {"from": COPIES, "localField": "o", "foreignField": "o", "as": "f",
+                         "pipeline": [{"$project": FINGERPRINT_FIELDS}]}},
+            {"$project": {"k": 1, "o": 1, "f": 1}}]))
 
     def _claim_bands(self, pending: list[Copy]) -> dict[str, tuple[str | None, str, float | None]]:
         """Each copy without a parent claims its band keys with one document (one unordered
@@ -293,9 +305,8 @@ class Stories:
             lost = self._insert_bands([c for c in pending if claims[c.url]], claims)
             if not lost:
                 break
-            owners = list(self.bands.find({"k": {"$in": sorted({k for c in lost for k in claims[c.url]})},
-                                           "_id": {"$nin": [c.owner for c in lost]}}, {"u": 1, "k": 1}))
-            theirs = self._fingerprints_of_urls([o["u"] for o in owners if o.get("u")])
+            owners = self._band_owners(sorted({k for c in lost for k in claims[c.url]}), [c.owner for c in lost])
+            theirs = {f["_id"]: self._seen(f) for o in owners for f in o["f"]}
             pending = []
             for copy in lost:
                 parent = self._parent_among(copy, claims[copy.url], owners, theirs, dissimilar[copy.url])
@@ -335,15 +346,14 @@ class Stories:
             dissimilar.update(mine.intersection(owner["k"]))
         return None
 
-    def _fingerprints_of_owners(self, owners: list[int]) -> dict[int, dict[str, Any]]:
-        if not owners:
-            return {}
-        return {c["o"]: self._seen(c) for c in self.copies.find({"o": {"$in": owners}}, FINGERPRINT_FIELDS)}
-
-    def _fingerprints_of_urls(self, urls: list[str]) -> dict[str, dict[str, Any]]:
-        if not urls:
-            return {}
-        return {c["_id"]: self._seen(c) for c in self.copies.find({"_id": {"$in": urls}}, FINGERPRINT_FIELDS)}
+    def _band_owners(self, keys: list[int], mine: list[int]) -> list[dict[str, Any]]:
+        """``{u, k, f: [its fingerprint entry]}`` of the other copies holding any of ``keys``, in
+        one round trip."""
+        return list(self.bands.aggregate([
+            {"$match": {"k": {"$in": keys}, "_id": {"$nin": mine}}},
+            {"$project": {"u": 1, "k": 1}},
+            {"$lookup": {"from": COPIES, "localField": "u", "foreignField": "_id", "as": "f",
+                         "pipeline": [{"$project": FINGERPRINT_FIELDS}]}}]))
 
     def _seen(self, entry: dict[str, Any]) -> dict[str, Any]:
         """A fingerprint entry read while comparing: a settled one's parent is noted for _root."""
