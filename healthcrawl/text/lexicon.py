@@ -37,7 +37,8 @@ _ASCII_WORD = re.compile(r"[a-z0-9]")
 #: parameters of the context rules (healthcrawl/text/scoring.py) when the lexicon's ``rules`` omit them
 DEFAULT_RULES = {"anchor_weight": 3.0, "anchor_scope": "paragraph", "title_evidence": False,
                  "max_negative": 6.0, "negative_min_terms": 2, "negative_override": 3.0,
-                 "paired_categories": [], "paired_weight": 3.0, "sector_list": 0}
+                 "paired_categories": [], "paired_weight": 3.0, "sector_list": 0,
+                 "title_subject": 0}
 
 
 @dataclass

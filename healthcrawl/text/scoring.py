@@ -24,6 +24,9 @@ fields (lexicon category ``sectors``: 金融、教育、政务 …) only lists h
 terms do not count (``reasons.listed_among_sectors``); nor do those of a sentence with an example
 marker (lexicon category ``examples``: 例如, 比如 …) when the title names no health term
 (``reasons.health_only_as_example``: an AI article giving medical diagnosis as one use).
+A health term of the title stands for health's distinct terms when the body has
+``rules.title_subject`` distinct digital or policy terms, one strong (``reasons.title_subject``: a device
+standard titled 医疗器械唯一性标识 whose body is all UDI, 追溯, 数据库).
 
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
@@ -207,9 +210,11 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
     ratios, short = {}, []
     strong_title = title_strong(lex, ev.title_keys) if rules.get("title_evidence") else set()
     pairs = paired_terms(lex, ev, contributions)
+    subject = title_subject(lex, ev.title_keys, evidence, contributions)
     for c in CATEGORIES:
         ratio = totals[c] / thresholds.of(c)
-        if evidence[c] < thresholds.terms(c) and c not in strong_title and c not in pairs:
+        if (evidence[c] < thresholds.terms(c) and c not in strong_title and c not in pairs
+                and not (c == "health" and subject)):
             ratio = min(ratio, 0.999)
             if totals[c] >= thresholds.of(c):
                 short.append(c)
@@ -232,6 +237,9 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
         reasons["listed_among_sectors"] = sorted(set(ev.listed))
     if ev.examples:
         reasons["health_only_as_example"] = sorted(set(ev.examples))
+    if (subject and evidence["health"] < thresholds.terms("health") and ratios["health"] >= 1.0
+            and "health" not in strong_title and "health" not in pairs):
+        reasons["title_subject"] = subject
     used = {c: p for c, p in pairs.items() if ratios[c] >= 1.0 and evidence[c] < thresholds.terms(c)}
     if used:
         reasons["paired"] = used
@@ -262,6 +270,22 @@ def paired_terms(lex: Lexicon, ev: Evidence, contributions: dict) -> dict[str, s
         term, anchor = found.get("policy") or found["digital"]
         out["health"] = f"{anchor}~{term}"
     return out
+
+
+def title_subject(lex: Lexicon, title_keys: set[str], evidence: dict[str, int], contributions: dict) -> str:
+    """The title's health term when the body is dense with one topic: with ``rules.title_subject``
+    distinct digital or policy terms, one of them strong (weight >= ``rules.anchor_weight``), a
+    health term of the title (weight >= 2) stands for health's distinct terms — the title names
+    what the standard, the system or the rule is about (医疗器械唯一性标识 + UDI, 追溯, 数据库;
+    药品 + 国务院, 试点, 制度). "" when it does not apply."""
+    needed = lex.rules["title_subject"]
+    topic = max(("digital", "policy"), key=lambda c: evidence[c])
+    if not needed or evidence[topic] < needed or not any(
+            lex.categories[topic].get(t, 0.0) >= lex.rules["anchor_weight"] for _, t in contributions[topic]):
+        return ""
+    terms = sorted(lex.index[k][0][2] for k in title_keys
+                   if any(c == "health" and w >= EVIDENCE_WEIGHT for c, w, _ in lex.index[k]))
+    return f"{terms[0]}+{evidence[topic]} {topic} terms" if terms else ""
 
 
 def title_strong(lex: Lexicon, keys: set[str]) -> set[str]:
