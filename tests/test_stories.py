@@ -172,6 +172,8 @@ def test_copies_in_one_batch_are_one_story(mongo_db):
     write_records(mongo_db[ARTICLES], records)
     check_story(mongo_db, items, EXACT)
     assert [r["_decision"].reason for r in records][0] == "original"
+    # the same text twice in one batch: the first claims its content key, the second joins it
+    assert [(r["_decision"].parent, r["_decision"].reason) for r in records[1:]] == [(REPRINT, "reprint"), (ORIGINAL, "content")]
 
 
 def test_a_corrected_original_re_crawled_stays_one_story(mongo_db):

@@ -262,16 +262,21 @@ class Stories:
     def _claim_content(self, copies: dict[str, Copy]) -> dict[str, tuple[str, str, float]]:
         """Each copy claims its content key (one unordered insert for the batch); a key another
         copy owns with the same ``content_hash`` makes that copy its parent (``content``)."""
-        mine = {self.fingerprinter.content_key(c.content_hash): c for c in copies.values() if c.content_hash}
+        mine: dict[int, Copy] = {}
+        found: dict[str, tuple[str, str, float]] = {}
+        for c in copies.values():
+            if c.content_hash:
+                first = mine.setdefault(self.fingerprinter.content_key(c.content_hash), c)
+                if first is not c:  # the same text twice in the batch: the first one claims for both
+                    found[c.url] = (first.url, "content", 1.0)
         if not mine:
-            return {}
+            return found
         keys = list(mine)
         try:
             self.claims.insert_many([{"_id": key, "o": mine[key].owner} for key in keys], ordered=False)
-            return {}
+            return found
         except BulkWriteError as exc:
             lost = [keys[e["index"]] for e in duplicate_errors(exc)]
-        found = {}
         for row in self._content_owners(lost):
             copy = mine[row["k"]]
             their = next((self._seen(f) for f in row["f"] if f.get("o") == row["o"]), None)
