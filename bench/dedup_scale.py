@@ -473,7 +473,7 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
     """Winning plan and documents examined of each query of stories.py and known.py."""
     import pymongo  # noqa: PLC0415
 
-    from healthcrawl.storage import stories  # noqa: PLC0415
+    from healthcrawl.storage import legacy, stories  # noqa: PLC0415
     from healthcrawl.storage.collections import ARTICLES, DROPPED  # noqa: PLC0415
     from healthcrawl.text.fingerprint import Fingerprinter  # noqa: PLC0415
 
@@ -487,7 +487,7 @@ def explain_queries(ctx: Context, database: str) -> list[str]:
                                                          datetime.now(timezone.utc))
     entry = dict(stories.copy_entry(doc, stories.Decision(url, url, "reprint")))
     # a note whose original is not stored (its original was never written): the worst case
-    note_filter, note_update = stories.legacy_note_operation("https://example.invalid/original", entry,
+    note_filter, note_update = legacy.legacy_note_operation("https://example.invalid/original", entry,
                                                              datetime.now(timezone.utc))
     finds = [
         ("stories: copies decided before (after an upsert's clash)", stories.COPIES,

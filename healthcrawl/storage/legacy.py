@@ -5,7 +5,9 @@
 - :func:`convert_band_claims` — band claims of the earlier format (one ``dedup_claims`` document
   per LSH band key, until 2026-12-02) become one ``dedup_bands`` document per copy, the format
   :mod:`healthcrawl.storage.stories` claims with now; content claims stay where they are.
-- :func:`migrate` — article documents written before stories become stories of their own.
+- :func:`migrate` — article documents written before stories become stories of their own;
+  :func:`legacy_note_operation` writes a reprint note of that format (an item naming its
+  original) into the story holding its original.
 
 A conversion must finish before any copy is decided in the new format (a copy claiming keys that
 an unconverted claim holds would not meet their owner), so the first process to start takes a
@@ -18,6 +20,7 @@ import logging
 import os
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from pymongo import DeleteOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -159,3 +162,19 @@ def migrate(db, articles, fingerprinter: Fingerprinter | None = None) -> int:
         logger.warning("dedup: %d stored article(s) of the earlier format migrated to stories, %d stub(s) "
                        "of never-stored originals deleted", migrated, stubs)
     return migrated
+
+
+def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) -> tuple[dict, list[dict]]:
+    """(filter, update) for a reprint note of the old format (a spool written before stories): the
+    entry joins the copies of the story that holds ``original``; no upsert."""
+    url = entry["canonical_url"]
+    entry = dict(entry, rank=rank(entry.get("published_at"), url), first_seen=seen, last_seen=seen)
+    # also_at = copies without the document's own: both conditions are indexed
+    return ({"$or": [{"canonical_url": original}, {"also_at.canonical_url": original}]}, [
+        {"$set": {
+            "copies": {"$concatArrays": [
+                {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
+                [{"$literal": entry}]]},
+        }},
+        {"$set": {"also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
+    ])

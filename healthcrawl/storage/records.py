@@ -12,7 +12,7 @@ from pymongo import UpdateOne
 
 from healthcrawl import settings as defaults
 from healthcrawl.article import Article, to_document, to_utc
-from healthcrawl.storage import stories
+from healthcrawl.storage import legacy, stories
 from healthcrawl.storage.collections import ARTICLES, DROPPED, IRRELEVANT, REJECTS
 from healthcrawl.storage.errors import redact
 from healthcrawl.text.fingerprint import Fingerprinter
@@ -136,7 +136,7 @@ def record_operations(record: dict[str, Any]) -> list[UpdateOne]:
     seen = record["seen"]
     if record["kind"] == "also_at":
         entry = dict(record["entry"], reason=record["entry"].get("reason") or "reprint")
-        return [UpdateOne(*stories.legacy_note_operation(record["original"], entry, seen))]
+        return [UpdateOne(*legacy.legacy_note_operation(record["original"], entry, seen))]
     doc = record["doc"]
     decision = record.get("_decision") or stories.Decision(doc["canonical_url"], None, "original")
     return [UpdateOne(*stories.story_operation(doc, decision, seen), upsert=True)]

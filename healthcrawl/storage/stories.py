@@ -129,22 +129,6 @@ def story_operation(doc: dict[str, Any], decision: Decision, seen: datetime) -> 
     return {"story": {"$eq": decision.story, "$type": "string"}}, pipeline
 
 
-def legacy_note_operation(original: str, entry: dict[str, Any], seen: datetime) -> tuple[dict, list[dict]]:
-    """(filter, update) for a reprint note of the old format (a spool written before stories): the
-    entry joins the copies of the story that holds ``original``; no upsert."""
-    url = entry["canonical_url"]
-    entry = dict(entry, rank=rank(entry.get("published_at"), url), first_seen=seen, last_seen=seen)
-    # also_at = copies without the document's own: both conditions are indexed
-    return ({"$or": [{"canonical_url": original}, {"also_at.canonical_url": original}]}, [
-        {"$set": {
-            "copies": {"$concatArrays": [
-                {"$filter": {"input": {"$ifNull": ["$copies", []]}, "cond": {"$ne": ["$$this.canonical_url", url]}}},
-                [{"$literal": entry}]]},
-        }},
-        {"$set": {"also_at": {"$filter": {"input": "$copies", "cond": {"$ne": ["$$this.canonical_url", "$canonical_url"]}}}}},
-    ])
-
-
 class Stories:
     """The story decisions of one database (see the module doc). Blocking: the writer thread's."""
 
