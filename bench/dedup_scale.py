@@ -418,7 +418,6 @@ def time_resolve(ctx: Context, database: str, items: list, batch: int) -> tuple[
             right += ok
             if not ok and len(wrong) < 3:
                 wrong.append(f"{kind} {doc['canonical_url']} -> {decision}")
-    resolver.close()
     client.close()
     return times, f"{right}/{len(items)} right" + (f" (e.g. {'; '.join(wrong)})" if wrong else "")
 

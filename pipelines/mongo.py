@@ -151,8 +151,6 @@ class MongoPipeline(WriterThread, BatchWrites):
             self._check_invariant()
         self.spool.close()
         self._sync_stats()
-        if self.stories is not None:
-            self.stories.close()
         if self.client is not None:
             self.client.close()
 

@@ -33,7 +33,7 @@ CLAIMS = "dedup_claims"
 BANDS = "dedup_bands"
 BAND_KEYS_INDEX = "band_keys"
 #: what a comparison reads of another copy's fingerprint entry
-FINGERPRINT_FIELDS = {"state": 1, "parent": 1, "content_hash": 1, "minhash": 1, "params": 1, "o": 1}
+FINGERPRINT_FIELDS = {"state": 1, "parent": 1, "content_hash": 1, "minhash": 1, "params": 1}
 #: rank of a copy without a date: after every dated copy
 NO_DATE = "9999"
 #: fields of a story document that belong to the story, not to the copy shown as its document
@@ -150,9 +150,6 @@ class Stories:
         # settled copy's parent never changes, so _root needs no read for them (work skipped only)
         self._nodes: dict[str, dict[str, Any]] = {}
 
-    def close(self) -> None:
-        """Nothing to release (kept for the resolver interface of the mongo pipeline)."""
-
     # -- copies ------------------------------------------------------------------------------
     def resolve(self, doc: dict[str, Any]) -> Decision:
         """The decision for one article document (``canonical_url``, ``content_hash``, ``dedup``)."""
@@ -263,7 +260,7 @@ class Stories:
             lost = [keys[e["index"]] for e in duplicate_errors(exc)]
         for row in self._content_owners(lost):
             copy = mine[row["k"]]
-            their = next((self._seen(f) for f in row["f"] if f.get("o") == row["o"]), None)
+            their = self._seen(row["f"][0]) if row["f"] else None  # the $lookup matched on o
             if row["o"] != copy.owner and their is not None and their.get("content_hash") == copy.content_hash:
                 found[copy.url] = (their["_id"], "content", 1.0)
         return found
