@@ -122,3 +122,17 @@ def test_an_unreachable_redis_stops_the_crawl_loudly_without_showing_its_passwor
     assert result.returncode != 0
     assert "Redis frontier unavailable at redis://***@127.0.0.1:" in log
     assert "Redis-S3cret" not in log
+
+
+def test_a_queue_class_other_than_the_priority_queue_is_refused_in_one_line(redis_server, tmp_path):
+    """The frontier's pop and enqueue are scripts on scrapy-redis's sorted-set queue: a list queue
+    would be written by one and not read by the other, so the crawl does not start."""
+    url = "https://health.gmw.cn/2026-11/10/content_1.htm"
+    result = scrapy_crawl(["gmw", "-a", f"urls={url}", "-s", f"HEALTHCRAWL_REPLAY_DIR={tmp_path}",
+                           "-s", "ITEM_PIPELINES={}", "-s", "SCHEDULER_QUEUE_CLASS=scrapy_redis.queue.FifoQueue"],
+                          crawl_env(REDIS_URL=redis_server.url))
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "ERROR: the Redis frontier needs SCHEDULER_QUEUE_CLASS scrapy_redis.queue.PriorityQueue, not " \
+           "scrapy_redis.queue.FifoQueue; stopping the crawl" in log, log[-3000:]
+    assert "scheduler/enqueued/redis" not in log

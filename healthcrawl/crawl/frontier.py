@@ -43,6 +43,15 @@ redis.call('HSET', KEYS[2], 'data', r[1], 'score', r[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return r[1]
 """
+#: add a request's fingerprint to the dupefilter (ARGV[1]; none for ``dont_filter``) and the request
+#: to the queue in one step: an answer lost to a broken connection leaves both done or neither, so
+#: the same request enqueued again (redis-py's one retry, or the held request once Redis is back) is
+#: filtered if it is queued and queued if it is not; 1 if queued, 0 if filtered
+ENQUEUE_SCRIPT = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
 
 
 def redis_url(settings: Any) -> str | None:
@@ -123,6 +132,11 @@ class RedisScheduler(RedisOutage, _RedisSchedulerBase):  # type: ignore[misc,val
                        f"{redact.secrets(exc)[:300]}")
             logger.error("%s; stopping the crawl (unset REDIS_URL to crawl without Redis)", message)
             raise RuntimeError(message) from None
+        if not issubclass(load_object(instance.queue_cls), PriorityQueue):  # the pop and enqueue scripts
+            message = (f"the Redis frontier needs SCHEDULER_QUEUE_CLASS "  # use its sorted set
+                       f"scrapy_redis.queue.PriorityQueue, not {instance.queue_cls}")
+            logger.error("%s; stopping the crawl", message)
+            raise RuntimeError(message)
         instance.crawler = crawler
         s = crawler.settings
         instance.idle_close = s.getfloat("HEALTHCRAWL_REDIS_IDLE_CLOSE")
@@ -140,10 +154,11 @@ class RedisScheduler(RedisOutage, _RedisSchedulerBase):  # type: ignore[misc,val
         instance._delay = RETRY_FIRST_DELAY
         instance._probe_call = None
         instance._gave_up = False
-        instance._held = []           # (request, already in the dupefilter) found while away
+        instance._held = []           # requests found while Redis was away
         instance._last_popped = None  # the encoded request of the last pop whose answer arrived
         instance._df_written = False  # this node has put a fingerprint in the shared dupefilter
         instance._pop = instance.server.register_script(POP_SCRIPT)
+        instance._push = instance.server.register_script(ENQUEUE_SCRIPT)
         crawler.signals.connect(instance.spider_idle, signal=signals.spider_idle)
         return instance
 
@@ -219,24 +234,31 @@ class RedisScheduler(RedisOutage, _RedisSchedulerBase):  # type: ignore[misc,val
             self.stats.inc_value(f"{STATS}/idle_waits")
             raise DontCloseSpider("waiting for other nodes of the shared frontier")
 
-    # -- queue (scrapy-redis's, without the stats' deprecated spider argument) ---------------------
+    # -- queue (scrapy-redis's, enqueued in one script, without the stats' spider argument) ---------
     def enqueue_request(self, request):
         if self._down_since is not None or self._gave_up:
-            self._hold(request, False)
+            self._hold(request)
             return True
-        seen = False
         try:
-            if not request.dont_filter and self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                self.stats.inc_value(f"{STATS}/filtered_shared")
-                return False
-            self._df_written = self._df_written or not request.dont_filter
-            seen = True  # in the dupefilter now: pushed without filtering if the push fails
-            self.stats.inc_value("scheduler/enqueued/redis")
-            self.queue.push(request)
+            return self._enqueue(request)
         except REDIS_AWAY as exc:
             self._lost(exc)
-            self._hold(request, seen)
+            self._hold(request)
+        return True
+
+    def _enqueue(self, request, seen: bool = False) -> bool:
+        """Queue ``request`` unless the shared dupefilter has it (``seen``, from a spool of an
+        earlier version: this node put it there before the push failed); True if queued. Raises
+        what Redis raises."""
+        filtered = not (seen or request.dont_filter)
+        fingerprint = self.df.request_fingerprint(request) if filtered else ""
+        if not self._push(keys=[self.dupefilter_key, self.queue_key],
+                          args=[fingerprint, -request.priority, self.queue._encode_request(request)]):
+            self.df.log(request, self.spider)
+            self.stats.inc_value(f"{STATS}/filtered_shared")
+            return False
+        self._df_written = self._df_written or filtered
+        self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def has_pending_requests(self) -> bool:
@@ -254,14 +276,11 @@ class RedisScheduler(RedisOutage, _RedisSchedulerBase):  # type: ignore[misc,val
         if self._down_since is not None or self._gave_up:
             return None
         try:
-            if isinstance(self.queue, PriorityQueue):
-                data = self._pop(keys=[self.queue_key, self.popped_key], args=[self.frontier_ttl])
-                request = None
-                if data is not None:
-                    self._last_popped = data
-                    request = self.queue._decode_request(data)
-            else:
-                request = self.queue.pop(0)
+            data = self._pop(keys=[self.queue_key, self.popped_key], args=[self.frontier_ttl])
+            request = None
+            if data is not None:
+                self._last_popped = data
+                request = self.queue._decode_request(data)
         except REDIS_AWAY as exc:
             self._lost(exc)
             return None

@@ -1,7 +1,7 @@
 """Redis going away under a shared frontier: the node holds the requests it finds, pings Redis
 with a doubling delay, queues them when Redis is back, or fails the run after
 ``HEALTHCRAWL_REDIS_RETRY_TIMEOUT`` and saves them to ``HEALTHCRAWL_REDIS_SPOOL_DIR`` for the next run;
-a pop whose answer was lost is put back. A part of :class:`healthcrawl.crawl.frontier.RedisScheduler`
+a pop whose answer was lost is put back (an enqueue is one script: done or not, never half). A part of :class:`healthcrawl.crawl.frontier.RedisScheduler`
 (README "Services that go away")."""
 
 from __future__ import annotations
@@ -103,23 +103,15 @@ class RedisOutage:
                            away, held)
             self._beat()
 
-    def _hold(self, request, seen: bool) -> None:
-        self._held.append((request, seen))
+    def _hold(self, request) -> None:
+        self._held.append(request)
         self.stats.inc_value(f"{STATS}/held_requests")
 
     def _flush_held(self) -> None:
         """Queue the held requests (stops, keeping the rest, if Redis goes away again)."""
         while self._held and self._down_since is None:
-            request, seen = self._held[0]
             try:
-                if seen or request.dont_filter or not self.df.request_seen(request):
-                    seen = True
-                    self._held[0] = (request, True)
-                    self.stats.inc_value("scheduler/enqueued/redis")
-                    self.queue.push(request)
-                else:
-                    self.df.log(request, self.spider)
-                    self.stats.inc_value(f"{STATS}/filtered_shared")
+                self._enqueue(self._held[0])
             except REDIS_AWAY as exc:
                 self._lost(exc)
                 return
@@ -166,7 +158,8 @@ class RedisOutage:
     def _write_spool(self) -> None:
         node = re.sub(r"[^A-Za-z0-9_.-]", "_", self.worker_id)
         path = Path(self.spool_dir) / f"{self._spool_pattern()}{node}.requests"
-        records = [(request.to_dict(spider=self.spider), seen) for request, seen in self._held]
+        # (request, seen) as earlier versions wrote it; enqueued in one script, no request is half-seen
+        records = [(request.to_dict(spider=self.spider), False) for request in self._held]
         spool = {"worker": self.worker_id, "last_popped": self._last_popped, "requests": records}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,10 +203,7 @@ class RedisOutage:
                                         spool["last_popped"])
                 self.server.zrem(self.workers_key, spool["worker"])
                 for data, seen in records:
-                    request = request_from_dict(data, spider=self.spider)
-                    if seen or request.dont_filter or not self.df.request_seen(request):
-                        self.queue.push(request)
-                        queued += 1
+                    queued += self._enqueue(request_from_dict(data, spider=self.spider), seen)
             except BaseException:
                 os.rename(path, found)  # the next run tries again (a request queued twice is
                 raise                   # fetched twice at worst, stored once)
