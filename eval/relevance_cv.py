@@ -24,14 +24,22 @@ C and thresholds by an inner grouped cross-validation on the fold's training row
 
 The ordinary-news false-positive rate is measured with a model fitted on the whole dev split
 (ordinary texts are not trained on). ``--timing``: CPU time (``thread_time``) of
-``Scorer.score`` per text, rule alone and with the candidate, on the dev texts and the ordinary set.
+``Scorer.score`` per text, rule alone and with the candidate, on the dev texts and the ordinary set,
+and on article-length texts (8 dev excerpts joined, ~900 characters).
 
-    .venv/bin/python eval/relevance_cv.py [--eras] [--timing] [--json] [--out candidate.json]
+``--choose`` (dev rows only): the candidate grid of :mod:`healthcrawl.text.training` (n-gram sets,
+title features, C, class weight, rescue and veto thresholds) on the eras of batches d–j, pooled,
+and the candidate that the pre-registered rule (:func:`healthcrawl.text.training.choose`) picks:
+the highest pooled F1 with at most one false rescue per 100 true ones and no true positive vetoed.
+``healthcrawl train`` fits that candidate (:data:`healthcrawl.text.training.CHOSEN`).
+
+    .venv/bin/python eval/relevance_cv.py [--choose] [--eras] [--timing] [--json] [--out candidate.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -86,7 +94,7 @@ def verdicts(scorer: Any, model: learned.Model | None, rows: list[dict[str, Any]
             out["model"].append(rule.relevant)
             out["rescue only"].append(rule.relevant)
             continue
-        p = model.probability(learned.features(title, text, model.max_chars))[0]
+        p = model.probability(model.features(title, text))[0]
         out["model"].append(model.verdict(rule.relevant, p))
         out["rescue only"].append(rule.relevant or p >= model.threshold)
     return out
@@ -95,7 +103,7 @@ def verdicts(scorer: Any, model: learned.Model | None, rows: list[dict[str, Any]
 def held_out(scorer: Any, train: list[dict[str, Any]], test: list[dict[str, Any]], tally: dict[str, Counter],
              chosen: list[dict[str, Any]]) -> None:
     """Fit on ``train`` as ``healthcrawl train`` does, add the outcomes on ``test`` to ``tally``."""
-    model = training.fit_model(scorer, train)
+    model = training.fit_model(scorer, train, cv=False)
     chosen.append({"C": model.meta["C"], "rescue": model.threshold, "veto": model.veto_threshold})
     labels = [int(r["relevant"]) for r in test]
     for name, got in verdicts(scorer, model, test).items():
@@ -115,20 +123,25 @@ def grouped(rows: list[dict[str, Any]], key: str, folds: int) -> dict[str, Any]:
     return {"folds": len(chosen), "chosen": chosen, **{k: training.summary(c) for k, c in tally.items()}}
 
 
+def era_lexicon(commit: str):
+    """The lexicon as it was at git ``commit``."""
+    from healthcrawl.text.lexicon import load_lexicon  # noqa: PLC0415
+
+    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:healthcrawl/data/lexicon.json"],
+                          check=True, capture_output=True, text=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        return load_lexicon(fh.name)
+
+
 def eras(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The rule before each later batch was collected, and a model trained on the batches before;
     beside them the current rule on the same held-out texts (tuned on them: not blind)."""
-    from healthcrawl.text.lexicon import load_lexicon  # noqa: PLC0415
-
     now = rule_scorer()
     out = {}
     for commit, before, after in ERAS:
-        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:healthcrawl/data/lexicon.json"],
-                              check=True, capture_output=True, text=True).stdout
-        with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            lexicon = load_lexicon(fh.name)
+        lexicon = era_lexicon(commit)
         scorer = rule_scorer(lexicon)
         test = [r for r in rows if r["batch"] in after]
         tally: dict[str, Counter] = {}
@@ -146,6 +159,97 @@ def eras(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "chosen": chosen, **{k: training.summary(c) for k, c in tally.items()}, "by_script": scripts,
             "now": now.lexicon.version}
     return out
+
+
+#: the eras the model is chosen on (``--choose``): batches d–j, each held out from the lexicon of before it
+CHOICE_ERAS = ERAS[1:]
+
+
+def base_configs() -> list[training.Config]:
+    """Features × C × class weight of the grid (thresholds are applied afterwards)."""
+    return [training.Config(ngrams=g, title_features=t, c=c, class_weight=w)
+            for g in training.NGRAM_SETS for t in (True, False) for w in training.CLASS_WEIGHTS
+            for c in training.C_GRID]
+
+
+def era_probabilities(rows: list[dict[str, Any]], commit: str, before: tuple[str, ...], after: tuple[str, ...],
+                      configs: list[training.Config]) -> tuple[Counter, dict[training.Config, list[tuple]]]:
+    """One era: the rule's outcome (lexicon of ``commit``) on the held-out dev rows, and for each
+    config the (p, relevant, rule's verdict) of the gated held-out rows, the model fitted on the
+    dev rows of the earlier batches."""
+    scorer = rule_scorer(era_lexicon(commit))
+    train = [r for r in rows if r["batch"] in before]
+    test = [r for r in rows if r["batch"] in after]
+    out: dict[training.Config, list[tuple]] = {}
+    prepared: dict[tuple, tuple] = {}
+    for cfg in configs:
+        key = (cfg.ngrams, cfg.title_features)
+        if key not in prepared:
+            prepared[key] = (training.featurize(scorer, train, cfg), training.featurize(scorer, test, cfg))
+        (f_train, y_train, _), (f_test, y_test, rules) = prepared[key]
+        weights, intercept = training.fit_weights(f_train, y_train, cfg.c, cfg.class_weight)
+        m = learned.Model("era", weights, intercept)
+        out[cfg] = [(m.probability(f)[0], y, rule.relevant) for f, y, rule in zip(f_test, y_test, rules)
+                    if m.applies(rule)]
+    _, labels, rules = prepared[key][1]
+    return training.outcomes([r.relevant for r in rules], labels), out
+
+
+def choose_on_eras(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The grid of :func:`base_configs` × rescue × veto thresholds on the eras of
+    :data:`CHOICE_ERAS`, pooled, and the candidate chosen by :func:`training.choose`."""
+    configs = base_configs()
+    rule: Counter = Counter()
+    gated: dict[training.Config, list[tuple]] = {cfg: [] for cfg in configs}
+    for commit, before, after in CHOICE_ERAS:
+        counts, probs = era_probabilities(rows, commit, before, after, configs)
+        rule.update(counts)
+        for cfg in configs:
+            gated[cfg] += probs[cfg]
+    candidates = []
+    for cfg in configs:
+        for t in training.THRESHOLDS:
+            rescued = [y for p, y, a in gated[cfg] if not a and p >= t]
+            for v in training.VETO_THRESHOLDS:
+                vetoed = [y for p, y, a in gated[cfg] if a and p < v]
+                outcome = training.era_outcome(rule["tp"], rule["fp"], rule["fn"],
+                                               (sum(rescued), len(rescued) - sum(rescued)),
+                                               (sum(vetoed), len(vetoed) - sum(vetoed)))
+                candidates.append((dataclasses.replace(cfg, threshold=t, veto=v), outcome))
+    best = training.choose(candidates)
+    return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
+            "candidates": candidates, "chosen": best}
+
+
+def render_choice(choice: dict[str, Any]) -> str:
+    """Per feature set × C × class weight: rescues/false rescues at each threshold (no veto), its
+    best admissible point; the veto's effect at each veto threshold; the chosen candidate."""
+    r = choice["rule"]
+    lines = [f"choice on the eras ({'; '.join(choice['eras'])}), dev rows only",
+             f"  rule of before, pooled: P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.4f} "
+             f"fp {r['fp']} fn {r['fn']} (n {r['tp'] + r['fp'] + r['fn'] + r['tn']})",
+             "  config: rescued/false at t = " + " ".join(f"{t:.2f}" for t in training.THRESHOLDS)
+             + " | vetoed fp/tp at v = " + " ".join(str(v) for v in training.VETO_THRESHOLDS[1:])
+             + " | best admissible"]
+    by_base: dict[training.Config, dict] = {}
+    for cfg, o in choice["candidates"]:
+        by_base.setdefault(dataclasses.replace(cfg, threshold=0.5, veto=0.0), {})[(cfg.threshold, cfg.veto)] = (cfg, o)
+    for base, points in by_base.items():
+        rescues = " ".join(f"{points[(t, 0.0)][1]['rescued']}/{points[(t, 0.0)][1]['false_rescues']}"
+                           for t in training.THRESHOLDS)
+        vetoes = " ".join(f"{points[(0.95, v)][1]['vetoed_fp']}/{points[(0.95, v)][1]['vetoed_tp']}"
+                          for v in training.VETO_THRESHOLDS[1:])
+        best = training.choose(list(points.values()))
+        tail = f"t{best[0].threshold} v{best[0].veto} F1 {best[1]['f1']:.4f}" if best else "none"
+        lines.append(f"  {base.name().rsplit(' t', 1)[0]:<26} {rescues} | {vetoes} | {tail}")
+    if choice["chosen"]:
+        cfg, o = choice["chosen"]
+        lines.append(f"  CHOSEN {cfg.name()}: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.4f} "
+                     f"fp {o['fp']} fn {o['fn']}; rescued {o['rescued']}, false rescues {o['false_rescues']}, "
+                     f"vetoed fp {o['vetoed_fp']}, vetoed tp {o['vetoed_tp']}")
+    else:
+        lines.append("  CHOSEN: none admissible")
+    return "\n".join(lines)
 
 
 def ordinary(model: learned.Model, path: Path) -> dict[str, Any]:
@@ -189,11 +293,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--health", type=Path, default=HEALTH)
     ap.add_argument("--ordinary", type=Path, default=ORDINARY)
     ap.add_argument("--eras", action="store_true", help="also the rule and model of before each later batch")
+    ap.add_argument("--choose", action="store_true",
+                    help="only the grid of candidates on the eras d-j and the one the pre-registered rule chooses")
     ap.add_argument("--timing", action="store_true", help="CPU time per score, rule alone and with the model")
     ap.add_argument("--out", type=Path, help="write the candidate fitted on the whole dev split here")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     rows = dev_rows(args.health)
+    if args.choose:
+        choice = choose_on_eras(rows)
+        print(json.dumps({**choice, "candidates": len(choice["candidates"]), "chosen": (
+            dataclasses.asdict(choice["chosen"][0]), choice["chosen"][1]) if choice["chosen"] else None},
+            ensure_ascii=False, indent=1) if args.json else render_choice(choice))
+        return 0
     report: dict[str, Any] = {"dev_rows": len(rows), "query": grouped(rows, "group", training.FOLDS),
                               "batch": grouped(rows, "batch", len({r["batch"] for r in rows}))}
     if args.eras:
@@ -211,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             texts += [(json.loads(line).get("title") or "", json.loads(line).get("text") or "")
                       for line in args.ordinary.open(encoding="utf-8") if line.strip()]
         report["timing"] = timing(model, texts)
+        joined = [(rows[i]["title"], "".join(r["text"] for r in rows[i:i + 8])) for i in range(0, len(rows) - 7, 8)]
+        report["timing"].update({f"{k}, articles of 8 excerpts": v for k, v in timing(model, joined).items()})
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render(report))
     return 0
 

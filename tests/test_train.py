@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 
@@ -92,20 +93,113 @@ def test_a_veto_overrules_the_rule_below_its_threshold_and_says_so():
     assert learned.Model.from_dict(old).veto_threshold == 0.0
 
 
-def test_thresholds_come_from_the_models_own_out_of_fold_precision():
-    probs = [0.95, 0.9, 0.72, 0.7, 0.6, 0.52, 0.1, 0.08, 0.2, 0.3]
-    labels = [1, 1, 1, 1, 0, 1, 0, 0, 1, 1]
-    gated = [True] * 9 + [False]
-    accepted = [False] * 6 + [True, True, True, False]
-    rescue, veto = training.choose_thresholds(probs, labels, gated, accepted)
-    assert rescue == 0.65  # at 0.6 the false 0.6 makes 4 of 5; the ungated 0.3 is not counted
-    assert veto == 0.2  # below 0.2 the rule's positives are irrelevant; below 0.25 one of 3 is relevant
-    assert training.choose_thresholds(probs, labels, gated, [False] * 10)[1] == 0.0
-    assert training.choose_thresholds([0.99, 0.98], [0, 0], [True, True], [False, False])[0] == training.NEVER
-    # a rescue is judged on the rule's negatives: an irrelevant text the rule already accepts does
-    # not hold the threshold up, while the same text among the rule's negatives does
-    assert training.choose_thresholds([0.99, 0.9, 0.8], [0, 1, 1], [True] * 3, [True, False, False])[0] == 0.5
-    assert training.choose_thresholds([0.99, 0.9, 0.8], [0, 1, 1], [True] * 3, [False] * 3)[0] == training.NEVER
+def test_features_of_other_ngram_lengths_and_without_title_features():
+    feats = learned.features("医保改革", "推进DRG支付。", ngrams=(1, 2), title_features=False)
+    assert {"b:医", "b:医保", "b:drg", "b:推进", "b:付"} <= set(feats)
+    assert "b:医保改" not in feats and not any(k.startswith("t:") for k in feats)
+    trigrams = learned.features("", "医保改革", ngrams=(2, 3))
+    assert {"b:医保", "b:医保改", "b:保改革"} <= set(trigrams) and "b:医" not in trigrams
+
+
+def era_choice(rule=(100, 10, 30), rescued=(0, 0), vetoed=(0, 0), t=0.9, v=0.0, **kw):
+    return (training.Config(threshold=t, veto=v, **kw), training.era_outcome(*rule, rescued, vetoed))
+
+
+def test_the_era_choice_rule_keeps_false_rescues_rare_and_vetoes_harmless():
+    more_but_one_false = era_choice(rescued=(10, 1), t=0.5)
+    clean = era_choice(rescued=(8, 0), t=0.8)
+    clean_veto = era_choice(rescued=(8, 0), vetoed=(0, 3), t=0.8, v=0.05)
+    costly_veto = era_choice(rescued=(8, 0), vetoed=(1, 6), t=0.8, v=0.1)
+    assert clean_veto[1]["fp"] == 7 and clean_veto[1]["tp"] == 108 and clean_veto[1]["fn"] == 22
+    assert not training.admissible(more_but_one_false[1]) and not training.admissible(costly_veto[1])
+    assert training.admissible(era_choice(rescued=(150, 1))[1]) and not training.admissible(era_choice(rescued=(150, 2))[1])
+    assert more_but_one_false[1]["f1"] > clean[1]["f1"] and costly_veto[1]["f1"] > clean_veto[1]["f1"]
+    assert training.choose([more_but_one_false, clean, costly_veto, clean_veto]) == clean_veto
+    assert training.choose([more_but_one_false, costly_veto]) is None
+    # equal F1: the higher threshold, then the simpler features, then the smaller C
+    same = [era_choice(rescued=(8, 0), t=0.8), era_choice(rescued=(8, 0), t=0.85)]
+    assert training.choose(same)[0].threshold == 0.85
+    grams = [era_choice(rescued=(8, 0), ngrams=(2, 3)), era_choice(rescued=(8, 0), ngrams=(1, 2), c=3.0),
+             era_choice(rescued=(8, 0), ngrams=(1, 2), c=0.3)]
+    assert training.choose(grams)[0] == training.Config(ngrams=(1, 2), c=0.3, threshold=0.9)
+
+
+HEALTH_CORPUS = Path(__file__).resolve().parents[1] / "eval" / "relevance" / "health.jsonl"
+
+
+@pytest.fixture(scope="module")
+def real_rows():
+    """Real dev rows of the corpus: the texts collected before batch d (train), batch d (held out)."""
+    rows = training.corpus_rows(HEALTH_CORPUS, "dev")
+    early = ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c")
+    return [r for r in rows if r["batch"] in early], [r for r in rows if r["batch"] == "2026-12-02d"]
+
+
+def test_train_fits_exactly_the_chosen_candidate_on_real_rows(real_rows, tmp_path):
+    train, held = real_rows
+    model = training.fit_model(rule_scorer(), train, cv=False)
+    chosen = training.CHOSEN
+    assert (model.ngrams, model.title_features, model.threshold, model.veto_threshold) == (
+        chosen.ngrams, chosen.title_features, chosen.threshold, chosen.veto)
+    assert model.meta["config"]["c"] == chosen.c and model.meta["config"]["class_weight"] == chosen.class_weight
+    feats, labels, _ = training.featurize(rule_scorer(), train, chosen)
+    assert model.weights == pytest.approx(training.fit_weights(feats, labels, chosen.c, chosen.class_weight)[0])
+    assert any(len(k) == 3 for k in model.weights)  # unigrams: "b:" + one character
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model.to_dict(), ensure_ascii=False), encoding="utf-8")
+    loaded = learned.load_model(path)
+    assert loaded.ngrams == chosen.ngrams and loaded.meta["kind"] == learned.KIND
+    for r in held:
+        p, parts = model.probability(model.features(r["title"], r["text"]))
+        fast, hits = loaded.evidence(r["title"], r["text"])
+        assert fast == pytest.approx(p, abs=2e-3)
+        parts.sort(key=lambda vn: -vn[0])
+        assert [v for v, _ in loaded.strongest(hits, True)] == pytest.approx([v for v, _ in parts[:6]], abs=1e-4)
+
+
+def test_the_chosen_model_explains_its_decisions_on_real_rows(real_rows):
+    train, held = real_rows
+    model = training.fit_model(rule_scorer(), train, cv=False)
+    rule = rule_scorer()
+    scorer = Scorer(lexicon=rule.lexicon, thresholds=rule.thresholds, top_keywords=0, model=model)
+    spoken = [(r, scorer.score(r["title"], r["text"])) for r in held]
+    spoken = [(r, s) for r, s in spoken if "model" in s.reasons]
+    assert spoken
+    for r, s in spoken:
+        why = s.reasons["model"]
+        assert why["threshold"] == training.CHOSEN.threshold and why["veto_threshold"] == training.CHOSEN.veto
+        assert (s.score >= 1.0) == s.relevant and len(why["tipped_by"]) == 6
+        sign = "+" if s.relevant else "-"
+        assert why["tipped_by"][0].startswith(sign + "b:") or why["tipped_by"][0].startswith(sign + "t:")
+        assert s.relevant == (why["p"] >= why["veto_threshold"] if rule.score(r["title"], r["text"]).relevant
+                              else why["p"] >= why["threshold"]) or abs(why["p"] - why["threshold"]) < 1e-3
+
+
+def test_the_era_grid_trains_on_earlier_batches_and_chooses_by_the_rule(real_rows, monkeypatch):
+    """eval/relevance_cv.py --choose on one era (the current lexicon standing in for the one from
+    git) and two configs: every candidate is counted on the held-out rows only."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("relevance_cv", HEALTH_CORPUS.parents[1] / "relevance_cv.py")
+    cv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cv)
+    monkeypatch.setattr(cv, "era_lexicon", lambda commit: rule_scorer().lexicon)
+    monkeypatch.setattr(cv, "CHOICE_ERAS", (("HEAD", ("before 2026-12-02", "2026-12-02", "2026-12-02b",
+                                                      "2026-12-02c"), ("2026-12-02d",)),))
+    monkeypatch.setattr(cv, "base_configs", lambda: [training.Config(), training.Config(ngrams=(1, 2), c=0.1)])
+    train, held = real_rows
+    choice = cv.choose_on_eras(train + held)
+    rule = choice["rule"]
+    assert rule["tp"] + rule["fp"] + rule["fn"] + rule["tn"] == len(held)
+    assert len(choice["candidates"]) == 2 * len(training.THRESHOLDS) * len(training.VETO_THRESHOLDS)
+    for cfg, o in choice["candidates"]:
+        assert o["rescued"] <= rule["fn"] and o["false_rescues"] <= rule["tn"]
+        assert o["vetoed_fp"] <= rule["fp"] and o["vetoed_tp"] <= rule["tp"]
+    loosest = [o for cfg, o in choice["candidates"] if cfg.threshold == 0.5 and cfg.veto == 0.0]
+    strictest = [o for cfg, o in choice["candidates"] if cfg.threshold == 0.95 and cfg.veto == 0.0]
+    assert all(a["rescued"] >= b["rescued"] for a, b in zip(loosest, strictest))
+    assert choice["chosen"] == training.choose(choice["candidates"])
+    assert "CHOSEN" in cv.render_choice(choice)
 
 
 def test_the_shipped_model_is_package_data_loaded_once():

@@ -1,11 +1,12 @@
-"""The learned layer of relevance: a second opinion over character bigrams, trained by
+"""The learned layer of relevance: a second opinion over character n-grams, trained by
 ``healthcrawl train`` with scikit-learn (:mod:`healthcrawl.text.training`).
 
 The lexicon rule knows the topics it was written for; a health-policy text on a topic it has not
 met (tobacco control, palliative-care pilots, vaccine law …) often misses it by one policy term.
-The model reads what the rule does not: the text's character bigrams (``印发``, ``试点``,
-``制度`` … in the policy register, ``建议``, ``注意`` … in a health tip), in the title (``t:``) and
-anywhere (``b:``). Bigrams need no segmentation (no second jieba pass) and carry over to topics
+The model reads what the rule does not: the text's character n-grams (``印发``, ``试点``,
+``制度`` … in the policy register, ``建议``, ``注意`` … in a health tip; ``ngrams`` gives their
+lengths, bigrams for models before session 7, 1- and 2-grams since), in the title (``t:``) and
+anywhere (``b:``). N-grams need no segmentation (no second jieba pass) and carry over to topics
 the lexicon has not met.
 
 The model speaks only on texts with some health evidence (``gate_health``: the rule's health
@@ -13,24 +14,26 @@ ratio); elsewhere the rule's decision stands. There it **rescues** a text the ru
 its probability reaches ``threshold``, and **vetoes** a text the rule accepts when its probability
 is below ``veto_threshold`` (0: never). The model reads no rule output: the rule was tuned on the
 training texts, so its figures there are better than on new topics and a model fed with them
-learns to trust it too much. Both thresholds are chosen on the model's own out-of-fold
-probabilities under *grouped* cross-validation (whole queries held out, i.e. topics the model did
-not train on): the lowest rescue threshold at which its rescues of the rule's rejections are
-precise enough, the highest veto threshold below which it is almost always right to say no
-(:func:`healthcrawl.text.training.choose_thresholds`). Its decision carries its reasons: the
-probability, the thresholds, what it did (``rescued``, ``vetoed`` or ``agreed``) and the bigrams
-that weighed most (``+b:印发 0.42``).
+learns to trust it too much. Features, C and both thresholds are chosen on the *eras*: each later
+batch of the corpus scored by the lexicon of before it and a model trained on the earlier batches
+(:data:`healthcrawl.text.training.CHOSEN`). Its decision carries its reasons: the probability,
+the thresholds, what it did (``rescued``, ``vetoed`` or ``agreed``) and the n-grams that weighed
+most (``+b:印发 0.42``).
 
 The model is package data, ``healthcrawl/data/relevance_model.json`` (JSON, no pickle: weights
-by feature name, intercept, threshold, version, training-set hash, the figures it shipped with),
-applied here without scikit-learn and loaded once per process.
+by feature name, intercept, thresholds, n-gram lengths, version, training-set hash, the figures it
+was chosen and shipped with), applied here without scikit-learn and loaded once per process; a
+text's n-grams are intersected with the weighted ones (:meth:`Model.evidence`), no feature dict
+is built at run time.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import heapq
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -38,9 +41,12 @@ from pathlib import Path
 from typing import Any
 
 MODEL_FILE = "relevance_model.json"
-KIND = "bigrams-two-sided"
-#: the kind of the session-5 models (rescue only): read with veto_threshold 0
-KINDS = (KIND, "rescue-bigrams")
+KIND = "ngrams-two-sided"
+#: earlier kinds, read as bigrams with title features: session 6 (two-sided) and session 5
+#: (rescue only, veto_threshold 0)
+KINDS = (KIND, "bigrams-two-sided", "rescue-bigrams")
+#: character n-gram lengths of a model that does not say (the earlier kinds: bigrams)
+NGRAMS = (2,)
 #: the model speaks only where the rule's health ratio reaches this (some health evidence)
 GATE_HEALTH = 0.5
 #: characters of the body read by the model (a lead and some paragraphs say what a text is about)
@@ -49,19 +55,28 @@ _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _ASCII = re.compile(r"[A-Za-z][A-Za-z0-9]+|\d+[A-Za-z]+")
 
 
-def _bigrams(text: str) -> set[str]:
-    out = set()
+def _grams(text: str, ngrams: tuple[int, ...]) -> set[str]:
+    out: set[str] = set()
     for run in _CJK.findall(text):
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
+        for n in ngrams:
+            if n == 1:
+                out.update(run)
+            elif n == 2:
+                out.update(map(operator.add, run, run[1:]))
+            else:
+                out.update(run[i:i + n] for i in range(len(run) - n + 1))
     out.update(w.lower() for w in _ASCII.findall(text))
     return out
 
 
-def features(title: str, text: str, max_chars: int = MAX_CHARS) -> dict[str, float]:
-    """Presence features of a (simplified) text: its bigrams anywhere (``b:``) and in the title
-    (``t:``); ASCII words (AI, 5G, DRG) count as bigrams."""
-    feats = dict.fromkeys(("b:" + g for g in _bigrams(f"{title}\n{text[:max_chars]}")), 1.0)
-    feats.update(dict.fromkeys(("t:" + g for g in _bigrams(title)), 1.0))
+def features(title: str, text: str, max_chars: int = MAX_CHARS, ngrams: tuple[int, ...] = NGRAMS,
+             title_features: bool = True) -> dict[str, float]:
+    """Presence features of a (simplified) text: its character n-grams (``ngrams``: lengths, e.g.
+    (2,) bigrams, (1, 2), (2, 3)) anywhere (``b:``) and, with ``title_features``, in the title as
+    features of their own (``t:``); ASCII words (AI, 5G, DRG) count as n-grams."""
+    feats = dict.fromkeys(("b:" + g for g in _grams(f"{title}\n{text[:max_chars]}", ngrams)), 1.0)
+    if title_features:
+        feats.update(dict.fromkeys(("t:" + g for g in _grams(title, ngrams)), 1.0))
     return feats
 
 
@@ -83,7 +98,19 @@ class Model:
     veto_threshold: float = 0.0
     gate_health: float = GATE_HEALTH
     max_chars: int = MAX_CHARS
+    #: character n-gram lengths and whether the title's n-grams are features of their own
+    ngrams: tuple[int, ...] = NGRAMS
+    title_features: bool = True
     meta: dict[str, Any] = field(default_factory=dict)
+    #: the weights by prefix (``b``, ``t``) and n-gram: a text's n-grams are looked up as they are
+    _by_prefix: dict[str, dict[str, float]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_prefix = {"b": {}, "t": {}}
+        for name, w in self.weights.items():
+            prefix, _, gram = name.partition(":")
+            if prefix in self._by_prefix and w:
+                self._by_prefix[prefix][gram] = w
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Model":
@@ -94,12 +121,19 @@ class Model:
                    veto_threshold=float(data.get("veto_threshold", 0.0)),
                    gate_health=float(data.get("gate_health", GATE_HEALTH)),
                    max_chars=int(data.get("max_chars", MAX_CHARS)),
+                   ngrams=tuple(int(n) for n in data.get("ngrams", NGRAMS)),
+                   title_features=bool(data.get("title_features", True)),
                    meta={k: v for k, v in data.items() if k not in ("weights",)})
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.meta, "kind": KIND, "version": self.version, "intercept": self.intercept,
-                "threshold": self.threshold, "veto_threshold": self.veto_threshold, "gate_health": self.gate_health, "max_chars": self.max_chars,
+                "threshold": self.threshold, "veto_threshold": self.veto_threshold, "gate_health": self.gate_health,
+                "max_chars": self.max_chars, "ngrams": list(self.ngrams), "title_features": self.title_features,
                 "weights": {k: round(w, 5) for k, w in sorted(self.weights.items()) if abs(w) >= 1e-4}}
+
+    def features(self, title: str, text: str) -> dict[str, float]:
+        """This model's features of a (simplified) text."""
+        return features(title, text, self.max_chars, self.ngrams, self.title_features)
 
     def applies(self, rule: Any) -> bool:
         """Only a text with some health evidence is for the model (the rule accepts none without)."""
@@ -111,6 +145,24 @@ class Model:
         logit = self.intercept + sum(v for v, _ in parts)
         return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0))), parts
 
+    def evidence(self, title: str, text: str) -> tuple[float, list[tuple[dict[str, float], str, set[str]]]]:
+        """:meth:`probability` of the text's :meth:`features` without building them (its n-grams
+        are intersected with the weighted ones), and the hits: (weights, prefix, n-grams) per prefix."""
+        hits = [(self._by_prefix["b"], "b:", _grams(f"{title}\n{text[:self.max_chars]}", self.ngrams))]
+        if self.title_features:
+            hits.append((self._by_prefix["t"], "t:", _grams(title, self.ngrams)))
+        hits = [(w, prefix, w.keys() & grams) for w, prefix, grams in hits]
+        logit = self.intercept + sum(sum(map(w.__getitem__, found)) for w, _, found in hits)
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0))), hits
+
+    @staticmethod
+    def strongest(hits: list[tuple[dict[str, float], str, set[str]]], positive: bool,
+                  n: int = 6) -> list[tuple[float, str]]:
+        """The ``n`` hits that weighed most towards relevant (``positive``) or against."""
+        pick = heapq.nlargest if positive else heapq.nsmallest
+        top = [(w[g], prefix + g) for w, prefix, found in hits for g in pick(n, found, key=w.__getitem__)]
+        return sorted(top, key=lambda vn: -vn[0] if positive else vn[0])[:n]
+
     def verdict(self, rule_relevant: bool, p: float) -> bool:
         """The decision on a text the model speaks on: a rescue at ``threshold``, a veto below
         ``veto_threshold``, otherwise the rule's."""
@@ -120,7 +172,7 @@ class Model:
         """Rescue, veto or agree. ``score``: the rule's when the model agrees with it; p / threshold
         for a rescue (>= 1), below 1 for a veto — ``score >= 1`` exactly when relevant, as for the
         rule."""
-        p, parts = self.probability(features(title, text, self.max_chars))
+        p, parts = self.evidence(title, text)
         relevant = self.verdict(rule.relevant, p)
         if relevant == rule.relevant:
             action, score = "agreed", rule.score
@@ -128,8 +180,7 @@ class Model:
             action, score = "rescued", p / self.threshold
         else:
             action, score = "vetoed", min(0.999, p / self.veto_threshold)
-        parts.sort(key=lambda vn: -vn[0] if relevant else vn[0])
-        tipped = [f"{'+' if v > 0 else '-'}{n} {abs(v):.2f}" for v, n in parts[:6]]
+        tipped = [f"{'+' if v > 0 else '-'}{n} {abs(v):.2f}" for v, n in self.strongest(parts, relevant)]
         return Decision(score=score, relevant=relevant,
                         reasons={"p": round(p, 3), "threshold": self.threshold,
                                  "veto_threshold": self.veto_threshold, "action": action,

@@ -1,5 +1,5 @@
 """``healthcrawl train``: fit the learned relevance layer (:mod:`healthcrawl.text.model`, a second
-opinion over character bigrams that rescues and vetoes) with scikit-learn on the evaluation
+opinion over character n-grams that rescues and vetoes) with scikit-learn on the evaluation
 corpus's dev split plus the editors' labels in MongoDB, measure it against the current scorer on
 the frozen test split, and ship it (package data) only if it is no worse there (F1 not lower,
 false-positive rate not higher). ``--dev-only`` fits and reports without reading the test split.
@@ -9,49 +9,70 @@ labelled URL's latest label (:mod:`healthcrawl.storage.labels`) with the stored 
 and body (or a dropped record's title). The frozen ``test`` split is never trained on: it only
 decides whether the new model ships.
 
-**Grouped cross-validation.** Rows are grouped by the search query that found them (a label row
-is a group of its own) and whole groups are held out together, so every out-of-fold probability
-is about a topic the fold's model did not train on — as the test split and each new batch are.
-The regularisation strength is the one with the lowest out-of-fold log-loss on the texts the
-model speaks on; the thresholds come from the model's own out-of-fold probabilities, not from
-the rule's figures (the lexicon was tuned on these rows, so the rule is better here than on new
-topics, and a threshold that "keeps the rule's precision" here rescues nothing there): the rescue
-threshold is the lowest at which the model's rescues — the texts the rule rejects that it would
-accept — are right at least :data:`RESCUE_PRECISION` of the time (judged on the rescues, not on
-every text the model speaks on: the rule's positives, nearly all relevant, made a loose threshold
-look precise, and each wrong rescue is a false positive added), the veto threshold the highest below which it is right to say no to the rule's
-positives at least :data:`VETO_NPV` of the time (on the corpus of 2026-12-02 there is none: the
-model's probabilities do not tell the rule's false positives from its true ones, so it only
-rescues). The model records its version, the training set's SHA-256, its
-size and the figures it shipped with.
+**The candidate is chosen on the eras, not here.** Features (character n-gram lengths, title
+features), C, class weight, rescue and veto thresholds are fixed in :data:`CHOSEN`, chosen by
+``eval/relevance_cv.py --choose`` on dev rows only: each batch d–j is scored by the lexicon of
+before it (read from git) and by a model trained on the dev rows of the earlier batches, pooled,
+and :func:`choose` takes the highest F1 among the candidates with at most one false rescue per
+:data:`RESCUES_PER_FALSE` true ones and no true positive vetoed (a rule written down before the
+figures were seen). Grouped cross-validation of the training rows (whole search queries held out
+together; a label row is a group of its own) is still reported beside the model, but chooses
+nothing: the lexicon was tuned on those rows, so the rule is better there than on new topics and
+the model's rescues look worse than they are on unseen batches. The model records its version,
+configuration, the training set's SHA-256, its size, the era figures it was chosen on and the
+figures it shipped with.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections import Counter
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from healthcrawl.text import model as learned
 
-#: regularisation strengths tried by cross-validation (inverse of the L2 penalty)
-C_GRID = (0.1, 0.3, 1.0)
-#: rescue thresholds tried, lowest first
+
+@dataclass(frozen=True)
+class Config:
+    """One candidate of the learned layer: features, fit and thresholds."""
+    #: character n-gram lengths, and whether the title's n-grams are features of their own
+    ngrams: tuple[int, ...] = (2,)
+    title_features: bool = True
+    #: inverse L2 penalty and class weighting of the logistic regression
+    c: float = 1.0
+    class_weight: str | None = "balanced"
+    #: rescue a gated text the rule rejects at p >= threshold; veto one it accepts below veto (0: never)
+    threshold: float = 0.5
+    veto: float = 0.0
+
+    def name(self) -> str:
+        grams = "-".join(map(str, self.ngrams)) + ("+t" if self.title_features else "")
+        return f"{grams} C{self.c} {self.class_weight or 'unweighted'} t{self.threshold} v{self.veto}"
+
+
+#: the candidate grid searched on the eras (``eval/relevance_cv.py --choose``; dev rows only) …
+NGRAM_SETS = ((2,), (1, 2), (2, 3))
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+CLASS_WEIGHTS = ("balanced", None)
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-#: veto thresholds tried, lowest first (0: no veto)
-VETO_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
-#: the threshold of a model that must rescue nothing (no threshold was precise enough)
-NEVER = 1.01
-#: out of fold, the model's rescues (gated texts the rule rejects) must be right this often at or
-#: above the rescue threshold …
-RESCUE_PRECISION = 0.95
-#: … and below the veto threshold, among the texts the rule accepts
-VETO_NPV = 0.8
-#: folds of the grouped cross-validation (whole query groups held out)
+VETO_THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2)
+#: … and the rule that chooses in it (written down before the figures were seen): false rescues
+#: at most one per this many true rescues, pooled over the eras, and no true positive vetoed
+RESCUES_PER_FALSE = 100
+#: the candidate chosen on the eras (session 7, 600 candidates): each batch d–j scored by the lexicon
+#: of before it and a model trained on the dev rows of the batches before it, pooled (799 held-out
+#: dev texts; see eval/README.md): character 1- and 2-grams with title features, C 0.1, rescue at
+#: 0.9, veto below 0.05
+CHOSEN = Config(ngrams=(1, 2), title_features=True, c=0.1, class_weight="balanced", threshold=0.9, veto=0.05)
+#: its pooled era counts (rule of before: P 0.933 R 0.822 F1 0.8737, fp 24, fn 72), in the model's metadata
+CHOSEN_ON: dict[str, Any] = {"eras": "d-f (lexicon 2026.12.2), g-h (2026.12.3), i-j (2026.12.4); dev rows",
+                             "n": 799, "rule_f1": 0.8737, "f1": 0.8930, "precision": 0.945, "recall": 0.847,
+                             "rescued": 10, "false_rescues": 0, "vetoed_fp": 4, "vetoed_tp": 0}
+#: folds of the grouped cross-validation reported beside the model (whole query groups held out)
 FOLDS = 5
 #: a token is a feature when it occurs in at least this many training texts
 MIN_DOCS = 2
@@ -95,20 +116,24 @@ def dataset_hash(rows: list[dict[str, Any]]) -> str:
     return digest.hexdigest()
 
 
-def featurize(scorer: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str, float]], list[int], list[Any]]:
-    """(bigram features, labels, the rule's outcome) of each row, on the simplified text."""
+def featurize(scorer: Any, rows: list[dict[str, Any]], config: Config = CHOSEN,
+              ) -> tuple[list[dict[str, float]], list[int], list[Any]]:
+    """(n-gram features of ``config``, labels, the rule's outcome) of each row, on the simplified text."""
     from healthcrawl.text.scoring import apply_rule, simplified  # noqa: PLC0415
 
     feats, labels, rules = [], [], []
     for r in rows:
         title, text = simplified(r["title"], r["text"])
         rules.append(apply_rule(scorer.lexicon, scorer.thresholds, title, text))
-        feats.append(learned.features(title, text))
+        feats.append(learned.features(title, text, learned.MAX_CHARS, config.ngrams, config.title_features))
         labels.append(int(r["relevant"]))
     return feats, labels, rules
 
 
-def _fit(feats: list[dict[str, float]], labels: list[int], c: float) -> tuple[dict[str, float], float]:
+def fit_weights(feats: list[dict[str, float]], labels: list[int], c: float,
+                class_weight: str | None = "balanced") -> tuple[dict[str, float], float]:
+    """(weights by feature name, intercept) of a logistic regression; features in fewer than
+    :data:`MIN_DOCS` texts are dropped."""
     from sklearn.feature_extraction import DictVectorizer  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
@@ -116,7 +141,7 @@ def _fit(feats: list[dict[str, float]], labels: list[int], c: float) -> tuple[di
     kept = [{k: v for k, v in f.items() if docs[k] >= MIN_DOCS} for f in feats]
     vec = DictVectorizer()
     x = vec.fit_transform(kept)
-    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+    clf = LogisticRegression(C=c, class_weight=class_weight, max_iter=3000)
     clf.fit(x, labels)
     return {name: float(w) for name, w in zip(vec.get_feature_names_out(), clf.coef_[0]) if abs(w) > 1e-4}, \
         float(clf.intercept_[0])
@@ -132,7 +157,7 @@ def outcomes(got: list[bool], labels: list[int]) -> Counter:
     return Counter(("t" if g == bool(y) else "f") + ("p" if g else "n") for g, y in zip(got, labels))
 
 
-def grouped_out_of_fold(feats: list[dict[str, float]], labels: list[int], groups: list[str], c: float,
+def grouped_out_of_fold(feats: list[dict[str, float]], labels: list[int], groups: list[str], config: Config,
                         folds: int = FOLDS) -> list[float]:
     """Each row's probability from a model fitted on the other folds, whole groups held out together."""
     from sklearn.model_selection import GroupKFold  # noqa: PLC0415
@@ -140,60 +165,54 @@ def grouped_out_of_fold(feats: list[dict[str, float]], labels: list[int], groups
     probs = [0.0] * len(feats)
     splitter = GroupKFold(min(folds, len(set(groups))))
     for train_idx, test_idx in splitter.split(feats, labels, groups):
-        weights, intercept = _fit([feats[i] for i in train_idx], [labels[i] for i in train_idx], c)
+        weights, intercept = fit_weights([feats[i] for i in train_idx], [labels[i] for i in train_idx],
+                                         config.c, config.class_weight)
         m = learned.Model("cv", weights, intercept)
         for i in test_idx:
             probs[i] = m.probability(feats[i])[0]
     return probs
 
 
-def choose_thresholds(probs: list[float], labels: list[int], gated: list[bool],
-                      accepted: list[bool]) -> tuple[float, float]:
-    """(rescue, veto) thresholds from the model's own out-of-fold probabilities on the texts it
-    speaks on (``gated``): the lowest rescue threshold of :data:`THRESHOLDS` at which at least
-    :data:`RESCUE_PRECISION` of the texts the rule rejected at or above it are relevant
-    (:data:`NEVER` if none: a rescue overrules the rule, so it is judged on the rule's negatives),
-    and the highest veto threshold of :data:`VETO_THRESHOLDS` below which at least
-    :data:`VETO_NPV` of the texts the rule ``accepted`` are irrelevant (0, no veto, if none: a veto
-    overrules the rule, so it is judged on the rule's positives)."""
-    rows = [(p, y) for p, y, g, a in zip(probs, labels, gated, accepted) if g and not a]
-    rescue = NEVER
-    for t in THRESHOLDS:
-        above = [y for p, y in rows if p >= t]
-        if above and sum(above) / len(above) >= RESCUE_PRECISION:
-            rescue = t
-            break
-    positives = [(p, y) for p, y, g, a in zip(probs, labels, gated, accepted) if g and a]
-    veto = 0.0
-    for t in VETO_THRESHOLDS:
-        below = [y for p, y in positives if p < t]
-        if below and 1 - sum(below) / len(below) >= VETO_NPV:
-            veto = t
-    return rescue, veto
+def era_outcome(rule_tp: int, rule_fp: int, rule_fn: int, rescued: tuple[int, int],
+                vetoed: tuple[int, int]) -> dict[str, Any]:
+    """Rule + model outcome from the rule's counts, the rescues (relevant, irrelevant) and the
+    vetoes (of relevant, of irrelevant texts)."""
+    c = Counter(tp=rule_tp + rescued[0] - vetoed[0], fp=rule_fp + rescued[1] - vetoed[1],
+                fn=rule_fn - rescued[0] + vetoed[0])
+    return {**summary(c), "rescued": rescued[0], "false_rescues": rescued[1], "vetoed_fp": vetoed[1],
+            "vetoed_tp": vetoed[0]}
 
 
-def log_loss(probs: list[float], labels: list[int], gated: list[bool]) -> float:
-    pairs = [(min(max(p, 1e-6), 1 - 1e-6), y) for p, y, g in zip(probs, labels, gated) if g]
-    return -sum(math.log(p) if y else math.log(1 - p) for p, y in pairs) / max(len(pairs), 1)
+def admissible(outcome: dict[str, Any]) -> bool:
+    """The constraint of the era choice: at most one false rescue per :data:`RESCUES_PER_FALSE`
+    true ones, and no true positive vetoed."""
+    return outcome["false_rescues"] <= outcome["rescued"] // RESCUES_PER_FALSE and outcome["vetoed_tp"] == 0
 
 
-def cross_validate(feats: list[dict[str, float]], labels: list[int], rules: list[Any],
-                   groups: list[str]) -> tuple[float, float, float, dict[str, Any]]:
-    """(C, rescue threshold, veto threshold, figures) by grouped cross-validation: C of
-    :data:`C_GRID` with the lowest out-of-fold log-loss on the gated texts (ties: the smaller),
-    the thresholds by :func:`choose_thresholds` on that C's out-of-fold probabilities. The
-    figures: log-loss per C, and outcomes of the rule and of rule + model out of fold (the
-    thresholds were chosen on these same probabilities)."""
-    gated = [r.ratios["health"] >= learned.GATE_HEALTH for r in rules]
-    runs = {c: grouped_out_of_fold(feats, labels, groups, c) for c in C_GRID}
-    losses = {c: round(log_loss(p, labels, gated), 4) for c, p in runs.items()}
-    c = min(C_GRID, key=lambda k: (losses[k], k))
-    rescue, veto = choose_thresholds(runs[c], labels, gated, [r.relevant for r in rules])
-    probe = learned.Model("cv", {}, 0.0, threshold=rescue, veto_threshold=veto)
-    figures = {"log_loss": {str(k): v for k, v in losses.items()},
-               "rule": summary(outcomes([r.relevant for r in rules], labels)),
-               "model": summary(outcomes(combined(probe, rules, runs[c]), labels))}
-    return c, rescue, veto, figures
+def _simplicity(config: Config) -> tuple:
+    return (NGRAM_SETS.index(config.ngrams) if config.ngrams in NGRAM_SETS else len(NGRAM_SETS),
+            not config.title_features, config.class_weight != "balanced", config.c)
+
+
+def choose(candidates: list[tuple[Config, dict[str, Any]]]) -> tuple[Config, dict[str, Any]] | None:
+    """The era choice among (config, pooled era outcome): of the :func:`admissible` ones, the
+    highest F1 (4 decimals); ties: fewer false rescues, higher rescue threshold, lower veto
+    threshold, simpler features, balanced class weight, smaller C. None if none is admissible."""
+    ok = [(cfg, o) for cfg, o in candidates if admissible(o)]
+    if not ok:
+        return None
+    return min(ok, key=lambda co: (-round(co[1]["f1"], 4), co[1]["false_rescues"], -co[0].threshold,
+                                    co[0].veto, _simplicity(co[0])))
+
+
+def cross_validate(feats: list[dict[str, float]], labels: list[int], rules: list[Any], groups: list[str],
+                   config: Config) -> dict[str, Any]:
+    """Grouped cross-validated outcomes of the rule and of rule + a model of ``config`` (its
+    fixed thresholds): reported beside the model, not used to choose it."""
+    probs = grouped_out_of_fold(feats, labels, groups, config)
+    probe = learned.Model("cv", {}, 0.0, threshold=config.threshold, veto_threshold=config.veto)
+    return {"rule": summary(outcomes([r.relevant for r in rules], labels)),
+            "model": summary(outcomes(combined(probe, rules, probs), labels))}
 
 
 def precision(c: Counter) -> float:
@@ -211,20 +230,28 @@ def summary(c: Counter) -> dict[str, Any]:
             "recall": round(recall, 4), "f1": round(f1(c), 4)}
 
 
-def fit_model(scorer: Any, rows: list[dict[str, Any]]) -> learned.Model:
-    """A model fitted on ``rows``, C and thresholds chosen by grouped cross-validation
-    (:func:`cross_validate`; a row's group is its ``group``, else its ``key``)."""
-    feats, labels, rules = featurize(scorer, rows)
-    c, threshold, veto, cv = cross_validate(feats, labels, rules, [r.get("group") or r["key"] for r in rows])
-    weights, intercept = _fit(feats, labels, c)
+def fit_model(scorer: Any, rows: list[dict[str, Any]], config: Config | None = None,
+              cv: bool = True) -> learned.Model:
+    """A model of ``config`` (default :data:`CHOSEN`, the era choice) fitted on ``rows``, with its
+    fixed C and thresholds; ``cv``: with the grouped cross-validated figures of the training rows
+    (a row's group is its ``group``, else its ``key``) in its metadata."""
+    config = config or CHOSEN
+    feats, labels, rules = featurize(scorer, rows, config)
+    weights, intercept = fit_weights(feats, labels, config.c, config.class_weight)
     digest = dataset_hash(rows)
     now = datetime.now(timezone.utc)
+    meta = {"trained_at": now.isoformat(timespec="seconds"), "training_set_sha256": digest,
+            "training_rows": len(rows), "lexicon_version": scorer.lexicon.version, "C": config.c,
+            "config": {**asdict(config), "ngrams": list(config.ngrams)}}
+    if config == CHOSEN and CHOSEN_ON:
+        meta["chosen_on_eras"] = CHOSEN_ON
+    if cv:
+        figures = cross_validate(feats, labels, rules, [r.get("group") or r["key"] for r in rows], config)
+        meta.update({"cv_f1_best": figures["model"]["f1"], "cv_f1_rule": figures["rule"]["f1"],
+                     "cv_precision_rule": figures["rule"]["precision"], "cv": figures})
     return learned.Model(version=f"{now:%Y.%m.%d.%H%M}-{digest[:8]}", weights=weights, intercept=intercept,
-                         threshold=threshold, veto_threshold=veto,
-                         meta={"trained_at": now.isoformat(timespec="seconds"), "training_set_sha256": digest,
-                               "training_rows": len(rows), "lexicon_version": scorer.lexicon.version, "C": c,
-                               "cv_f1_best": cv["model"]["f1"], "cv_f1_rule": cv["rule"]["f1"],
-                               "cv_precision_rule": cv["rule"]["precision"], "cv": cv})
+                         threshold=config.threshold, veto_threshold=config.veto, ngrams=config.ngrams,
+                         title_features=config.title_features, meta=meta)
 
 
 # --- before / after on the frozen split -----------------------------------------------------------
@@ -266,7 +293,7 @@ def train(corpus: str | Path, db: Any = None, *, scorer: Any, out: str | Path | 
     new = Scorer(lexicon=scorer.lexicon, thresholds=scorer.thresholds, top_keywords=0,
                  keywords_max_chars=scorer.keywords_max_chars, model=candidate)
     cv = candidate.meta["cv"]
-    report = {"training_rows": len(rows), "labels": len(rows) - len(dev),
+    report = {"training_rows": len(rows), "labels": len(rows) - len(dev), "config": candidate.meta["config"],
               "training_set_sha256": candidate.meta["training_set_sha256"], "version": candidate.version,
               "C": candidate.meta["C"], "threshold": candidate.threshold, "veto_threshold": candidate.veto_threshold,
               "cv_f1": (f"{cv['model']['f1']} (rescue at {candidate.threshold}, veto below "
