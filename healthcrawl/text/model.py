@@ -30,8 +30,8 @@ is built at run time.
 from __future__ import annotations
 
 import functools
-import json
 import heapq
+import json
 import math
 import operator
 import re
