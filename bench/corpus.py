@@ -24,10 +24,11 @@ from tools.sitegen.week import WINDOW  # noqa: E402
 
 
 def generate(out: Path, n: int = 5200, seed: int = 20261109, reprint_share: float = 0.02,
-             irrelevant_share: float = 0.15, multipage_share: float = 0.03) -> dict:
+             irrelevant_share: float = 0.15, multipage_share: float = 0.03, first_seq: int = 0) -> dict:
     """Write the mirror tree under ``out`` (created; must not exist or be empty) and
-    ``out/corpus.json``; return the corpus description."""
-    gen = Generator(n, seed, reprint_share, irrelevant_share, multipage_share)
+    ``out/corpus.json``; return the corpus description. ``first_seq``: the articles' URL numbers
+    start after it (two corpora 100,000 apart share no URL)."""
+    gen = Generator(n, seed, reprint_share, irrelevant_share, multipage_share, first_seq)
     files = gen.generate()
     out.mkdir(parents=True, exist_ok=True)
     total = 0

@@ -201,11 +201,16 @@ LOG_LEVEL = os.environ.get("HEALTHCRAWL_LOG_LEVEL", "INFO")
 # ==== operations (issue 6): run history, close-of-job monitors, alerts, Redis frontier ==========
 # (healthcrawl/ops/, healthcrawl/crawl/frontier.py; README "Operations")
 EXTENSIONS = {
+    # full garbage collections: start-up's heap frozen, pauses counted (healthcrawl/gc/… stats; before
+    # the recorder, so that the run document has them)
+    "healthcrawl.ops.gcpause.GcPause": 490,
     # every job's outcome in MongoDB crawl_runs (the monitors below write into the same entry)
     "healthcrawl.ops.recorder.RunRecorder": 500,
     # close-of-job checks; a failure posts to HEALTHCRAWL_ALERT_WEBHOOK
     "healthcrawl.ops.monitors.JobMonitor": 510,
 }
+#: move the heap built by start-up out of the garbage collector's reach at spider_opened (gc.freeze)
+HEALTHCRAWL_GC_FREEZE = True
 #: write the run document to crawl_runs (off: still built and monitored, not stored)
 HEALTHCRAWL_RUNS_STORE = True
 

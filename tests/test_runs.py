@@ -201,6 +201,8 @@ def test_a_crawl_records_its_run_and_a_healthy_run_raises_no_alert(mongod, mongo
     assert run["errors"]["total"] == 0
     assert run["monitors"]["ok"] is True and run["alert"] is None
     assert run["code_path"] == str(ROOT)
+    # GcPause ran in the job: start-up's heap frozen (HEALTHCRAWL_GC_FREEZE), full collections counted
+    assert run["gc"]["frozen_objects"] > 10_000 and run["gc"]["full_collections"] >= 0
 
 
 def test_the_command_names_the_database_and_says_when_it_holds_no_runs(runs_collection, mongod):

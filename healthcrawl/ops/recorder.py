@@ -182,6 +182,7 @@ def summarize(stats: dict[str, Any], coverage: FieldCoverage | None = None) -> d
         "spider_stats": _sub(stats, "healthcrawl/spider/"),
         "pipelines": pipelines,
         "redis": _sub(stats, "healthcrawl/redis/") or None,
+        "gc": _sub(stats, "healthcrawl/gc/") or None,
         "storage": storage_accounting(stats),
         "failures": run_failures(stats),
     }

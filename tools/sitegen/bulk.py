@@ -41,7 +41,7 @@ class Generator:
     """Stories site by site in blocks (``meta``: the corpus.json entry of each), then every page."""
 
     def __init__(self, n: int, seed: int, reprint_share: float, irrelevant_share: float,
-                 multipage_share: float):
+                 multipage_share: float, first_seq: int = 0):
         self.rng = random.Random(seed)
         self.n = n
         self.reprint_share = reprint_share
@@ -50,7 +50,7 @@ class Generator:
         self.stories: list[Story] = []
         self.originals: list[Story] = []  # stories a reprint may copy
         self.meta: dict[str, dict] = {}  # key -> corpus.json entry
-        self.seq = 0
+        self.seq = first_seq  # the URLs' numbers start after it: corpora with other first_seq share no URL
         self.gmw_index = 0
         self.gmw_lists: dict[str, list[str]] = {u: [] for u, *_ in GMW_NODES}
         self.gmw_homes: dict[str, list[str]] = {h: [] for h in GMW_HOME_HOSTS}
