@@ -103,3 +103,11 @@ def test_from_crawler_connects_both_signals():
     for signal, handler in ((signals.spider_opened, extension.spider_opened),
                             (signals.spider_closed, extension.spider_closed)):
         assert handler in list(dispatcher.liveReceivers(dispatcher.getAllReceivers(crawler.signals.sender, signal)))
+
+
+def test_a_second_crawlers_freeze_is_not_counted_as_a_pause_of_the_first():
+    first = open_extension(freeze=True)
+    second = open_extension(freeze=True)  # its spider_opened collects: start-up, not the crawl's
+    close(*second)
+    close(*first)
+    assert first[0].stats.get_value(f"{STATS}/full_collections") == 0

@@ -28,6 +28,8 @@ STATS = "healthcrawl/gc"
 class GcPause:
     #: crawlers of this process that froze the heap and have not closed yet
     _frozen_by = 0
+    #: a freeze's own collection is under way (another crawler of the process must not count it)
+    _freezing = False
 
     def __init__(self, crawler):
         self.stats = crawler.stats
@@ -46,7 +48,11 @@ class GcPause:
     def spider_opened(self, spider) -> None:
         if self.freeze:
             started = time.perf_counter()
-            gc.collect()
+            GcPause._freezing = True
+            try:
+                gc.collect()
+            finally:
+                GcPause._freezing = False
             gc.freeze()
             GcPause._frozen_by += 1
             self._froze = True
@@ -70,7 +76,7 @@ class GcPause:
 
     def _timed(self, phase: str, info: dict) -> None:
         """gc.callbacks hook: the duration of each generation-2 collection."""
-        if info.get("generation") != 2:
+        if info.get("generation") != 2 or GcPause._freezing:
             return
         if phase == "start":
             self._started = time.perf_counter()
