@@ -13,6 +13,7 @@ longest full collection; the ratio on/off of each is printed. Nothing is asserte
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -22,13 +23,14 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 from bench import dedup_scale  # noqa: E402
 from bench.common import Context, log, percentile  # noqa: E402
 
-ARMS = (("off", False), ("on", True))
+#: the arms: name -> crawl settings (``--arms`` JSON to compare others)
+ARMS = {"off": {"HEALTHCRAWL_GC_FREEZE": False}, "on": {"HEALTHCRAWL_GC_FREEZE": True}}
 
 
-def trial(ctx: Context, arm: str, freeze: bool, k: int, corpus_dir: Path) -> dict:
+def trial(ctx: Context, arm: str, settings: dict, k: int, corpus_dir: Path) -> dict:
     database = f"bench_gc_{arm}_{k}"
     dedup_scale.load(ctx, database, dedup_scale.BASE)
-    report = ctx.crawl(f"gc-{arm}-{k}", database, {"HEALTHCRAWL_KEEP_IRRELEVANT": False, "HEALTHCRAWL_GC_FREEZE": freeze},
+    report = ctx.crawl(f"gc-{arm}-{k}", database, {"HEALTHCRAWL_KEEP_IRRELEVANT": False, **settings},
                        corpus_dir=corpus_dir, instrument=True)
     summary = dedup_scale.crawl_summary(report)
     log(f"gc freeze {arm}, trial {k + 1}: writer p95 {summary['resolve_p95']:.2f} ms per item, wall "
@@ -36,12 +38,15 @@ def trial(ctx: Context, arm: str, freeze: bool, k: int, corpus_dir: Path) -> dic
     return summary
 
 
-def measure(ctx: Context, trials: int = 4, crawl_articles: int = dedup_scale.CRAWL_ARTICLES) -> str:
+def measure(ctx: Context, trials: int = 4, crawl_articles: int = dedup_scale.CRAWL_ARTICLES,
+            arms: dict[str, dict] | None = None) -> str:
+    arms = arms or ARMS
     corpus_dir = dedup_scale.crawl_corpus(ctx, crawl_articles)
-    runs: dict[str, list[dict]] = {arm: [] for arm, _ in ARMS}
+    runs: dict[str, list[dict]] = {arm: [] for arm in arms}
     for k in range(trials):
-        for arm, freeze in ARMS:
-            runs[arm].append(trial(ctx, arm, freeze, k, corpus_dir))
+        for arm, settings in arms.items():
+            runs[arm].append(trial(ctx, arm, settings, k, corpus_dir))
+    base = next(iter(arms))
 
     def med(arm: str, figure) -> float:
         return percentile([figure(c) for c in runs[arm]], 50)
@@ -51,10 +56,11 @@ def measure(ctx: Context, trials: int = 4, crawl_articles: int = dedup_scale.CRA
                          ("writer wall time per item, mean (ms)", lambda c: c["resolve_wall_ms_per_item"]),
                          ("longest full collection (ms)", lambda c: c["gc"].get("full_pause_max_ms", 0.0)),
                          ("full collections' total pause (ms)", lambda c: c["gc"].get("full_pause_total_ms", 0.0))):
-        off, on = med("off", figure), med("on", figure)
-        each = "; ".join(f"{arm}: " + ", ".join(f"{figure(c):.2f}" for c in runs[arm]) for arm, _ in ARMS)
-        lines.append(f"gc freeze, {name}: median on {on:.2f} / off {off:.2f} = {on / off if off else float('nan'):.2f} x "
-                     f"({trials} trials each, at 1,000 stored; {each})")
+        baseline = med(base, figure)
+        versus = ", ".join(f"{arm} {med(arm, figure):.2f} = {med(arm, figure) / baseline if baseline else float('nan'):.2f} x"
+                           for arm in arms if arm != base)
+        each = "; ".join(f"{arm}: " + ", ".join(f"{figure(c):.2f}" for c in runs[arm]) for arm in arms)
+        lines.append(f"gc, {name}: median {base} {baseline:.2f}; {versus} ({trials} trials each, at 1,000 stored; {each})")
     return "\n".join(lines)
 
 
@@ -64,10 +70,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=4)
     parser.add_argument("--crawl-articles", type=int, default=dedup_scale.CRAWL_ARTICLES)
+    parser.add_argument("--arms", type=json.loads, help='JSON {"name": {crawl settings}, …}; the first is the baseline '
+                        '(default: HEALTHCRAWL_GC_FREEZE off, on)')
     parser.add_argument("--workdir", type=Path, help="keep the work folder here")
     args = parser.parse_args()
     with Context(args.workdir) as ctx:
-        print(measure(ctx, args.trials, args.crawl_articles))
+        print(measure(ctx, args.trials, args.crawl_articles, args.arms))
 
 
 if __name__ == "__main__":

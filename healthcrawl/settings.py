@@ -211,6 +211,8 @@ EXTENSIONS = {
 }
 #: move the heap built by start-up out of the garbage collector's reach at spider_opened (gc.freeze)
 HEALTHCRAWL_GC_FREEZE = True
+#: gc.set_threshold for the crawl (empty: Python's own, 700, 10, 10)
+HEALTHCRAWL_GC_THRESHOLDS: list[int] = []
 #: write the run document to crawl_runs (off: still built and monitored, not stored)
 HEALTHCRAWL_RUNS_STORE = True
 

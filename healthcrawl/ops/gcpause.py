@@ -34,6 +34,7 @@ class GcPause:
     def __init__(self, crawler):
         self.stats = crawler.stats
         self.freeze = crawler.settings.getbool("HEALTHCRAWL_GC_FREEZE")
+        self.thresholds = [int(t) for t in crawler.settings.getlist("HEALTHCRAWL_GC_THRESHOLDS")]
         self._started: float | None = None
         self._pauses: list[float] = []  # seconds of each full collection
         self._froze = False
@@ -46,6 +47,8 @@ class GcPause:
         return extension
 
     def spider_opened(self, spider) -> None:
+        if self.thresholds:
+            gc.set_threshold(*self.thresholds)
         if self.freeze:
             started = time.perf_counter()
             GcPause._freezing = True
