@@ -111,3 +111,16 @@ def test_a_second_crawlers_freeze_is_not_counted_as_a_pause_of_the_first():
     close(*second)
     close(*first)
     assert first[0].stats.get_value(f"{STATS}/full_collections") == 0
+
+
+def test_thresholds_hold_for_the_job_and_python_s_own_come_back():
+    before = gc.get_threshold()
+    crawler = get_crawler(Quiet, {"HEALTHCRAWL_GC_FREEZE": False, "HEALTHCRAWL_GC_THRESHOLDS": [5000, 20, 100]})
+    extension = GcPause.from_crawler(crawler)
+    spider = Quiet()
+    extension.spider_opened(spider)
+    try:
+        assert gc.get_threshold() == (5000, 20, 100)
+    finally:
+        extension.spider_closed(spider)
+    assert gc.get_threshold() == before
