@@ -96,3 +96,33 @@ def test_a_taken_port_gives_a_free_one_that_status_finds_again(tmp_path, monkeyp
         stopped = cli(["stop"], env)
         other.close()
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
+
+
+def physical_ram_gb() -> float:
+    """MemTotal, or the cgroup's memory limit when lower (as mongod reads it)."""
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        total = next(int(line.split()[1]) for line in fh if line.startswith("MemTotal:")) * 1024
+    limit = Path("/sys/fs/cgroup/memory.max")
+    if limit.exists() and limit.read_text().strip().isdigit():
+        total = min(total, int(limit.read_text().strip()))
+    return total / 2**30
+
+
+@pytest.mark.parametrize("configured", [None, "0.5"])
+def test_the_embedded_cache_is_mongodbs_own_default_unless_set(tmp_path, configured):
+    """Unset, HEALTHCRAWL_MONGO_CACHE_GB is what a MongoDB server picks itself, half of (RAM - 1 GB)
+    (README "Dedup at scale": the story decisions of 1,000,000 articles need ~6 GB); the server
+    started by `healthcrawl mongo start` really has it."""
+    env = {"HEALTHCRAWL_MONGO_DBPATH": str(tmp_path / "db"), "HEALTHCRAWL_MONGO_PORT": str(free_port()),
+           "HEALTHCRAWL_MONGO_CACHE_GB": configured or ""}
+    expected = float(configured) if configured else max(0.25, (physical_ram_gb() - 1) / 2)
+    try:
+        started = cli(["start"], env)
+        assert started.returncode == 0, started.stderr
+        client = pymongo.MongoClient(f"mongodb://127.0.0.1:{env['HEALTHCRAWL_MONGO_PORT']}",
+                                     serverSelectionTimeoutMS=5000)
+        cache = client.admin.command("serverStatus")["wiredTiger"]["cache"]["maximum bytes configured"]
+        client.close()
+    finally:
+        cli(["stop"], env)
+    assert abs(cache / 2**30 - expected) <= 0.1
