@@ -2,7 +2,9 @@
 
 A lexicon has a ``version``, ``zones`` (weights of title, lead and body), ``categories``
 (category → weight → terms: ``health``, ``digital``, ``policy``, ``markets`` and optionally
-``negative``), ``weak`` (terms that only count near a strong health anchor), ``rules`` (the
+``negative``), ``weak`` (terms that only count near a strong health anchor), ``title_negative`` (cues read in
+the title only: the title's subject is an event, a case or another field), ``title_business`` (the
+same for business: funding, deals, exports), ``rules`` (the
 context rules' parameters), ``priority`` (ranking cues) and ``stopwords`` (left out of the keywords).
 
 **Matching** is a leftmost-longest scan of the text (full-width letters/digits folded, lower
@@ -38,7 +40,7 @@ _ASCII_WORD = re.compile(r"[a-z0-9]")
 DEFAULT_RULES = {"anchor_weight": 3.0, "anchor_scope": "paragraph", "title_evidence": False,
                  "max_negative": 6.0, "negative_min_terms": 2, "negative_override": 3.0,
                  "paired_categories": [], "paired_weight": 3.0, "sector_list": 0,
-                 "title_subject": 0}
+                 "title_subject": 0, "title_negative": False, "parenthetical": False}
 
 
 @dataclass
@@ -50,6 +52,12 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     #: normalised terms that count only with a strong health anchor nearby
     weak: frozenset[str] = frozenset()
+    #: normalised cues read in the title only (``title_negative``: 开工, 致辞, 投资, 医药代表 …): they
+    #: name an event, a business, a case or another field as the title's subject (rule ``title_negative``)
+    title_cues: frozenset[str] = frozenset()
+    #: normalised business cues read in the title only (``title_business``: 融资, 出口, 行业报告 …): only
+    #: a policy topic of the title cancels them
+    business_cues: frozenset[str] = frozenset()
     #: parameters of the context rules (:data:`DEFAULT_RULES`)
     rules: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RULES))
     #: ranking cues (healthcrawl/text/priority.py): "national" and "local" term lists
@@ -84,9 +92,14 @@ class Lexicon:
         lex = cls(version=str(data["version"]), zones={k: float(v) for k, v in data["zones"].items()},
                   categories=categories, stopwords=frozenset(data.get("stopwords", ())),
                   weak=frozenset(normalise(t) for t in data.get("weak", ())),
+                  title_cues=frozenset(normalise(t) for t in data.get("title_negative", ())),
+                  business_cues=frozenset(normalise(t) for t in data.get("title_business", ())),
                   rules={**DEFAULT_RULES, **data.get("rules", {})},
                   priority={k: [normalise(t) for t in v] for k, v in data.get("priority", {}).items()})
         lex._build_index()
+        short = sorted(t for t in lex.title_cues | lex.business_cues if len(t) < 2)
+        if short:
+            raise ValueError(f"lexicon: title_negative cues need at least two characters, got {short}")
         unknown = lex.weak - set(lex.index)
         if unknown:
             raise ValueError(f"lexicon: weak terms not in any category: {sorted(unknown)}")

@@ -26,7 +26,15 @@ marker (lexicon category ``examples``: 例如, 比如 …) when the title names 
 (``reasons.health_only_as_example``: an AI article giving medical diagnosis as one use).
 A health term of the title stands for health's distinct terms when the body has
 ``rules.title_subject`` distinct digital or policy terms, one strong (``reasons.title_subject``: a device
-standard titled 医疗器械唯一性标识 whose body is all UDI, 追溯, 数据库).
+standard titled 医疗器械唯一性标识 whose body is all UDI, 追溯, 数据库). With ``rules.parenthetical`` and
+no health term in the title, the health terms inside parentheses do not count either
+(``reasons.health_only_in_parentheses``: a photo caption showing a clinic under an AI article).
+
+**Title's subject** (``rules.title_negative``): a title naming an event, a case or another field —
+a negative cue of weight >= 2 or a title-only cue of the lexicon's ``title_negative`` list (开工,
+致辞, 学习会 …) — excludes the text unless the title also names a digital or policy topic; a title
+naming a business — a weight-3 market cue or a ``title_business`` cue (融资, 出口, 医药代表 …) —
+unless it names a policy topic (``reasons.excluded_by.title``).
 
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
@@ -46,6 +54,13 @@ from healthcrawl.text.lexicon import CATEGORIES, MARKETS, NEGATIVE, Lexicon, fin
 EVIDENCE_WEIGHT = 2.0
 SCORED = CATEGORIES + (MARKETS, NEGATIVE)
 
+#: the exclusion by the title's subject (rule ``title_negative``), in ``reasons.excluded_by``
+TITLE = "title"
+#: a health agency's name (卫健委, 医保局, 卫福部 …) names who acts, not a digital or policy topic
+_AGENCY = re.compile(r"(委|局|部|厅|署|委员会)$")
+
+#: a parenthesis (photo caption, aside, note) inside a sentence
+_ASIDE = re.compile(r"[(（][^()（）]*[)）]")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _SENTENCES = re.compile(r"[^。！？!?；;]*[。！？!?；;]?")
 
@@ -120,32 +135,43 @@ class Evidence:
     title_keys: set[str] = field(default_factory=set)
     listed: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
+    asides: list[str] = field(default_factory=list)
     paired: dict[str, str] = field(default_factory=dict)
 
 
-def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[str]], list[list[str]], list[str]]:
+def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[str]], list[list[str]], list[str],
+                                                                     list[set[int]]]:
     """Per sentence: the matched keys, its strong health anchors, and why its health terms do not
     count ("" when they do): ``"sectors"`` when it names ``rules.sector_list`` distinct sectors
     (金融、教育、医疗、政务 … — it only lists health among other fields), ``"example"`` when it has an
     example marker (例如, 比如 …) and the title names no health term (an AI article giving medicine
-    as one use). Such a sentence anchors nothing."""
+    as one use). Such a sentence anchors nothing. With ``rules.parenthetical`` and no health term in
+    the title, the health terms inside parentheses (a photo caption, an aside) are set apart: per
+    sentence, the positions of those matches (they anchor nothing either)."""
     listing, sector_keys, anchor_keys = lex.rules["sector_list"], lex.sector_keys, lex.anchor_keys
-    found = [[k for k, _ in find_matches(lex, sentence)] for _, _, sentence in parts]
+    matches = [find_matches(lex, sentence) for _, _, sentence in parts]
+    found = [[k for k, _ in m] for m in matches]
     title_health = bool(parts) and parts[0][1] == -1 and not lex.health_keys.isdisjoint(found[0])
     examples = lex.example_keys if not title_health else frozenset()
+    asides: list[set[int]] = [set() for _ in parts]
+    if lex.rules.get("parenthetical") and not title_health:
+        for i, ((_, para, sentence), m) in enumerate(zip(parts, matches)):
+            spans = [s.span() for s in _ASIDE.finditer(sentence)] if para != -1 else []
+            asides[i] = {j for j, (k, at) in enumerate(m) if k in lex.health_keys
+                         and any(a <= at < b for a, b in spans)}
     anchors, listed = [], []
-    for keys in found:
+    for i, keys in enumerate(found):
         why = ("sectors" if listing and len(sector_keys.intersection(keys)) >= listing
                else "example" if examples and not examples.isdisjoint(keys) else "")
         listed.append(why)
-        anchors.append([] if why else [k for k in keys if k in anchor_keys])
-    return found, anchors, listed
+        anchors.append([] if why else [k for j, k in enumerate(keys) if k in anchor_keys and j not in asides[i]])
+    return found, anchors, listed, asides
 
 
 def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
     """Scan the sentences; weak terms count only near a strong health anchor (module docstring)."""
     paragraph_scope = lex.rules["anchor_scope"] == "paragraph"
-    found, anchors, listed = _scan(lex, parts)
+    found, anchors, listed, asides = _scan(lex, parts)
     anchored_units = {(parts[i][1], i) for i, a in enumerate(anchors) if a}
     anchored_paras = {p for p, _ in anchored_units}
     title_anchor = -1 in anchored_paras
@@ -156,9 +182,12 @@ def collect(lex: Lexicon, parts: list[tuple[str, int, str]]) -> Evidence:
         else:
             near = title_anchor or (para in anchored_paras if paragraph_scope else (para, i) in anchored_units)
         factor = lex.zones.get(zone, 1.0)
-        for key in keys:
+        for j, key in enumerate(keys):
             if listed[i] and key in lex.health_keys:
                 (ev.listed if listed[i] == "sectors" else ev.examples).append(key)
+                continue
+            if j in asides[i]:
+                ev.asides.append(key)
                 continue
             if key in lex.weak and not near:
                 ev.unanchored.append(key)
@@ -226,6 +255,9 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
     if (totals[NEGATIVE] >= rules["max_negative"] and evidence[NEGATIVE] >= rules["negative_min_terms"]
             and totals["health"] < rules["negative_override"] * totals[NEGATIVE]):
         exclusions.append(NEGATIVE)
+    cues = title_negative(lex, title, ev.title_keys)
+    if cues:
+        exclusions.append(TITLE)
     if exclusions:
         score = min(score, 0.999)
     matched = {c: [t for _, t in contributions[c]] for c in SCORED
@@ -237,6 +269,8 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
         reasons["listed_among_sectors"] = sorted(set(ev.listed))
     if ev.examples:
         reasons["health_only_as_example"] = sorted(set(ev.examples))
+    if ev.asides:
+        reasons["health_only_in_parentheses"] = sorted(set(ev.asides))
     if (subject and evidence["health"] < thresholds.terms("health") and ratios["health"] >= 1.0
             and "health" not in strong_title and "health" not in pairs):
         reasons["title_subject"] = subject
@@ -244,7 +278,7 @@ def apply_rule(lex: Lexicon, thresholds: Thresholds, title: str, text: str) -> R
     if used:
         reasons["paired"] = used
     if exclusions:
-        reasons["excluded_by"] = {c: matched[c][:5] for c in exclusions}
+        reasons["excluded_by"] = {c: cues if c == TITLE else matched[c][:5] for c in exclusions}
     return RuleOutcome(score=score, relevant=score >= 1.0, ratios=ratios, totals=totals,
                        evidence=evidence, matched=matched, reasons=reasons)
 
@@ -286,6 +320,41 @@ def title_subject(lex: Lexicon, title_keys: set[str], evidence: dict[str, int], 
     terms = sorted(lex.index[k][0][2] for k in title_keys
                    if any(c == "health" and w >= EVIDENCE_WEIGHT for c, w, _ in lex.index[k]))
     return f"{terms[0]}+{evidence[topic]} {topic} terms" if terms else ""
+
+
+def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
+    """The cues that make the title's subject something else (``rules.title_negative``): a negative
+    cue of weight >= 2 among the title's terms or a title-only cue (lexicon ``title_negative``: 开工,
+    致辞, 学习会, 义诊, 宠物, 处罚决定书 …) — the title names an event, a case or another field, so the
+    health words of the body are its setting, not a health topic — unless the title also names a
+    topic (a digital or policy term of weight >= 2 that is no health agency's name: 中医药法实施5周年);
+    and a business cue (a weight-3 market cue, or lexicon ``title_business``: 融资, 出口, 行业报告,
+    医药代表 …) unless the title names a policy topic (a digital one does not cancel it: a medical-AI
+    firm's funding round is business news). [] when the rule does not apply."""
+    if not lex.rules.get("title_negative") or not title:
+        return []
+    norm = normalise(title)
+    events, business = {c for c in lex.title_cues if c in norm}, {c for c in lex.business_cues if c in norm}
+    for key in title_keys:
+        weights = {c: w for c, w, _ in lex.index[key]}
+        if weights.get(NEGATIVE, 0.0) >= EVIDENCE_WEIGHT:
+            events.add(lex.index[key][0][2])
+        if weights.get(MARKETS, 0.0) >= lex.rules["anchor_weight"]:
+            business.add(lex.index[key][0][2])
+    topics = [k for k in title_keys if _topic_term(lex, k)]
+    if events and topics:
+        events = set()
+    if business and any(w >= EVIDENCE_WEIGHT for k in topics for c, w, _ in lex.index[k] if c == "policy"):
+        business = set()
+    return sorted(events | business)
+
+
+def _topic_term(lex: Lexicon, key: str) -> bool:
+    """A digital or policy term of weight >= 2 that is not a health agency's name."""
+    weights = {c: w for c, w, _ in lex.index[key]}
+    if max(weights.get("digital", 0.0), weights.get("policy", 0.0)) < EVIDENCE_WEIGHT:
+        return False
+    return not ("health" in weights and weights.get("digital", 0.0) < EVIDENCE_WEIGHT and _AGENCY.search(key))
 
 
 def title_strong(lex: Lexicon, keys: set[str]) -> set[str]:
