@@ -216,7 +216,8 @@ def test_the_shipped_model_is_package_data_loaded_once():
     assert model.meta["cv_precision_rule"] > 0 and 0.5 <= model.threshold
 
 
-def test_train_writes_a_model_only_when_no_worse(tmp_path):
+def test_train_writes_a_model_only_when_no_worse(tmp_path, monkeypatch):
+    monkeypatch.setitem(training.CHOSEN_ON, "admissible", True)
     path, out = corpus(tmp_path), tmp_path / "model.json"
     report = training.train(path, scorer=rule_scorer(), out=out)
     assert report["training_rows"] == 48 and report["labels"] == 0
@@ -228,6 +229,20 @@ def test_train_writes_a_model_only_when_no_worse(tmp_path):
     assert training.no_worse({"f1": 0.9, "fp_rate": 0.01}, {"f1": 0.9, "fp_rate": 0.01})
     assert not training.no_worse({"f1": 0.89, "fp_rate": 0.0}, {"f1": 0.9, "fp_rate": 0.01})
     assert not training.no_worse({"f1": 0.95, "fp_rate": 0.02}, {"f1": 0.9, "fp_rate": 0.01})
+
+
+def test_a_candidate_the_eras_do_not_admit_never_ships(tmp_path, monkeypatch):
+    """Session 8: with era l the pre-registered rule admits no candidate (CHOSEN_ON["admissible"]
+    False); train still fits and measures it, but writes nothing, and says why."""
+    monkeypatch.setitem(training.CHOSEN_ON, "admissible", False)
+    path, out = corpus(tmp_path), tmp_path / "model.json"
+    report = training.train(path, scorer=rule_scorer(), out=out)
+    assert no_worse_on(report) and not report["shipped"] and not out.exists()
+    assert report["not_shipped"] == "the candidate is not admissible on the eras (training.CHOSEN_ON)"
+
+
+def no_worse_on(report: dict) -> bool:
+    return training.no_worse(report["after"]["test"], report["before"]["test"])
 
 
 def test_dev_only_never_reads_the_frozen_split(tmp_path):
@@ -274,6 +289,7 @@ def run(argv):
 
 def test_label_and_train_commands(mongod, mongo_db, mongo_db_name, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("MONGO_URI", mongod.uri)
+    monkeypatch.setitem(training.CHOSEN_ON, "admissible", True)
     assert run(["label", "https://www.gmw.cn/a.htm?utm_source=x", "relevant", "--who", "ed",
                 "--database", mongo_db_name]) == 0
     assert "relevant (by ed" in capsys.readouterr().out

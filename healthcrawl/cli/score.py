@@ -132,7 +132,8 @@ def render_training(report: dict) -> str:
     elif report.get("written"):
         verdict = "shipped to " + report["written"]
     else:
-        verdict = "no worse, not written (--dry-run)" if report["shipped"] else "NOT shipped: worse on the frozen test split"
+        verdict = ("no worse, not written (--dry-run)" if report["shipped"]
+                   else f"NOT shipped: {report.get('not_shipped', 'worse on the frozen test split')}")
     lines.append(f"model {report['version']}: {verdict}")
     return "\n".join(lines)
 
