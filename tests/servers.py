@@ -372,3 +372,18 @@ class SlowDownloads:
 
         await asyncio.sleep(self.latency)
         return None
+
+
+def last_tick_one_fire_ago() -> "datetime":
+    """A scheduler state's ``last_tick`` from which a pass run in the next 15 s finds exactly one
+    fire time of a ``* * * * *`` cron, the current minute: 1 s before this minute began. With
+    ``now - 61 s`` a pass in the first second of a minute (or a slow start-up) found two, and
+    reported the earlier one as ``missed`` (a flaky test). Waits for the next minute when fewer
+    than 15 s of this one are left."""
+    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
+
+    now = datetime.now(timezone.utc)
+    if now.second >= 45:
+        time.sleep(61 - now.second - now.microsecond / 1e6)
+        now = datetime.now(timezone.utc)
+    return now.replace(second=0, microsecond=0) - timedelta(seconds=1)

@@ -30,7 +30,7 @@ import redis
 
 from healthcrawl import settings as project_settings
 from healthcrawl.storage.mongod import free_port
-from tests.servers import RedisServer, crawl_env, run_module
+from tests.servers import RedisServer, crawl_env, last_tick_one_fire_ago, run_module
 from tests.test_resilience import WINDOW, assert_stored_exactly_once, gmw_urls
 
 FRONTIER = f"healthcrawl:gmw:{WINDOW[0].replace('-', '')}-{WINDOW[1].replace('-', '')}"
@@ -430,7 +430,7 @@ def test_schedule_one_jobs_error_does_not_stop_the_pass_and_run_once_exits_1(mon
     path.write_text(json.dumps({"jobs": [{"name": "ce-now", "spider": "ce", "cron": "* * * * *"},
                                          {"name": "gmw-now", "spider": "gmw", "cron": "* * * * *"}]}))
     state = tmp_path / "state.json"
-    before = datetime.now(timezone.utc) - timedelta(seconds=61)
+    before = last_tick_one_fire_ago()
     state.write_text(json.dumps({"last_tick": before.isoformat(), "watch": []}))
     env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db.name)
     with PickyScrapyd("ce") as scrapyd:
@@ -470,7 +470,8 @@ def test_schedule_an_error_inside_one_jobs_pass_is_its_failed_event_and_the_stat
                                           {"name": "fine", "spider": "gmw", "cron": "* * * * *"}]})
     with PickyScrapyd("none") as scrapyd:
         scheduler = cron.Scheduler(plan, [ScrapydClient(scrapyd.url)], tmp_path / "state.json")
-        now = datetime.now(timezone.utc)
+        # half past this minute: the minute before's tick leaves exactly one fire time due
+        now = datetime.now(timezone.utc).replace(second=30, microsecond=0)
         scheduler.tick(now - timedelta(seconds=61))
         out = scheduler.tick(now)
     assert [(e["event"], e["spider"]) for e in out] == [("failed", "ce"), ("scheduled", "gmw")]
@@ -531,7 +532,7 @@ def test_schedule_run_once_against_a_real_scrapyd_exits_1_when_its_run_failed(mo
         path = tmp_path / "s.toml"
         path.write_text('[[jobs]]\nname = "gmw-now"\nspider = "gmw"\ncron = "* * * * *"\n')
         state = tmp_path / "state.json"
-        before = datetime.now(timezone.utc) - timedelta(seconds=61)
+        before = last_tick_one_fire_ago()
         state.write_text(json.dumps({"last_tick": before.isoformat(), "watch": []}))
         env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db.name, SCRAPYD_USERNAME="ops",
                         SCRAPYD_PASSWORD="Sd-pass-not-in-logs")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from healthcrawl.ops.cron import RunStore, Scheduler
 from healthcrawl.ops.schedule import ScheduleError, fire_times, load_schedule, parse_schedule
 from healthcrawl.ops.scrapyd import ScrapydClient, ScrapydError
 from healthcrawl.project import project_settings
-from tests.servers import ROOT, ScrapydStub, crawl_env
+from tests.servers import ROOT, ScrapydStub, crawl_env, last_tick_one_fire_ago
 
 BJ = ZoneInfo("Asia/Shanghai")
 
@@ -202,8 +202,8 @@ def test_the_command_runs_one_pass_and_check_validates(stub, mongod, mongo_db, t
     path = tmp_path / "s.json"
     path.write_text(json.dumps(schedule_data(jobs=[{"name": "gmw", "spider": "gmw", "cron": "* * * * *"}])))
     state = tmp_path / "state.json"
-    # a previous pass two minutes ago: this pass finds the current minute due
-    state.write_text(json.dumps({"last_tick": (datetime.now(timezone.utc) - timedelta(seconds=61)).isoformat(),
+    # a previous pass just before this minute began: this pass finds the current minute due
+    state.write_text(json.dumps({"last_tick": last_tick_one_fire_ago().isoformat(),
                                  "watch": []}))
     env = crawl_env(MONGO_URI=mongod.uri, MONGO_DATABASE=mongo_db.name, SCRAPYD_USERNAME=stub.username,
                     SCRAPYD_PASSWORD=stub.password)

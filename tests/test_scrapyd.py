@@ -15,7 +15,6 @@ import sys
 import time
 import urllib.error
 import zipfile
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pymongo
@@ -27,7 +26,7 @@ from healthcrawl.ops.schedule import parse_schedule
 from healthcrawl.ops.scrapyd import ScrapydClient
 from tests.demo import ARCHIVE, WEEK, expected_in_bulletin
 from tests.servers import (EGG_ONLY_RUNNER, PROJECT_ENV, ROOT, VENV_BIN, ScrapydServer, _wait_port,
-                           crawl_env, require_binary)
+                           crawl_env, last_tick_one_fire_ago, require_binary)
 
 USERNAME, PASSWORD = "hc-ops", "Sd-pa55-7f3c9e-not-in-logs"
 EXPECTED_SPIDERS = sorted(SITES)  # one spider per registered site
@@ -127,7 +126,7 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
     # --- while it is pending/running, `healthcrawl schedule` does not start gmw a second time
     schedule = parse_schedule({"jobs": [{"name": "gmw-every-minute", "spider": "gmw", "cron": "* * * * *"}]})
     state = tmp_path / "schedule-state.json"
-    state.write_text(json.dumps({"last_tick": (datetime.now(timezone.utc) - timedelta(seconds=61)).isoformat(),
+    state.write_text(json.dumps({"last_tick": last_tick_one_fire_ago().isoformat(),
                                  "watch": []}))
     alerts = []
     scheduler = Scheduler(schedule, [ScrapydClient(scrapyd.url, USERNAME, PASSWORD)], state, None,
