@@ -143,7 +143,7 @@ HEALTHCRAWL_MONGO_DBPATH = os.environ.get("HEALTHCRAWL_MONGO_DBPATH", "var/mongo
 HEALTHCRAWL_MONGO_PORT = int(os.environ.get("HEALTHCRAWL_MONGO_PORT", "27027"))
 #: WiredTiger cache of the embedded mongod (GB); unset: MongoDB's own default (what a MongoDB server
 #: of MONGO_URI picks itself): half of (RAM - 1 GB), at least 0.25 GB. At 1,000,000 stored articles
-#: the story decisions need ~6 GB for a dedup p95 within 2 ms (README "Dedup at scale")
+#: 2 GB (the default until 2026-12-03) left the story decisions waiting on the cache (README "Dedup at scale")
 HEALTHCRAWL_MONGO_CACHE_GB = float(os.environ.get("HEALTHCRAWL_MONGO_CACHE_GB") or mongod_default_cache_gb())
 
 # --- offline replay and recording (healthcrawl/crawl/middlewares/replay.py) -------------------------
