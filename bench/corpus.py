@@ -23,7 +23,11 @@ from tools.sitegen.vocabulary import paragraphs  # noqa: E402,F401 - bench/dedup
 from tools.sitegen.week import WINDOW  # noqa: E402
 
 
-def generate(out: Path, n: int = 5200, seed: int = 20261109, reprint_share: float = 0.02,
+#: the corpus's default seed (bench/dedup_scale.py's trials add their number to it)
+SEED = 20261109
+
+
+def generate(out: Path, n: int = 5200, seed: int = SEED, reprint_share: float = 0.02,
              irrelevant_share: float = 0.15, multipage_share: float = 0.03, first_seq: int = 0) -> dict:
     """Write the mirror tree under ``out`` (created; must not exist or be empty) and
     ``out/corpus.json``; return the corpus description. ``first_seq``: the articles' URL numbers
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("-n", type=int, default=5200, help="articles (default 5200)")
-    parser.add_argument("--seed", type=int, default=20261109)
+    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     info = generate(args.out, args.n, args.seed)
     print(json.dumps(info["counts"], ensure_ascii=False))

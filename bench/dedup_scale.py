@@ -541,7 +541,7 @@ def crawl_corpus(ctx: Context, articles: int, trial: int = 0) -> Path:
     out = ctx.workdir / (f"corpus-dedup-{articles}" + (f"-t{trial}" if trial else ""))
     if not (out / "corpus.json").exists():
         log(f"dedup scale: generating a crawl corpus of {articles} articles (trial {trial + 1})")
-        corpus.generate(out, articles, seed=20261109 + trial, first_seq=100_000 * trial)
+        corpus.generate(out, articles, seed=corpus.SEED + trial, first_seq=100_000 * trial)
     return out
 
 

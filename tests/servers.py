@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -374,14 +375,12 @@ class SlowDownloads:
         return None
 
 
-def last_tick_one_fire_ago() -> "datetime":
+def last_tick_one_fire_ago() -> datetime:
     """A scheduler state's ``last_tick`` from which a pass run in the next 15 s finds exactly one
     fire time of a ``* * * * *`` cron, the current minute: 1 s before this minute began. With
     ``now - 61 s`` a pass in the first second of a minute (or a slow start-up) found two, and
     reported the earlier one as ``missed`` (a flaky test). Waits for the next minute when fewer
     than 15 s of this one are left."""
-    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
-
     now = datetime.now(timezone.utc)
     if now.second >= 45:
         time.sleep(61 - now.second - now.microsecond / 1e6)
