@@ -545,14 +545,46 @@ def crawl_corpus(ctx: Context, articles: int, trial: int = 0) -> Path:
     return out
 
 
+def mongod_counters(ctx: Context, database: str) -> dict[str, float]:
+    """mongod's CPU seconds so far (``serverStatus``) and, per collection of ``database``, the
+    milliseconds its operations took (``top``: writes and reads together)."""
+    import pymongo  # noqa: PLC0415
+
+    client = pymongo.MongoClient(ctx.mongod.uri)
+    try:
+        extra = client.admin.command("serverStatus").get("extra_info", {})
+        totals = client.admin.command("top")["totals"]
+    finally:
+        client.close()
+    out = {"cpu_s": (extra.get("user_time_us", 0) + extra.get("system_time_us", 0)) / 1e6}
+    for name, ops in totals.items():
+        if name.startswith(database + "."):
+            out[name.split(".", 1)[1]] = sum(ops[op]["time"] for op in ("insert", "update", "queries", "getmore",
+                                                                        "remove") if op in ops) / 1000
+    return out
+
+
+def mongod_share(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """What mongod spent during one crawl: CPU seconds, and milliseconds per collection (largest first)."""
+    spent = {k: round(after[k] - before.get(k, 0.0), 1) for k in after if k != "cpu_s"}
+    return {"cpu_s": round(after["cpu_s"] - before["cpu_s"], 2),
+            "ms": {k: v for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v > 0}}
+
+
 def crawls(ctx: Context, database: str, corpora: list[Path]) -> dict[str, Any]:
     """One crawl per corpus (the trials, each storing new articles), then the last corpus again
-    (every link known)."""
+    (every link known). Each trial notes what mongod spent during it (:func:`mongod_share`)."""
     settings = {"HEALTHCRAWL_KEEP_IRRELEVANT": False}  # irrelevant ones recorded in `dropped`
-    trials = [ctx.crawl(f"dedup-{database}-first" + (f"-t{k}" if k else ""), database, settings,
-                        corpus_dir=corpus_dir, instrument=True) for k, corpus_dir in enumerate(corpora)]
+    trials = []
+    for k, corpus_dir in enumerate(corpora):
+        name = f"dedup-{database}-first" + (f"-t{k}" if k else "")
+        before = mongod_counters(ctx, database)
+        trials.append(ctx.crawl(name, database, settings, corpus_dir=corpus_dir, instrument=True))
+        if "mongod" not in trials[-1]:  # (a report kept from an earlier run has it already)
+            trials[-1]["mongod"] = mongod_share(before, mongod_counters(ctx, database))
+            (ctx.workdir / f"{name}.json").write_text(json.dumps(trials[-1]), encoding="utf-8")
     again = ctx.crawl(f"dedup-{database}-again", database, settings, corpus_dir=corpora[-1], instrument=True)
-    summaries = [crawl_summary(report) for report in trials]
+    summaries = [crawl_summary(report) | {"mongod": report["mongod"]} for report in trials]
     # the trials' figures: the median trial's writer p95 and start-up, the largest peak RSS
     median = sorted(summaries, key=lambda c: c["resolve_p95"])[len(summaries) // 2]
     return {"first": median, "trials": summaries, "again": crawl_summary(again),
@@ -649,6 +681,8 @@ def report(small: dict[str, Any], large: dict[str, Any], explained: list[str]) -
             log(f"dedup scale: crawl trial {k + 1} at {label}: {c['stored']} stored, writer p95 {c['resolve_p95']:.2f} ms "
                 f"per item (own CPU {c['resolve_cpu_ms_per_item']:.2f}, wall {c['resolve_wall_ms_per_item']:.2f} ms per item), "
                 f"first stored {fmt_s(c['to_stored_s'])}, peak RSS {c['rss_mb']:.0f} MB, garbage collector {c.get('gc')}")
+            log(f"dedup scale: crawl trial {k + 1} at {label}: mongod spent {c['mongod']['cpu_s']:.1f} s of CPU; "
+                f"its operations took (ms per collection) {c['mongod']['ms']}")
     for label, c in (("1,000", s1), (n, l1)):
         batch = c.get("first_batch") or {}
         log(f"dedup scale: start-up at {label}: imports done {fmt_s(c.get('to_main_s'))}, mongo pipeline open "
