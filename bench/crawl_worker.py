@@ -140,6 +140,10 @@ def main() -> int:
     args = parser.parse_args()
     if os.environ.get("BENCH_SWITCH_INTERVAL"):  # an experiment: the GIL's switch interval (default 0.005 s)
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    if os.environ.get("BENCH_NO_TEXT_INDEX"):  # an experiment: the articles' text index is not (re)created
+        from healthcrawl.storage import collections  # noqa: PLC0415
+        collections.ARTICLE_INDEXES[:] = [m for m in collections.ARTICLE_INDEXES
+                                          if m.document["name"] != collections.TEXT_INDEX]
     instruments = Instruments() if args.instrument else None
     if instruments:
         instruments.install()

@@ -628,7 +628,38 @@ def crawl_summary(report: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- the figure ------------------------------------------------------------------------------------
-def run_size(ctx: Context, size: int, probe_count: int, corpora: list[Path]) -> dict[str, Any]:
+def without_text_index(ctx: Context, database: str, corpora: list[Path]) -> list[dict[str, Any]]:
+    """The experiment of ``--without-text-index``: more crawls (corpora of their own) with the
+    articles' text index dropped and not created by the crawler (``BENCH_NO_TEXT_INDEX``,
+    bench/crawl_worker.py), then the index built again. What the writer's figure is when mongod
+    does not also index the articles' search tokens."""
+    import pymongo  # noqa: PLC0415
+
+    from healthcrawl.storage.collections import ARTICLES, TEXT_INDEX, ensure_indexes  # noqa: PLC0415
+
+    client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
+    out = []
+    try:
+        client[database][ARTICLES].drop_index(TEXT_INDEX)
+        os.environ["BENCH_NO_TEXT_INDEX"] = "1"
+        for k, corpus_dir in enumerate(corpora):
+            name = f"dedup-{database}-notext-t{k}"
+            before = mongod_counters(ctx, database)
+            report = ctx.crawl(name, database, {"HEALTHCRAWL_KEEP_IRRELEVANT": False}, corpus_dir=corpus_dir,
+                               instrument=True)
+            report.setdefault("mongod", mongod_share(before, mongod_counters(ctx, database)))
+            out.append(crawl_summary(report) | {"mongod": report["mongod"]})
+    finally:
+        os.environ.pop("BENCH_NO_TEXT_INDEX", None)
+        started = time.monotonic()
+        ensure_indexes(client[database])
+        log(f"dedup scale: the text index of {database} built again in {time.monotonic() - started:.0f} s")
+        client.close()
+    return out
+
+
+def run_size(ctx: Context, size: int, probe_count: int, corpora: list[Path],
+             text_arm: list[Path] | None = None) -> dict[str, Any]:
     database = f"bench_dedup_{size}"
     loaded = load(ctx, database, size)
     log(f"dedup scale at {size:,}: timing Stories.resolve_many on {probe_count} + 2 x {probe_count * BATCH_ROUNDS} probes")
@@ -636,8 +667,9 @@ def run_size(ctx: Context, size: int, probe_count: int, corpora: list[Path]) -> 
     log(f"dedup scale at {size:,}: {json.dumps(cost)}")
     crawl = crawls(ctx, database, corpora)
     log(f"dedup scale at {size:,}: crawls {json.dumps(crawl)}")
+    notext = without_text_index(ctx, database, text_arm) if text_arm else []
     return {"size": size, "database": database, "loaded": loaded, "cost": cost, "crawl": crawl,
-            "cache_gb": ctx.mongo_cache_gb}
+            "notext": notext, "cache_gb": ctx.mongo_cache_gb}
 
 
 def fmt_s(value: float | None) -> str:
@@ -689,10 +721,26 @@ def report(small: dict[str, Any], large: dict[str, Any], explained: list[str]) -
             f"{fmt_s(c.get('to_ready_s'))}, first list page looked up {fmt_s(c['to_lookup_s'])}, first article to "
             f"the pipeline {fmt_s(c['to_item_s'])}, first batch ({batch.get('items')} items) decided from "
             f"{fmt_s(batch.get('at_s'))} in {fmt_s(batch.get('seconds'))}, stored {fmt_s(c['to_stored_s'])}")
+    for label, r in (("1,000", small), (n, large)):
+        for k, c in enumerate(r.get("notext") or []):
+            log(f"dedup scale: crawl without the text index {k + 1} at {label}: {c['stored']} stored, writer p95 "
+                f"{c['resolve_p95']:.2f} ms per item (wall {c['resolve_wall_ms_per_item']:.2f} ms per item); mongod spent "
+                f"{c['mongod']['cpu_s']:.1f} s of CPU; its operations took (ms per collection) {c['mongod']['ms']}")
     ls, ss = large["crawl"], small["crawl"]
     startup_ok = ls["startup_median_s"] <= GOAL_STARTUP_S
     known_ok = (l2["to_lookup_s"] or 1e9) <= GOAL_STARTUP_S and l2["rss_mb"] <= GOAL_RSS_MB
-    return "\n".join([
+    experiment = []
+    if large.get("notext") and small.get("notext"):
+        lt, st = (sorted(c["resolve_p95"] for c in r["notext"]) for r in (large, small))
+        lm, sm = (sorted(c["mongod"]["cpu_s"] for c in r["crawl"]["trials"]) for r in (large, small))
+        ltm = sorted(c["mongod"]["cpu_s"] for c in large["notext"])
+        experiment.append(
+            f"experiment, the crawl's writer with the articles' text index dropped: p95 {lt[len(lt) // 2]:.2f} ms per "
+            f"item at {n} (the median of {len(lt)} crawls: {', '.join(f'{v:.2f}' for v in lt)}) = "
+            f"{ratio(lt[len(lt) // 2], st[len(st) // 2])} {st[len(st) // 2]:.2f} ms at 1,000; mongod's CPU per crawl "
+            f"{ltm[len(ltm) // 2]:.1f} s without it against {lm[len(lm) // 2]:.1f} s with it at {n} "
+            f"({sm[len(sm) // 2]:.1f} s at 1,000) (not a goal: what the figure is without the search indexing)")
+    return "\n".join(experiment + [
         f"dedup start-up at {n} stored: first article stored {fmt_s(ls['startup_median_s'])} after the crawler started "
         f"(the median of {len(ls['trials'])} crawls) "
         f"= {ratio(ls['startup_median_s'], ss['startup_median_s'])} {fmt_s(ss['startup_median_s'])} at 1,000 "
@@ -727,10 +775,11 @@ def report(small: dict[str, Any], large: dict[str, Any], explained: list[str]) -
 
 
 def measure(ctx: Context, size: int = SIZE, probe_count: int = PROBES, crawl_articles: int = CRAWL_ARTICLES,
-            trials: int = TRIALS) -> str:
+            trials: int = TRIALS, without_text: int = 0) -> str:
     corpora = [crawl_corpus(ctx, crawl_articles, k) for k in range(trials)]
-    small = run_size(ctx, BASE, probe_count, corpora)
-    large = run_size(ctx, size, probe_count, corpora)
+    text_arm = [crawl_corpus(ctx, crawl_articles, trials + k) for k in range(without_text)]
+    small = run_size(ctx, BASE, probe_count, corpora, text_arm)
+    large = run_size(ctx, size, probe_count, corpora, text_arm)
     explained = explain_queries(ctx, large["database"])
     out = report(small, large, explained)
     (ctx.workdir / f"dedup-scale-{size}.json").write_text(
@@ -748,9 +797,11 @@ def main() -> None:
     parser.add_argument("--crawl-articles", type=int, default=CRAWL_ARTICLES, help="articles of the crawl corpus")
     parser.add_argument("--trials", type=int, default=TRIALS, help=f"crawls per size (default {TRIALS})")
     parser.add_argument("--workdir", type=Path, help="keep the work folder here (a loaded database is reused)")
+    parser.add_argument("--without-text-index", type=int, default=0, metavar="N",
+                        help="an experiment: N more crawls per size with the articles' text index dropped")
     args = parser.parse_args()
     with Context(args.workdir) as ctx:
-        print(measure(ctx, args.size, args.probes, args.crawl_articles, args.trials))
+        print(measure(ctx, args.size, args.probes, args.crawl_articles, args.trials, args.without_text_index))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ REJECTS = "rejects"
 
 
 # --- indexes -------------------------------------------------------------------------------------
+#: the articles' full-text index (healthcrawl/storage/search.py)
+TEXT_INDEX = "search_text"
 ARTICLE_INDEXES = [
     IndexModel([("canonical_url", ASCENDING)], unique=True, name="canonical_url_unique"),
     IndexModel([("published_at", DESCENDING)], name="published_at"),
@@ -34,7 +36,7 @@ ARTICLE_INDEXES = [
     IndexModel([("story", ASCENDING)], unique=True, name="story_unique",
                partialFilterExpression={"story": {"$type": "string"}}),
     IndexModel([("also_at.canonical_url", ASCENDING)], name="also_at_canonical_url"),
-    IndexModel([("search_title", TEXT), ("search_body", TEXT)], name="search_text",
+    IndexModel([("search_title", TEXT), ("search_body", TEXT)], name=TEXT_INDEX,
                weights={"search_title": 5, "search_body": 1}, default_language="none"),
 ]
 
