@@ -35,8 +35,13 @@ title features, C, class weight, rescue and veto thresholds) on the eras of batc
 and the candidate that the pre-registered rule (:func:`healthcrawl.text.training.choose`) picks:
 the highest pooled F1 with at most one false rescue per 100 true ones and no true positive vetoed.
 ``healthcrawl train`` fits that candidate (:data:`healthcrawl.text.training.CHOSEN`).
+``--choose --families`` adds session 9's pre-registered families (veto only, rescue gates, the
+rule's outcome as features, recency-weighted rows; :func:`family_configs`, :func:`grid_points`) and
+prints per family the best admissible point with its per-era rows, or its false rescues.
+``--config '{"c": 0.1, ...}'``: fit that candidate instead of ``CHOSEN`` for the other figures.
 
-    .venv/bin/python eval/relevance_cv.py [--choose] [--eras] [--timing] [--json] [--out candidate.json]
+    .venv/bin/python eval/relevance_cv.py [--choose [--families]] [--eras] [--timing] [--config JSON] [--json]
+                                          [--out candidate.json]
 """
 
 from __future__ import annotations
@@ -101,16 +106,21 @@ def verdicts(scorer: Any, model: learned.Model | None, rows: list[dict[str, Any]
             out["model"].append(rule.relevant)
             out["rescue only"].append(rule.relevant)
             continue
-        p = model.probability(model.features(title, text))[0]
-        out["model"].append(model.verdict(rule.relevant, p))
-        out["rescue only"].append(rule.relevant or p >= model.threshold)
+        p = model.probability(model.features(title, text, rule))[0]
+        rescuable = rule.relevant or model.may_rescue(rule)
+        out["model"].append(model.verdict(rule.relevant, p, rescuable))
+        out["rescue only"].append(rule.relevant or (rescuable and p >= model.threshold))
     return out
+
+
+#: the candidate ``fit_model`` fits here (``--config``; default :data:`training.CHOSEN`)
+CONFIG: training.Config | None = None
 
 
 def held_out(scorer: Any, train: list[dict[str, Any]], test: list[dict[str, Any]], tally: dict[str, Counter],
              chosen: list[dict[str, Any]]) -> None:
     """Fit on ``train`` as ``healthcrawl train`` does, add the outcomes on ``test`` to ``tally``."""
-    model = training.fit_model(scorer, train, cv=False)
+    model = training.fit_model(scorer, train, CONFIG, cv=False)
     chosen.append({"C": model.meta["C"], "rescue": model.threshold, "veto": model.veto_threshold})
     labels = [int(r["relevant"]) for r in test]
     for name, got in verdicts(scorer, model, test).items():
@@ -180,53 +190,172 @@ def base_configs() -> list[training.Config]:
             for c in training.C_GRID]
 
 
+def family_configs() -> list[training.Config]:
+    """Session 9's new fits (pre-registered, /work/notes/model_m.md): family C, the n-grams with
+    the rule's outcome as features (the whole old grid of features × C × class weight), and family D,
+    recency-weighted rows (n-gram sets × C of RECENCY_C_GRID, balanced, lexicon features ±). Families
+    A (veto only) and B (rescue gates) reuse every fit's probabilities (:func:`grid_points`)."""
+    lexicon = [dataclasses.replace(cfg, lexicon_features=True) for cfg in base_configs()]
+    recency = [training.Config(ngrams=g, title_features=t, c=c, class_weight="balanced", lexicon_features=lf,
+                               recency=training.RECENCY)
+               for lf in (False, True) for g in training.NGRAM_SETS for t in (True, False)
+               for c in training.RECENCY_C_GRID]
+    return lexicon + recency
+
+
+def family(cfg: training.Config) -> str:
+    """Which pre-registered family a candidate belongs to."""
+    if cfg.recency != 1.0:
+        return "D recency-weighted rows"
+    if cfg.lexicon_features:
+        return "C lexicon features"
+    if cfg.threshold >= training.NO_RESCUE:
+        return "A veto only"
+    if cfg.rescue_gate != "gate":
+        return "B rescue gate"
+    return "old grid"
+
+
+def mode(cfg: training.Config) -> str:
+    return "veto only" if cfg.threshold >= training.NO_RESCUE else f"rescue gate {cfg.rescue_gate}"
+
+
+def grid_points(cfg: training.Config, families: bool) -> list[tuple[str, float, float]]:
+    """(rescue gate, rescue threshold, veto threshold) of a fit: the old grid's, and with
+    ``families`` also the other rescue gates and veto only (NO_RESCUE; without a veto it is the
+    rule itself, not a candidate)."""
+    old = cfg.recency == 1.0 and not cfg.lexicon_features
+    gates = training.RESCUE_GATE_GRID if families else ("gate",)
+    points = [(g, t, v) for g in gates for t in training.THRESHOLDS for v in training.VETO_THRESHOLDS]
+    if families:
+        points += [("gate", training.NO_RESCUE, v) for v in training.VETO_THRESHOLDS if v]
+    return points if families or old else []
+
+
 def era_probabilities(rows: list[dict[str, Any]], commit: str, before: tuple[str, ...], after: tuple[str, ...],
                       configs: list[training.Config]) -> tuple[Counter, dict[training.Config, list[tuple]]]:
     """One era: the rule's outcome (lexicon of ``commit``) on the held-out dev rows, and for each
-    config the (p, relevant, rule's verdict) of the gated held-out rows, the model fitted on the
-    dev rows of the earlier batches."""
+    config the (p, relevant, rule's verdict, the rescue gates that let it rescue, the row) of the
+    gated held-out rows, the model fitted on the dev rows of the earlier batches."""
     scorer = rule_scorer(era_lexicon(commit))
     train = [r for r in rows if r["batch"] in before]
     test = [r for r in rows if r["batch"] in after]
     out: dict[training.Config, list[tuple]] = {}
     prepared: dict[tuple, tuple] = {}
     for cfg in configs:
-        key = (cfg.ngrams, cfg.title_features)
+        key = (cfg.ngrams, cfg.title_features, cfg.lexicon_features)
         if key not in prepared:
             prepared[key] = (training.featurize(scorer, train, cfg), training.featurize(scorer, test, cfg))
         (f_train, y_train, _), (f_test, y_test, rules) = prepared[key]
-        weights, intercept = training.fit_weights(f_train, y_train, cfg.c, cfg.class_weight)
+        weights, intercept = training.fit_weights(f_train, y_train, cfg.c, cfg.class_weight,
+                                                  training.row_weights(train, cfg.recency))
         m = learned.Model("era", weights, intercept)
-        out[cfg] = [(m.probability(f)[0], y, rule.relevant) for f, y, rule in zip(f_test, y_test, rules)
-                    if m.applies(rule)]
+        out[cfg] = [(m.probability(f)[0], y, rule.relevant,
+                     frozenset(g for g in learned.RESCUE_GATES if learned.may_rescue(g, rule)), r)
+                    for f, y, rule, r in zip(f_test, y_test, rules, test) if m.applies(rule)]
     _, labels, rules = prepared[key][1]
     return training.outcomes([r.relevant for r in rules], labels), out
 
 
-def choose_on_eras(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def point_outcome(rule: Counter, gated: list[tuple], gate: str, t: float, v: float) -> dict[str, Any]:
+    """Rule + model outcome at one (rescue gate, rescue threshold, veto threshold) from the gated rows."""
+    rescued = [y for p, y, a, gates, _ in gated if not a and p >= t and gate in gates]
+    vetoed = [y for p, y, a, _, _ in gated if a and p < v]
+    return training.era_outcome(rule["tp"], rule["fp"], rule["fn"], (sum(rescued), len(rescued) - sum(rescued)),
+                                (sum(vetoed), len(vetoed) - sum(vetoed)))
+
+
+def choose_on_eras(rows: list[dict[str, Any]], families: bool = False) -> dict[str, Any]:
     """The grid of :func:`base_configs` × rescue × veto thresholds on the eras of
-    :data:`CHOICE_ERAS`, pooled, and the candidate chosen by :func:`training.choose`."""
-    configs = base_configs()
+    :data:`CHOICE_ERAS`, pooled, and the candidate chosen by :func:`training.choose`; with
+    ``families`` also session 9's families (:func:`family_configs`, :func:`grid_points`)."""
+    configs = base_configs() + (family_configs() if families else [])
     rule: Counter = Counter()
     gated: dict[training.Config, list[tuple]] = {cfg: [] for cfg in configs}
+    per_era: list[tuple[str, Counter, dict[training.Config, list[tuple]]]] = []
     for commit, before, after in CHOICE_ERAS:
         counts, probs = era_probabilities(rows, commit, before, after, configs)
         rule.update(counts)
+        per_era.append((", ".join(after), counts, probs))
         for cfg in configs:
             gated[cfg] += probs[cfg]
     candidates = []
     for cfg in configs:
-        for t in training.THRESHOLDS:
-            rescued = [y for p, y, a in gated[cfg] if not a and p >= t]
-            for v in training.VETO_THRESHOLDS:
-                vetoed = [y for p, y, a in gated[cfg] if a and p < v]
-                outcome = training.era_outcome(rule["tp"], rule["fp"], rule["fn"],
-                                               (sum(rescued), len(rescued) - sum(rescued)),
-                                               (sum(vetoed), len(vetoed) - sum(vetoed)))
-                candidates.append((dataclasses.replace(cfg, threshold=t, veto=v), outcome))
+        for gate, t, v in grid_points(cfg, families):
+            candidates.append((dataclasses.replace(cfg, rescue_gate=gate, threshold=t, veto=v),
+                               point_outcome(rule, gated[cfg], gate, t, v)))
     best = training.choose(candidates)
     return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
-            "candidates": candidates, "chosen": best}
+            "candidates": candidates, "chosen": best, "families": families, "per_era": per_era, "gated": gated}
+
+
+def fit_of(cfg: training.Config) -> training.Config:
+    """The fitted configuration of a candidate (its thresholds and gate set to the defaults)."""
+    return dataclasses.replace(cfg, threshold=0.5, veto=0.0, rescue_gate="gate")
+
+
+def era_rows(choice: dict[str, Any], cfg: training.Config) -> list[str]:
+    """Per era: the rule of before and rule + the candidate ``cfg``."""
+    lines = []
+    for name, counts, probs in choice["per_era"]:
+        o = point_outcome(counts, probs[fit_of(cfg)], cfg.rescue_gate, cfg.threshold, cfg.veto)
+        r = training.summary(counts)
+        lines.append(f"      era {name:<38} n {sum(counts.values()):>3}  rule P {r['precision']:.3f} "
+                     f"R {r['recall']:.3f} F1 {r['f1']:.4f} fp {r['fp']:>2} fn {r['fn']:>2} -> "
+                     f"P {o['precision']:.3f} R {o['recall']:.3f} "
+                     f"F1 {o['f1']:.4f} fp {o['fp']:>2} fn {o['fn']:>2}; rescued {o['rescued']}/{o['false_rescues']} "
+                     f"vetoed fp/tp {o['vetoed_fp']}/{o['vetoed_tp']}")
+    return lines
+
+
+def false_rescues(choice: dict[str, Any], cfgs: list[training.Config]) -> Counter:
+    """The dev rows falsely rescued at the candidates ``cfgs``: (batch, title) -> how many of them."""
+    out: Counter = Counter()
+    for cfg in cfgs:
+        for p, y, a, gates, row in choice["gated"][fit_of(cfg)]:
+            if not a and not y and p >= cfg.threshold and cfg.rescue_gate in gates:
+                out[(row["batch"], row["title"][:60])] += 1
+    return out
+
+
+def render_families(choice: dict[str, Any]) -> str:
+    """Per family and rescue mode: the best admissible point (``training.choose`` on that part of
+    the grid) with its per-era rows, or, when none is admissible, the false rescues of its
+    strictest rescue points (t 0.95); then what ``training.choose`` picks over the whole grid."""
+    parts: dict[tuple[str, str], list] = {}
+    for cfg, o in choice["candidates"]:
+        parts.setdefault((family(cfg), mode(cfg)), []).append((cfg, o))
+        parts.setdefault((family(cfg), "all"), []).append((cfg, o))
+    lines = ["  families (pre-registered in /work/notes/model_m.md): best admissible point per family and mode"]
+    for (fam, md), cands in sorted(parts.items()):
+        best = training.choose(cands)
+        admissible = sum(training.admissible(o) for _, o in cands)
+        head = f"  {fam} / {md}: {len(cands)} candidates, {admissible} admissible"
+        if best:
+            cfg, o = best
+            lines.append(f"{head}; best {cfg.name()}: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.4f} "
+                         f"fp {o['fp']} fn {o['fn']}; rescued {o['rescued']}/{o['false_rescues']}, "
+                         f"vetoed fp/tp {o['vetoed_fp']}/{o['vetoed_tp']}")
+            if md == "all":
+                lines += era_rows(choice, cfg)
+        else:
+            strict = [cfg for cfg, _ in cands if cfg.threshold == max(training.THRESHOLDS) and cfg.veto == 0.0]
+            top = max(cands, key=lambda co: co[1]["f1"])
+            lines.append(f"{head}; highest F1 {top[0].name()} {top[1]['f1']:.4f} "
+                         f"(rescued {top[1]['rescued']}/{top[1]['false_rescues']}, vetoed fp/tp "
+                         f"{top[1]['vetoed_fp']}/{top[1]['vetoed_tp']})")
+            for (batch, title), n in false_rescues(choice, strict).most_common(6):
+                lines.append(f"      false rescue at t 0.95 in {n} of {len(strict)} fits: {batch} {title}")
+    if choice["chosen"]:
+        cfg, o = choice["chosen"]
+        lines.append(f"  CHOSEN over old + new ({family(cfg)}) {cfg.name()}: P {o['precision']:.3f} "
+                     f"R {o['recall']:.3f} "
+                     f"F1 {o['f1']:.4f} fp {o['fp']} fn {o['fn']}; rescued {o['rescued']}, false rescues "
+                     f"{o['false_rescues']}, vetoed fp {o['vetoed_fp']}, vetoed tp {o['vetoed_tp']}")
+        lines += era_rows(choice, cfg)
+    else:
+        lines.append("  CHOSEN over old + new: none admissible")
+    return "\n".join(lines)
 
 
 def render_choice(choice: dict[str, Any]) -> str:
@@ -239,6 +368,8 @@ def render_choice(choice: dict[str, Any]) -> str:
              "  config: rescued/false at t = " + " ".join(f"{t:.2f}" for t in training.THRESHOLDS)
              + " | vetoed fp/tp at v = " + " ".join(str(v) for v in training.VETO_THRESHOLDS[1:])
              + " | best admissible"]
+    if choice.get("families"):
+        return "\n".join(lines[:2]) + "\n" + render_families(choice)
     by_base: dict[training.Config, dict] = {}
     for cfg, o in choice["candidates"]:
         by_base.setdefault(dataclasses.replace(cfg, threshold=0.5, veto=0.0), {})[(cfg.threshold, cfg.veto)] = (cfg, o)
@@ -303,13 +434,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eras", action="store_true", help="also the rule and model of before each later batch")
     ap.add_argument("--choose", action="store_true",
                     help="only the grid of candidates on the eras d-j, l and the one the pre-registered rule chooses")
+    ap.add_argument("--families", action="store_true",
+                    help="with --choose: also session 9's candidate families (veto only, rescue gates, lexicon "
+                         "features, recency-weighted rows)")
+    ap.add_argument("--config", type=json.loads,
+                    help="a candidate (JSON of training.Config fields) to fit instead of training.CHOSEN")
     ap.add_argument("--timing", action="store_true", help="CPU time per score, rule alone and with the model")
     ap.add_argument("--out", type=Path, help="write the candidate fitted on the whole dev split here")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     rows = dev_rows(args.health)
+    global CONFIG
+    if args.config:
+        CONFIG = training.Config(**{k: tuple(v) if k == "ngrams" else v for k, v in args.config.items()})
     if args.choose:
-        choice = choose_on_eras(rows)
+        choice = choose_on_eras(rows, args.families)
+        if args.json:
+            for k in ("per_era", "gated", "families"):
+                choice.pop(k)
         print(json.dumps({**choice, "candidates": len(choice["candidates"]), "chosen": (
             dataclasses.asdict(choice["chosen"][0]), choice["chosen"][1]) if choice["chosen"] else None},
             ensure_ascii=False, indent=1) if args.json else render_choice(choice))
@@ -318,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
                               "batch": grouped(rows, "batch", len({r["batch"] for r in rows}))}
     if args.eras:
         report["eras"] = eras(rows)
-    model = training.fit_model(rule_scorer(), rows)
+    model = training.fit_model(rule_scorer(), rows, CONFIG)
     report["candidate"] = {"C": model.meta["C"], "rescue": model.threshold, "veto": model.veto_threshold,
                            "features": len(model.weights)}
     if args.out:

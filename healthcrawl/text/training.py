@@ -48,10 +48,20 @@ class Config:
     #: rescue a gated text the rule rejects at p >= threshold; veto one it accepts below veto (0: never)
     threshold: float = 0.5
     veto: float = 0.0
+    #: session 9's families (the defaults are the earlier behaviour): the rule's outcome read as
+    #: features (:func:`learned.lexicon_features`), the gate of a rescue (:data:`learned.RESCUE_GATES`),
+    #: and the sample weight of the rows of the :data:`RECENT_BATCHES` newest training batches
+    lexicon_features: bool = False
+    rescue_gate: str = "gate"
+    recency: float = 1.0
 
     def name(self) -> str:
-        grams = "-".join(map(str, self.ngrams)) + ("+t" if self.title_features else "")
-        return f"{grams} C{self.c} {self.class_weight or 'unweighted'} t{self.threshold} v{self.veto}"
+        grams = "-".join(map(str, self.ngrams)) + ("+t" if self.title_features else "") + \
+            ("+lex" if self.lexicon_features else "")
+        extra = (f" r{self.recency}" if self.recency != 1.0 else "") + \
+            (f" g:{self.rescue_gate}" if self.rescue_gate != "gate" else "")
+        threshold = "-" if self.threshold >= NO_RESCUE else self.threshold
+        return f"{grams} C{self.c} {self.class_weight or 'unweighted'}{extra} t{threshold} v{self.veto}"
 
 
 #: the candidate grid searched on the eras (``eval/relevance_cv.py --choose``; dev rows only) …
@@ -60,6 +70,17 @@ C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 CLASS_WEIGHTS = ("balanced", None)
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 VETO_THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2)
+#: a rescue threshold above any probability: the model never rescues (a veto-only layer)
+NO_RESCUE = 2.0
+#: session 9's families (pre-registered in /work/notes/model_m.md, searched by
+#: ``eval/relevance_cv.py --choose --families``): veto only (old configs, NO_RESCUE), rescue gates,
+#: lexicon features beside the n-grams, recency-weighted rows (C of RECENCY_C_GRID, balanced)
+RESCUE_GATE_GRID = learned.RESCUE_GATES
+RECENCY = 3.0
+RECENCY_C_GRID = (0.1, 0.3, 1.0)
+#: the training batches weighted by ``recency``: this many newest (by ``added``, the texts before
+#: 2026-12-02 the oldest) and the rows of no batch (editors' labels)
+RECENT_BATCHES = 2
 #: … and the rule that chooses in it (written down before the figures were seen): false rescues
 #: at most one per this many true rescues, pooled over the eras, and no true positive vetoed
 RESCUES_PER_FALSE = 100
@@ -124,20 +145,37 @@ def dataset_hash(rows: list[dict[str, Any]]) -> str:
 
 def featurize(scorer: Any, rows: list[dict[str, Any]], config: Config = CHOSEN,
               ) -> tuple[list[dict[str, float]], list[int], list[Any]]:
-    """(n-gram features of ``config``, labels, the rule's outcome) of each row, on the simplified text."""
+    """(features of ``config``: n-grams, and the rule's outcome with ``lexicon_features``; labels,
+    the rule's outcome) of each row, on the simplified text."""
     from healthcrawl.text.scoring import apply_rule, simplified  # noqa: PLC0415
 
     feats, labels, rules = [], [], []
     for r in rows:
         title, text = simplified(r["title"], r["text"])
-        rules.append(apply_rule(scorer.lexicon, scorer.thresholds, title, text))
-        feats.append(learned.features(title, text, learned.MAX_CHARS, config.ngrams, config.title_features))
+        rule = apply_rule(scorer.lexicon, scorer.thresholds, title, text)
+        rules.append(rule)
+        feats.append(learned.features(title, text, learned.MAX_CHARS, config.ngrams, config.title_features,
+                                      rule if config.lexicon_features else None))
         labels.append(int(r["relevant"]))
     return feats, labels, rules
 
 
+def _batch_order(batch: str) -> str:
+    return "" if batch.startswith("before") else batch
+
+
+def row_weights(rows: list[dict[str, Any]], recency: float) -> list[float] | None:
+    """Sample weights: ``recency`` for the rows of the :data:`RECENT_BATCHES` newest batches of
+    ``rows`` and for rows of no batch (labels), 1 for the others; None when ``recency`` is 1."""
+    if recency == 1.0:
+        return None
+    recent = set(sorted({r["batch"] for r in rows if r.get("batch")}, key=_batch_order)[-RECENT_BATCHES:])
+    return [recency if not r.get("batch") or r["batch"] in recent else 1.0 for r in rows]
+
+
 def fit_weights(feats: list[dict[str, float]], labels: list[int], c: float,
-                class_weight: str | None = "balanced") -> tuple[dict[str, float], float]:
+                class_weight: str | None = "balanced", sample_weight: list[float] | None = None,
+                ) -> tuple[dict[str, float], float]:
     """(weights by feature name, intercept) of a logistic regression; features in fewer than
     :data:`MIN_DOCS` texts are dropped."""
     from sklearn.feature_extraction import DictVectorizer  # noqa: PLC0415
@@ -148,15 +186,16 @@ def fit_weights(feats: list[dict[str, float]], labels: list[int], c: float,
     vec = DictVectorizer()
     x = vec.fit_transform(kept)
     clf = LogisticRegression(C=c, class_weight=class_weight, max_iter=3000)
-    clf.fit(x, labels)
+    clf.fit(x, labels, sample_weight=sample_weight)
     return {name: float(w) for name, w in zip(vec.get_feature_names_out(), clf.coef_[0]) if abs(w) > 1e-4}, \
         float(clf.intercept_[0])
 
 
 def combined(model: learned.Model, rules: list[Any], probs: list[float]) -> list[bool]:
-    """The verdicts of rule + model: the rule's outside the gate, the model's rescue or veto in it."""
-    return [model.verdict(rule.relevant, p) if model.applies(rule) else rule.relevant
-            for rule, p in zip(rules, probs)]
+    """The verdicts of rule + model: the rule's outside the gate, the model's rescue (behind its
+    rescue gate) or veto in it."""
+    return [model.verdict(rule.relevant, p, rule.relevant or model.may_rescue(rule)) if model.applies(rule)
+            else rule.relevant for rule, p in zip(rules, probs)]
 
 
 def outcomes(got: list[bool], labels: list[int]) -> Counter:
@@ -164,7 +203,7 @@ def outcomes(got: list[bool], labels: list[int]) -> Counter:
 
 
 def grouped_out_of_fold(feats: list[dict[str, float]], labels: list[int], groups: list[str], config: Config,
-                        folds: int = FOLDS) -> list[float]:
+                        folds: int = FOLDS, sample_weight: list[float] | None = None) -> list[float]:
     """Each row's probability from a model fitted on the other folds, whole groups held out together."""
     from sklearn.model_selection import GroupKFold  # noqa: PLC0415
 
@@ -172,7 +211,8 @@ def grouped_out_of_fold(feats: list[dict[str, float]], labels: list[int], groups
     splitter = GroupKFold(min(folds, len(set(groups))))
     for train_idx, test_idx in splitter.split(feats, labels, groups):
         weights, intercept = fit_weights([feats[i] for i in train_idx], [labels[i] for i in train_idx],
-                                         config.c, config.class_weight)
+                                         config.c, config.class_weight,
+                                         [sample_weight[i] for i in train_idx] if sample_weight else None)
         m = learned.Model("cv", weights, intercept)
         for i in test_idx:
             probs[i] = m.probability(feats[i])[0]
@@ -212,11 +252,12 @@ def choose(candidates: list[tuple[Config, dict[str, Any]]]) -> tuple[Config, dic
 
 
 def cross_validate(feats: list[dict[str, float]], labels: list[int], rules: list[Any], groups: list[str],
-                   config: Config) -> dict[str, Any]:
+                   config: Config, sample_weight: list[float] | None = None) -> dict[str, Any]:
     """Grouped cross-validated outcomes of the rule and of rule + a model of ``config`` (its
     fixed thresholds): reported beside the model, not used to choose it."""
-    probs = grouped_out_of_fold(feats, labels, groups, config)
-    probe = learned.Model("cv", {}, 0.0, threshold=config.threshold, veto_threshold=config.veto)
+    probs = grouped_out_of_fold(feats, labels, groups, config, sample_weight=sample_weight)
+    probe = learned.Model("cv", {}, 0.0, threshold=config.threshold, veto_threshold=config.veto,
+                          rescue_gate=config.rescue_gate)
     return {"rule": summary(outcomes([r.relevant for r in rules], labels)),
             "model": summary(outcomes(combined(probe, rules, probs), labels))}
 
@@ -243,7 +284,8 @@ def fit_model(scorer: Any, rows: list[dict[str, Any]], config: Config | None = N
     (a row's group is its ``group``, else its ``key``) in its metadata."""
     config = config or CHOSEN
     feats, labels, rules = featurize(scorer, rows, config)
-    weights, intercept = fit_weights(feats, labels, config.c, config.class_weight)
+    sample_weight = row_weights(rows, config.recency)
+    weights, intercept = fit_weights(feats, labels, config.c, config.class_weight, sample_weight)
     digest = dataset_hash(rows)
     now = datetime.now(timezone.utc)
     meta = {"trained_at": now.isoformat(timespec="seconds"), "training_set_sha256": digest,
@@ -252,12 +294,14 @@ def fit_model(scorer: Any, rows: list[dict[str, Any]], config: Config | None = N
     if config == CHOSEN and CHOSEN_ON:
         meta["chosen_on_eras"] = CHOSEN_ON
     if cv:
-        figures = cross_validate(feats, labels, rules, [r.get("group") or r["key"] for r in rows], config)
+        figures = cross_validate(feats, labels, rules, [r.get("group") or r["key"] for r in rows], config,
+                                 sample_weight)
         meta.update({"cv_f1_best": figures["model"]["f1"], "cv_f1_rule": figures["rule"]["f1"],
                      "cv_precision_rule": figures["rule"]["precision"], "cv": figures})
     return learned.Model(version=f"{now:%Y.%m.%d.%H%M}-{digest[:8]}", weights=weights, intercept=intercept,
                          threshold=config.threshold, veto_threshold=config.veto, ngrams=config.ngrams,
-                         title_features=config.title_features, meta=meta)
+                         title_features=config.title_features, lexicon_features=config.lexicon_features,
+                         rescue_gate=config.rescue_gate, meta=meta)
 
 
 # --- before / after on the frozen split -----------------------------------------------------------
