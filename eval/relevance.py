@@ -161,6 +161,27 @@ def prf(outcomes: Counter) -> dict[str, Any]:
             "precision": rnd(precision), "recall": rnd(recall), "f1": rnd(f1)}
 
 
+#: resamples of the bootstrap intervals (fixed seed: the same figures every run)
+BOOTSTRAP = 2000
+
+
+def bootstrap_interval(outcomes: list[str], resamples: int = BOOTSTRAP, seed: int = 14) -> dict[str, Any]:
+    """95 % percentile-bootstrap intervals of precision and recall over texts resampled with
+    replacement: how far the point figures could move on another sample of the same kind of text."""
+    import numpy as np  # noqa: PLC0415
+
+    codes = np.array([("tp", "fp", "fn", "tn").index(o) for o in outcomes])
+    if not len(codes):
+        return {}
+    idx = np.random.default_rng(seed).integers(0, len(codes), size=(resamples, len(codes)))
+    counts = np.stack([(codes[idx] == k).sum(axis=1) for k in range(3)])  # tp, fp, fn per resample
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = counts[0] / (counts[0] + counts[1])
+        recall = counts[0] / (counts[0] + counts[2])
+    band = lambda v: [round(float(x), 4) for x in np.nanpercentile(v, [2.5, 97.5])]  # noqa: E731
+    return {"precision": band(precision), "recall": band(recall), "resamples": resamples}
+
+
 def outcome(want: bool, got: bool) -> str:
     return ("tp" if want else "fp") if got else ("fn" if want else "tn")
 
@@ -191,7 +212,10 @@ def health_report(rows: list[dict[str, Any]], dev_only: bool = False) -> dict[st
         c["relevant" if r["relevant"] else "irrelevant"] += 1
         c["errors"] += r["outcome"] in ("fp", "fn")
         c[r["outcome"]] += 1
+    intervals = {split: bootstrap_interval([r["outcome"] for r in rows if r["split"] == split])
+                 for split in ("dev", "test") if not (dev_only and split == "test")}
     return {"figures": {g: prf(c) for g, c in sorted(groups.items())},
+            "intervals": {k: v for k, v in intervals.items() if v},
             "categories": {k: dict(v) for k, v in sorted(cats.items())}}
 
 
@@ -243,6 +267,9 @@ def health_section(args: argparse.Namespace, score: Callable, summary: dict[str,
         if f:
             say(f"  {g:<12} {f['n']:>4} {f['tp']:>4} {f['fp']:>4} {f['fn']:>4} {f['tn']:>4}  "
                 f"{fmt(f['precision']):>5}  {fmt(f['recall']):>6}  {fmt(f['f1']):>5}")
+    for split, band in rep["intervals"].items():
+        say(f"  {split}: 95 % bootstrap intervals ({band['resamples']} resamples of its texts): precision "
+            f"{band['precision'][0]:.3f}–{band['precision'][1]:.3f}, recall {band['recall'][0]:.3f}–{band['recall'][1]:.3f}")
     say("")
     say("  errors per category (dev split only; negatives err by FP, relevant kinds by FN):")
     cat_items = sorted(rep["categories"].items(), key=lambda kv: (-kv[1]["errors"], kv[0]))
