@@ -6,9 +6,11 @@ listed in :data:`E2E_TESTS`; every other test is the fast tier. scripts/test.sh 
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import types
 import uuid
+from pathlib import Path
 
 import pymongo
 import pytest
@@ -102,3 +104,20 @@ def _names(code: types.CodeType) -> set[str]:
         if isinstance(const, types.CodeType):
             names |= _names(const)
     return names
+
+
+#: the real relevance corpus (issue 14)
+HEALTH_CORPUS = Path(__file__).resolve().parents[1] / "eval" / "relevance" / "health.jsonl"
+
+
+@pytest.fixture(scope="session")
+def dev_rows() -> dict[str, dict]:
+    """The relevance corpus's dev rows by id (the frozen test split is dropped as each line is read:
+    tests never see it)."""
+    rows = {}
+    with HEALTH_CORPUS.open(encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r.get("split") == "dev":
+                rows[r["id"]] = r
+    return rows

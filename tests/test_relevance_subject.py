@@ -5,27 +5,11 @@ Real texts are dev rows of the corpus, read by id; the others were written for t
 from __future__ import annotations
 
 import dataclasses
-import json
-from pathlib import Path
 
 import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-
-HEALTH_CORPUS = Path(__file__).resolve().parents[1] / "eval" / "relevance" / "health.jsonl"
-
-
-@pytest.fixture(scope="module")
-def dev_rows() -> dict[str, dict]:
-    """The corpus's dev rows by id (the frozen test split is dropped as each line is read)."""
-    rows = {}
-    with HEALTH_CORPUS.open(encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if r.get("split") == "dev":
-                rows[r["id"]] = r
-    return rows
 
 
 @pytest.fixture(scope="module")
