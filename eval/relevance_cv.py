@@ -198,7 +198,7 @@ def base_configs() -> list[training.Config]:
 
 
 def family_configs() -> list[training.Config]:
-    """Session 9's new fits (pre-registered, /work/notes/model_m.md): family C, the n-grams with
+    """Session 9's new fits (pre-registered: eval/README.md "Session 9"): family C, the n-grams with
     the rule's outcome as features (the whole old grid of features × C × class weight), and family D,
     recency-weighted rows (n-gram sets × C of RECENCY_C_GRID, balanced, lexicon features ±). Families
     A (veto only) and B (rescue gates) reuse every fit's probabilities (:func:`grid_points`)."""
@@ -333,7 +333,7 @@ def render_families(choice: dict[str, Any]) -> str:
     for cfg, o in choice["candidates"]:
         parts.setdefault((family(cfg), mode(cfg)), []).append((cfg, o))
         parts.setdefault((family(cfg), "all"), []).append((cfg, o))
-    lines = ["  families (pre-registered in /work/notes/model_m.md): best admissible point per family and mode"]
+    lines = ["  families (pre-registered: eval/README.md, Session 9): best admissible point per family and mode"]
     for (fam, md), cands in sorted(parts.items()):
         best = training.choose(cands)
         admissible = sum(training.admissible(o) for _, o in cands)
@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ordinary", type=Path, default=ORDINARY)
     ap.add_argument("--eras", action="store_true", help="also the rule and model of before each later batch")
     ap.add_argument("--choose", action="store_true",
-                    help="only the grid of candidates on the eras d-j, l and the one the pre-registered rule chooses")
+                    help="only the grid of candidates on the eras (d-j, l, m, n) and the one the pre-registered rule chooses")
     ap.add_argument("--families", action="store_true",
                     help="with --choose: also session 9's candidate families (veto only, rescue gates, lexicon "
                          "features, recency-weighted rows)")

@@ -72,7 +72,7 @@ THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 VETO_THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2)
 #: a rescue threshold above any probability: the model never rescues (a veto-only layer)
 NO_RESCUE = 2.0
-#: session 9's families (pre-registered in /work/notes/model_m.md, searched by
+#: session 9's families (pre-registered, eval/README.md "Session 9"; searched by
 #: ``eval/relevance_cv.py --choose --families``): veto only (old configs, NO_RESCUE), rescue gates,
 #: lexicon features beside the n-grams, recency-weighted rows (C of RECENCY_C_GRID, balanced)
 RESCUE_GATE_GRID = learned.RESCUE_GATES
