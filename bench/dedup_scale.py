@@ -571,20 +571,27 @@ def mongod_share(before: dict[str, float], after: dict[str, float]) -> dict[str,
             "ms": {k: v for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v > 0}}
 
 
+#: the crawls' settings: irrelevant articles recorded in `dropped`
+CRAWL_SETTINGS = {"HEALTHCRAWL_KEEP_IRRELEVANT": False}
+
+
+def trial_crawl(ctx: Context, name: str, database: str, corpus_dir: Path) -> dict[str, Any]:
+    """One instrumented crawl's summary (:func:`crawl_summary`) with what mongod spent during it
+    (:func:`mongod_share`, kept in the report: a report reused from an earlier run has it already)."""
+    before = mongod_counters(ctx, database)
+    report = ctx.crawl(name, database, CRAWL_SETTINGS, corpus_dir=corpus_dir, instrument=True)
+    if "mongod" not in report:
+        report["mongod"] = mongod_share(before, mongod_counters(ctx, database))
+        (ctx.workdir / f"{name}.json").write_text(json.dumps(report), encoding="utf-8")
+    return crawl_summary(report) | {"mongod": report["mongod"]}
+
+
 def crawls(ctx: Context, database: str, corpora: list[Path]) -> dict[str, Any]:
     """One crawl per corpus (the trials, each storing new articles), then the last corpus again
-    (every link known). Each trial notes what mongod spent during it (:func:`mongod_share`)."""
-    settings = {"HEALTHCRAWL_KEEP_IRRELEVANT": False}  # irrelevant ones recorded in `dropped`
-    trials = []
-    for k, corpus_dir in enumerate(corpora):
-        name = f"dedup-{database}-first" + (f"-t{k}" if k else "")
-        before = mongod_counters(ctx, database)
-        trials.append(ctx.crawl(name, database, settings, corpus_dir=corpus_dir, instrument=True))
-        if "mongod" not in trials[-1]:  # (a report kept from an earlier run has it already)
-            trials[-1]["mongod"] = mongod_share(before, mongod_counters(ctx, database))
-            (ctx.workdir / f"{name}.json").write_text(json.dumps(trials[-1]), encoding="utf-8")
-    again = ctx.crawl(f"dedup-{database}-again", database, settings, corpus_dir=corpora[-1], instrument=True)
-    summaries = [crawl_summary(report) | {"mongod": report["mongod"]} for report in trials]
+    (every link known)."""
+    summaries = [trial_crawl(ctx, f"dedup-{database}-first" + (f"-t{k}" if k else ""), database, corpus_dir)
+                 for k, corpus_dir in enumerate(corpora)]
+    again = ctx.crawl(f"dedup-{database}-again", database, CRAWL_SETTINGS, corpus_dir=corpora[-1], instrument=True)
     # the trials' figures: the median trial's writer p95 and start-up, the largest peak RSS
     median = sorted(summaries, key=lambda c: c["resolve_p95"])[len(summaries) // 2]
     return {"first": median, "trials": summaries, "again": crawl_summary(again),
@@ -638,17 +645,12 @@ def without_text_index(ctx: Context, database: str, corpora: list[Path]) -> list
     from healthcrawl.storage.collections import ARTICLES, TEXT_INDEX, ensure_indexes  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri, tz_aware=True)
-    out = []
+    out: list[dict[str, Any]] = []
     try:
         client[database][ARTICLES].drop_index(TEXT_INDEX)
         os.environ["BENCH_NO_TEXT_INDEX"] = "1"
-        for k, corpus_dir in enumerate(corpora):
-            name = f"dedup-{database}-notext-t{k}"
-            before = mongod_counters(ctx, database)
-            report = ctx.crawl(name, database, {"HEALTHCRAWL_KEEP_IRRELEVANT": False}, corpus_dir=corpus_dir,
-                               instrument=True)
-            report.setdefault("mongod", mongod_share(before, mongod_counters(ctx, database)))
-            out.append(crawl_summary(report) | {"mongod": report["mongod"]})
+        out = [trial_crawl(ctx, f"dedup-{database}-notext-t{k}", database, corpus_dir)
+               for k, corpus_dir in enumerate(corpora)]
     finally:
         os.environ.pop("BENCH_NO_TEXT_INDEX", None)
         started = time.monotonic()
