@@ -9,7 +9,8 @@ by wrapping, in this process only, the methods that do the work (their behaviour
 when the first article was handed to the mongo pipeline and when the first one was stored
 (``MongoPipeline._stored``, in the writer thread, after the database acknowledged the batch),
 when the mongo pipeline was open (``open_spider``: connected, indexes checked) and when this
-script's ``main`` began (the interpreter and its imports done), the writer's ``Stories.resolve_many`` calls (items, seconds), and the known-URL lookups of
+script's ``main`` began (the interpreter and its imports done), the writer's ``Stories.resolve_many`` calls (items, seconds; and the seconds of
+their steps: the fingerprints recorded, the content claims, the band claims), and the known-URL lookups of
 ``SkipKnownMiddleware.lookup`` (links, seconds, when the first one answered). Times are epoch
 seconds (``time.time()``), comparable with the parent's clock.
 
@@ -65,6 +66,9 @@ class Instruments:
         self.resolve: list[tuple[int, float]] = []
         self.lookups: list[tuple[int, float]] = []
         self.resolve_cpu: list[float] = []  # the writer thread's own CPU seconds in each resolve_many
+        # seconds of each resolve_many's steps: {"record", "content", "bands"} (the rest: settling)
+        self.resolve_steps: list[dict[str, float]] = []
+        self._steps = threading.local()
 
     def install(self) -> None:
         from healthcrawl.crawl.middlewares.known import SkipKnownMiddleware  # noqa: PLC0415
@@ -77,10 +81,12 @@ class Instruments:
 
         def timed_resolve_many(self, docs):
             at, started, cpu = time.time(), time.perf_counter(), time.thread_time()
+            me._steps.seconds = {}
             out = resolve_many(self, docs)
             with me.lock:
                 me.resolve.append((len(docs), time.perf_counter() - started))
                 me.resolve_cpu.append(time.thread_time() - cpu)
+                me.resolve_steps.append(me._steps.seconds)
                 if me.first_resolve is None:
                     me.first_resolve = (at, len(docs), time.perf_counter() - started)
             return out
@@ -109,7 +115,20 @@ class Instruments:
                 me.first_item = time.time()
             return await process_item(self, item)
 
+        def timed_step(name, method):
+            def timed(self, *args):
+                started = time.perf_counter()
+                try:
+                    return method(self, *args)
+                finally:
+                    steps = getattr(me._steps, "seconds", None)
+                    if steps is not None:
+                        steps[name] = steps.get(name, 0.0) + time.perf_counter() - started
+            return timed
+
         Stories.resolve_many = timed_resolve_many
+        for name, attribute in (("record", "_record_fingerprints"), ("content", "_claim_content"), ("bands", "_claim_bands")):
+            setattr(Stories, attribute, timed_step(name, getattr(Stories, attribute)))
         MongoPipeline._stored = timed_stored
         MongoPipeline.process_item = first_item
         MongoPipeline.open_spider = storage_ready
@@ -119,7 +138,7 @@ class Instruments:
         return {"main_at": self.main_at, "storage_ready_at": self.storage_ready,
                 "first_resolve": self.first_resolve, "first_item_at": self.first_item, "first_stored_at": self.first_stored,
                 "first_lookup_at": self.first_lookup, "resolve_many": self.resolve, "lookups": self.lookups,
-                "resolve_cpu": self.resolve_cpu}
+                "resolve_cpu": self.resolve_cpu, "resolve_steps": self.resolve_steps}
 
 
 def proc_status_mb(field: str) -> float:

@@ -626,12 +626,23 @@ def crawl_summary(report: dict[str, Any]) -> dict[str, Any]:
         # the writer thread's own CPU: the rest of its time it waits (for mongod, or for the GIL)
         "resolve_cpu_ms_per_item": 1000 * sum(inst.get("resolve_cpu") or [0]) / items,
         "resolve_wall_ms_per_item": 1000 * sum(s for _, s in inst["resolve_many"]) / items,
+        # where the writer's time went: record, content claims, band claims, the rest (settling, Python)
+        "resolve_steps_ms_per_item": resolve_steps(inst, items),
         "resolve_p50": percentile(per_item, 50), "resolve_p95": percentile(per_item, 95),
         "lookup_n": len(lookups), "lookup_p50": percentile(lookups, 50), "lookup_p95": percentile(lookups, 95),
         # the collector is the process's: every spider's GcPause sees the same collections
         "gc": {k.rsplit("/", 1)[1]: max(stats.get(k, 0) for stats in report["per_spider"].values())
                for k in {k for stats in report["per_spider"].values() for k in stats if k.startswith("healthcrawl/gc/")}},
     }
+
+
+def resolve_steps(inst: dict[str, Any], items: int) -> dict[str, float]:
+    """Milliseconds per item of each step of the writer's resolve_many calls (crawl_worker's
+    ``resolve_steps``), the rest (settling, the Python between them) as ``settle+``."""
+    steps = inst.get("resolve_steps") or []
+    total = {name: sum(s.get(name, 0.0) for s in steps) for name in ("record", "content", "bands")}
+    total["settle+"] = sum(s for _, s in inst["resolve_many"]) - sum(total.values())
+    return {name: round(1000 * seconds / items, 3) for name, seconds in total.items()}
 
 
 # -- the figure ------------------------------------------------------------------------------------
@@ -713,7 +724,8 @@ def report(small: dict[str, Any], large: dict[str, Any], explained: list[str]) -
     for label, r in (("1,000", small), (n, large)):
         for k, c in enumerate(r["crawl"]["trials"]):
             log(f"dedup scale: crawl trial {k + 1} at {label}: {c['stored']} stored, writer p95 {c['resolve_p95']:.2f} ms "
-                f"per item (own CPU {c['resolve_cpu_ms_per_item']:.2f}, wall {c['resolve_wall_ms_per_item']:.2f} ms per item), "
+                f"per item (own CPU {c['resolve_cpu_ms_per_item']:.2f}, wall {c['resolve_wall_ms_per_item']:.2f} ms per item: "
+                f"{c['resolve_steps_ms_per_item']}), "
                 f"first stored {fmt_s(c['to_stored_s'])}, peak RSS {c['rss_mb']:.0f} MB, garbage collector {c.get('gc')}")
             log(f"dedup scale: crawl trial {k + 1} at {label}: mongod spent {c['mongod']['cpu_s']:.1f} s of CPU; "
                 f"its operations took (ms per collection) {c['mongod']['ms']}")
