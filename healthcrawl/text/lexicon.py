@@ -4,7 +4,8 @@ A lexicon has a ``version``, ``zones`` (weights of title, lead and body), ``cate
 (category → weight → terms: ``health``, ``digital``, ``policy``, ``markets`` and optionally
 ``negative``), ``weak`` (terms that only count near a strong health anchor), ``title_negative`` (cues read in
 the title only: the title's subject is an event, a case or another field), ``title_business`` (the
-same for business: funding, deals, exports), ``rules`` (the
+same for business: funding, deals, exports), ``title_forms`` (the act of issuing — 印发, 通知, 白皮书 …: no
+topic of the title), ``rules`` (the
 context rules' parameters), ``priority`` (ranking cues) and ``stopwords`` (left out of the keywords).
 
 **Matching** is a leftmost-longest scan of the text (full-width letters/digits folded, lower
@@ -40,7 +41,8 @@ _ASCII_WORD = re.compile(r"[a-z0-9]")
 DEFAULT_RULES = {"anchor_weight": 3.0, "anchor_scope": "paragraph", "title_evidence": False,
                  "max_negative": 6.0, "negative_min_terms": 2, "negative_override": 3.0,
                  "paired_categories": [], "paired_weight": 3.0, "sector_list": 0,
-                 "title_subject": 0, "title_negative": False, "parenthetical": False}
+                 "title_subject": 0, "title_negative": False, "parenthetical": False,
+                 "title_forms": False, "title_cases": False}
 
 
 @dataclass
@@ -58,6 +60,9 @@ class Lexicon:
     #: normalised business cues read in the title only (``title_business``: 融资, 出口, 行业报告 …): only
     #: a policy topic of the title cancels them
     business_cues: frozenset[str] = frozenset()
+    #: normalised forms of issuing (``title_forms``: 印发, 通知, 发布, 白皮书 …): with ``rules.title_forms`` they are
+    #: no topic of the title that cancels its cues (like an agency's name, they say how, not what about)
+    title_forms: frozenset[str] = frozenset()
     #: parameters of the context rules (:data:`DEFAULT_RULES`)
     rules: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RULES))
     #: ranking cues (healthcrawl/text/priority.py): "national" and "local" term lists
@@ -94,6 +99,7 @@ class Lexicon:
                   weak=frozenset(normalise(t) for t in data.get("weak", ())),
                   title_cues=frozenset(normalise(t) for t in data.get("title_negative", ())),
                   business_cues=frozenset(normalise(t) for t in data.get("title_business", ())),
+                  title_forms=frozenset(normalise(t) for t in data.get("title_forms", ())),
                   rules={**DEFAULT_RULES, **data.get("rules", {})},
                   priority={k: [normalise(t) for t in v] for k, v in data.get("priority", {}).items()})
         lex._build_index()

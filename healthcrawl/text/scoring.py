@@ -34,7 +34,10 @@ no health term in the title, the health terms inside parentheses do not count ei
 a negative cue of weight >= 2 or a title-only cue of the lexicon's ``title_negative`` list (开工,
 致辞, 学习会 …) — excludes the text unless the title also names a digital or policy topic; a title
 naming a business — a weight-3 market cue or a ``title_business`` cue (融资, 出口, 医药代表 …) —
-unless it names a policy topic (``reasons.excluded_by.title``).
+unless it names a policy topic (``reasons.excluded_by.title``). With ``rules.title_forms`` a form of
+issuing (lexicon ``title_forms``: 印发, 通知, 发布, 白皮书 …) is no such topic (关于印发居民体重管理核心知识的通知 is
+advice); with ``rules.title_cases`` a title counting cases (通报11起欺诈骗保典型案例) names a tally of cases,
+which no topic cancels.
 
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
@@ -58,6 +61,9 @@ SCORED = CATEGORIES + (MARKETS, NEGATIVE)
 TITLE = "title"
 #: a health agency's name (卫健委, 医保局, 卫福部 …) names who acts, not a digital or policy topic
 _AGENCY = re.compile(r"(委|局|部|厅|署|委员会)$")
+
+#: a count of cases in a title (8起…典型案例, 11起…案件): a tally of single cases (rule ``title_cases``)
+_CASES = re.compile(r"[0-9一二两三四五六七八九十百千几多]+起[^，。,：:！!？?\s]{0,12}?(?:案例|案件)")
 
 #: a parenthesis (photo caption, aside, note) inside a sentence
 _ASIDE = re.compile(r"[(（][^()（）]*[)）]")
@@ -330,7 +336,9 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     topic (a digital or policy term of weight >= 2 that is no health agency's name: 中医药法实施5周年);
     and a business cue (a weight-3 market cue, or lexicon ``title_business``: 融资, 出口, 行业报告,
     医药代表 …) unless the title names a policy topic (a digital one does not cancel it: a medical-AI
-    firm's funding round is business news). [] when the rule does not apply."""
+    firm's funding round is business news). With ``rules.title_forms`` the forms of issuing (印发, 通知, 白皮书 …)
+    are no topic; with ``rules.title_cases`` a count of cases (8起…典型案例) is a cue no topic cancels (a
+    tally of single cases). [] when the rule does not apply."""
     if not lex.rules.get("title_negative") or not title:
         return []
     norm = normalise(title)
@@ -341,12 +349,14 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
             events.add(lex.index[key][0][2])
         if weights.get(MARKETS, 0.0) >= lex.rules["anchor_weight"]:
             business.add(lex.index[key][0][2])
-    topics = [k for k in title_keys if _topic_term(lex, k)]
+    forms = lex.title_forms if lex.rules.get("title_forms") else frozenset()
+    topics = [k for k in title_keys if k not in forms and _topic_term(lex, k)]
     if events and topics:
         events = set()
     if business and any(w >= EVIDENCE_WEIGHT for k in topics for c, w, _ in lex.index[k] if c == "policy"):
         business = set()
-    return sorted(events | business)
+    cases = {m.group(0) for m in _CASES.finditer(norm)} if lex.rules.get("title_cases") else set()
+    return sorted(events | business | cases)
 
 
 def _topic_term(lex: Lexicon, key: str) -> bool:
