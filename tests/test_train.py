@@ -16,6 +16,7 @@ from healthcrawl.storage import labels
 from healthcrawl.text import model as learned
 from healthcrawl.text import training
 from healthcrawl.text.relevance import Scorer
+from healthcrawl.text.scoring import apply_rule, simplified
 
 HEALTH = ["国家卫生健康委印发指导意见，推进全民健康信息平台建设，医疗机构数据共享。",
           "国家医保局推进医保信息平台建设，医保电子凭证覆盖公立医院。",
@@ -144,14 +145,22 @@ def test_train_fits_exactly_the_chosen_candidate_on_real_rows(real_rows, tmp_pat
     assert model.meta["config"]["c"] == chosen.c and model.meta["config"]["class_weight"] == chosen.class_weight
     feats, labels, _ = training.featurize(rule_scorer(), train, chosen)
     assert model.weights == pytest.approx(training.fit_weights(feats, labels, chosen.c, chosen.class_weight)[0])
-    assert any(len(k) == 3 for k in model.weights)  # unigrams: "b:" + one character
+    # every n-gram length of the candidate ("b:" + n Chinese characters; an ASCII word is one gram of its
+    # own length), and the rule's outcome when it reads it
+    assert {len(k) - 2 for k in model.weights if k.startswith("b:") and not k[2:].isascii()} == set(chosen.ngrams)
+    assert any(k.startswith("l:") for k in model.weights) == chosen.lexicon_features
     path = tmp_path / "m.json"
     path.write_text(json.dumps(model.to_dict(), ensure_ascii=False), encoding="utf-8")
     loaded = learned.load_model(path)
-    assert loaded.ngrams == chosen.ngrams and loaded.meta["kind"] == learned.KIND
+    kind = learned.KIND_RULE_AWARE if chosen.lexicon_features or chosen.rescue_gate != "gate" else learned.KIND
+    assert loaded.ngrams == chosen.ngrams and loaded.meta["kind"] == kind
+    assert (loaded.lexicon_features, loaded.rescue_gate) == (chosen.lexicon_features, chosen.rescue_gate)
+    rule = rule_scorer()
     for r in held:
-        p, parts = model.probability(model.features(r["title"], r["text"]))
-        fast, hits = loaded.evidence(r["title"], r["text"])
+        title, text = simplified(r["title"], r["text"])
+        outcome = apply_rule(rule.lexicon, rule.thresholds, title, text)  # what the scorer hands the model
+        p, parts = model.probability(model.features(title, text, outcome))
+        fast, hits = loaded.evidence(title, text, outcome)
         assert fast == pytest.approx(p, abs=2e-3)
         parts.sort(key=lambda vn: -vn[0])
         assert [v for v, _ in loaded.strongest(hits, True)] == pytest.approx([v for v, _ in parts[:6]], abs=1e-4)
@@ -170,7 +179,7 @@ def test_the_chosen_model_explains_its_decisions_on_real_rows(real_rows):
         assert why["threshold"] == training.CHOSEN.threshold and why["veto_threshold"] == training.CHOSEN.veto
         assert (s.score >= 1.0) == s.relevant and len(why["tipped_by"]) == 6
         sign = "+" if s.relevant else "-"
-        assert why["tipped_by"][0].startswith(sign + "b:") or why["tipped_by"][0].startswith(sign + "t:")
+        assert why["tipped_by"][0][:3] in (sign + "b:", sign + "t:", sign + "l:")
         assert s.relevant == (why["p"] >= why["veto_threshold"] if rule.score(r["title"], r["text"]).relevant
                               else why["p"] >= why["threshold"]) or abs(why["p"] - why["threshold"]) < 1e-3
 
@@ -225,7 +234,10 @@ def test_train_writes_a_model_only_when_no_worse(tmp_path, monkeypatch):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["training_set_sha256"] == report["training_set_sha256"] and data["version"] == report["version"]
     assert learned.load_model(out).weights == pytest.approx(data["weights"])
-    assert data["kind"] == learned.KIND and report["threshold"] == data["threshold"]
+    chosen = training.CHOSEN
+    assert data["kind"] == (learned.KIND_RULE_AWARE if chosen.lexicon_features or chosen.rescue_gate != "gate"
+                            else learned.KIND)
+    assert report["threshold"] == data["threshold"]
     assert training.no_worse({"f1": 0.9, "fp_rate": 0.01}, {"f1": 0.9, "fp_rate": 0.01})
     assert not training.no_worse({"f1": 0.89, "fp_rate": 0.0}, {"f1": 0.9, "fp_rate": 0.01})
     assert not training.no_worse({"f1": 0.95, "fp_rate": 0.02}, {"f1": 0.9, "fp_rate": 0.01})

@@ -84,21 +84,25 @@ RECENT_BATCHES = 2
 #: … and the rule that chooses in it (written down before the figures were seen): false rescues
 #: at most one per this many true rescues, pooled over the eras, and no true positive vetoed
 RESCUES_PER_FALSE = 100
-#: the candidate chosen on the eras (session 7, 600 candidates): each batch d–j scored by the lexicon
-#: of before it and a model trained on the dev rows of the batches before it, pooled (799 held-out
-#: dev texts; see eval/README.md): character 1- and 2-grams with title features, C 0.1, rescue at
-#: 0.9, veto below 0.05
-CHOSEN = Config(ngrams=(1, 2), title_features=True, c=0.1, class_weight="balanced", threshold=0.9, veto=0.05)
-#: its pooled era counts, in the model's metadata. Session 7 chose it on d–j (799 texts: rule of
-#: before F1 0.8737 -> 0.8930, 10 rescued, 0 false, 4 FPs vetoed). Session 8 added era l (batch l,
-#: lexicon 2026.12.5): pooled over 935 texts the rule of before is F1 0.8646 and this candidate
-#: 0.8829 with 12 rescued, 1 false (a health-AI start-up's funding round, which every candidate of
-#: the grid rescues at p >= 0.95): the pre-registered rule admits no candidate any more, so
-#: ``admissible`` is False and ``train`` does not ship it, whatever the frozen split says
-CHOSEN_ON: dict[str, Any] = {"eras": "d-f (lexicon 2026.12.2), g-h (2026.12.3), i-j (2026.12.4), l (2026.12.5); dev rows",
-                             "n": 935, "rule_f1": 0.8646, "f1": 0.8829, "precision": 0.907, "recall": 0.860,
-                             "rescued": 12, "false_rescues": 1, "vetoed_fp": 4, "vetoed_tp": 0,
-                             "admissible": False}
+#: the candidate chosen on the eras (session 10: ``eval/relevance_cv.py --choose --families`` over the
+#: old grid and session 9's families, 34,584 candidates): each batch d–n scored by the lexicon of
+#: before it and a model trained on the dev rows of the batches before it, pooled (1,164 held-out dev
+#: texts; see eval/README.md): character 2-grams and the rule's outcome as features (family C), C
+#: 0.3, rescue at 0.6 when no exclusion cue fired (gate ``unexcluded``), no veto. Earlier choices:
+#: session 7's ``1-2+t C0.1 balanced t0.9 v0.05`` (inadmissible once era l came: a false rescue of a
+#: health-AI funding round), session 9's health-unexcluded gate (one false rescue in three on era m)
+CHOSEN = Config(ngrams=(2,), title_features=False, c=0.3, class_weight="balanced", threshold=0.6, veto=0.0,
+                lexicon_features=True, rescue_gate="unexcluded")
+#: its pooled era counts, in the model's metadata: rule of before F1 0.8582 -> 0.8701, 11 rescued, 0
+#: false (d–f 2, g–h 7, i–j 1, l 1, m 0, n 0). Frozen at 12:55 UTC on 2026-12-03 before batch o existed
+#: for the lead, then judged on era o (125 dev texts, lexicon 2026.12.7): 0 rescued, 0 false, so
+#: ``admissible`` holds and ``train`` ships it when the frozen split says it is no worse
+CHOSEN_ON: dict[str, Any] = {"eras": "d-f (lexicon 2026.12.2), g-h (2026.12.3), i-j (2026.12.4), l (2026.12.5), "
+                                     "m (2026.12.6), n (2026.12.7); dev rows; judged on o (2026.12.7)",
+                             "n": 1164, "rule_f1": 0.8582, "f1": 0.8701, "precision": 0.888, "recall": 0.852,
+                             "rescued": 11, "false_rescues": 0, "vetoed_fp": 0, "vetoed_tp": 0,
+                             "judged_on": {"era": "o", "n": 125, "rescued": 0, "false_rescues": 0},
+                             "admissible": True}
 #: folds of the grouped cross-validation reported beside the model (whole query groups held out)
 FOLDS = 5
 #: a token is a feature when it occurs in at least this many training texts
