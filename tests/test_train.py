@@ -136,6 +136,11 @@ def real_rows():
     return [r for r in rows if r["batch"] in early], [r for r in rows if r["batch"] == "2026-12-02d"]
 
 
+def model_kind(config: training.Config) -> str:
+    """The kind a model of ``config`` is written with (one reading the rule's outcome or gated is rule-aware)."""
+    return learned.KIND_RULE_AWARE if config.lexicon_features or config.rescue_gate != "gate" else learned.KIND
+
+
 def test_train_fits_exactly_the_chosen_candidate_on_real_rows(real_rows, tmp_path):
     train, held = real_rows
     model = training.fit_model(rule_scorer(), train, cv=False)
@@ -152,8 +157,7 @@ def test_train_fits_exactly_the_chosen_candidate_on_real_rows(real_rows, tmp_pat
     path = tmp_path / "m.json"
     path.write_text(json.dumps(model.to_dict(), ensure_ascii=False), encoding="utf-8")
     loaded = learned.load_model(path)
-    kind = learned.KIND_RULE_AWARE if chosen.lexicon_features or chosen.rescue_gate != "gate" else learned.KIND
-    assert loaded.ngrams == chosen.ngrams and loaded.meta["kind"] == kind
+    assert loaded.ngrams == chosen.ngrams and loaded.meta["kind"] == model_kind(chosen)
     assert (loaded.lexicon_features, loaded.rescue_gate) == (chosen.lexicon_features, chosen.rescue_gate)
     rule = rule_scorer()
     for r in held:
@@ -234,9 +238,7 @@ def test_train_writes_a_model_only_when_no_worse(tmp_path, monkeypatch):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["training_set_sha256"] == report["training_set_sha256"] and data["version"] == report["version"]
     assert learned.load_model(out).weights == pytest.approx(data["weights"])
-    chosen = training.CHOSEN
-    assert data["kind"] == (learned.KIND_RULE_AWARE if chosen.lexicon_features or chosen.rescue_gate != "gate"
-                            else learned.KIND)
+    assert data["kind"] == model_kind(training.CHOSEN)
     assert report["threshold"] == data["threshold"]
     assert training.no_worse({"f1": 0.9, "fp_rate": 0.01}, {"f1": 0.9, "fp_rate": 0.01})
     assert not training.no_worse({"f1": 0.89, "fp_rate": 0.0}, {"f1": 0.9, "fp_rate": 0.01})
