@@ -35,6 +35,9 @@ SECTORS = "sectors"
 #: example markers (例如, 比如 …): in a text whose title names no health term, a sentence giving
 #: health as an example (an AI article: "例如在医疗诊断场景中") only names health in passing
 EXAMPLES = "examples"
+#: field markers (领域): an example marker in a text whose title names a digital term and no health or policy
+#: topic (rule ``field_examples``: 在智慧医疗领域… in a computing or AI story)
+FIELDS = "fields"
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 #: parameters of the context rules (healthcrawl/text/scoring.py) when the lexicon's ``rules`` omit them
@@ -42,7 +45,8 @@ DEFAULT_RULES = {"anchor_weight": 3.0, "anchor_scope": "paragraph", "title_evide
                  "max_negative": 6.0, "negative_min_terms": 2, "negative_override": 3.0,
                  "paired_categories": [], "paired_weight": 3.0, "sector_list": 0,
                  "title_subject": 0, "title_negative": False, "parenthetical": False,
-                 "title_forms": False, "title_cases": False}
+                 "title_forms": False, "title_cases": False, "field_examples": False,
+                 "title_single_case": False}
 
 
 @dataclass
@@ -78,6 +82,7 @@ class Lexicon:
     anchor_keys: frozenset[str] = frozenset()
     sector_keys: frozenset[str] = frozenset()
     example_keys: frozenset[str] = frozenset()
+    field_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Lexicon":
@@ -128,6 +133,7 @@ class Lexicon:
         self.anchor_keys = frozenset(k for k, w in health.items() if w >= self.rules["anchor_weight"])
         self.sector_keys = frozenset(k for k, v in index.items() if any(c == SECTORS for c, _, _ in v))
         self.example_keys = frozenset(k for k, v in index.items() if any(c == EXAMPLES for c, _, _ in v))
+        self.field_keys = frozenset(k for k, v in index.items() if any(c == FIELDS for c, _, _ in v))
         self.lengths = {pair: sorted(ls, reverse=True) for pair, ls in lengths.items()}
         firsts = sorted({pair[0] for pair in lengths})
         self.starts = re.compile("[" + "".join(re.escape(ch) for ch in firsts) + "]")

@@ -23,7 +23,9 @@ categories in ``rules.paired_categories`` (``reasons.paired``). A sentence namin
 fields (lexicon category ``sectors``: 金融、教育、政务 …) only lists health among them: its health
 terms do not count (``reasons.listed_among_sectors``); nor do those of a sentence with an example
 marker (lexicon category ``examples``: 例如, 比如 …) when the title names no health term
-(``reasons.health_only_as_example``: an AI article giving medical diagnosis as one use).
+(``reasons.health_only_as_example``: an AI article giving medical diagnosis as one use). With
+``rules.field_examples`` a field marker (lexicon category ``fields``: 领域) is such a marker too when the
+title names a digital term and no policy topic (在医疗领域… in a computing or AI story).
 A health term of the title stands for health's distinct terms when the body has
 ``rules.title_subject`` distinct digital or policy terms, one strong (``reasons.title_subject``: a device
 standard titled 医疗器械唯一性标识 whose body is all UDI, 追溯, 数据库). With ``rules.parenthetical`` and
@@ -37,7 +39,8 @@ naming a business — a weight-3 market cue or a ``title_business`` cue (融资,
 unless it names a policy topic (``reasons.excluded_by.title``). With ``rules.title_forms`` a form of
 issuing (lexicon ``title_forms``: 印发, 通知, 发布, 白皮书 …) is no such topic (关于印发居民体重管理核心知识的通知 is
 advice); with ``rules.title_cases`` a title counting cases (通报11起欺诈骗保典型案例) names a tally of cases,
-which no topic cancels.
+which no topic cancels; with ``rules.title_single_case`` so does a title naming one case solved or
+punished (查处无证行医案).
 
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
@@ -64,6 +67,8 @@ _AGENCY = re.compile(r"(委|局|部|厅|署|委员会)$")
 
 #: a count of cases in a title (8起…典型案例, 11起…案件): a tally of single cases (rule ``title_cases``)
 _CASES = re.compile(r"[0-9一二两三四五六七八九十百千几多]+起[^，。,：:！!？?\s]{0,12}?(?:案例|案件)")
+#: a single case solved or punished (查处无证行医案, 破获…销售假药案): rule ``title_single_case``
+_CASE = re.compile(r"(?:查处|查办|侦破|破获)[^，。,：:！!？?\s]{1,12}?案(?=$|[\s，。,：:！!？?|])")
 
 #: a parenthesis (photo caption, aside, note) inside a sentence
 _ASIDE = re.compile(r"[(（][^()（）]*[)）]")
@@ -145,6 +150,14 @@ class Evidence:
     paired: dict[str, str] = field(default_factory=dict)
 
 
+def _field_title(lex: Lexicon, title_keys: list[str]) -> bool:
+    """Rule ``field_examples``: the title names a digital term and no policy topic (weight >= 2), so a
+    sentence naming a field (在智慧医疗领域…, 在医疗领域…) gives one use of the technology, as 例如 does."""
+    weights = [(c, w) for k in title_keys for c, w, _ in lex.index[k]]
+    return (any(c == "digital" and w > 0 for c, w in weights)
+            and not any(c == "policy" and w >= EVIDENCE_WEIGHT for c, w in weights))
+
+
 def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[str]], list[list[str]], list[str],
                                                                      list[set[int]]]:
     """Per sentence: the matched keys, its strong health anchors, and why its health terms do not
@@ -159,6 +172,9 @@ def _scan(lex: Lexicon, parts: list[tuple[str, int, str]]) -> tuple[list[list[st
     found = [[k for k, _ in m] for m in matches]
     title_health = bool(parts) and parts[0][1] == -1 and not lex.health_keys.isdisjoint(found[0])
     examples = lex.example_keys if not title_health else frozenset()
+    if (lex.field_keys and not title_health and lex.rules.get("field_examples") and parts
+            and parts[0][1] == -1 and _field_title(lex, found[0])):
+        examples = examples | lex.field_keys
     asides: list[set[int]] = [set() for _ in parts]
     if lex.rules.get("parenthetical") and not title_health:
         for i, ((_, para, sentence), m) in enumerate(zip(parts, matches)):
@@ -356,6 +372,8 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     if business and any(w >= EVIDENCE_WEIGHT for k in topics for c, w, _ in lex.index[k] if c == "policy"):
         business = set()
     cases = {m.group(0) for m in _CASES.finditer(norm)} if lex.rules.get("title_cases") else set()
+    if lex.rules.get("title_single_case"):
+        cases |= {m.group(0) for m in _CASE.finditer(norm)}
     return sorted(events | business | cases)
 
 
