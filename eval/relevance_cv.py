@@ -88,7 +88,10 @@ ERAS = (("ce775b7", ("before 2026-12-02",), ("2026-12-02", "2026-12-02b", "2026-
         # batch o (session 10) judged the session-10 pick, frozen before o existed (eval/README)
         ("bc6c3ab", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
                      "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n"), ("2026-12-03o",)))
+                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n"), ("2026-12-03o",)),
+        ("26ea178", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
+                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
+                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o"), ("2026-12-03p",)))
 
 
 def dev_rows(path: Path = HEALTH) -> list[dict[str, Any]]:
@@ -444,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ordinary", type=Path, default=ORDINARY)
     ap.add_argument("--eras", action="store_true", help="also the rule and model of before each later batch")
     ap.add_argument("--choose", action="store_true",
-                    help="only the grid of candidates on the eras (d-j, l, m, n, o) and the one the pre-registered rule chooses")
+                    help="only the grid of candidates on the eras (d-j, l, m, n, o, p) and the one the pre-registered rule chooses")
     ap.add_argument("--families", action="store_true",
                     help="with --choose: also session 9's candidate families (veto only, rescue gates, lexicon "
                          "features, recency-weighted rows)")
