@@ -7,33 +7,16 @@ read by id (the frozen test split is dropped as each line is read); the others w
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
+from tests.relevance_rules import rule_scorer, score, weights, without
 
 
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
-    return Scorer(model=False, top_keywords=0)
-
-
-def without(*rules: str) -> Scorer:
-    """The shipped lexicon with the named rules switched off (as before 2026.12.8)."""
-    lex = default_lexicon()
-    off = dataclasses.replace(lex, rules={**lex.rules, **{r: False for r in rules}})
-    return Scorer(lexicon=off, model=False, top_keywords=0)
-
-
-def score(scorer: Scorer, row: dict):
-    return scorer.score(row["title"], row["excerpt"])
-
-
-def weights(term: str) -> dict[str, float]:
-    lex = default_lexicon()
-    return {c: w for c, terms in lex.categories.items() for t, w in terms.items() if t == term}
+    return rule_scorer()
 
 
 def test_a_form_of_issuing_is_no_topic_of_the_title(dev_rows, scorer):

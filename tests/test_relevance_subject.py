@@ -4,24 +4,16 @@ Real texts are dev rows of the corpus, read by id; the others were written for t
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
+from tests.relevance_rules import rule_scorer, score, without
 
 
 @pytest.fixture(scope="module")
 def scorers() -> tuple[Scorer, Scorer]:
     """The shipped rule, and the same lexicon with both rules switched off (as before 2026.12.6)."""
-    lex = default_lexicon()
-    off = dataclasses.replace(lex, rules={**lex.rules, "title_negative": False, "parenthetical": False})
-    return Scorer(model=False, top_keywords=0), Scorer(lexicon=off, model=False, top_keywords=0)
-
-
-def score(scorer: Scorer, row: dict):
-    return scorer.score(row["title"], row["excerpt"])
+    return rule_scorer(), without("title_negative", "parenthetical")
 
 
 #: dev rows whose title names an event, a business, a case or another field (all irrelevant):

@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
+from tests.relevance_rules import rule_scorer, weights
 
 
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
-    return Scorer(model=False, top_keywords=0)
-
-
-def weights(term: str) -> dict[str, float]:
-    lex = default_lexicon()
-    return {c: w for c, terms in lex.categories.items() for t, w in terms.items() if t == term}
+    return rule_scorer()
 
 
 #: names of health-administration bodies and bureaus (NHC 2018 organisation rules, TW MOHW chart):

@@ -1,0 +1,32 @@
+"""The lexicon rule alone (no learned model), as the relevance tests on real dev rows read it: the
+shipped lexicon, the same with named rules switched off, a corpus row scored, a term's weights."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from healthcrawl.text.lexicon import default_lexicon
+from healthcrawl.text.relevance import Scorer
+
+
+def rule_scorer() -> Scorer:
+    """The shipped lexicon's rule, without the learned model."""
+    return Scorer(model=False, top_keywords=0)
+
+
+def without(*rules: str) -> Scorer:
+    """The shipped lexicon with the named rules switched off (as before the lexicon that added them)."""
+    lex = default_lexicon()
+    off = dataclasses.replace(lex, rules={**lex.rules, **{r: False for r in rules}})
+    return Scorer(lexicon=off, model=False, top_keywords=0)
+
+
+def score(scorer: Scorer, row: dict):
+    """A corpus row (title, excerpt) scored."""
+    return scorer.score(row["title"], row["excerpt"])
+
+
+def weights(term: str) -> dict[str, float]:
+    """The term's weight per category in the shipped lexicon."""
+    lex = default_lexicon()
+    return {c: w for c, terms in lex.categories.items() for t, w in terms.items() if t == term}
