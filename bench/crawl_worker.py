@@ -15,6 +15,10 @@ their steps: the fingerprints recorded, the content claims, the band claims), an
 seconds (``time.time()``), comparable with the parent's clock.
 
     python bench/crawl_worker.py --out report.json --settings '{"HEALTHCRAWL_REPLAY_DIR": "…"}'
+
+Experiments by environment: ``BENCH_GC_CENSUS=S`` (the report's ``gc_census``: S seconds into the
+run, how many objects the collector's oldest generation holds, by type, beside the frozen count),
+``BENCH_SWITCH_INTERVAL`` (the GIL's switch interval), ``BENCH_NO_TEXT_INDEX`` (no text index).
 """
 
 from __future__ import annotations
@@ -163,6 +167,17 @@ def main() -> int:
         from healthcrawl.storage import collections  # noqa: PLC0415
         collections.ARTICLE_INDEXES[:] = [m for m in collections.ARTICLE_INDEXES
                                           if m.document["name"] != collections.TEXT_INDEX]
+    census: dict = {}
+    if os.environ.get("BENCH_GC_CENSUS"):  # an experiment: what the collector's oldest generation holds
+        def take_census(after: float) -> None:
+            import collections, gc  # noqa: PLC0415
+            time.sleep(after)
+            objects = gc.get_objects(generation=2)
+            census.update(at_s=after, gen2=len(objects), frozen=gc.get_freeze_count(),
+                          types=collections.Counter(type(o).__module__ + "." + type(o).__qualname__
+                                                    for o in objects).most_common(40))
+            del objects
+        threading.Thread(target=take_census, args=(float(os.environ["BENCH_GC_CENSUS"]),), daemon=True).start()
     instruments = Instruments() if args.instrument else None
     if instruments:
         instruments.install()
@@ -208,6 +223,8 @@ def main() -> int:
     }
     if instruments:
         report["instruments"] = instruments.report()
+    if census:
+        report["gc_census"] = census
     args.out.write_text(json.dumps(report, default=str), encoding="utf-8")
     return code
 

@@ -92,6 +92,9 @@ SPIDER_MIDDLEWARES = {
     # incremental crawling: article links of a list page whose article is already stored are
     # not requested again (one MongoDB lookup per list page, off the reactor)
     "healthcrawl.crawl.middlewares.known.SkipKnownMiddleware": 950,
+    # next to the engine: a page's selector is dropped once its callback's output is taken, so the
+    # page is freed at once, not by a full garbage collection (healthcrawl/crawl/middlewares/release.py)
+    "healthcrawl.crawl.middlewares.release.ReleaseResponseMiddleware": 10,
 }
 #: skip article pages already stored or dropped as irrelevant under the current lexicon
 #: (off: every listed article is downloaded and processed again)
