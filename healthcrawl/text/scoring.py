@@ -40,7 +40,8 @@ unless it names a policy topic (``reasons.excluded_by.title``). With ``rules.tit
 issuing (lexicon ``title_forms``: 印发, 通知, 发布, 白皮书 …) is no such topic (关于印发居民体重管理核心知识的通知 is
 advice); with ``rules.title_cases`` a title counting cases (通报11起欺诈骗保典型案例) names a tally of cases,
 which no topic cancels; with ``rules.title_single_case`` so does a title naming one case solved or
-punished (查处无证行医案).
+punished (查处无证行医案); with ``rules.title_other_field`` so does a title that names no health term and
+another field's policy (lexicon ``title_fields``: 消费, 产业, 退休 … — 促进服务消费高质量发展的意见).
 
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
@@ -354,7 +355,10 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     医药代表 …) unless the title names a policy topic (a digital one does not cancel it: a medical-AI
     firm's funding round is business news). With ``rules.title_forms`` the forms of issuing (印发, 通知, 白皮书 …)
     are no topic; with ``rules.title_cases`` a count of cases (8起…典型案例) is a cue no topic cancels (a
-    tally of single cases). [] when the rule does not apply."""
+    tally of single cases). With ``rules.title_other_field`` a title naming no health term and a cue of another
+    field's policy (lexicon ``title_fields``: 消费, 产业, 退休, 毕业生 …) has that field as its subject, which no
+    topic cancels (国务院印发《关于促进服务消费高质量发展的意见》 names 互联网+医疗服务 as one of its items). [] when
+    the rule does not apply."""
     if not lex.rules.get("title_negative") or not title:
         return []
     norm = normalise(title)
@@ -374,6 +378,8 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     cases = {m.group(0) for m in _CASES.finditer(norm)} if lex.rules.get("title_cases") else set()
     if lex.rules.get("title_single_case"):
         cases |= {m.group(0) for m in _CASE.finditer(norm)}
+    if lex.title_fields and lex.rules.get("title_other_field") and lex.health_keys.isdisjoint(title_keys):
+        cases |= {c for c in lex.title_fields if c in norm}
     return sorted(events | business | cases)
 
 
