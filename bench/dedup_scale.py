@@ -50,8 +50,9 @@ start-up the trials' median, the peak RSS their largest. Then the **known-URL sk
 the last trial's crawl again, every article link known (stored, or in ``dropped``): seconds from the
 process's start to its first known-URL lookup answered, peak RSS, lookup time per list page.
 
-mongod: ``MongodServer`` with the embedded server's cache (``HEALTHCRAWL_MONGO_CACHE_GB``, 2 GB;
-``BENCH_MONGO_CACHE_GB`` to try another), printed with the figures.
+mongod: ``MongodServer`` with the embedded server's cache (``HEALTHCRAWL_MONGO_CACHE_GB``: MongoDB's
+own default, half of (RAM − 1 GB), since 2026-12-03; ``BENCH_MONGO_CACHE_GB`` to try another), printed
+with the figures.
 
 Goals at 1,000,000: start-up ≤ 5 s, peak RSS ≤ 400 MB, dedup p95 ≤ 2 ms per item; the known-URL
 skip's start-up and memory within the same bounds.
