@@ -6,7 +6,9 @@ A lexicon has a ``version``, ``zones`` (weights of title, lead and body), ``cate
 the title only: the title's subject is an event, a case or another field), ``title_business`` (the
 same for business: funding, deals, exports), ``title_forms`` (the act of issuing — 印发, 通知, 白皮书 …: no
 topic of the title), ``title_fields`` (another field's policy — 消费, 产业, 退休 …: with
-``rules.title_other_field`` the title's subject when the title names no health term), ``rules`` (the
+``rules.title_other_field`` the title's subject when the title names no health term), ``title_roundups``
+(multi-topic round-ups — 两会, 政府工作报告: with ``rules.title_roundup`` the title's subject when the title names
+no health term or lists several items: 、, 等领域), ``rules`` (the
 context rules' parameters), ``priority`` (ranking cues) and ``stopwords`` (left out of the keywords).
 
 **Matching** is a leftmost-longest scan of the text (full-width letters/digits folded, lower
@@ -47,7 +49,7 @@ DEFAULT_RULES = {"anchor_weight": 3.0, "anchor_scope": "paragraph", "title_evide
                  "paired_categories": [], "paired_weight": 3.0, "sector_list": 0,
                  "title_subject": 0, "title_negative": False, "parenthetical": False,
                  "title_forms": False, "title_cases": False, "field_examples": False,
-                 "title_single_case": False, "title_other_field": False}
+                 "title_single_case": False, "title_other_field": False, "title_roundup": False}
 
 
 @dataclass
@@ -71,6 +73,9 @@ class Lexicon:
     #: normalised cues of another field's policy (``title_fields``: 消费, 产业, 退休 …): with
     #: ``rules.title_other_field`` a title naming one and no health term has that field as its subject
     title_fields: frozenset[str] = frozenset()
+    #: normalised cues of a multi-topic round-up (``title_roundups``: 两会, 政府工作报告): with
+    #: ``rules.title_roundup`` a title naming one and no health term, or a list (、, 等领域), is a round-up
+    title_roundups: frozenset[str] = frozenset()
     #: parameters of the context rules (:data:`DEFAULT_RULES`)
     rules: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RULES))
     #: ranking cues (healthcrawl/text/priority.py): "national" and "local" term lists
@@ -110,10 +115,11 @@ class Lexicon:
                   business_cues=frozenset(normalise(t) for t in data.get("title_business", ())),
                   title_forms=frozenset(normalise(t) for t in data.get("title_forms", ())),
                   title_fields=frozenset(normalise(t) for t in data.get("title_fields", ())),
+                  title_roundups=frozenset(normalise(t) for t in data.get("title_roundups", ())),
                   rules={**DEFAULT_RULES, **data.get("rules", {})},
                   priority={k: [normalise(t) for t in v] for k, v in data.get("priority", {}).items()})
         lex._build_index()
-        short = sorted(t for t in lex.title_cues | lex.business_cues | lex.title_fields if len(t) < 2)
+        short = sorted(t for t in lex.title_cues | lex.business_cues | lex.title_fields | lex.title_roundups if len(t) < 2)
         if short:
             raise ValueError(f"lexicon: title_negative cues need at least two characters, got {short}")
         unknown = lex.weak - set(lex.index)

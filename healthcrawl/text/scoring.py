@@ -70,6 +70,8 @@ _AGENCY = re.compile(r"(委|局|部|厅|署|委员会)$")
 _CASES = re.compile(r"[0-9一二两三四五六七八九十百千几多]+起[^，。,：:！!？?\s]{0,12}?(?:案例|案件)")
 #: a single case solved or punished (查处无证行医案, 破获…销售假药案): rule ``title_single_case``
 _CASE = re.compile(r"(?:查处|查办|侦破|破获)[^，。,：:！!？?\s]{1,12}?案(?=$|[\s，。,：:！!？?|])")
+#: a title listing several items (医疗、养老、教育; …与生态环境等领域): with a round-up form, rule ``title_roundup``
+_LIST = re.compile(r"、|等领域")
 
 #: a parenthesis (photo caption, aside, note) inside a sentence
 _ASIDE = re.compile(r"[(（][^()（）]*[)）]")
@@ -357,7 +359,10 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     are no topic; with ``rules.title_cases`` a count of cases (8起…典型案例) is a cue no topic cancels (a
     tally of single cases). With ``rules.title_other_field`` a title naming no health term and a cue of another
     field's policy (lexicon ``title_fields``: 消费, 产业, 退休, 毕业生 …) has that field as its subject, which no
-    topic cancels (国务院印发《关于促进服务消费高质量发展的意见》 names 互联网+医疗服务 as one of its items). [] when
+    topic cancels (国务院印发《关于促进服务消费高质量发展的意见》 names 互联网+医疗服务 as one of its items). With
+    ``rules.title_roundup`` a round-up form (lexicon ``title_roundups``: 两会, 政府工作报告) in a title naming no health
+    term or listing several items (医疗、养老、教育; 医疗卫生与生态环境等领域) is a multi-topic round-up, a cue no topic
+    cancels; a round-up confined to health (医疗健康的两会议案建议和提案梳理) keeps its topic. [] when
     the rule does not apply."""
     if not lex.rules.get("title_negative") or not title:
         return []
@@ -380,6 +385,10 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
         cases |= {m.group(0) for m in _CASE.finditer(norm)}
     if lex.title_fields and lex.rules.get("title_other_field") and lex.health_keys.isdisjoint(title_keys):
         cases |= {c for c in lex.title_fields if c in norm}
+    if lex.title_roundups and lex.rules.get("title_roundup"):
+        roundup = {c for c in lex.title_roundups if c in norm}
+        if roundup and (lex.health_keys.isdisjoint(title_keys) or _LIST.search(norm)):
+            cases |= roundup
     return sorted(events | business | cases)
 
 
