@@ -30,3 +30,17 @@ def weights(term: str) -> dict[str, float]:
     """The term's weight per category in the shipped lexicon."""
     lex = default_lexicon()
     return {c: w for c, terms in lex.categories.items() for t, w in terms.items() if t == term}
+
+
+def assert_excluded_by_title(scorer: Scorer, row: dict, cue: str) -> None:
+    """A negative row is rejected, and ``cue`` is among the title's exclusions."""
+    got = score(scorer, row)
+    assert not row["relevant"] and not got.relevant, got.reasons
+    assert cue in got.reasons["excluded_by"]["title"], got.reasons
+
+
+def assert_found(scorer: Scorer, row: dict, category: str, term: str) -> None:
+    """A relevant row is accepted, with ``term`` matched in ``category``."""
+    got = score(scorer, row)
+    assert row["relevant"] and got.relevant, got.reasons
+    assert term in got.matched[category], got.matched

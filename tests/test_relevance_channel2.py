@@ -12,7 +12,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import rule_scorer, score, weights, without
+from tests.relevance_rules import assert_excluded_by_title, assert_found, rule_scorer, score, weights, without
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +71,7 @@ EXCLUDED_BY_TITLE = {
 
 @pytest.mark.parametrize("row_id, cue", EXCLUDED_BY_TITLE.items())
 def test_titles_of_the_rubrics_negative_classes_exclude_real_texts(dev_rows, scorer, row_id, cue):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert not row["relevant"] and not got.relevant
-    assert cue in got.reasons["excluded_by"]["title"], got.reasons
+    assert_excluded_by_title(scorer, dev_rows[row_id], cue)
 
 
 @pytest.mark.parametrize("row_id", [
@@ -103,10 +100,7 @@ def test_regulators_names_are_blockers_not_topics():
     ("h-69fc3df143", "policy", "紧急医疗救护法"),  # 緊急醫療救護法 8類公共場所 須設置AED
 ])
 def test_programme_and_system_texts_the_lexicon_of_before_missed(dev_rows, scorer, row_id, category, term):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert row["relevant"] and got.relevant, got.reasons
-    assert term in got.matched[category]
+    assert_found(scorer, dev_rows[row_id], category, term)
 
 
 def test_vocabulary_weights():

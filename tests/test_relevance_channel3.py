@@ -12,7 +12,7 @@ import pytest
 
 from healthcrawl.text.lexicon import DEFAULT_RULES, default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import rule_scorer, score, weights, without
+from tests.relevance_rules import assert_excluded_by_title, assert_found, rule_scorer, score, weights, without
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +33,7 @@ OTHER_FIELD = {
 
 @pytest.mark.parametrize("row_id, cue", OTHER_FIELD.items())
 def test_another_fields_policy_as_the_titles_subject_excludes_real_texts(dev_rows, scorer, row_id, cue):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert not row["relevant"] and not got.relevant, got.reasons
-    assert cue in got.reasons["excluded_by"]["title"], got.reasons
+    assert_excluded_by_title(scorer, dev_rows[row_id], cue)
 
 
 def test_the_other_field_rule_needs_the_flag(dev_rows):
@@ -80,10 +77,7 @@ def test_wellness_tourism_is_a_title_cue(dev_rows, scorer):
     ("h-87a952f69c", "policy", "总额协商"),            # 健康台灣深耕論壇彰基首發 五年489億推動健康照護轉型
 ])
 def test_health_policy_texts_the_lexicon_of_before_missed(dev_rows, scorer, row_id, category, term):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert row["relevant"] and got.relevant, got.reasons
-    assert term in got.matched[category]
+    assert_found(scorer, dev_rows[row_id], category, term)
 
 
 def test_a_data_export_text_without_health_stays_out(dev_rows, scorer):

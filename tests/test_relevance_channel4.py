@@ -11,7 +11,7 @@ import pytest
 
 from healthcrawl.text.lexicon import DEFAULT_RULES, default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import rule_scorer, score, weights, without
+from tests.relevance_rules import assert_excluded_by_title, assert_found, rule_scorer, score, weights, without
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,7 @@ ROUNDUPS = {
 
 @pytest.mark.parametrize("row_id, cue", ROUNDUPS.items())
 def test_multi_topic_roundups_are_excluded(dev_rows, scorer, row_id, cue):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert not row["relevant"] and not got.relevant, got.reasons
-    assert cue in got.reasons["excluded_by"]["title"], got.reasons
+    assert_excluded_by_title(scorer, dev_rows[row_id], cue)
 
 
 def test_the_roundup_rule_needs_the_flag(dev_rows):
@@ -64,10 +61,7 @@ def test_a_written_roundup_title_with_and_without_a_list(scorer):
     ("h-22a9a5cfc0", "医师节"),   # 中榮醫師節隆重登場 退輔會表揚優良醫師… (an AI diagnosis tool among achievements)
 ])
 def test_profession_day_ceremonies_are_title_cues(dev_rows, scorer, row_id, cue):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert not row["relevant"] and not got.relevant, got.reasons
-    assert cue in got.reasons["excluded_by"]["title"], got.reasons
+    assert_excluded_by_title(scorer, dev_rows[row_id], cue)
 
 
 def test_an_animal_disease_programme_is_veterinary(dev_rows, scorer):
@@ -82,10 +76,7 @@ def test_an_animal_disease_programme_is_veterinary(dev_rows, scorer):
     ("h-75f371f883", "policy", "十五五"),   # 雷海潮出席民生主題記者會 介紹“十五五”衛生健康舉措
 ])
 def test_health_policy_texts_the_lexicon_of_before_missed(dev_rows, scorer, row_id, category, term):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert row["relevant"] and got.relevant, got.reasons
-    assert term in got.matched[category]
+    assert_found(scorer, dev_rows[row_id], category, term)
 
 
 def test_vocabulary_weights():
