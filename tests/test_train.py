@@ -184,8 +184,14 @@ def test_the_chosen_model_explains_its_decisions_on_real_rows(real_rows):
         assert (s.score >= 1.0) == s.relevant and len(why["tipped_by"]) == 6
         sign = "+" if s.relevant else "-"
         assert why["tipped_by"][0][:3] in (sign + "b:", sign + "t:", sign + "l:")
-        assert s.relevant == (why["p"] >= why["veto_threshold"] if rule.score(r["title"], r["text"]).relevant
-                              else why["p"] >= why["threshold"]) or abs(why["p"] - why["threshold"]) < 1e-3
+        before = rule.score(r["title"], r["text"])
+        if before.relevant:  # kept unless vetoed
+            assert s.relevant == (why["p"] >= why["veto_threshold"]) or abs(why["p"] - why["veto_threshold"]) < 1e-3
+        elif s.relevant:  # rescued
+            assert why["action"] == "rescued" and why["p"] >= why["threshold"] - 1e-3
+        else:  # not rescued: below the threshold, or the rescue gate kept it out (an exclusion cue fired)
+            gated = model.rescue_gate in ("unexcluded", "health-unexcluded") and before.reasons.get("excluded_by")
+            assert why["p"] < why["threshold"] + 1e-3 or gated, (why, before.reasons)
 
 
 def test_the_era_grid_trains_on_earlier_batches_and_chooses_by_the_rule(real_rows, monkeypatch):
