@@ -134,7 +134,7 @@ def verdicts(scorer: Any, model: learned.Model | None, rows: list[dict[str, Any]
             continue
         p = model.probability(model.features(title, text, rule))[0]
         rescuable = rule.relevant or model.may_rescue(rule)
-        out["model"].append(model.verdict(rule.relevant, p, rescuable))
+        out["model"].append(model.verdict(rule.relevant, p, rescuable, model.may_veto(rule)))
         out["rescue only"].append(rule.relevant or (rescuable and p >= model.threshold))
     return out
 
@@ -277,16 +277,18 @@ def era_probabilities(rows: list[dict[str, Any]], commit: str, before: tuple[str
                                                   training.row_weights(train, cfg.recency))
         m = learned.Model("era", weights, intercept)
         out[cfg] = [(m.probability(f)[0], y, rule.relevant,
-                     frozenset(g for g in learned.RESCUE_GATES if learned.may_rescue(g, rule)), r)
+                     frozenset(g for g in learned.RESCUE_GATES if learned.may_rescue(g, rule)), r, rule.score)
                     for f, y, rule, r in zip(f_test, y_test, rules, test) if m.applies(rule)]
     _, labels, rules = prepared[key][1]
     return training.outcomes([r.relevant for r in rules], labels), out
 
 
-def point_outcome(rule: Counter, gated: list[tuple], gate: str, t: float, v: float) -> dict[str, Any]:
-    """Rule + model outcome at one (rescue gate, rescue threshold, veto threshold) from the gated rows."""
-    rescued = [y for p, y, a, gates, _ in gated if not a and p >= t and gate in gates]
-    vetoed = [y for p, y, a, _, _ in gated if a and p < v]
+def point_outcome(rule: Counter, gated: list[tuple], gate: str, t: float, v: float,
+                  veto_gate: float = 0.0) -> dict[str, Any]:
+    """Rule + model outcome at one (rescue gate, rescue threshold, veto threshold, veto gate) from the
+    gated rows."""
+    rescued = [y for p, y, a, gates, _, _ in gated if not a and p >= t and gate in gates]
+    vetoed = [y for p, y, a, _, _, score in gated if a and p < v and (not veto_gate or score < veto_gate)]
     return training.era_outcome(rule["tp"], rule["fp"], rule["fn"], (sum(rescued), len(rescued) - sum(rescued)),
                                 (sum(vetoed), len(vetoed) - sum(vetoed)))
 
@@ -315,16 +317,47 @@ def choose_on_eras(rows: list[dict[str, Any]], families: bool = False) -> dict[s
             "candidates": candidates, "chosen": best, "families": families, "per_era": per_era, "gated": gated}
 
 
+#: session 11's family F (pre-registered in eval/README.md "Session 11"): the fit of the highest-F1 point of
+#: session 11's choice (character 1- and 2-grams with title grams, balanced) at these C, rescuing behind the
+#: ``unexcluded`` gate, with a veto only where the rule's score is below a veto gate
+VETO_GATE_C = (1.0, 3.0, 10.0)
+VETO_GATES = (1.5, 2.0, 3.0)
+
+
+def veto_gate_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Family F on the eras of :data:`CHOICE_ERAS`, pooled: every (C, rescue threshold, veto threshold > 0,
+    veto gate) point, and the highest F1 (4 decimals; ties as :func:`training.choose` orders them) —
+    no admissibility condition: each point is judged on a later batch before it may ship."""
+    fits = [training.Config(ngrams=(1, 2), title_features=True, c=c, class_weight="balanced") for c in VETO_GATE_C]
+    rule: Counter = Counter()
+    gated: dict[training.Config, list[tuple]] = {cfg: [] for cfg in fits}
+    per_era: list[tuple[str, Counter, dict[training.Config, list[tuple]]]] = []
+    for commit, before, after in CHOICE_ERAS:
+        counts, probs = era_probabilities(rows, commit, before, after, fits)
+        rule.update(counts)
+        per_era.append((", ".join(after), counts, probs))
+        for cfg in fits:
+            gated[cfg] += probs[cfg]
+    candidates = [(dataclasses.replace(cfg, rescue_gate="unexcluded", threshold=t, veto=v, veto_gate=vg),
+                   point_outcome(rule, gated[cfg], "unexcluded", t, v, vg))
+                  for cfg in fits for t in training.THRESHOLDS for v in training.VETO_THRESHOLDS if v
+                  for vg in VETO_GATES]
+    best = min(candidates, key=lambda co: (-round(co[1]["f1"], 4), co[1]["false_rescues"], -co[0].threshold,
+                                           co[0].veto, training._simplicity(co[0])))
+    return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
+            "candidates": candidates, "chosen": best, "families": False, "per_era": per_era, "gated": gated}
+
+
 def fit_of(cfg: training.Config) -> training.Config:
     """The fitted configuration of a candidate (its thresholds and gate set to the defaults)."""
-    return dataclasses.replace(cfg, threshold=0.5, veto=0.0, rescue_gate="gate")
+    return dataclasses.replace(cfg, threshold=0.5, veto=0.0, rescue_gate="gate", veto_gate=0.0)
 
 
 def era_rows(choice: dict[str, Any], cfg: training.Config) -> list[str]:
     """Per era: the rule of before and rule + the candidate ``cfg``."""
     lines = []
     for name, counts, probs in choice["per_era"]:
-        o = point_outcome(counts, probs[fit_of(cfg)], cfg.rescue_gate, cfg.threshold, cfg.veto)
+        o = point_outcome(counts, probs[fit_of(cfg)], cfg.rescue_gate, cfg.threshold, cfg.veto, cfg.veto_gate)
         r = training.summary(counts)
         lines.append(f"      era {name:<38} n {sum(counts.values()):>3}  rule P {r['precision']:.3f} "
                      f"R {r['recall']:.3f} F1 {r['f1']:.4f} fp {r['fp']:>2} fn {r['fn']:>2} -> "
@@ -338,7 +371,7 @@ def false_rescues(choice: dict[str, Any], cfgs: list[training.Config]) -> Counte
     """The dev rows falsely rescued at the candidates ``cfgs``: (batch, title) -> how many of them."""
     out: Counter = Counter()
     for cfg in cfgs:
-        for p, y, a, gates, row in choice["gated"][fit_of(cfg)]:
+        for p, y, a, gates, row, _ in choice["gated"][fit_of(cfg)]:
             if not a and not y and p >= cfg.threshold and cfg.rescue_gate in gates:
                 out[(row["batch"], row["title"][:60])] += 1
     return out
@@ -463,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--families", action="store_true",
                     help="with --choose: also session 9's candidate families (veto only, rescue gates, lexicon "
                          "features, recency-weighted rows)")
+    ap.add_argument("--veto-gates", action="store_true",
+                    help="only session 11's family F on the eras (veto gates) and its highest-F1 point")
     ap.add_argument("--config", type=json.loads,
                     help="a candidate (JSON of training.Config fields) to fit instead of training.CHOSEN")
     ap.add_argument("--timing", action="store_true", help="CPU time per score, rule alone and with the model")
@@ -473,6 +508,16 @@ def main(argv: list[str] | None = None) -> int:
     global CONFIG
     if args.config:
         CONFIG = training.Config(**{k: tuple(v) if k == "ngrams" else v for k, v in args.config.items()})
+    if args.veto_gates:
+        choice = veto_gate_choice(rows)
+        cfg, o = choice["chosen"]
+        r = choice["rule"]
+        print(f"family F on the eras ({len(choice['candidates'])} points): rule of before, pooled: P {r['precision']:.3f} "
+              f"R {r['recall']:.3f} F1 {r['f1']:.4f} fp {r['fp']} fn {r['fn']}")
+        print(f"  highest F1 {cfg.name()}: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.4f} fp {o['fp']} "
+              f"fn {o['fn']}; rescued {o['rescued']}/{o['false_rescues']} vetoed fp/tp {o['vetoed_fp']}/{o['vetoed_tp']}")
+        print("\n".join(era_rows(choice, cfg)))
+        return 0
     if args.choose:
         choice = choose_on_eras(rows, args.families)
         if args.json:

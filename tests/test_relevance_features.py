@@ -154,6 +154,24 @@ def test_the_scorer_applies_the_rescue_gate_and_the_veto_only_layer(dev, scorer)
     assert s.score(accepted["title"], accepted["text"]).reasons["model"]["action"] == "vetoed"
 
 
+def test_a_veto_gate_lets_the_model_overturn_only_weak_acceptances(dev, scorer):
+    """Session 11's family F: a doubter (p ~ 0) with a veto gate of 3 vetoes an accepted real text whose
+    rule score is below 3 and leaves a strong one alone; the gate survives the model file, whose kind
+    earlier code refuses."""
+    weak = next(r for r, _, _, rule in dev if rule.relevant and rule.score < 2.0)
+    strong = next(r for r, _, _, rule in dev if rule.relevant and rule.score >= 5.0)
+    doubter = learned.Model("doubter", {}, -30.0, threshold=training.NO_RESCUE, veto_threshold=0.2, veto_gate=3.0)
+    s = Scorer(lexicon=scorer.lexicon, thresholds=scorer.thresholds, top_keywords=0, model=doubter)
+    assert s.score(weak["title"], weak["text"]).reasons["model"]["action"] == "vetoed"
+    kept = s.score(strong["title"], strong["text"])
+    assert kept.relevant and kept.reasons["model"]["action"] == "agreed"
+    data = doubter.to_dict()
+    assert data["kind"] == learned.KIND_VETO_GATED and learned.Model.from_dict(data).veto_gate == 3.0
+    earlier = {k: v for k, v in data.items() if k != "veto_gate"} | {"kind": learned.KIND}
+    assert learned.Model.from_dict(earlier).veto_gate == 0.0  # a file of an earlier kind: a veto anywhere
+    assert training.Config(veto=0.15, veto_gate=3.0).name().endswith(" v0.15 vg3.0")
+
+
 def test_config_names_of_the_old_grid_are_unchanged_and_the_new_ones_say_their_family():
     assert training.Config(ngrams=(1, 2), title_features=True, c=0.1, class_weight="balanced", threshold=0.9,
                            veto=0.05).name() == "1-2+t C0.1 balanced t0.9 v0.05"

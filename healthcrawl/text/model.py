@@ -51,9 +51,11 @@ KIND = "ngrams-two-sided"
 #: the kind of a model that also reads the rule's outcome (``lexicon_features``) or rescues behind
 #: a stricter gate (``rescue_gate``): code that does not know these must refuse it, not misapply it
 KIND_RULE_AWARE = "ngrams-rule-aware-two-sided"
+#: the kind of a model whose veto is gated by the rule's score (``veto_gate``): earlier code must refuse it
+KIND_VETO_GATED = "ngrams-rule-aware-gated-veto"
 #: earlier kinds, read as bigrams with title features: session 6 (two-sided) and session 5
 #: (rescue only, veto_threshold 0)
-KINDS = (KIND, KIND_RULE_AWARE, "bigrams-two-sided", "rescue-bigrams")
+KINDS = (KIND, KIND_RULE_AWARE, KIND_VETO_GATED, "bigrams-two-sided", "rescue-bigrams")
 #: where the model may rescue (a text the rule rejects): ``gate`` wherever it speaks (health ratio
 #: >= ``gate_health``); ``health`` only when the rule's health category holds (ratio >= 1);
 #: ``unexcluded`` only when no exclusion fired (markets, negative, title cues); ``health-unexcluded`` both
@@ -164,6 +166,9 @@ class Model:
     lexicon_features: bool = False
     #: where a rescue is allowed (:data:`RESCUE_GATES`)
     rescue_gate: str = "gate"
+    #: a veto is allowed only where the rule's score is below this (0: wherever the model speaks): the
+    #: model may overturn a weak acceptance, never a strong one
+    veto_gate: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
     #: the weights by prefix (``b``, ``t``) and n-gram: a text's n-grams are looked up as they are
     _by_prefix: dict[str, dict[str, float]] = field(init=False, repr=False, compare=False)
@@ -190,13 +195,17 @@ class Model:
                    title_features=bool(data.get("title_features", True)),
                    lexicon_features=bool(data.get("lexicon_features", False)),
                    rescue_gate=str(data.get("rescue_gate", "gate")),
+                   veto_gate=float(data.get("veto_gate", 0.0)),
                    meta={k: v for k, v in data.items() if k not in ("weights",)})
 
     def to_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
-        if self.lexicon_features or self.rescue_gate != "gate":
+        if self.lexicon_features or self.rescue_gate != "gate" or self.veto_gate:
             extra = {"lexicon_features": self.lexicon_features, "rescue_gate": self.rescue_gate}
-        return {**self.meta, "kind": KIND_RULE_AWARE if extra else KIND, "version": self.version,
+        if self.veto_gate:
+            extra["veto_gate"] = self.veto_gate
+        kind = KIND_VETO_GATED if self.veto_gate else KIND_RULE_AWARE if extra else KIND
+        return {**self.meta, "kind": kind, "version": self.version,
                 "intercept": self.intercept,
                 "threshold": self.threshold, "veto_threshold": self.veto_threshold, "gate_health": self.gate_health,
                 "max_chars": self.max_chars, "ngrams": list(self.ngrams), "title_features": self.title_features,
@@ -240,21 +249,29 @@ class Model:
         top = [(w[g], prefix + g) for w, prefix, found in hits for g in pick(n, found, key=w.__getitem__)]
         return sorted(top, key=lambda vn: -vn[0] if positive else vn[0])[:n]
 
-    def verdict(self, rule_relevant: bool, p: float, rescuable: bool = True) -> bool:
+    def verdict(self, rule_relevant: bool, p: float, rescuable: bool = True, vetoable: bool = True) -> bool:
         """The decision on a text the model speaks on: a rescue at ``threshold`` (only where
-        ``rescuable``: the :meth:`may_rescue` gate), a veto below ``veto_threshold``, otherwise the rule's."""
-        return p >= self.veto_threshold if rule_relevant else (rescuable and p >= self.threshold)
+        ``rescuable``: the :meth:`may_rescue` gate), a veto below ``veto_threshold`` (only where
+        ``vetoable``: the :meth:`may_veto` gate), otherwise the rule's."""
+        if rule_relevant:
+            return p >= self.veto_threshold or not vetoable
+        return rescuable and p >= self.threshold
 
     def may_rescue(self, rule: Any) -> bool:
         """Whether this model's :attr:`rescue_gate` lets it rescue the text (the rule rejected it)."""
         return may_rescue(self.rescue_gate, rule)
+
+    def may_veto(self, rule: Any) -> bool:
+        """Whether this model may veto the text the rule accepts: its :attr:`veto_gate` lets it only
+        below that rule score."""
+        return not self.veto_gate or rule.score < self.veto_gate
 
     def decide(self, rule: Any, title: str, text: str) -> Decision:
         """Rescue, veto or agree. ``score``: the rule's when the model agrees with it; p / threshold
         for a rescue (>= 1), below 1 for a veto — ``score >= 1`` exactly when relevant, as for the
         rule."""
         p, parts = self.evidence(title, text, rule)
-        relevant = self.verdict(rule.relevant, p, rule.relevant or self.may_rescue(rule))
+        relevant = self.verdict(rule.relevant, p, rule.relevant or self.may_rescue(rule), self.may_veto(rule))
         if relevant == rule.relevant:
             action, score = "agreed", rule.score
         elif relevant:

@@ -54,6 +54,8 @@ class Config:
     lexicon_features: bool = False
     rescue_gate: str = "gate"
     recency: float = 1.0
+    #: session 11's family F: a veto only where the rule's score is below this (0: anywhere)
+    veto_gate: float = 0.0
 
     def name(self) -> str:
         grams = "-".join(map(str, self.ngrams)) + ("+t" if self.title_features else "") + \
@@ -61,7 +63,8 @@ class Config:
         extra = (f" r{self.recency}" if self.recency != 1.0 else "") + \
             (f" g:{self.rescue_gate}" if self.rescue_gate != "gate" else "")
         threshold = "-" if self.threshold >= NO_RESCUE else self.threshold
-        return f"{grams} C{self.c} {self.class_weight or 'unweighted'}{extra} t{threshold} v{self.veto}"
+        gate = f" vg{self.veto_gate}" if self.veto_gate else ""
+        return f"{grams} C{self.c} {self.class_weight or 'unweighted'}{extra} t{threshold} v{self.veto}{gate}"
 
 
 #: the candidate grid searched on the eras (``eval/relevance_cv.py --choose``; dev rows only) …
@@ -198,7 +201,8 @@ def fit_weights(feats: list[dict[str, float]], labels: list[int], c: float,
 def combined(model: learned.Model, rules: list[Any], probs: list[float]) -> list[bool]:
     """The verdicts of rule + model: the rule's outside the gate, the model's rescue (behind its
     rescue gate) or veto in it."""
-    return [model.verdict(rule.relevant, p, rule.relevant or model.may_rescue(rule)) if model.applies(rule)
+    return [model.verdict(rule.relevant, p, rule.relevant or model.may_rescue(rule), model.may_veto(rule))
+            if model.applies(rule)
             else rule.relevant for rule, p in zip(rules, probs)]
 
 
@@ -261,7 +265,7 @@ def cross_validate(feats: list[dict[str, float]], labels: list[int], rules: list
     fixed thresholds): reported beside the model, not used to choose it."""
     probs = grouped_out_of_fold(feats, labels, groups, config, sample_weight=sample_weight)
     probe = learned.Model("cv", {}, 0.0, threshold=config.threshold, veto_threshold=config.veto,
-                          rescue_gate=config.rescue_gate)
+                          rescue_gate=config.rescue_gate, veto_gate=config.veto_gate)
     return {"rule": summary(outcomes([r.relevant for r in rules], labels)),
             "model": summary(outcomes(combined(probe, rules, probs), labels))}
 
@@ -305,7 +309,7 @@ def fit_model(scorer: Any, rows: list[dict[str, Any]], config: Config | None = N
     return learned.Model(version=f"{now:%Y.%m.%d.%H%M}-{digest[:8]}", weights=weights, intercept=intercept,
                          threshold=config.threshold, veto_threshold=config.veto, ngrams=config.ngrams,
                          title_features=config.title_features, lexicon_features=config.lexicon_features,
-                         rescue_gate=config.rescue_gate, meta=meta)
+                         rescue_gate=config.rescue_gate, veto_gate=config.veto_gate, meta=meta)
 
 
 # --- before / after on the frozen split -----------------------------------------------------------
