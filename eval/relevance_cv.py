@@ -297,11 +297,10 @@ def point_outcome(rule: Counter, gated: list[tuple], gate: str, t: float, v: flo
                                 (sum(vetoed), len(vetoed) - sum(vetoed)))
 
 
-def choose_on_eras(rows: list[dict[str, Any]], families: bool = False) -> dict[str, Any]:
-    """The grid of :func:`base_configs` × rescue × veto thresholds on the eras of
-    :data:`CHOICE_ERAS`, pooled, and the candidate chosen by :func:`training.choose`; with
-    ``families`` also session 9's families (:func:`family_configs`, :func:`grid_points`)."""
-    configs = base_configs() + (family_configs() if families else [])
+def pooled_eras(rows: list[dict[str, Any]], configs: list[training.Config],
+                ) -> tuple[Counter, dict[training.Config, list[tuple]], list[tuple[str, Counter, dict]]]:
+    """The rule's outcome and each config's gated rows over the eras of :data:`CHOICE_ERAS`, pooled,
+    and per era (name, rule's counts, gated rows)."""
     rule: Counter = Counter()
     gated: dict[training.Config, list[tuple]] = {cfg: [] for cfg in configs}
     per_era: list[tuple[str, Counter, dict[training.Config, list[tuple]]]] = []
@@ -311,6 +310,15 @@ def choose_on_eras(rows: list[dict[str, Any]], families: bool = False) -> dict[s
         per_era.append((", ".join(after), counts, probs))
         for cfg in configs:
             gated[cfg] += probs[cfg]
+    return rule, gated, per_era
+
+
+def choose_on_eras(rows: list[dict[str, Any]], families: bool = False) -> dict[str, Any]:
+    """The grid of :func:`base_configs` × rescue × veto thresholds on the eras of
+    :data:`CHOICE_ERAS`, pooled, and the candidate chosen by :func:`training.choose`; with
+    ``families`` also session 9's families (:func:`family_configs`, :func:`grid_points`)."""
+    configs = base_configs() + (family_configs() if families else [])
+    rule, gated, per_era = pooled_eras(rows, configs)
     candidates = []
     for cfg in configs:
         for gate, t, v in grid_points(cfg, families):
@@ -333,15 +341,7 @@ def veto_gate_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
     veto gate) point, and the highest F1 (4 decimals; ties as :func:`training.choose` orders them) —
     no admissibility condition: each point is judged on a later batch before it may ship."""
     fits = [training.Config(ngrams=(1, 2), title_features=True, c=c, class_weight="balanced") for c in VETO_GATE_C]
-    rule: Counter = Counter()
-    gated: dict[training.Config, list[tuple]] = {cfg: [] for cfg in fits}
-    per_era: list[tuple[str, Counter, dict[training.Config, list[tuple]]]] = []
-    for commit, before, after in CHOICE_ERAS:
-        counts, probs = era_probabilities(rows, commit, before, after, fits)
-        rule.update(counts)
-        per_era.append((", ".join(after), counts, probs))
-        for cfg in fits:
-            gated[cfg] += probs[cfg]
+    rule, gated, per_era = pooled_eras(rows, fits)
     candidates = [(dataclasses.replace(cfg, rescue_gate="unexcluded", threshold=t, veto=v, veto_gate=vg),
                    point_outcome(rule, gated[cfg], "unexcluded", t, v, vg))
                   for cfg in fits for t in training.THRESHOLDS for v in training.VETO_THRESHOLDS if v
