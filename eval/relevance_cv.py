@@ -38,9 +38,11 @@ the highest pooled F1 with at most one false rescue per 100 true ones and no tru
 ``--choose --families`` adds session 9's pre-registered families (veto only, rescue gates, the
 rule's outcome as features, recency-weighted rows; :func:`family_configs`, :func:`grid_points`) and
 prints per family the best admissible point with its per-era rows, or its false rescues.
+``--veto-gates``: session 11's family F only (a veto allowed only below a rule score,
+:func:`veto_gate_choice`) and its highest pooled F1, with no admissibility condition.
 ``--config '{"c": 0.1, ...}'``: fit that candidate instead of ``CHOSEN`` for the other figures.
 
-    .venv/bin/python eval/relevance_cv.py [--choose [--families]] [--eras] [--timing] [--config JSON] [--json]
+    .venv/bin/python eval/relevance_cv.py [--choose [--families] | --veto-gates] [--eras] [--timing] [--config JSON] [--json]
                                           [--out candidate.json]
 """
 
