@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from healthcrawl.text.lexicon import default_lexicon
+from healthcrawl.text.lexicon import DEFAULT_RULES, default_lexicon
 from healthcrawl.text.relevance import Scorer
 
 
@@ -44,3 +44,11 @@ def assert_found(scorer: Scorer, row: dict, category: str, term: str) -> None:
     got = score(scorer, row)
     assert row["relevant"] and got.relevant, got.reasons
     assert term in got.matched[category], got.matched
+
+
+def assert_needs_the_rule(rule: str, *rows: dict) -> None:
+    """The rule is off unless a lexicon turns it on (an earlier lexicon scores as before), and without
+    it each of these (negative) rows is accepted."""
+    assert not DEFAULT_RULES[rule]
+    for row in rows:
+        assert score(without(rule), row).relevant, row["title"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from healthcrawl.text.lexicon import DEFAULT_RULES, default_lexicon
+from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_excluded_by_title, assert_found, rule_scorer, score, weights, without
+from tests.relevance_rules import assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,7 @@ def test_another_fields_policy_as_the_titles_subject_excludes_real_texts(dev_row
 
 def test_the_other_field_rule_needs_the_flag(dev_rows):
     # the title's policy words (意见, 实施意见, 试点) cancelled every cue before
-    assert not DEFAULT_RULES["title_other_field"]
-    assert score(without("title_other_field"), dev_rows["h-8aa0770f2f"]).relevant
-    assert score(without("title_other_field"), dev_rows["h-fe5a52a630"]).relevant
+    assert_needs_the_rule("title_other_field", dev_rows["h-8aa0770f2f"], dev_rows["h-fe5a52a630"])
 
 
 @pytest.mark.parametrize("row_id", [

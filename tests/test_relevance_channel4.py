@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from healthcrawl.text.lexicon import DEFAULT_RULES, default_lexicon
+from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_excluded_by_title, assert_found, rule_scorer, score, weights, without
+from tests.relevance_rules import assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +34,7 @@ def test_multi_topic_roundups_are_excluded(dev_rows, scorer, row_id, cue):
 
 
 def test_the_roundup_rule_needs_the_flag(dev_rows):
-    assert not DEFAULT_RULES["title_roundup"]
-    assert score(without("title_roundup"), dev_rows["h-d9c899ade9"]).relevant
-    assert score(without("title_roundup"), dev_rows["h-b322a35225"]).relevant
+    assert_needs_the_rule("title_roundup", dev_rows["h-d9c899ade9"], dev_rows["h-b322a35225"])
 
 
 @pytest.mark.parametrize("row_id", [

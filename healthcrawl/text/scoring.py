@@ -383,12 +383,11 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     cases = {m.group(0) for m in _CASES.finditer(norm)} if lex.rules.get("title_cases") else set()
     if lex.rules.get("title_single_case"):
         cases |= {m.group(0) for m in _CASE.finditer(norm)}
-    if lex.title_fields and lex.rules.get("title_other_field") and lex.health_keys.isdisjoint(title_keys):
+    no_health = lex.health_keys.isdisjoint(title_keys)
+    if lex.rules.get("title_other_field") and no_health:
         cases |= {c for c in lex.title_fields if c in norm}
-    if lex.title_roundups and lex.rules.get("title_roundup"):
-        roundup = {c for c in lex.title_roundups if c in norm}
-        if roundup and (lex.health_keys.isdisjoint(title_keys) or _LIST.search(norm)):
-            cases |= roundup
+    if lex.rules.get("title_roundup") and (no_health or _LIST.search(norm)):
+        cases |= {c for c in lex.title_roundups if c in norm}
     return sorted(events | business | cases)
 
 
