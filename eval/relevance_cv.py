@@ -40,9 +40,11 @@ rule's outcome as features, recency-weighted rows; :func:`family_configs`, :func
 prints per family the best admissible point with its per-era rows, or its false rescues.
 ``--veto-gates``: session 11's family F only (a veto allowed only below a rule score,
 :func:`veto_gate_choice`) and its highest pooled F1, with no admissibility condition.
+``--rescue-only``: session 12's family R, the candidates of ``--choose --families`` that rescue and
+never veto (:func:`rescue_only_choice`), and their highest pooled F1, with no admissibility condition.
 ``--config '{"c": 0.1, ...}'``: fit that candidate instead of ``CHOSEN`` for the other figures.
 
-    .venv/bin/python eval/relevance_cv.py [--choose [--families] | --veto-gates] [--eras] [--timing] [--config JSON] [--json]
+    .venv/bin/python eval/relevance_cv.py [--choose [--families] | --veto-gates | --rescue-only] [--eras] [--timing] [--config JSON] [--json]
                                           [--out candidate.json]
 """
 
@@ -348,10 +350,27 @@ def veto_gate_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
                    point_outcome(rule, gated[cfg], "unexcluded", t, v, vg))
                   for cfg in fits for t in training.THRESHOLDS for v in training.VETO_THRESHOLDS if v
                   for vg in VETO_GATES]
-    best = min(candidates, key=lambda co: (-round(co[1]["f1"], 4), co[1]["false_rescues"], -co[0].threshold,
-                                           co[0].veto, training._simplicity(co[0])))
     return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
-            "candidates": candidates, "chosen": best, "families": False, "per_era": per_era, "gated": gated}
+            "candidates": candidates, "chosen": highest_f1(candidates), "families": False, "per_era": per_era,
+            "gated": gated}
+
+
+def highest_f1(candidates: list[tuple[training.Config, dict[str, Any]]]) -> tuple[training.Config, dict[str, Any]]:
+    """The highest pooled F1 (4 decimals) with no admissibility condition; ties as
+    :func:`training.choose` orders them."""
+    return min(candidates, key=lambda co: (-round(co[1]["f1"], 4), co[1]["false_rescues"], -co[0].threshold,
+                                           co[0].veto, training._simplicity(co[0])))
+
+
+def rescue_only_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Session 12's family R (pre-registered in eval/README.md "Session 12"): of the candidates of
+    ``--choose --families``, those that rescue and never veto (v 0.0), and their highest pooled F1 over
+    the eras of :data:`CHOICE_ERAS` — no admissibility condition: judged on a later batch before it may ship."""
+    choice = choose_on_eras(rows, families=True)
+    choice["candidates"] = [(cfg, o) for cfg, o in choice["candidates"]
+                            if cfg.veto == 0.0 and cfg.threshold < training.NO_RESCUE]
+    choice["chosen"] = highest_f1(choice["candidates"])
+    return choice
 
 
 def fit_of(cfg: training.Config) -> training.Config:
@@ -504,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
                          "features, recency-weighted rows)")
     ap.add_argument("--veto-gates", action="store_true",
                     help="only session 11's family F on the eras (veto gates) and its highest-F1 point")
+    ap.add_argument("--rescue-only", action="store_true",
+                    help="only session 12's family R on the eras (rescue, never veto) and its highest-F1 point")
     ap.add_argument("--config", type=json.loads,
                     help="a candidate (JSON of training.Config fields) to fit instead of training.CHOSEN")
     ap.add_argument("--timing", action="store_true", help="CPU time per score, rule alone and with the model")
@@ -514,11 +535,11 @@ def main(argv: list[str] | None = None) -> int:
     global CONFIG
     if args.config:
         CONFIG = training.Config(**{k: tuple(v) if k == "ngrams" else v for k, v in args.config.items()})
-    if args.veto_gates:
-        choice = veto_gate_choice(rows)
+    if args.veto_gates or args.rescue_only:
+        choice = veto_gate_choice(rows) if args.veto_gates else rescue_only_choice(rows)
         cfg, o = choice["chosen"]
         r = choice["rule"]
-        print(f"family F on the eras ({len(choice['candidates'])} points): rule of before, pooled: P {r['precision']:.3f} "
+        print(f"family {'F' if args.veto_gates else 'R'} on the eras ({len(choice['candidates'])} points): rule of before, pooled: P {r['precision']:.3f} "
               f"R {r['recall']:.3f} F1 {r['f1']:.4f} fp {r['fp']} fn {r['fn']}")
         print(f"  highest F1 {cfg.name()}: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.4f} fp {o['fp']} "
               f"fn {o['fn']}; rescued {o['rescued']}/{o['false_rescues']} vetoed fp/tp {o['vetoed_fp']}/{o['vetoed_tp']}")
