@@ -10,7 +10,9 @@ when the first article was handed to the mongo pipeline and when the first one w
 (``MongoPipeline._stored``, in the writer thread, after the database acknowledged the batch),
 when the mongo pipeline was open (``open_spider``: connected, indexes checked) and when this
 script's ``main`` began (the interpreter and its imports done), the writer's ``Stories.resolve_many`` calls (items, seconds; and the seconds of
-their steps: the fingerprints recorded, the content claims, the band claims), and the known-URL lookups of
+their steps: the fingerprints recorded, the content claims, the band claims), each batch the writer
+wrote (``MongoPipeline._write``: articles, seconds waiting for the process's turn — ``MONGO_WRITERS_TAKE_TURNS`` —
+and seconds writing, the story decisions included), and the known-URL lookups of
 ``SkipKnownMiddleware.lookup`` (links, seconds, when the first one answered). Times are epoch
 seconds (``time.time()``), comparable with the parent's clock.
 
@@ -24,6 +26,7 @@ run, how many objects the collector's oldest generation holds, by type, beside t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -72,14 +75,18 @@ class Instruments:
         self.resolve_cpu: list[float] = []  # the writer thread's own CPU seconds in each resolve_many
         # seconds of each resolve_many's steps: {"record", "content", "bands"} (the rest: settling)
         self.resolve_steps: list[dict[str, float]] = []
+        # each batch the writer wrote: (articles, seconds waiting for the process's turn, seconds writing)
+        self.writes: list[tuple[int, float, float]] = []
         self._steps = threading.local()
 
     def install(self) -> None:
         from healthcrawl.crawl.middlewares.known import SkipKnownMiddleware  # noqa: PLC0415
         from healthcrawl.storage.stories import Stories  # noqa: PLC0415
+        from healthcrawl.storage.writer import WriterThread  # noqa: PLC0415
         from pipelines.mongo import MongoPipeline  # noqa: PLC0415
 
         me = self
+        turn, write = WriterThread._turn, MongoPipeline._write
         resolve_many, stored, lookup = Stories.resolve_many, MongoPipeline._stored, SkipKnownMiddleware.lookup
         process_item, open_spider = MongoPipeline.process_item, MongoPipeline.open_spider
 
@@ -94,6 +101,27 @@ class Instruments:
                 if me.first_resolve is None:
                     me.first_resolve = (at, len(docs), time.perf_counter() - started)
             return out
+
+        def timed_turn(self):
+            @contextlib.contextmanager
+            def timed():
+                started = time.perf_counter()
+                with turn(self):
+                    me._steps.turn = time.perf_counter() - started
+                    yield
+            return timed()
+
+        def timed_write(self, records, retrying=False):
+            started = time.perf_counter()
+            try:
+                return write(self, records, retrying)
+            finally:
+                waited = getattr(me._steps, "turn", 0.0)
+                me._steps.turn = 0.0
+                articles = sum(r["kind"] == "article" for r in records)
+                if articles and not self._replaying:
+                    with me.lock:
+                        me.writes.append((articles, waited, time.perf_counter() - started))
 
         def timed_stored(self, records):
             if me.first_stored is None and not self._replaying and any(r["kind"] == "article" for r in records):
@@ -134,6 +162,8 @@ class Instruments:
         for name, attribute in (("record", "_record_fingerprints"), ("content", "_claim_content"), ("bands", "_claim_bands")):
             setattr(Stories, attribute, timed_step(name, getattr(Stories, attribute)))
         MongoPipeline._stored = timed_stored
+        WriterThread._turn = timed_turn
+        MongoPipeline._write = timed_write
         MongoPipeline.process_item = first_item
         MongoPipeline.open_spider = storage_ready
         SkipKnownMiddleware.lookup = timed_lookup
@@ -142,7 +172,7 @@ class Instruments:
         return {"main_at": self.main_at, "storage_ready_at": self.storage_ready,
                 "first_resolve": self.first_resolve, "first_item_at": self.first_item, "first_stored_at": self.first_stored,
                 "first_lookup_at": self.first_lookup, "resolve_many": self.resolve, "lookups": self.lookups,
-                "resolve_cpu": self.resolve_cpu, "resolve_steps": self.resolve_steps}
+                "resolve_cpu": self.resolve_cpu, "resolve_steps": self.resolve_steps, "writes": self.writes}
 
 
 def proc_status_mb(field: str) -> float:

@@ -34,7 +34,8 @@ def trial(ctx: Context, arm: str, settings: dict, k: int, corpus_dir: Path) -> d
                        corpus_dir=corpus_dir, instrument=True)
     summary = dedup_scale.crawl_summary(report)
     log(f"gc freeze {arm}, trial {k + 1}: writer p95 {summary['resolve_p95']:.2f} ms per item, wall "
-        f"{summary['resolve_wall_ms_per_item']:.2f} ms per item, {summary['stored']} stored, gc {summary['gc']}")
+        f"{summary['resolve_wall_ms_per_item']:.2f} ms per item, whole write p95 {summary['write_p95'] or 0:.2f} ms "
+        f"per article, crawl {summary['crawl_s']:.1f} s, {summary['stored']} stored, gc {summary['gc']}")
     return summary
 
 
@@ -54,6 +55,8 @@ def measure(ctx: Context, trials: int = 4, crawl_articles: int = dedup_scale.CRA
     lines = []
     for name, figure in (("writer p95 per item (ms)", lambda c: c["resolve_p95"]),
                          ("writer wall time per item, mean (ms)", lambda c: c["resolve_wall_ms_per_item"]),
+                         ("a batch's whole write incl. its turn, p95 per article (ms)", lambda c: c["write_p95"] or 0.0),
+                         ("waiting for the process's turn, p95 per batch (ms)", lambda c: c["turn_wait_p95_ms"] or 0.0),
                          ("longest full collection (ms)", lambda c: c["gc"].get("full_pause_max_ms", 0.0)),
                          ("full collections' total pause (ms)", lambda c: c["gc"].get("full_pause_total_ms", 0.0))):
         baseline = med(base, figure)

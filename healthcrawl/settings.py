@@ -122,6 +122,9 @@ MONGO_DROPPED_COLLECTION = "dropped"
 MONGO_BATCH_SIZE = 100
 #: seconds between flushes of a partly filled batch (a run's first batch is written at once)
 MONGO_FLUSH_INTERVAL = 2.0
+#: the writer threads of one process (one per spider: ``healthcrawl crawl``) write their batches in
+#: turn, so a batch's story decisions never share mongod with the other spiders' article writes
+MONGO_WRITERS_TAKE_TURNS = True
 #: how long a start-up connection attempt may take before the crawl fails
 MONGO_CONNECT_TIMEOUT = 5.0
 #: how long close waits for an absent database before leaving its records in the spool (s)

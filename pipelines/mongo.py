@@ -51,6 +51,7 @@ class MongoPipeline(WriterThread, BatchWrites):
         self.names = collection_names(s)
         self.batch_size = max(1, s.getint("MONGO_BATCH_SIZE"))
         self.flush_interval = s.getfloat("MONGO_FLUSH_INTERVAL")
+        self.take_turns = s.getbool("MONGO_WRITERS_TAKE_TURNS")
         self.close_timeout = s.getfloat("MONGO_CLOSE_TIMEOUT")
         self.retry_interval = s.getfloat("MONGO_RETRY_INTERVAL")
         self.max_body_chars = s.getint("MONGO_MAX_BODY_CHARS")

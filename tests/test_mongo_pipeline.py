@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 
 import pymongo
@@ -96,6 +97,46 @@ def test_thousand_items_take_the_first_write_at_once_then_batches_of_hundred(mon
     assert listener.commands.count("update") == 11
     assert mongo_db.articles.count_documents({}) == 1000
     assert pipeline.crawler.stats.get_value("healthcrawl/mongo/written") == 1000
+
+
+@pytest.mark.parametrize("take_turns", [True, False])
+def test_the_writers_of_one_process_take_turns(mongod, mongo_db, tmp_path, take_turns):
+    """Two spiders' writers in one process: with MONGO_WRITERS_TAKE_TURNS one writes its batch
+    while the other waits (their first writes never meet inside ``_write``); without it they write
+    at once."""
+    barrier = threading.Barrier(2, timeout=1.0)
+    met_by: list[tuple[MongoPipeline, bool]] = []  # (pipeline, whether its first write met the other's)
+    pipelines = [make_pipeline(mongod.uri, mongo_db.name, tmp_path / str(k), MONGO_WRITERS_TAKE_TURNS=take_turns)
+                 for k in range(2)]
+
+    def meeting(pipeline):
+        write = pipeline._write
+
+        def first_write(records, retrying=False):
+            if not any(p is pipeline for p, _ in met_by):
+                try:
+                    barrier.wait()
+                    met_by.append((pipeline, True))
+                except threading.BrokenBarrierError:
+                    met_by.append((pipeline, False))
+            return write(records, retrying)
+        return first_write
+
+    for pipeline in pipelines:
+        pipeline._write = meeting(pipeline)
+
+    async def go():
+        for pipeline in pipelines:
+            await pipeline.open_spider()
+        for i in range(4):
+            for k, pipeline in enumerate(pipelines):
+                await pipeline.process_item(make_article(10 * k + i))
+        for pipeline in pipelines:
+            await pipeline.close_spider()
+
+    asyncio.run(go())
+    assert [m for _, m in met_by] == [not take_turns] * 2
+    assert mongo_db.articles.count_documents({}) == 8  # nothing lost either way
 
 
 def test_indexes_and_chinese_text_search(mongod, mongo_db, tmp_path):

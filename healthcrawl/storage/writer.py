@@ -6,8 +6,10 @@ with backoff, flushes at close, and replays the spools earlier runs left. A part
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import threading
 import time
 
 from healthcrawl.storage.batches import describe
@@ -21,6 +23,9 @@ logger = logging.getLogger("pipelines.mongo")
 STOP = object()
 #: longest wait between two attempts while the database is away (s)
 MAX_BACKOFF = 10.0
+#: held by a writer thread while it writes a batch, when the process's writers take turns
+#: (``MONGO_WRITERS_TAKE_TURNS``)
+TURN = threading.Lock()
 
 
 class WriterThread:
@@ -113,7 +118,8 @@ class WriterThread:
                 if self._pending:  # the database is away: queue behind what is waiting
                     self._park(self._batch)
                 else:
-                    waiting = self._write(self._batch)
+                    with self._turn():
+                        waiting = self._write(self._batch)
                     if waiting:
                         self._park(waiting)
                         next_retry = time.monotonic() + backoff
@@ -126,6 +132,10 @@ class WriterThread:
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     next_retry = time.monotonic() + backoff
         self._final_flush()
+
+    def _turn(self):
+        """The process's turn to write (``MONGO_WRITERS_TAKE_TURNS``), else no wait."""
+        return TURN if self.take_turns else contextlib.nullcontext()
 
     def _park(self, records: list[dict]) -> None:
         """Keep records for a later attempt: in memory, and fsynced in the spool."""
