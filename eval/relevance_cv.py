@@ -42,9 +42,11 @@ prints per family the best admissible point with its per-era rows, or its false 
 :func:`veto_gate_choice`) and its highest pooled F1, with no admissibility condition.
 ``--rescue-only``: session 12's family R, the candidates of ``--choose --families`` that rescue and
 never veto (:func:`rescue_only_choice`), and their highest pooled F1, with no admissibility condition.
+``--no-more-fp``: session 12's family G, those candidates and veto-gated ones with no more pooled false
+positives than the rule (:func:`no_more_fp_choice`), and their highest pooled F1.
 ``--config '{"c": 0.1, ...}'``: fit that candidate instead of ``CHOSEN`` for the other figures.
 
-    .venv/bin/python eval/relevance_cv.py [--choose [--families] | --veto-gates | --rescue-only] [--eras] [--timing] [--config JSON] [--json]
+    .venv/bin/python eval/relevance_cv.py [--choose [--families] | --veto-gates | --rescue-only | --no-more-fp] [--eras] [--timing] [--config JSON] [--json]
                                           [--out candidate.json]
 """
 
@@ -377,6 +379,23 @@ def rescue_only_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return choice
 
 
+def no_more_fp_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Session 12's family G (pre-registered in eval/README.md "Session 12"): every candidate of ``--choose
+    --families`` and, for each that vetoes, also the veto gates of :data:`VETO_GATES`; of those whose pooled false
+    positives over the eras of :data:`CHOICE_ERAS` are not more than the rule's (``healthcrawl train``'s own "no
+    worse": the false-positive rate not higher), the highest pooled F1 — no other condition."""
+    configs = base_configs() + family_configs()
+    rule, gated, per_era = pooled_eras(rows, configs)
+    candidates = [(dataclasses.replace(cfg, rescue_gate=gate, threshold=t, veto=v, veto_gate=vg),
+                   point_outcome(rule, gated[cfg], gate, t, v, vg))
+                  for cfg in configs for gate, t, v in grid_points(cfg, True)
+                  for vg in ((0.0, *VETO_GATES) if v else (0.0,))]
+    allowed = [(cfg, o) for cfg, o in candidates if o["fp"] <= rule["fp"]]
+    return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
+            "candidates": allowed, "chosen": highest_f1(allowed), "families": True, "per_era": per_era,
+            "gated": gated}
+
+
 def fit_of(cfg: training.Config) -> training.Config:
     """The fitted configuration of a candidate (its thresholds and gate set to the defaults)."""
     return dataclasses.replace(cfg, threshold=0.5, veto=0.0, rescue_gate="gate", veto_gate=0.0)
@@ -529,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="only session 11's family F on the eras (veto gates) and its highest-F1 point")
     ap.add_argument("--rescue-only", action="store_true",
                     help="only session 12's family R on the eras (rescue, never veto) and its highest-F1 point")
+    ap.add_argument("--no-more-fp", action="store_true",
+                    help="only session 12's family G: the highest-F1 point with no more false positives than the rule")
     ap.add_argument("--config", type=json.loads,
                     help="a candidate (JSON of training.Config fields) to fit instead of training.CHOSEN")
     ap.add_argument("--timing", action="store_true", help="CPU time per score, rule alone and with the model")
@@ -539,11 +560,13 @@ def main(argv: list[str] | None = None) -> int:
     global CONFIG
     if args.config:
         CONFIG = training.Config(**{k: tuple(v) if k == "ngrams" else v for k, v in args.config.items()})
-    if args.veto_gates or args.rescue_only:
-        choice = veto_gate_choice(rows) if args.veto_gates else rescue_only_choice(rows)
+    if args.veto_gates or args.rescue_only or args.no_more_fp:
+        name, choose = (("F", veto_gate_choice) if args.veto_gates else ("R", rescue_only_choice) if args.rescue_only
+                        else ("G", no_more_fp_choice))
+        choice = choose(rows)
         cfg, o = choice["chosen"]
         r = choice["rule"]
-        print(f"family {'F' if args.veto_gates else 'R'} on the eras ({len(choice['candidates'])} points): rule of before, pooled: P {r['precision']:.3f} "
+        print(f"family {name} on the eras ({len(choice['candidates'])} points): rule of before, pooled: P {r['precision']:.3f} "
               f"R {r['recall']:.3f} F1 {r['f1']:.4f} fp {r['fp']} fn {r['fn']}")
         print(f"  highest F1 {cfg.name()}: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.4f} fp {o['fp']} "
               f"fn {o['fn']}; rescued {o['rescued']}/{o['false_rescues']} vetoed fp/tp {o['vetoed_fp']}/{o['vetoed_tp']}")
