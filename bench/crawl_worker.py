@@ -159,7 +159,9 @@ class Instruments:
             return timed
 
         Stories.resolve_many = timed_resolve_many
-        for name, attribute in (("record", "_record_fingerprints"), ("content", "_claim_content"), ("bands", "_claim_bands")):
+        # band_insert and band_owners are inside bands (its inserts, and the owners read after a lost claim)
+        for name, attribute in (("record", "_record_fingerprints"), ("content", "_claim_content"), ("bands", "_claim_bands"),
+                                ("band_insert", "_insert_bands"), ("band_owners", "_band_owners")):
             setattr(Stories, attribute, timed_step(name, getattr(Stories, attribute)))
         MongoPipeline._stored = timed_stored
         WriterThread._turn = timed_turn
