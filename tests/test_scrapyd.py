@@ -70,12 +70,27 @@ class RepoConfigScrapyd(ScrapydServer):
 def scrapyd(tmp_path, mongod, mongo_db_name):
     require_binary("scrapyd-deploy")
     # the scrapyd host's environment: where jobs store articles (no credentials in this test URI;
-    # production puts a URI with credentials here, never in schedule.json)
+    # production puts a URI with credentials here, never in schedule.json); LATENCY_MIDDLEWARE importable
     server = RepoConfigScrapyd(tmp_path / "scrapyd", USERNAME, PASSWORD,
                            env={"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db_name,
-                                "HEALTHCRAWL_EMBEDDED_MONGO": "0"}).start()
+                                "HEALTHCRAWL_EMBEDDED_MONGO": "0", "PYTHONPATH": str(latency_module(tmp_path))}).start()
     yield server
     server.stop()
+
+
+def latency_module(tmp_path) -> Path:
+    """A folder holding ``hc_test_latency`` (:data:`LATENCY_MIDDLEWARE`), for the scrapyd host's PYTHONPATH."""
+    extra = tmp_path / "latency"
+    extra.mkdir(exist_ok=True)
+    (extra / "hc_test_latency.py").write_text(LATENCY_MIDDLEWARE)
+    return extra
+
+
+def with_latency() -> tuple[str, str]:
+    """The schedule.json setting that makes every request of a job wait a second (LATENCY_MIDDLEWARE)."""
+    from healthcrawl.settings import DOWNLOADER_MIDDLEWARES
+
+    return "setting", f"DOWNLOADER_MIDDLEWARES={json.dumps({**DOWNLOADER_MIDDLEWARES, 'hc_test_latency.Latency': 1})}"
 
 
 def wait_finished(server: ScrapydServer, job_id: str, timeout: float = 240) -> dict:
@@ -118,10 +133,12 @@ def test_deploy_schedule_and_store_through_scrapyd_with_authentication(scrapyd, 
     spiders = scrapyd.call("listspiders.json", {"project": "healthcrawl"})
     assert spiders["spiders"] == EXPECTED_SPIDERS, spiders
 
-    # --- schedule a replay crawl of the demo week (spider arguments + one non-secret setting)
+    # --- schedule a replay crawl of the demo week (spider arguments + non-secret settings; every request
+    # waits a second, so the job is still pending or running at the scheduler's tick below)
     job_id = scrapyd.call("schedule.json", [("project", "healthcrawl"), ("spider", "gmw"),
                                             ("since", WEEK[0]), ("until", WEEK[1]),
-                                            ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}")], post=True)["jobid"]
+                                            ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}"), with_latency()],
+                          post=True)["jobid"]
 
     # --- while it is pending/running, `healthcrawl schedule` does not start gmw a second time
     schedule = parse_schedule({"jobs": [{"name": "gmw-every-minute", "spider": "gmw", "cron": "* * * * *"}]})
@@ -207,22 +224,15 @@ def test_four_spiders_scheduled_at_once_store_each_story_once(tmp_path, mongod, 
     from their crawl_runs times; every request takes a second, see LATENCY_MIDDLEWARE) give the
     database one process gives: every relevant story of the week once (24 documents), the
     ce/chinanews reprint pair one document — the copy published first — with the other in also_at."""
-    from healthcrawl.settings import DOWNLOADER_MIDDLEWARES
-
     require_binary("scrapyd-deploy")
-    extra = tmp_path / "latency"
-    extra.mkdir()
-    (extra / "hc_test_latency.py").write_text(LATENCY_MIDDLEWARE)
     server = ScrapydServer(tmp_path / "scrapyd", USERNAME, PASSWORD,
                            env={"MONGO_URI": mongod.uri, "MONGO_DATABASE": mongo_db_name,
-                                "HEALTHCRAWL_EMBEDDED_MONGO": "0", "PYTHONPATH": str(extra)}).start()
+                                "HEALTHCRAWL_EMBEDDED_MONGO": "0", "PYTHONPATH": str(latency_module(tmp_path))}).start()
     try:
         deploy(server, tmp_path, "r1")
-        middlewares = json.dumps({**DOWNLOADER_MIDDLEWARES, "hc_test_latency.Latency": 1})
         jobs = [server.call("schedule.json", [("project", "healthcrawl"), ("spider", spider),
                                               ("since", WEEK[0]), ("until", WEEK[1]),
-                                              ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}"),
-                                              ("setting", f"DOWNLOADER_MIDDLEWARES={middlewares}")],
+                                              ("setting", f"HEALTHCRAWL_REPLAY_DIR={ARCHIVE}"), with_latency()],
                             post=True)["jobid"]
                 for spider in DEMO_SPIDERS]
         finished = [wait_finished(server, job) for job in jobs]
