@@ -39,6 +39,12 @@ def assert_excluded_by_title(scorer: Scorer, row: dict, cue: str) -> None:
     assert cue in got.reasons["excluded_by"]["title"], got.reasons
 
 
+def assert_kept(scorer: Scorer, row: dict) -> None:
+    """A relevant row is accepted, and nothing excluded it."""
+    got = score(scorer, row)
+    assert row["relevant"] and got.relevant and "excluded_by" not in got.reasons, got.reasons
+
+
 def assert_found(scorer: Scorer, row: dict, category: str, term: str) -> None:
     """A relevant row is accepted, with ``term`` matched in ``category``."""
     got = score(scorer, row)

@@ -11,7 +11,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_excluded_by_title, assert_found, rule_scorer, score, weights, without
+from tests.relevance_rules import assert_kept, assert_excluded_by_title, assert_found, rule_scorer, score, weights, without
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +88,7 @@ def test_titles_of_the_rubrics_negative_classes_exclude_real_texts(dev_rows, sco
     "h-a2f8780d02",   # 关于做好健康体重管理门诊设置与管理工作的通知
 ])
 def test_relevant_rows_near_the_new_cues_stay_relevant(dev_rows, scorer, row_id):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert row["relevant"] and got.relevant and "excluded_by" not in got.reasons, got.reasons
+    assert_kept(scorer, dev_rows[row_id])
 
 
 def test_blockers_keep_the_cues_compounds_from_lending_a_topic():

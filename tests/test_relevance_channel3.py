@@ -12,7 +12,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
+from tests.relevance_rules import assert_kept, assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +49,7 @@ def test_the_other_field_rule_needs_the_flag(dev_rows):
     "h-808aa7d93c",   # 教育部有关负责人解读《综合防控儿童青少年近视实施方案》 (教育 is no cue)
 ])
 def test_relevant_rows_near_the_field_cues_stay_relevant(dev_rows, scorer, row_id):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert row["relevant"] and got.relevant and "excluded_by" not in got.reasons, got.reasons
+    assert_kept(scorer, dev_rows[row_id])
 
 
 def test_a_title_naming_health_keeps_its_topic(scorer):

@@ -11,7 +11,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
+from tests.relevance_rules import assert_kept, assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +42,7 @@ def test_the_roundup_rule_needs_the_flag(dev_rows):
     "h-69ccec61cb",   # 2019兩會 醫療健康領域代表委員關注哪些問題 (confined to health)
 ])
 def test_a_roundup_confined_to_health_stays_relevant(dev_rows, scorer, row_id):
-    row = dev_rows[row_id]
-    got = score(scorer, row)
-    assert row["relevant"] and got.relevant and "excluded_by" not in got.reasons, got.reasons
+    assert_kept(scorer, dev_rows[row_id])
 
 
 def test_a_written_roundup_title_with_and_without_a_list(scorer):

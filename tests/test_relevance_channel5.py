@@ -13,7 +13,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_excluded_by_title, assert_found, rule_scorer, score, weights
+from tests.relevance_rules import assert_kept, assert_excluded_by_title, assert_found, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,7 @@ def test_personnel_profiles_visits_ceremonies_and_base_stations_are_title_cues(d
 
 
 def test_a_visit_about_a_topic_keeps_it(dev_rows, scorer):
-    row = dev_rows["h-946b1007ad"]   # 武汉大学口腔医院一行来集团市中心医院考察交流信息化建设工作
-    got = score(scorer, row)
-    assert row["relevant"] and got.relevant and "excluded_by" not in got.reasons, got.reasons
+    assert_kept(scorer, dev_rows["h-946b1007ad"])   # 武汉大学口腔医院一行来集团市中心医院考察交流信息化建设工作
 
 
 def test_an_appointee_announcing_a_reform_keeps_the_topic(scorer):
