@@ -608,7 +608,7 @@ def crawl_summary(report: dict[str, Any]) -> dict[str, Any]:
     # figure) weighs a batch of 100 a hundred times a batch of 1
     per_item = [1000 * s / n for n, s in inst["resolve_many"] for _ in range(n)]
     lookups = [1000 * s for _, s in inst["lookups"]]
-    # a batch's whole write (the turn waited for, the decisions, the article writes) per article, per article
+    # a batch's whole write (the turn waited for, the decisions, the article writes) per article, once per article
     writes = [1000 * (w + s) / n for n, w, s in inst.get("writes") or [] for _ in range(n)]
     turns = [1000 * w for _, w, _ in inst.get("writes") or []]
     items = max(1, sum(n for n, _ in inst["resolve_many"]))
