@@ -71,63 +71,43 @@ from healthcrawl.text import training  # noqa: E402
 
 HEALTH = ROOT / "eval" / "relevance" / "health.jsonl"
 ORDINARY = Path("/work/data/relevance/ordinary.jsonl")
+#: the corpus's first texts, trained on by every era
+FIRST_TRAINED = ("before 2026-12-02",)
+#: (lexicon commit, batches held out), in the order the batches were collected: the rule as it was before them
+HELD_OUT = (("ce775b7", ("2026-12-02", "2026-12-02b", "2026-12-02c")),
+            ("3757710", ("2026-12-02d", "2026-12-02e", "2026-12-02f")),
+            ("414c107", ("2026-12-02g", "2026-12-02h")),
+            ("48abf67", ("2026-12-02i", "2026-12-02j")),
+            # batch k does not exist in the corpus (it was lost): after j comes l
+            ("32c021d", ("2026-12-03l",)),
+            # batch m (session 9) judged the session-9 pick, frozen before m existed (eval/README)
+            ("c252c04", ("2026-12-03m",)),
+            ("c6afd7a", ("2026-12-03n",)),
+            # batch o (session 10) judged the session-10 pick, frozen before o existed (eval/README)
+            ("bc6c3ab", ("2026-12-03o",)),
+            ("26ea178", ("2026-12-03p",)),
+            ("11f5ea4", ("2026-12-03q",)),
+            ("b6aabdb", ("2026-12-03r",)),
+            ("d2bae2e", ("2026-12-03s",)),
+            ("ff6b691", ("2026-12-03t",)),
+            ("92a0ae7", ("2026-12-03u",)),
+            ("8cb773b", ("2026-12-03v",)),
+            ("54702c6", ("2026-12-03w",)))
+
+
+def eras_of(held_out: tuple[tuple[str, tuple[str, ...]], ...], first: tuple[str, ...] = FIRST_TRAINED,
+            ) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    """(lexicon commit, batches trained on, batches held out) per era: each era trains on the first texts and
+    every batch an earlier era held out."""
+    eras, before = [], tuple(first)
+    for commit, after in held_out:
+        eras.append((commit, before, after))
+        before += after
+    return tuple(eras)
+
+
 #: (lexicon commit, batches trained on, batches held out): the rule before the held-out batches
-ERAS = (("ce775b7", ("before 2026-12-02",), ("2026-12-02", "2026-12-02b", "2026-12-02c")),
-        ("3757710", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c"),
-         ("2026-12-02d", "2026-12-02e", "2026-12-02f")),
-        ("414c107", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f"), ("2026-12-02g", "2026-12-02h")),
-        ("48abf67", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h"),
-         ("2026-12-02i", "2026-12-02j")),
-        # batch k does not exist in the corpus (it was lost): after j comes l
-        ("32c021d", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j"), ("2026-12-03l",)),
-        # batch m (session 9) judged the session-9 pick, frozen before m existed (eval/README)
-        ("c252c04", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l"), ("2026-12-03m",)),
-        ("c6afd7a", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m"), ("2026-12-03n",)),
-        # batch o (session 10) judged the session-10 pick, frozen before o existed (eval/README)
-        ("bc6c3ab", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n"), ("2026-12-03o",)),
-        ("26ea178", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o"), ("2026-12-03p",)),
-        ("11f5ea4", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o",
-                     "2026-12-03p"), ("2026-12-03q",)),
-        ("b6aabdb", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o",
-                     "2026-12-03p", "2026-12-03q"), ("2026-12-03r",)),
-        ("d2bae2e", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o",
-                     "2026-12-03p", "2026-12-03q", "2026-12-03r"), ("2026-12-03s",)),
-        ("ff6b691", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o",
-                     "2026-12-03p", "2026-12-03q", "2026-12-03r", "2026-12-03s"), ("2026-12-03t",)),
-        ("92a0ae7", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o",
-                     "2026-12-03p", "2026-12-03q", "2026-12-03r", "2026-12-03s", "2026-12-03t"), ("2026-12-03u",)),
-        ("8cb773b", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o",
-                     "2026-12-03p", "2026-12-03q", "2026-12-03r", "2026-12-03s", "2026-12-03t",
-                     "2026-12-03u"), ("2026-12-03v",)),
-        ("54702c6", ("before 2026-12-02", "2026-12-02", "2026-12-02b", "2026-12-02c", "2026-12-02d",
-                     "2026-12-02e", "2026-12-02f", "2026-12-02g", "2026-12-02h", "2026-12-02i",
-                     "2026-12-02j", "2026-12-03l", "2026-12-03m", "2026-12-03n", "2026-12-03o",
-                     "2026-12-03p", "2026-12-03q", "2026-12-03r", "2026-12-03s", "2026-12-03t",
-                     "2026-12-03u", "2026-12-03v"), ("2026-12-03w",)))
+ERAS = eras_of(HELD_OUT)
 
 
 def dev_rows(path: Path = HEALTH) -> list[dict[str, Any]]:
@@ -344,9 +324,14 @@ def choose_on_eras(rows: list[dict[str, Any]], families: bool = False) -> dict[s
         for gate, t, v in grid_points(cfg, families):
             candidates.append((dataclasses.replace(cfg, rescue_gate=gate, threshold=t, veto=v),
                                point_outcome(rule, gated[cfg], gate, t, v)))
-    best = training.choose(candidates)
+    return choice_of(rule, per_era, gated, candidates, training.choose(candidates), families)
+
+
+def choice_of(rule: Counter, per_era: list, gated: dict, candidates: list, chosen: tuple | None,
+              families: bool) -> dict[str, Any]:
+    """A choice on the eras of :data:`CHOICE_ERAS` as the renderers read it."""
     return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
-            "candidates": candidates, "chosen": best, "families": families, "per_era": per_era, "gated": gated}
+            "candidates": candidates, "chosen": chosen, "families": families, "per_era": per_era, "gated": gated}
 
 
 #: session 11's family F (pre-registered in eval/README.md "Session 11"): the fit of the highest-F1 point of
@@ -366,9 +351,7 @@ def veto_gate_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
                    point_outcome(rule, gated[cfg], "unexcluded", t, v, vg))
                   for cfg in fits for t in training.THRESHOLDS for v in training.VETO_THRESHOLDS if v
                   for vg in VETO_GATES]
-    return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
-            "candidates": candidates, "chosen": highest_f1(candidates), "families": False, "per_era": per_era,
-            "gated": gated}
+    return choice_of(rule, per_era, gated, candidates, highest_f1(candidates), False)
 
 
 def highest_f1(candidates: list[tuple[training.Config, dict[str, Any]]]) -> tuple[training.Config, dict[str, Any]]:
@@ -401,9 +384,7 @@ def no_more_fp_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
                   for cfg in configs for gate, t, v in grid_points(cfg, True)
                   for vg in ((0.0, *VETO_GATES) if v else (0.0,))]
     allowed = [(cfg, o) for cfg, o in candidates if o["fp"] <= rule["fp"]]
-    return {"eras": [f"{c} held out {', '.join(a)}" for c, _, a in CHOICE_ERAS], "rule": training.summary(rule),
-            "candidates": allowed, "chosen": highest_f1(allowed), "families": True, "per_era": per_era,
-            "gated": gated}
+    return choice_of(rule, per_era, gated, allowed, highest_f1(allowed), True)
 
 
 def fit_of(cfg: training.Config) -> training.Config:

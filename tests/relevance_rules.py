@@ -39,6 +39,12 @@ def assert_excluded_by_title(scorer: Scorer, row: dict, cue: str) -> None:
     assert cue in got.reasons["excluded_by"]["title"], got.reasons
 
 
+def assert_lexicon_since(version: str) -> None:
+    """The shipped lexicon is ``version`` or later (versions compare as tuples of numbers)."""
+    number = lambda v: tuple(int(p) for p in v.split("."))  # noqa: E731
+    assert number(default_lexicon().version) >= number(version), default_lexicon().version
+
+
 def assert_kept(scorer: Scorer, row: dict) -> None:
     """A relevant row is accepted, and nothing excluded it."""
     got = score(scorer, row)

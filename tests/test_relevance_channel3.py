@@ -12,7 +12,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_kept, assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
+from tests.relevance_rules import assert_kept, assert_lexicon_since, assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -90,5 +90,5 @@ def test_vocabulary_weights():
     assert weights("总额协商") == {"policy": 3.0}
     assert weights("健康台湾") == {"health": 3.0}
     lex = default_lexicon()
-    assert tuple(int(p) for p in lex.version.split(".")) >= (2026, 12, 10)
+    assert_lexicon_since("2026.12.10")
     assert {"消费", "产业", "退休", "毕业生"} <= lex.title_fields and lex.rules["title_other_field"]

@@ -11,7 +11,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_kept, assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
+from tests.relevance_rules import assert_kept, assert_lexicon_since, assert_excluded_by_title, assert_found, assert_needs_the_rule, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,6 @@ def test_vocabulary_weights():
     assert weights("十四五") == {"policy": 2.0}
     assert weights("伪狂犬病") == {"negative": 3.0}
     lex = default_lexicon()
-    assert tuple(int(p) for p in lex.version.split(".")) >= (2026, 12, 11)
+    assert_lexicon_since("2026.12.11")
     assert {"两会", "政府工作报告"} <= lex.title_roundups and lex.rules["title_roundup"]
     assert {"医师节", "护士节", "表扬"} <= lex.title_cues

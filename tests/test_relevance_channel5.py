@@ -13,7 +13,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_kept, assert_excluded_by_title, assert_found, rule_scorer, score, weights
+from tests.relevance_rules import assert_kept, assert_lexicon_since, assert_excluded_by_title, assert_found, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,6 @@ def test_vocabulary_weights():
     assert weights("新制") == {"policy": 2.0}
     assert weights("重点工作") == {"policy": 2.0}
     lex = default_lexicon()
-    assert tuple(int(p) for p in lex.version.split(".")) >= (2026, 12, 12)
+    assert_lexicon_since("2026.12.12")
     assert {"履新", "换帅", "上任", "人事", "医院简介", "预告", "一行", "仪式"} <= lex.title_cues
     assert "基站" in lex.title_fields

@@ -14,7 +14,7 @@ import pytest
 
 from healthcrawl.text.lexicon import default_lexicon
 from healthcrawl.text.relevance import Scorer
-from tests.relevance_rules import assert_excluded_by_title, assert_found, assert_kept, rule_scorer, score, weights
+from tests.relevance_rules import assert_kept, assert_lexicon_since, assert_excluded_by_title, assert_found, rule_scorer, score, weights
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_vocabulary_weights():
     assert weights("巡察整改") == {"policy": 0.0}
     assert weights("体质健康") == {"health": 0.0}
     lex = default_lexicon()
-    assert tuple(int(p) for p in lex.version.split(".")) >= (2026, 12, 13)
+    assert_lexicon_since("2026.12.13")
     assert {"被处罚", "培训", "活动", "巡察", "巡视", "新闻列表"} <= lex.title_cues
     assert {"巨头", "人寿", "生产基地", "商机", "风口"} <= lex.business_cues
     assert "学生体质" in lex.title_fields
