@@ -44,9 +44,11 @@ prints per family the best admissible point with its per-era rows, or its false 
 never veto (:func:`rescue_only_choice`), and their highest pooled F1, with no admissibility condition.
 ``--no-more-fp``: session 12's family G, those candidates and veto-gated ones with no more pooled false
 positives than the rule (:func:`no_more_fp_choice`), and their highest pooled F1.
+``--wider-veto``: session 13's families H (G's condition over a wider veto grid) and M (the highest pooled
+min(P, R) over the same points) (:func:`wider_veto_choices`).
 ``--config '{"c": 0.1, ...}'``: fit that candidate instead of ``CHOSEN`` for the other figures.
 
-    .venv/bin/python eval/relevance_cv.py [--choose [--families] | --veto-gates | --rescue-only | --no-more-fp] [--eras] [--timing] [--config JSON] [--json]
+    .venv/bin/python eval/relevance_cv.py [--choose [--families] | --veto-gates | --rescue-only | --no-more-fp | --wider-veto] [--eras] [--timing] [--config JSON] [--json]
                                           [--out candidate.json]
 """
 
@@ -387,6 +389,59 @@ def no_more_fp_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return choice_of(rule, per_era, gated, allowed, highest_f1(allowed), True)
 
 
+#: session 13's wider veto grid (pre-registered in eval/README.md "Session 13"): G's points with these veto
+#: thresholds and veto gates (0.0: no gate)
+WIDE_VETOES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+WIDE_VETO_GATES = (0.0, 1.5, 2.0, 3.0, 4.0, 5.0)
+
+
+def wide_veto_points(rule: Counter, gated: dict, configs: list[training.Config]) -> list[tuple[training.Config, dict]]:
+    """Every fit × (rescue gate, rescue threshold) of G's grid × (no veto, or a veto of :data:`WIDE_VETOES` behind
+    a gate of :data:`WIDE_VETO_GATES`), scored from counts: a rescue (the rule rejected) and a veto (the rule
+    accepted) never meet one row, so each point is its rescues' counts plus its vetoes' (the same outcome as
+    :func:`point_outcome`, without a pass over the rows per point)."""
+    import numpy as np  # noqa: PLC0415
+
+    points = []
+    for cfg in configs:
+        rows = gated[cfg]
+        p = np.array([r[0] for r in rows], dtype=float)
+        y = np.array([bool(r[1]) for r in rows])
+        accepted = np.array([bool(r[2]) for r in rows])
+        score = np.array([r[5] for r in rows], dtype=float)
+        rescues = {}
+        for gate, t in dict.fromkeys((g, t) for g, t, _ in grid_points(cfg, True)):
+            may = np.array([gate in r[3] for r in rows], dtype=bool) if rows else np.zeros(0, dtype=bool)
+            hit = ~accepted & (p >= t) & may
+            rescues[(gate, t)] = (int((hit & y).sum()), int((hit & ~y).sum()))
+        vetoes = {(0.0, 0.0): (0, 0)}
+        for v in WIDE_VETOES:
+            for vg in WIDE_VETO_GATES:
+                hit = accepted & (p < v) & ((score < vg) if vg else True)
+                vetoes[(v, vg)] = (int((hit & y).sum()), int((hit & ~y).sum()))
+        for (gate, t), rescued in rescues.items():
+            for (v, vg), vetoed in vetoes.items():
+                if t >= training.NO_RESCUE and not v:
+                    continue  # neither rescue nor veto: the rule itself
+                points.append((dataclasses.replace(cfg, rescue_gate=gate, threshold=t, veto=v, veto_gate=vg),
+                               training.era_outcome(rule["tp"], rule["fp"], rule["fn"], rescued, vetoed)))
+    return points
+
+
+def wider_veto_choices(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Session 13's families on the eras of :data:`CHOICE_ERAS`, pooled, over :func:`wide_veto_points`: **H**, the
+    highest F1 among the points with no more false positives than the rule (G's condition), and **M**, the highest
+    min(precision, recall) — the goal's own form — with no other condition (ties: F1, then as :func:`highest_f1`)."""
+    configs = base_configs() + family_configs()
+    rule, gated, per_era = pooled_eras(rows, configs)
+    points = wide_veto_points(rule, gated, configs)
+    allowed = [(cfg, o) for cfg, o in points if o["fp"] <= rule["fp"]]
+    h = choice_of(rule, per_era, gated, allowed, highest_f1(allowed), True)
+    m_point = min(points, key=lambda co: (-round(min(co[1]["precision"], co[1]["recall"]), 4), -round(co[1]["f1"], 4),
+                                          co[1]["false_rescues"], -co[0].threshold, co[0].veto, training._simplicity(co[0])))
+    return h, choice_of(rule, per_era, gated, points, m_point, True)
+
+
 def fit_of(cfg: training.Config) -> training.Config:
     """The fitted configuration of a candidate (its thresholds and gate set to the defaults)."""
     return dataclasses.replace(cfg, threshold=0.5, veto=0.0, rescue_gate="gate", veto_gate=0.0)
@@ -541,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="only session 12's family R on the eras (rescue, never veto) and its highest-F1 point")
     ap.add_argument("--no-more-fp", action="store_true",
                     help="only session 12's family G: the highest-F1 point with no more false positives than the rule")
+    ap.add_argument("--wider-veto", action="store_true",
+                    help="session 13's families H (G with a wider veto grid) and M (the highest min(P, R))")
     ap.add_argument("--config", type=json.loads,
                     help="a candidate (JSON of training.Config fields) to fit instead of training.CHOSEN")
     ap.add_argument("--timing", action="store_true", help="CPU time per score, rule alone and with the model")
@@ -551,17 +608,21 @@ def main(argv: list[str] | None = None) -> int:
     global CONFIG
     if args.config:
         CONFIG = training.Config(**{k: tuple(v) if k == "ngrams" else v for k, v in args.config.items()})
-    if args.veto_gates or args.rescue_only or args.no_more_fp:
-        name, choose = (("F", veto_gate_choice) if args.veto_gates else ("R", rescue_only_choice) if args.rescue_only
-                        else ("G", no_more_fp_choice))
-        choice = choose(rows)
-        cfg, o = choice["chosen"]
-        r = choice["rule"]
-        print(f"family {name} on the eras ({len(choice['candidates'])} points): rule of before, pooled: P {r['precision']:.3f} "
-              f"R {r['recall']:.3f} F1 {r['f1']:.4f} fp {r['fp']} fn {r['fn']}")
-        print(f"  highest F1 {cfg.name()}: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.4f} fp {o['fp']} "
-              f"fn {o['fn']}; rescued {o['rescued']}/{o['false_rescues']} vetoed fp/tp {o['vetoed_fp']}/{o['vetoed_tp']}")
-        print("\n".join(era_rows(choice, cfg)))
+    if args.veto_gates or args.rescue_only or args.no_more_fp or args.wider_veto:
+        if args.wider_veto:
+            choices = list(zip(("H", "M"), wider_veto_choices(rows)))
+        else:
+            name, choose = (("F", veto_gate_choice) if args.veto_gates else ("R", rescue_only_choice) if args.rescue_only
+                            else ("G", no_more_fp_choice))
+            choices = [(name, choose(rows))]
+        for name, choice in choices:
+            cfg, o = choice["chosen"]
+            r = choice["rule"]
+            print(f"family {name} on the eras ({len(choice['candidates'])} points): rule of before, pooled: P {r['precision']:.3f} "
+                  f"R {r['recall']:.3f} F1 {r['f1']:.4f} fp {r['fp']} fn {r['fn']}")
+            print(f"  chosen {cfg.name()}: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.4f} fp {o['fp']} "
+                  f"fn {o['fn']}; rescued {o['rescued']}/{o['false_rescues']} vetoed fp/tp {o['vetoed_fp']}/{o['vetoed_tp']}")
+            print("\n".join(era_rows(choice, cfg)))
         return 0
     if args.choose:
         choice = choose_on_eras(rows, args.families)

@@ -219,3 +219,26 @@ def test_the_grid_points_keep_the_old_grid_and_add_the_families():
     assert cv.family(training.Config(rescue_gate="health")) == "B rescue gate"
     assert cv.family(lex) == "C lexicon features" and cv.family(training.Config(recency=3.0)).startswith("D")
     assert {c.lexicon_features for c in cv.family_configs()} == {True, False}
+
+
+def test_the_wider_veto_points_count_as_point_outcome_does():
+    """Session 13's H and M are scored from counts (rescues and vetoes apart): every point must be what
+    :func:`point_outcome` gives from the rows themselves."""
+    import random
+
+    from collections import Counter
+
+    cv = relevance_cv()
+    rng = random.Random(13)
+    cfg = training.Config()
+    gated = {cfg: [(rng.random(), rng.random() < 0.4, rng.random() < 0.5,
+                    frozenset(g for g in learned.RESCUE_GATES if rng.random() < 0.6), None, rng.choice((1.0, 2.5, 3.5, 6.0)))
+                   for _ in range(400)]}
+    rule = Counter(tp=120, fp=40, fn=30, tn=210)
+    points = cv.wide_veto_points(rule, gated, [cfg])
+    gates = {g for g, _, _ in cv.grid_points(cfg, True)}
+    assert len(points) == len(gates) * len(training.THRESHOLDS) * (1 + len(cv.WIDE_VETOES) * len(cv.WIDE_VETO_GATES)) \
+        + len(cv.WIDE_VETOES) * len(cv.WIDE_VETO_GATES)
+    for point, outcome in points:
+        assert outcome == cv.point_outcome(rule, gated[cfg], point.rescue_gate, point.threshold, point.veto,
+                                           point.veto_gate), point.name()
