@@ -49,7 +49,8 @@ DEFAULT_RULES = {"anchor_weight": 3.0, "anchor_scope": "paragraph", "title_evide
                  "paired_categories": [], "paired_weight": 3.0, "sector_list": 0,
                  "title_subject": 0, "title_negative": False, "parenthetical": False,
                  "title_forms": False, "title_cases": False, "field_examples": False,
-                 "title_single_case": False, "title_other_field": False, "title_roundup": False}
+                 "title_single_case": False, "title_other_field": False, "title_roundup": False,
+                 "title_appointment": False, "title_case_batches": False}
 
 
 @dataclass

@@ -41,7 +41,9 @@ issuing (lexicon ``title_forms``: 印发, 通知, 发布, 白皮书 …) is no s
 advice); with ``rules.title_cases`` a title counting cases (通报11起欺诈骗保典型案例) names a tally of cases,
 which no topic cancels; with ``rules.title_single_case`` so does a title naming one case solved or
 punished (查处无证行医案); with ``rules.title_other_field`` so does a title that names no health term and
-another field's policy (lexicon ``title_fields``: 消费, 产业, 退休 … — 促进服务消费高质量发展的意见).
+another field's policy (lexicon ``title_fields``: 消费, 产业, 退休 … — 促进服务消费高质量发展的意见); with
+``rules.title_appointment`` a person taking a post (某某任国家某某局局长) is an event cue, personnel news; with
+``rules.title_case_batches`` a batch of cases (发布新一批…典型案例) is a tally, like a count of cases.
 
 Text in traditional characters is converted to simplified first (:mod:`healthcrawl.text.chinese`).
 """
@@ -70,6 +72,13 @@ _AGENCY = re.compile(r"(委|局|部|厅|署|委员会)$")
 _CASES = re.compile(r"[0-9一二两三四五六七八九十百千几多]+起[^，。,：:！!？?\s]{0,12}?(?:案例|案件)")
 #: a single case solved or punished (查处无证行医案, 破获…销售假药案): rule ``title_single_case``
 _CASE = re.compile(r"(?:查处|查办|侦破|破获)[^，。,：:！!？?\s]{1,12}?案(?=$|[\s，。,：:！!？?|])")
+#: a batch of cases (发布新一批…欺诈骗保典型案例): with rule ``title_case_batches`` a tally, like a count of cases
+_CASE_BATCH = re.compile(r"一批[^，。,：:！!？?\s]{0,24}?(?:案例|案件)")
+#: a person taking a post (某某任国家某某局局长, 某某担任首任局长): rule ``title_appointment`` (personnel news);
+#: 任 not inside 主任, 责任, 信任
+_APPOINTMENT = re.compile(r"(?<=[\u4e00-\u9fa5·])(?<![主责信])(?:兼任|担任|任)[^\s，。,：:！!？?|]{2,20}?"
+                          r"(?:局长|主任|院长|厅长|部长|书记|司长|署长|处长|主席|校长|所长|秘书长|总经理|董事长|理事长|会长|总裁)"
+                          r"(?=$|[\s，。,：:、！!？?|])")
 #: a title listing several items (医疗、养老、教育; …与生态环境等领域): with a round-up form, rule ``title_roundup``
 _LIST = re.compile(r"、|等领域")
 
@@ -362,7 +371,10 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     topic cancels (国务院印发《关于促进服务消费高质量发展的意见》 names 互联网+医疗服务 as one of its items). With
     ``rules.title_roundup`` a round-up form (lexicon ``title_roundups``: 两会, 政府工作报告) in a title naming no health
     term or listing several items (医疗、养老、教育; 医疗卫生与生态环境等领域) is a multi-topic round-up, a cue no topic
-    cancels; a round-up confined to health (医疗健康的两会议案建议和提案梳理) keeps its topic. [] when
+    cancels; a round-up confined to health (医疗健康的两会议案建议和提案梳理) keeps its topic. With
+    ``rules.title_appointment`` a person taking a post (刘某某任国家某某局局长: ``_APPOINTMENT``) is an event cue, as
+    任命 and 接任 are (an appointee's programme names a topic, which cancels it); with ``rules.title_case_batches`` a
+    batch of cases (发布新一批…欺诈骗保典型案例: ``_CASE_BATCH``) is a tally no topic cancels, as 8起…典型案例 is. [] when
     the rule does not apply."""
     if not lex.rules.get("title_negative") or not title:
         return []
@@ -374,6 +386,8 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
             events.add(lex.index[key][0][2])
         if weights.get(MARKETS, 0.0) >= lex.rules["anchor_weight"]:
             business.add(lex.index[key][0][2])
+    if lex.rules.get("title_appointment"):
+        events |= {m.group(0) for m in _APPOINTMENT.finditer(norm)}
     forms = lex.title_forms if lex.rules.get("title_forms") else frozenset()
     topics = [k for k in title_keys if k not in forms and _topic_term(lex, k)]
     if events and topics:
@@ -383,6 +397,8 @@ def title_negative(lex: Lexicon, title: str, title_keys: set[str]) -> list[str]:
     cases = {m.group(0) for m in _CASES.finditer(norm)} if lex.rules.get("title_cases") else set()
     if lex.rules.get("title_single_case"):
         cases |= {m.group(0) for m in _CASE.finditer(norm)}
+    if lex.rules.get("title_case_batches"):
+        cases |= {m.group(0) for m in _CASE_BATCH.finditer(norm)}
     no_health = lex.health_keys.isdisjoint(title_keys)
     if lex.rules.get("title_other_field") and no_health:
         cases |= {c for c in lex.title_fields if c in norm}
