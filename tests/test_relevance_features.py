@@ -175,7 +175,7 @@ def test_a_veto_gate_lets_the_model_overturn_only_weak_acceptances(dev, scorer):
 def test_config_names_of_the_old_grid_are_unchanged_and_the_new_ones_say_their_family():
     assert training.Config(ngrams=(1, 2), title_features=True, c=0.1, class_weight="balanced", threshold=0.9,
                            veto=0.05).name() == "1-2+t C0.1 balanced t0.9 v0.05"
-    assert training.CHOSEN.name() == "1-2+t C10.0 balanced g:unexcluded t0.55 v0.05 vg3.0"
+    assert training.CHOSEN.name() == "1-2+t C1.0 balanced g:unexcluded t0.65 v0.25 vg4.0"
     cfg = training.Config(threshold=training.NO_RESCUE, veto=0.1, lexicon_features=True, recency=3.0,
                           rescue_gate="health")
     assert cfg.name() == "2+t+lex C1.0 balanced r3.0 g:health t- v0.1"
