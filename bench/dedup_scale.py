@@ -546,18 +546,25 @@ def crawl_corpus(ctx: Context, articles: int, trial: int = 0) -> Path:
     return out
 
 
-def mongod_counters(ctx: Context, database: str) -> dict[str, float]:
-    """mongod's CPU seconds so far (``serverStatus``) and, per collection of ``database``, the
-    milliseconds its operations took (``top``: writes and reads together)."""
+def mongod_counters(ctx: Context, database: str) -> dict[str, Any]:
+    """mongod's CPU seconds so far (``serverStatus``), its WiredTiger checkpoints (count, total
+    milliseconds, bytes written for them) and, per collection of ``database``, the milliseconds its
+    operations took (``top``: writes and reads together)."""
     import pymongo  # noqa: PLC0415
 
     client = pymongo.MongoClient(ctx.mongod.uri)
     try:
-        extra = client.admin.command("serverStatus").get("extra_info", {})
+        status = client.admin.command("serverStatus")
         totals = client.admin.command("top")["totals"]
     finally:
         client.close()
-    out = {"cpu_s": (extra.get("user_time_us", 0) + extra.get("system_time_us", 0)) / 1e6}
+    extra, wt = status.get("extra_info", {}), status.get("wiredTiger", {})
+    txn, blocks = wt.get("transaction", {}), wt.get("block-manager", {})
+    out: dict[str, Any] = {
+        "cpu_s": (extra.get("user_time_us", 0) + extra.get("system_time_us", 0)) / 1e6,
+        "checkpoints": {"n": txn.get("transaction checkpoints", 0),
+                        "ms": txn.get("transaction checkpoint total time (msecs)", 0),
+                        "mb": blocks.get("bytes written for checkpoint", 0) / 2**20}}
     for name, ops in totals.items():
         if name.startswith(database + "."):
             out[name.split(".", 1)[1]] = sum(ops[op]["time"] for op in ("insert", "update", "queries", "getmore",
@@ -565,10 +572,12 @@ def mongod_counters(ctx: Context, database: str) -> dict[str, float]:
     return out
 
 
-def mongod_share(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """What mongod spent during one crawl: CPU seconds, and milliseconds per collection (largest first)."""
-    spent = {k: round(after[k] - before.get(k, 0.0), 1) for k in after if k != "cpu_s"}
+def mongod_share(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What mongod spent during one crawl: CPU seconds, checkpoints (count, milliseconds, MB written)
+    and milliseconds per collection (largest first)."""
+    spent = {k: round(after[k] - before.get(k, 0.0), 1) for k in after if k not in ("cpu_s", "checkpoints")}
     return {"cpu_s": round(after["cpu_s"] - before["cpu_s"], 2),
+            "checkpoints": {k: round(after["checkpoints"][k] - before["checkpoints"][k], 1) for k in ("n", "ms", "mb")},
             "ms": {k: v for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v > 0}}
 
 
@@ -648,6 +657,8 @@ def resolve_steps(inst: dict[str, Any], items: int) -> dict[str, float]:
     steps = inst.get("resolve_steps") or []
     total = {name: sum(s.get(name, 0.0) for s in steps) for name in ("record", "content", "bands")}
     total["settle+"] = sum(s for _, s in inst["resolve_many"]) - sum(total.values())
+    # within bands: the band documents' insert (the owners read after a lost claim is the rest)
+    total["band_insert"] = sum(s.get("band_insert", 0.0) for s in steps)
     return {name: round(1000 * seconds / items, 3) for name, seconds in total.items()}
 
 
@@ -689,6 +700,12 @@ def run_size(ctx: Context, size: int, probe_count: int, corpora: list[Path],
     notext = without_text_index(ctx, database, text_arm) if text_arm else []
     return {"size": size, "database": database, "loaded": loaded, "cost": cost, "crawl": crawl,
             "notext": notext, "cache_gb": ctx.mongo_cache_gb}
+
+
+def checkpoints(c: dict[str, Any]) -> str:
+    """A crawl's WiredTiger checkpoints, as mongod_share counted them (absent in reports of before)."""
+    cp = c["mongod"].get("checkpoints")
+    return "checkpoints n/a" if not cp else f"{cp['n']:g} checkpoints, {cp['ms']:g} ms, {cp['mb']:.0f} MB written"
 
 
 def fmt_s(value: float | None) -> str:
@@ -740,7 +757,7 @@ def report(small: dict[str, Any], large: dict[str, Any], explained: list[str]) -
                 f"{c['write_p95'] or 0:.2f} ms per article (turn wait p95 {c['turn_wait_p95_ms'] or 0:.1f} ms per batch), "
                 f"crawl {c['crawl_s']:.1f} s, first stored {fmt_s(c['to_stored_s'])}, peak RSS {c['rss_mb']:.0f} MB, garbage collector {c.get('gc')}")
             log(f"dedup scale: crawl trial {k + 1} at {label}: mongod spent {c['mongod']['cpu_s']:.1f} s of CPU; "
-                f"its operations took (ms per collection) {c['mongod']['ms']}")
+                f"{checkpoints(c)}; its operations took (ms per collection) {c['mongod']['ms']}")
     for label, c in (("1,000", s1), (n, l1)):
         batch = c.get("first_batch") or {}
         log(f"dedup scale: start-up at {label}: imports done {fmt_s(c.get('to_main_s'))}, mongo pipeline open "

@@ -62,6 +62,19 @@ def test_shingles_and_signature_match_datasketch():
     assert len(shingle_hashes("医保", 5)) == 1
 
 
+def test_fingerprints_load_datasketchs_minhash_without_scipy_and_it_is_the_packages_own():
+    """A crawler imports the fingerprints at start-up: datasketch's MinHash must come without the package's
+    LSH classes and scipy (half a second), and be the very class ``import datasketch`` gives later."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; import healthcrawl.text.fingerprint as f; print(int('scipy' in sys.modules), "
+             "int('datasketch' in sys.modules)); import datasketch; print(int(datasketch.MinHash is f.MinHash), "
+             "int(hasattr(datasketch, 'MinHashLSH')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "0", "1", "1"]
+
+
 def _params(fpr: Fingerprinter) -> dict:
     return dict(threshold=fpr.threshold, num_perm=fpr.num_perm, shingle=fpr.shingle, bands=fpr.bands)
 

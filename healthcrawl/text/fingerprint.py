@@ -8,14 +8,40 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
+import importlib.util
 import re
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
 from healthcrawl import settings as defaults
+
+
+def _datasketch_minhash() -> type:
+    """datasketch's ``MinHash`` without the rest of its package. datasketch 2's ``__init__`` imports every
+    sketch it offers, its LSH classes among them, and those import scipy's ``integrate``: half a second of a
+    crawler's start-up on the 2-core machine (README "Dedup at scale", session 13) for code this project never
+    runs. The package is stood in for (its folder, no ``__init__``) while ``datasketch.minhash`` loads, then
+    taken out of ``sys.modules``, so a later ``import datasketch`` runs the real ``__init__``, which finds the
+    same ``datasketch.minhash`` module: one ``MinHash`` class either way."""
+    if "datasketch" in sys.modules:  # imported already (the tests compare with it): nothing to save
+        return importlib.import_module("datasketch").MinHash
+    spec = importlib.util.find_spec("datasketch")
+    stand_in = types.ModuleType("datasketch")
+    stand_in.__path__ = list(spec.submodule_search_locations or [])
+    sys.modules["datasketch"] = stand_in
+    try:
+        return importlib.import_module("datasketch.minhash").MinHash
+    finally:
+        if sys.modules.get("datasketch") is stand_in:
+            del sys.modules["datasketch"]
+
+
+MinHash = _datasketch_minhash()
 
 # the defaults are the project's settings (healthcrawl/settings.py), for a Fingerprinter built by hand
 DEFAULT_THRESHOLD = defaults.HEALTHCRAWL_DEDUP_THRESHOLD
