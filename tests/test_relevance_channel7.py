@@ -147,13 +147,6 @@ APPOINTEE_PROGRAMME = row("李某某任市卫健委主任 今年推进公立医�
                           "落实医保支付方式改革。", True)
 
 
-def test_a_person_taking_a_post_is_personnel_news(scorer):
-    assert default_lexicon().rules["title_appointment"]
-    assert_title_cue(scorer, APPOINTMENT, "任国家疾病预防控制局局长")
-    assert_needs_the_rule("title_appointment", APPOINTMENT)
-    assert_keeps_topic(scorer, APPOINTEE_PROGRAMME)   # the appointee's programme (改革) is a topic
-
-
 @pytest.mark.parametrize("title", ["加强医院主任医师队伍建设", "落实公立医院党委书记和院长责任"])
 def test_appointment_reads_no_post_inside_other_words(scorer, title):
     got = scorer.score(title, "")
@@ -168,11 +161,17 @@ CASE_RULE = row("市医保局建立欺诈骗保典型案例定期曝光制度",
                 "监控等基金监管制度，推动定点医药机构自查自纠。", True)
 
 
-def test_a_batch_of_cases_is_a_tally(scorer):
-    assert default_lexicon().rules["title_case_batches"]
-    assert_title_cue(scorer, CASE_BATCH, "一批欺诈骗保典型案例")
-    assert_needs_the_rule("title_case_batches", CASE_BATCH)
-    assert_keeps_topic(scorer, CASE_RULE)   # a rule about publishing cases names no batch
+@pytest.mark.parametrize("rule, text, cue, neighbour", [
+    # a person taking a post is personnel news; the appointee's programme (改革) is a topic
+    ("title_appointment", APPOINTMENT, "任国家疾病预防控制局局长", APPOINTEE_PROGRAMME),
+    # a batch of cases is a tally; a rule about publishing cases names no batch
+    ("title_case_batches", CASE_BATCH, "一批欺诈骗保典型案例", CASE_RULE),
+], ids=["appointment", "case-batch"])
+def test_the_new_title_rules(scorer, rule, text, cue, neighbour):
+    assert default_lexicon().rules[rule]
+    assert_title_cue(scorer, text, cue)
+    assert_needs_the_rule(rule, text)
+    assert_keeps_topic(scorer, neighbour)
 
 
 FIVE_G_PLAN = row("十部门印发5G应用行动计划",
