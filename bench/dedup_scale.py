@@ -657,8 +657,8 @@ def resolve_steps(inst: dict[str, Any], items: int) -> dict[str, float]:
     steps = inst.get("resolve_steps") or []
     total = {name: sum(s.get(name, 0.0) for s in steps) for name in ("record", "content", "bands")}
     total["settle+"] = sum(s for _, s in inst["resolve_many"]) - sum(total.values())
-    # within bands: the band documents' insert (the owners read after a lost claim is the rest)
-    total["band_insert"] = sum(s.get("band_insert", 0.0) for s in steps)
+    # within bands: the band documents' insert and the owners read after a lost claim
+    total.update({name: sum(s.get(name, 0.0) for s in steps) for name in ("band_insert", "band_owners")})
     return {name: round(1000 * seconds / items, 3) for name, seconds in total.items()}
 
 

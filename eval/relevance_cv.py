@@ -408,13 +408,15 @@ def wide_veto_points(rule: Counter, gated: dict, configs: list[training.Config])
     for cfg in configs:
         rows = gated[cfg]
         p = np.array([r[0] for r in rows], dtype=float)
-        y = np.array([bool(r[1]) for r in rows])
-        accepted = np.array([bool(r[2]) for r in rows])
+        y = np.array([bool(r[1]) for r in rows], dtype=bool)
+        accepted = np.array([bool(r[2]) for r in rows], dtype=bool)
         score = np.array([r[5] for r in rows], dtype=float)
+        pairs = dict.fromkeys((g, t) for g, t, _ in grid_points(cfg, True))
+        # the rows each rescue gate lets the model rescue (the rule rejected them), once per gate
+        may = {g: ~accepted & np.array([g in r[3] for r in rows], dtype=bool) for g in dict.fromkeys(g for g, _ in pairs)}
         rescues = {}
-        for gate, t in dict.fromkeys((g, t) for g, t, _ in grid_points(cfg, True)):
-            may = np.array([gate in r[3] for r in rows], dtype=bool) if rows else np.zeros(0, dtype=bool)
-            hit = ~accepted & (p >= t) & may
+        for gate, t in pairs:
+            hit = may[gate] & (p >= t)
             rescues[(gate, t)] = (int((hit & y).sum()), int((hit & ~y).sum()))
         vetoes = {(0.0, 0.0): (0, 0)}
         for v in WIDE_VETOES:
