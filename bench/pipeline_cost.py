@@ -2,13 +2,18 @@
 
 A dedicated run in this process: items are made from the generated corpus's pages by the site
 extractors and ``NewsSpider.finish_article`` (not timed), then passed one at a time through the
-project's ITEM_PIPELINES (clean → validate → dedup → relevance → mongo, built from the project
+project's ITEM_PIPELINES (clean → validate → dedup → relevance → keywords → mongo, built from the project
 settings as Scrapy builds them) against a real mongod, each ``process_item`` timed (awaited when
 it is a coroutine). The dedup pipeline only fingerprints; the mongo pipeline's ``process_item``
 builds the document (jieba search tokens included) and queues it; its writer thread decides each
 batch's stories in MongoDB (healthcrawl/storage/stories.py) and writes the batches concurrently, as in a
 crawl (its time per batch, decisions included, is printed too, for information). Baseline, same run: Scrapy's own time per page
 in ``scrapy bench`` (1 / its pages per second). Goal: total p95 ≤ 10 ms.
+
+The run keeps irrelevant items (``HEALTHCRAWL_KEEP_IRRELEVANT``) so that every step is timed on
+every item; a crawl drops them after the relevance step. So the totals are also printed per
+verdict: items scored relevant (every step), and items scored irrelevant up to and including the
+relevance step — what a crawl spends on them, the most common case in a real week.
 
     python bench/pipeline_cost.py [--workdir DIR]       (BENCH_PIPELINE_ITEMS=2600 items)
 
@@ -125,6 +130,8 @@ def run_pipelines(ctx: Context, items: list) -> dict:
     cpu: dict[str, list[float]] = {name: [] for name, _ in pipelines}
     totals: list[float] = []
     cpu_totals: list[float] = []
+    #: per item: its relevance verdict and the wall time of each step
+    per_item: list[tuple[bool | None, dict[str, float]]] = []
     dropped = 0
 
     async def call(method):
@@ -140,6 +147,7 @@ def run_pipelines(ctx: Context, items: list) -> dict:
                 await call(pipeline.open_spider)
         for item in items:
             total = cpu_total = 0.0
+            steps: dict[str, float] = {}
             for name, pipeline in pipelines:
                 started, started_cpu = time.perf_counter(), time.thread_time()
                 try:
@@ -151,11 +159,13 @@ def run_pipelines(ctx: Context, items: list) -> dict:
                     elapsed = 1000 * (time.perf_counter() - started)
                     used = 1000 * (time.thread_time() - started_cpu)
                     timings[name].append(elapsed)
+                    steps[name] = elapsed
                     cpu[name].append(used)
                     total += elapsed
                     cpu_total += used
             totals.append(total)
             cpu_totals.append(cpu_total)
+            per_item.append(((getattr(item, "relevance", None) or {}).get("relevant"), steps))
         for _, pipeline in pipelines:
             if hasattr(pipeline, "close_spider"):
                 await call(pipeline.close_spider)
@@ -171,7 +181,7 @@ def run_pipelines(ctx: Context, items: list) -> dict:
     finally:
         search_tokens = original_tokens
     return {"timings": timings, "totals": totals, "cpu": cpu, "cpu_totals": cpu_totals,
-            "writer": writer_ms, "dropped": dropped,
+            "writer": writer_ms, "dropped": dropped, "per_item": per_item,
             "stats": crawler.stats.get_stats(), "steal": steal_share(counters, cpu_times())}
 
 
@@ -191,6 +201,14 @@ def measure(ctx: Context, limit: int = ITEMS) -> str:
     log(f"pipeline cost: dropped {result['dropped']}; dedup "
         f"{ {k[17:]: v for k, v in result['stats'].items() if k.startswith('healthcrawl/dedup/')} }; "
         f"CPU steal by other machines during the run {100 * result['steal']:.0f} %")
+    names = list(result["timings"])
+    upto = names[: names.index("relevance") + 1] if "relevance" in names else names
+    kept = [sum(steps.values()) for relevant, steps in result["per_item"] if relevant]
+    stopped = [sum(steps.get(n, 0.0) for n in upto) for relevant, steps in result["per_item"] if relevant is False]
+    if kept and stopped:
+        log(f"pipeline cost by verdict, p50/p95 ms: {len(kept)} scored relevant, every step "
+            f"{percentile(kept, 50):.2f}/{percentile(kept, 95):.2f}; {len(stopped)} scored irrelevant, up to the "
+            f"relevance step where a crawl drops them {percentile(stopped, 50):.2f}/{percentile(stopped, 95):.2f}")
     log(f"pipeline cost: CPU time per item (reactor thread), p50/p95 ms: "
         f"total {percentile(cpu_totals, 50):.2f}/{percentile(cpu_totals, 95):.2f}; {', '.join(cpu_parts)}")
     return (f"pipeline cost per item: total p50 {p50:.2f} ms, p95 {p95:.2f} ms "

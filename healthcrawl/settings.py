@@ -105,6 +105,7 @@ ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedup.DedupPipeline": 300,
     "pipelines.relevance.RelevancePipeline": 400,
+    "pipelines.keywords.KeywordsPipeline": 500,
     "pipelines.mongo.MongoPipeline": 900,
 }
 

@@ -1,1 +1,1 @@
-"""Item pipelines, one per module: clean → validate → dedup → relevance → mongo."""
+"""Item pipelines, one per module: clean → validate → dedup → relevance → keywords → mongo."""

@@ -4,9 +4,10 @@
   do) pass through unscored — counted ``healthcrawl/relevance/duplicate_skipped``. Every crawled
   copy of a story is scored: a reprint has its original's text, so it scores the same.
 - Otherwise ``relevance = {"score", "relevant", "matched", "scores", "lexicon_version",
-  "reasons", "priority", "model_version"}`` and ``top_keywords`` are set by
+  "reasons", "priority", "model_version"}`` is set by
   :class:`healthcrawl.text.relevance.Scorer` (the same code as ``healthcrawl score`` /
-  ``rescore``), counted ``relevant`` or ``irrelevant``. ``priority`` ranks the bulletin's
+  ``rescore``), counted ``relevant`` or ``irrelevant``. ``top_keywords`` are the next step's
+  (``pipelines/keywords.py``): an item dropped here is never segmented. ``priority`` ranks the bulletin's
   candidates; ``reasons`` say which rule or model features decided.
 - Irrelevant items are dropped (``DropItem``) unless ``HEALTHCRAWL_KEEP_IRRELEVANT`` is true, in
   which case they pass flagged ``relevant: False`` (``healthcrawl/relevance/kept_irrelevant``).
@@ -16,8 +17,8 @@
   rescue a miss, and the next crawl does not fetch it again while the lexicon version is the
   same (healthcrawl/crawl/middlewares/known.py).
 
-The lexicon, thresholds, model and the jieba TF-IDF tables are loaded once, in ``open_spider``
-(off the reactor thread), never per item.
+The lexicon, thresholds and model are loaded once, in ``open_spider`` (off the reactor
+thread), never per item.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ class RelevancePipeline:
         self.crawler.stats.inc_value(f"{STATS}/{key}")
 
     async def open_spider(self) -> None:
-        # warm up: build the term index, the tokenizer (user dictionary) and the IDF table now
-        await asyncio.to_thread(self.scorer.score, "卫生健康", "医疗数据", keywords=True)
+        # warm up: build the term index and load the model now
+        await asyncio.to_thread(self.scorer.score, "卫生健康", "医疗数据")
         self.crawler.stats.set_value(f"{STATS}/lexicon_version", self.scorer.lexicon.version)
         if self.scorer.model:
             self.crawler.stats.set_value(f"{STATS}/model_version", self.scorer.model.version)
@@ -63,9 +64,8 @@ class RelevancePipeline:
         if adapter.get("duplicate_of"):
             self.inc("duplicate_skipped")
             return item
-        result = self.scorer.score(adapter.get("title") or "", adapter.get("body") or "", keywords=True)
+        result = self.scorer.score(adapter.get("title") or "", adapter.get("body") or "")
         adapter["relevance"] = result.relevance_field()
-        adapter["top_keywords"] = result.keywords
         if result.relevant:
             self.inc("relevant")
             return item

@@ -1,6 +1,10 @@
 """``top_keywords``: jieba's TF-IDF keywords of an article (title and the first
-``HEALTHCRAWL_KEYWORDS_MAX_CHARS`` characters of the body), from tokens the scorer segmented once
-(the learned relevance layer reads the same tokens: no second segmentation pass)."""
+``HEALTHCRAWL_KEYWORDS_MAX_CHARS`` characters of the body, in simplified characters).
+
+A crawl extracts them in their own step (``pipelines/keywords.py``), after the relevance decision,
+so only the articles that are stored pay for the segmentation: relevance reads no jieba tokens
+(the lexicon scans the text, the learned layer reads character n-grams). The segmented blocks stay
+in :mod:`healthcrawl.text.segment`'s cache for the mongo pipeline's search tokens."""
 
 from __future__ import annotations
 
@@ -92,6 +96,30 @@ def keywords_of_words(tokens: Iterable[str], top: int, stopwords: Iterable[str] 
     candidates = tfidf().tags_of_words(tokens, top * 3)
     out = [w for w in candidates if w not in extra and _KEYWORD_OK.search(w) and not w.isdigit()]
     return out[:top]
+
+
+class Keywords:
+    """The ``top`` keywords of an article's title and the body's first ``max_chars`` characters,
+    without the lexicon's ``stopwords`` (``HEALTHCRAWL_TOP_KEYWORDS``, ``HEALTHCRAWL_KEYWORDS_MAX_CHARS``)."""
+
+    def __init__(self, top: int, max_chars: int, stopwords: Iterable[str] = ()) -> None:
+        self.top = top
+        self.max_chars = max_chars
+        self.stopwords = frozenset(stopwords)
+
+    def of(self, title: str | None, text: str | None) -> list[str]:
+        """Keywords of an article (any script: read in simplified characters)."""
+        from healthcrawl.text.chinese import to_simplified  # noqa: PLC0415
+
+        return self.of_simplified(to_simplified(title), to_simplified(text))
+
+    def of_simplified(self, title: str, text: str) -> list[str]:
+        """Keywords of a title and text already in simplified characters."""
+        if self.top <= 0:
+            return []
+        from healthcrawl.text.segment import words  # noqa: PLC0415
+
+        return keywords_of_words(words(f"{title}\n{text[: self.max_chars]}"), self.top, self.stopwords)
 
 
 def extract_keywords(text: str, top: int, stopwords: Iterable[str] = ()) -> list[str]:

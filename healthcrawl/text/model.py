@@ -237,17 +237,20 @@ class Model:
             hits.append((self._by_prefix["t"], "t:", _grams(title, self.ngrams)))
         if self.lexicon_features and rule is not None:
             hits.append((self._by_prefix["l"], "l:", lexicon_features(rule, title)))
-        hits = [(w, prefix, w.keys() & grams) for w, prefix, grams in hits]
+        # the text's n-grams looked up one by one: ``w.keys() & grams`` copies every weighted key first
+        hits = [(w, prefix, {g for g in grams if g in w}) for w, prefix, grams in hits]
         logit = self.intercept + sum(sum(map(w.__getitem__, found)) for w, _, found in hits)
         return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0))), hits
 
     @staticmethod
     def strongest(hits: list[tuple[dict[str, float], str, set[str]]], positive: bool,
                   n: int = 6) -> list[tuple[float, str]]:
-        """The ``n`` hits that weighed most towards relevant (``positive``) or against."""
-        pick = heapq.nlargest if positive else heapq.nsmallest
-        top = [(w[g], prefix + g) for w, prefix, found in hits for g in pick(n, found, key=w.__getitem__)]
-        return sorted(top, key=lambda vn: -vn[0] if positive else vn[0])[:n]
+        """The ``n`` hits that weighed most towards relevant (``positive``) or against; equal weights
+        by name (a set's order of strings changes from one process to the next)."""
+        sign = -1.0 if positive else 1.0
+        top = [(w[g], prefix + g) for w, prefix, found in hits
+               for g in heapq.nsmallest(n, found, key=lambda g, w=w: (sign * w[g], g))]
+        return sorted(top, key=lambda vn: (sign * vn[0], vn[1]))[:n]
 
     def verdict(self, rule_relevant: bool, p: float, rescuable: bool = True, vetoable: bool = True) -> bool:
         """The decision on a text the model speaks on: a rescue at ``threshold`` (only where

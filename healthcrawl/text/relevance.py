@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from healthcrawl.text import model as learned
-from healthcrawl.text.keywords import extract_keywords, keywords_of_words, tfidf  # noqa: F401 - re-exported
+from healthcrawl.text.keywords import Keywords, extract_keywords, keywords_of_words, tfidf  # noqa: F401
 from healthcrawl.text.lexicon import (CATEGORIES, MARKETS, NEGATIVE, Lexicon, default_lexicon,  # noqa: F401
                                       find_terms, load_lexicon, normalise, sync_userdict)
 from healthcrawl.text.priority import priority
@@ -72,6 +72,7 @@ class Scorer:
         self.keywords_max_chars = (settings.getint("HEALTHCRAWL_KEYWORDS_MAX_CHARS")
                                    if keywords_max_chars is None else keywords_max_chars)
         self.model = learned.default_model() if model is None else (model or None)
+        self.extractor = Keywords(self.top_keywords, self.keywords_max_chars, self.lexicon.stopwords)
 
     @property
     def version(self) -> str:
@@ -86,11 +87,6 @@ class Scorer:
             decision = self.model.decide(rule, title, text)
             score, relevant = decision.score, decision.relevant
             reasons["model"] = decision.reasons
-        tokens = None
-        if keywords:
-            from healthcrawl.text.segment import words  # noqa: PLC0415
-
-            tokens = words(f"{title}\n{text[: self.keywords_max_chars]}")
         rank, reasons["priority"] = priority(self.lexicon, rule, relevant, score, title, text[:2000])
         return Result(
             score=round(score, 3), relevant=relevant, matched=rule.matched,
@@ -98,19 +94,11 @@ class Scorer:
             lexicon_version=self.lexicon.version, reasons=reasons,
             priority=rank,
             model_version=self.model.version if self.model else None,
-            keywords=self.keywords_of(tokens) if keywords else [])
-
-    def keywords_of(self, tokens: list[str] | None) -> list[str]:
-        if self.top_keywords <= 0 or tokens is None:
-            return []
-        return keywords_of_words(tokens, self.top_keywords, self.lexicon.stopwords)
+            keywords=self.extractor.of_simplified(title, text) if keywords else [])
 
     def keywords(self, title: str, text: str) -> list[str]:
-        if self.top_keywords <= 0:
-            return []
-        title, text = simplified(title, text)
-        return extract_keywords(f"{title}\n{text[: self.keywords_max_chars]}", self.top_keywords,
-                                self.lexicon.stopwords)
+        """``top_keywords`` of an article (:class:`~healthcrawl.text.keywords.Keywords`)."""
+        return self.extractor.of(title, text)
 
 
 def scorer_from_settings(settings: Any) -> Scorer:
